@@ -1,0 +1,31 @@
+{
+  "targets": [
+    {
+      "target_name": "ephemdir",
+      "sources": [
+        "native/addon.cc",
+        "native/sys.cc",
+        "native/fs_bindings.cc"
+      ],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS",
+        "EPHEMDIR_STAMP=<!(node scripts/native-stamp.js)"
+      ],
+      "cflags_cc": ["-std=c++17", "-Wall", "-Wextra", "-Wno-unused-parameter", "-fvisibility=hidden"],
+      "cflags_cc!": ["-std=gnu++14", "-std=gnu++17"],
+      "conditions": [
+        ["OS=='win'", { "type": "none", "sources": [] }],
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "MACOSX_DEPLOYMENT_TARGET": "11.0",
+            "OTHER_CFLAGS": ["-arch x86_64", "-arch arm64"],
+            "OTHER_LDFLAGS": ["-arch x86_64", "-arch arm64"]
+          }
+        }]
+      ]
+    }
+  ]
+}

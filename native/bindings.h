@@ -1,0 +1,17 @@
+// Registration hooks of the addon's parts, and helpers shared between them.
+#pragma once
+#include <napi.h>
+#include <string>
+
+#include "sys.h"
+
+namespace ephem {
+
+// Reads a name argument (Buffer or string) as raw bytes; false if it is
+// neither or holds a NUL byte.
+bool GetName(const Napi::Value& v, std::string* out);
+Napi::Value StatToObject(Napi::Env env, const sys::Stat& s);
+
+void InitFs(Napi::Env env, Napi::Object exports);
+
+}  // namespace ephem

@@ -1,0 +1,264 @@
+// A directory held open by fd. Every operation is relative to that fd and
+// takes a single name component, so no path string is resolved after the
+// handle was opened. `path` is kept for messages only and never used for I/O.
+import * as os from 'node:os';
+import { native, type Name, type NativeStat } from '../native/binding';
+import { systemError, hasCode, EphemdirError, ErrorCodes } from '../errors';
+
+export type Stat = NativeStat;
+
+const ENOENT = -os.constants.errno.ENOENT;
+const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
+const EBADF = -os.constants.errno.EBADF;
+
+/** Display form of a name: UTF-8 where valid, with the rest escaped. */
+export function nameToString(name: Name): string {
+  if (typeof name === 'string') return name;
+  const text = name.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(name) ? text : name.toString('latin1').replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
+}
+
+export function joinDisplay(dir: string, name: Name): string {
+  return dir === '/' ? `/${nameToString(name)}` : `${dir}/${nameToString(name)}`;
+}
+
+/** Throws a Node-shaped error when a native call returned a negative errno. */
+export function check<T>(result: T | number, syscall: string, path?: string, dest?: string): T {
+  if (typeof result === 'number' && result < 0) throw systemError(result, syscall, path, dest);
+  return result as T;
+}
+
+export function isDir(st: Stat): boolean {
+  return (st.mode & 0o170000) === 0o040000;
+}
+export function isSymlink(st: Stat): boolean {
+  return (st.mode & 0o170000) === 0o120000;
+}
+export function isRegular(st: Stat): boolean {
+  return (st.mode & 0o170000) === 0o100000;
+}
+
+export interface DirEntry {
+  name: Buffer;
+  /** d_type: DT_DIR, DT_REG, DT_LNK, ... or DT_UNKNOWN. */
+  type: number;
+}
+
+export class DirHandle implements Disposable {
+  #fd: number;
+  readonly path: string;
+
+  /** Takes ownership of `fd`, an open directory. */
+  constructor(fd: number, path: string) {
+    this.#fd = fd;
+    this.path = path;
+  }
+
+  get fd(): number {
+    if (this.#fd < 0) throw systemError(EBADF, 'fd', this.path); // used after close
+    return this.#fd;
+  }
+
+  get closed(): boolean {
+    return this.#fd < 0;
+  }
+
+  /** The root directory, the only absolute path ever opened by string. */
+  static openRoot(): DirHandle {
+    return new DirHandle(check(native().openRoot(), 'open', '/'), '/');
+  }
+
+  /**
+   * Opens the subdirectory `name` without following a symlink. With
+   * `noXdev` the kernel refuses to cross into another mount (EXDEV) where
+   * openat2 exists; callers compare mount ids otherwise. A symlink or a
+   * non-directory gives ENOTDIR.
+   */
+  openDir(name: Name, options: { noXdev?: boolean } = {}): DirHandle {
+    const path = joinDisplay(this.path, name);
+    return new DirHandle(check(native().openDirAt(this.fd, name, options.noXdev ?? false), 'open', path), path);
+  }
+
+  /** Like openDir, but returns null when the entry does not exist. */
+  tryOpenDir(name: Name, options: { noXdev?: boolean } = {}): DirHandle | null {
+    try {
+      return this.openDir(name, options);
+    } catch (err) {
+      if (hasCode(err, 'ENOENT')) return null;
+      throw err;
+    }
+  }
+
+  /** An anchoring handle (O_PATH on Linux): usable for stat and chmod only. */
+  openPath(name: Name, directory = true): PathHandle {
+    const path = joinDisplay(this.path, name);
+    return new PathHandle(check(native().openPathAt(this.fd, name, directory), 'open', path), path);
+  }
+
+  /** Opens a file (O_NOFOLLOW|O_CLOEXEC always added); returns a raw fd usable with node:fs. */
+  openFile(name: Name, flags: number, mode = 0o600): number {
+    return check(native().openAt(this.fd, name, flags, mode), 'open', joinDisplay(this.path, name));
+  }
+
+  /** lstat of an entry; with no name, fstat of this directory. */
+  stat(name?: Name): Stat {
+    if (name === undefined) return check(native().statFd(this.fd), 'fstat', this.path);
+    return check(native().statAt(this.fd, name), 'lstat', joinDisplay(this.path, name));
+  }
+
+  /** lstat that returns null for a missing entry. */
+  tryStat(name: Name): Stat | null {
+    const r = native().statAt(this.fd, name);
+    if (r === ENOENT) return null;
+    return check(r, 'lstat', joinDisplay(this.path, name));
+  }
+
+  mountId(): { id: number; unique: boolean } {
+    return check(native().mountId(this.fd), 'statx', this.path);
+  }
+
+  unlink(name: Name): void {
+    check(native().unlinkAt(this.fd, name, false), 'unlink', joinDisplay(this.path, name));
+  }
+
+  rmdir(name: Name): void {
+    check(native().unlinkAt(this.fd, name, true), 'rmdir', joinDisplay(this.path, name));
+  }
+
+  mkdir(name: Name, mode = 0o700): void {
+    check(native().mkdirAt(this.fd, name, mode), 'mkdir', joinDisplay(this.path, name));
+  }
+
+  /**
+   * Renames `name` to `toName` in `toDir`. `noReplace` fails with EEXIST
+   * rather than replacing; `exchange` swaps the two atomically.
+   */
+  rename(name: Name, toDir: DirHandle, toName: Name, options: { noReplace?: boolean; exchange?: boolean } = {}): void {
+    const c = native().constants;
+    const flags = (options.noReplace ? c.RENAME_NOREPLACE : 0) | (options.exchange ? c.RENAME_EXCHANGE : 0);
+    check(
+      native().renameAt(this.fd, name, toDir.fd, toName, flags),
+      'rename',
+      joinDisplay(this.path, name),
+      joinDisplay(toDir.path, toName),
+    );
+  }
+
+  readlink(name: Name): Buffer {
+    return check(native().readlinkAt(this.fd, name), 'readlink', joinDisplay(this.path, name));
+  }
+
+  /**
+   * flock on this directory. Returns false when another open file
+   * description holds a conflicting lock (with `wait: false`, the default).
+   */
+  lock(mode: 'shared' | 'exclusive', options: { wait?: boolean } = {}): boolean {
+    const c = native().constants;
+    const op = (mode === 'shared' ? c.LOCK_SH : c.LOCK_EX) | (options.wait ? 0 : c.LOCK_NB);
+    const r = native().flock(this.fd, op);
+    if (r === EWOULDBLOCK) return false;
+    check(r, 'flock', this.path);
+    return true;
+  }
+
+  unlock(): void {
+    check(native().flock(this.fd, native().constants.LOCK_UN), 'flock', this.path);
+  }
+
+  fsync(): void {
+    check(native().fsync(this.fd), 'fsync', this.path);
+  }
+
+  /**
+   * Streams the entries (never "." or ".."), in batches of `batch`, from the
+   * start of the directory.
+   */
+  *entries(batch = 1024): Generator<DirEntry> {
+    const n = native();
+    const reader = check(n.readdirOpen(this.fd), 'scandir', this.path);
+    try {
+      for (;;) {
+        const b = check(n.readdirNext(reader, batch), 'scandir', this.path);
+        if (b.names.length === 0) return;
+        for (let i = 0; i < b.names.length; i++) yield { name: b.names[i]!, type: b.types[i]! };
+      }
+    } finally {
+      n.readdirClose(reader);
+    }
+  }
+
+  /** A second, independent handle on the same directory (shares locks' description). */
+  dup(): DirHandle {
+    return new DirHandle(check(native().dup(this.fd), 'dup', this.path), this.path);
+  }
+
+  /**
+   * Gives up ownership of the fd without closing it (for callers that hand
+   * the fd to something else).
+   */
+  release(): number {
+    const fd = this.fd;
+    this.#fd = -1;
+    return fd;
+  }
+
+  close(): void {
+    if (this.#fd >= 0) {
+      const fd = this.#fd;
+      this.#fd = -1;
+      native().close(fd);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** An O_PATH anchor (Linux) on a directory or file: stat and chmod only. */
+export class PathHandle implements Disposable {
+  #fd: number;
+  readonly path: string;
+
+  constructor(fd: number, path: string) {
+    this.#fd = fd;
+    this.path = path;
+  }
+
+  get fd(): number {
+    if (this.#fd < 0) throw systemError(EBADF, 'fd', this.path);
+    return this.#fd;
+  }
+
+  stat(): Stat {
+    return check(native().statFd(this.fd), 'fstat', this.path);
+  }
+
+  /**
+   * chmod through the anchor, for directories owned by the caller only:
+   * changing anything else could reach a file outside the tree through a
+   * hard link.
+   */
+  chmodOwnDirectory(mode: number): void {
+    const st = this.stat();
+    const euid = process.geteuid?.() ?? -1;
+    if (!isDir(st) || st.uid !== euid) {
+      throw new EphemdirError(ErrorCodes.PROTECTED_PATH, `refusing to chmod ${this.path}: only directories owned by the caller are repaired`, {
+        path: this.path,
+      });
+    }
+    check(native().fchmod(this.fd, mode), 'chmod', this.path);
+  }
+
+  close(): void {
+    if (this.#fd >= 0) {
+      const fd = this.#fd;
+      this.#fd = -1;
+      native().close(fd);
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}

@@ -1,0 +1,98 @@
+// The typed surface of the native addon. Sync functions return their result
+// or a negative errno (a plain number); callers in src/fs turn that into a
+// Node-shaped error. Nothing here decides policy.
+import { loadNative } from './loader';
+
+export interface NativeStat {
+  dev: number;
+  ino: number;
+  mode: number;
+  uid: number;
+  gid: number;
+  nlink: number;
+  size: number;
+  blocks: number;
+  atimeMs: number;
+  mtimeMs: number;
+  ctimeMs: number;
+  birthtimeMs: number | null;
+  /** Mount id from statx (unique on Linux >= 6.8) or fdinfo; null when unknown. */
+  mntId: number | null;
+  mntIdUnique: boolean;
+  /** STATX_ATTR_MOUNT_ROOT when the kernel reports it. */
+  mountRoot: boolean | null;
+}
+
+export interface Capabilities {
+  platform: 'linux' | 'darwin';
+  openat2: boolean;
+  statx: boolean;
+  mountId: boolean;
+  mountIdUnique: boolean;
+  mountIdFdinfo: boolean;
+  renameNoReplace: boolean;
+  fchmodat2: boolean;
+  oPath: boolean;
+  noFollowAny: boolean;
+}
+
+export type Name = string | Buffer;
+/** Negative errno. */
+export type Errno = number;
+export interface ReaddirBatch {
+  names: Buffer[];
+  types: number[];
+}
+declare const readerBrand: unique symbol;
+export type ReaderHandle = { readonly [readerBrand]: true };
+
+export interface NativeConstants {
+  O_RDONLY: number; O_WRONLY: number; O_RDWR: number; O_CREAT: number; O_EXCL: number;
+  O_TRUNC: number; O_APPEND: number; O_NONBLOCK: number; O_DIRECTORY: number;
+  O_NOFOLLOW: number; O_CLOEXEC: number;
+  LOCK_SH: number; LOCK_EX: number; LOCK_UN: number; LOCK_NB: number;
+  DT_UNKNOWN: number; DT_FIFO: number; DT_CHR: number; DT_DIR: number; DT_BLK: number;
+  DT_REG: number; DT_LNK: number; DT_SOCK: number;
+  S_IFMT: number; S_IFDIR: number; S_IFREG: number; S_IFLNK: number; S_IFIFO: number;
+  S_IFSOCK: number; S_IFCHR: number; S_IFBLK: number; S_ISVTX: number;
+  AT_FDCWD: number;
+  RENAME_NOREPLACE: number; RENAME_EXCHANGE: number;
+}
+
+export interface NativeFs {
+  stamp: string;
+  constants: NativeConstants;
+  capabilities(): Capabilities;
+  openRoot(): number | Errno;
+  openDirAt(dirfd: number, name: Name, noXdev: boolean): number | Errno;
+  openPathAt(dirfd: number, name: Name, directory: boolean): number | Errno;
+  openAt(dirfd: number, name: Name, flags: number, mode: number): number | Errno;
+  statAt(dirfd: number, name: Name): NativeStat | Errno;
+  statFd(fd: number): NativeStat | Errno;
+  mountId(fd: number): { id: number; unique: boolean } | Errno;
+  unlinkAt(dirfd: number, name: Name, isDir: boolean): 0 | Errno;
+  mkdirAt(dirfd: number, name: Name, mode: number): 0 | Errno;
+  renameAt(olddir: number, oldname: Name, newdir: number, newname: Name, flags: number): 0 | Errno;
+  flock(fd: number, op: number): 0 | Errno;
+  fsync(fd: number): 0 | Errno;
+  close(fd: number): 0 | Errno;
+  fchmod(fd: number, mode: number): 0 | Errno;
+  dup(fd: number): number | Errno;
+  readlinkAt(dirfd: number, name: Name): Buffer | Errno;
+  readdirOpen(fd: number): ReaderHandle | Errno;
+  readdirNext(reader: ReaderHandle, max: number): ReaddirBatch | Errno;
+  readdirClose(reader: ReaderHandle): 0 | Errno;
+}
+
+let cached: NativeFs | undefined;
+
+/** The loaded addon; loads it on first use so that importing is cheap. */
+export function native(): NativeFs {
+  cached ??= loadNative<NativeFs>();
+  return cached;
+}
+
+/** What this kernel gave us: for `doctor` and for tests that say which path ran. */
+export function capabilities(): Capabilities {
+  return native().capabilities();
+}
