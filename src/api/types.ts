@@ -1,0 +1,88 @@
+// The public shapes of the managed-directory API (issue: tempdir, registry,
+// journaled sweep). The CLI is written against these.
+import type { Entry, SweepMode } from '../model/entry';
+
+export interface TempdirOptions {
+  /** Seconds, a duration string ("30m", "1h30m", "7d"), or null for no time limit. */
+  lifetime?: number | string | null;
+  /** Due after the next reboot (default true). */
+  removeOnRestart?: boolean;
+  /** Defer deletion while a process has files open or its cwd inside. */
+  keepWhileInUse?: boolean;
+  /** "next-sweep": kept until an explicit full sweep. */
+  cleanup?: 'auto' | 'next-sweep';
+  /** Bytes or a size string ("2GiB"); due when the tree grows past it. */
+  maxSize?: number | string | null;
+  nameStyle?: 'secure' | 'clean' | 'auto';
+  /** Where to create it (default: the current directory). */
+  parent?: string;
+  prefix?: string;
+  words?: number;
+  tags?: string[];
+  description?: string | null;
+  /** Remove at process exit (normal exit and SIGINT/SIGTERM/SIGHUP). */
+  removeOnExit?: boolean;
+}
+
+/** A directory as listed: the entry plus what a probe found now. */
+export interface TrackedDirectory {
+  entry: Entry;
+  /** Display status: active, expiring, expired, until-restart, until-sweep, kept, missing, replaced, deleting, recovery, unavailable, blocked. */
+  status: string;
+  /** Human note: "1h 59m left", "expired 5m ago", ... */
+  note: string;
+  remainingSeconds: number | null;
+  exists: boolean | null;
+}
+
+export interface SweepOptions {
+  dryRun?: boolean;
+  force?: boolean;
+  /** Only entries carrying every one of these tags. */
+  tags?: string[];
+  /** Internal: the bounded sweep tempdir() runs first. */
+  mode?: SweepMode;
+  onProgress?: (p: { entriesRemoved: number; directoriesDone: number }) => void;
+}
+
+export interface SweepItem {
+  path: string;
+  name: string;
+  reasons: string[];
+  blockers: string[];
+  /** For failures: the error code and message. */
+  error?: { code: string; message: string };
+}
+
+export interface SweepReport {
+  dryRun: boolean;
+  /** Removed (or, with dryRun, would be removed). */
+  removed: SweepItem[];
+  /** Due but held back (in use, locked, missing, ...): not a failure. */
+  deferred: SweepItem[];
+  /** Due and allowed, but removal failed. */
+  failed: SweepItem[];
+  /** Interrupted deletions finished or reactivated by the recovery pass. */
+  recovered: SweepItem[];
+  /** Left for a later sweep because this one was bounded (tempdir's maintenance). */
+  postponed: number;
+}
+
+export interface RemoveResult {
+  path: string;
+  name: string;
+  entriesRemoved: number;
+}
+
+export interface Stats {
+  created: number;
+  swept: number;
+  kept: number;
+  removed: number;
+  currentlyTracked: number;
+}
+
+export interface RecoverOptions {
+  /** Drop the registry entry only; never deletes files. */
+  forget?: boolean;
+}

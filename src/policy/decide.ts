@@ -1,0 +1,129 @@
+// The pure decision engine: is an entry due, and may it be deleted now?
+// Inputs are plain data (entry, probe, context with `now`); no I/O.
+import type { DecisionContext, Entry, Probe } from '../model/entry';
+import { isJournalState } from '../model/entry';
+import type { BlockerCode, Decision, NoteCode, ReasonCode } from './codes';
+import { decideJournal, type JournalOptions } from './journal';
+
+export * from './codes';
+export { decideJournal, describeJournal } from './journal';
+export type { JournalDescription, JournalOptions } from './journal';
+
+/** macOS restart detection compares boot times; clocks jitter, so differences up to this are the same boot. */
+export const RESTART_TOLERANCE_SECONDS = 120;
+
+export type RestartState = 'restarted' | 'same-boot' | 'unknown';
+
+/**
+ * Has the machine restarted since the entry was created?
+ * - linux: both boot ids known and different; any unknown id is `unknown` (never restarted).
+ * - darwin: both boot times known and more than ±120 s apart; any unknown is `unknown`.
+ */
+export function restartState(entry: Entry, ctx: DecisionContext): RestartState {
+  if (ctx.platform === 'linux') {
+    const then = entry.bootId;
+    const now = ctx.bootId;
+    if (!then || !now) return 'unknown';
+    return then === now ? 'same-boot' : 'restarted';
+  }
+  const then = entry.bootTime;
+  const now = ctx.bootTime;
+  if (then === null || now === null || !Number.isFinite(then) || !Number.isFinite(now)) return 'unknown';
+  return Math.abs(now - then) > RESTART_TOLERANCE_SECONDS ? 'restarted' : 'same-boot';
+}
+
+/** Whole seconds left (truncated toward zero, negative once expired); null without expiry. */
+export function remainingSeconds(entry: Entry, now: number): number | null {
+  if (entry.expiresAt === null) return null;
+  return Math.trunc(entry.expiresAt - now) + 0; // `+ 0` turns -0 into 0
+}
+
+/**
+ * How the measured size relates to the limit.
+ * - `no-limit`: no `maxSize`;
+ * - `over`: bytes > maxSize (a partial scan already over the limit counts);
+ * - `within`: a complete scan at or under the limit;
+ * - `partial-within`: an incomplete scan at or under the limit (cannot say either way);
+ * - `unknown`: not measured or could not measure.
+ */
+export type SizeVerdict = 'no-limit' | 'over' | 'within' | 'partial-within' | 'unknown';
+
+export function sizeVerdict(entry: Entry, size: Probe['size']): SizeVerdict {
+  if (entry.maxSize === null) return 'no-limit';
+  if (size === null || !Number.isFinite(size.bytes)) return 'unknown';
+  if (size.bytes > entry.maxSize) return 'over';
+  return size.complete ? 'within' : 'partial-within';
+}
+
+/**
+ * Decide one entry. Journal entries (`moving`, `deleting`, `recovery`) are
+ * handed to {@link decideJournal}; active-entry rules never apply to them.
+ *
+ * Rules worth knowing:
+ * - `force` adds the `forced` reason but never removes a blocker.
+ * - `size-unknown` blocks only when oversize is the sole possible reason; an entry
+ *   due for another reason is swept without a size (note `size-unmeasured`).
+ * - An incomplete scan at or under the limit is neither due for oversize nor a
+ *   blocker (note `size-incomplete`), so a tree too large to measure is still
+ *   swept once it expires.
+ * - Unknown in-use/lock state fails closed (`in-use-unknown`, `lock-unknown`);
+ *   unchecked `parentSafe`/`mountsInside` (null) add nothing, because the claim
+ *   and the deletion engine check them again.
+ */
+export function decide(entry: Entry, probe: Probe, ctx: DecisionContext, journal: JournalOptions = {}): Decision {
+  if (isJournalState(entry.state)) return decideJournal(entry, ctx, { probe, ...journal });
+
+  const present = probe.presence === 'present';
+  const reasons: ReasonCode[] = [];
+  const notes: NoteCode[] = [];
+
+  if (ctx.mode === 'force') reasons.push('forced');
+  if (entry.expiresAt !== null && ctx.now >= entry.expiresAt) reasons.push('expired');
+  if (entry.removeOnRestart) {
+    const restart = restartState(entry, ctx);
+    if (restart === 'restarted') reasons.push('restarted');
+    else if (restart === 'unknown') notes.push('restart-unknown');
+  }
+  if (entry.cleanup === 'next-sweep' && ctx.mode !== 'maintenance') reasons.push('next-sweep');
+
+  const size = present ? sizeVerdict(entry, probe.size) : 'no-limit';
+  if (size === 'over') reasons.push('oversize');
+  if ((size === 'over' || size === 'partial-within') && probe.size?.complete === false) notes.push('size-incomplete');
+  if (size === 'unknown' && reasons.length > 0) notes.push('size-unmeasured');
+
+  const blockers: BlockerCode[] = [];
+  if (entry.platform !== ctx.platform) blockers.push('foreign-platform');
+  if (probe.presence === 'missing') blockers.push('path-missing');
+  if (probe.presence === 'unavailable') blockers.push('unavailable');
+  if (probe.guard !== null) blockers.push('protected-path');
+  if (probe.parentSafe === false) blockers.push('unsafe-parent');
+  if (present) {
+    if (probe.identity === 'foreign') blockers.push('identity-changed');
+    else if (probe.identity !== 'ours') blockers.push('ownership-unverified');
+    if (probe.mountsInside !== null && probe.mountsInside.length > 0) blockers.push('mount-inside');
+    if (entry.keepWhileInUse) {
+      if (probe.inUse === true) blockers.push('in-use');
+      else if (probe.inUse === null) blockers.push('in-use-unknown');
+    }
+    if (probe.lockedByOther === true) blockers.push('locked');
+    else if (probe.lockedByOther === null) blockers.push('lock-unknown');
+    if (size === 'unknown' && reasons.length === 0) blockers.push('size-unknown');
+  }
+
+  const due = reasons.length > 0;
+  const destructiveAllowed = due && blockers.length === 0;
+  let status: Decision['status'];
+  if (probe.presence === 'missing') status = 'missing';
+  else if (!due) status = 'active';
+  else status = destructiveAllowed ? 'due' : 'blocked';
+
+  return {
+    due,
+    reasons,
+    blockers,
+    destructiveAllowed,
+    remainingSeconds: remainingSeconds(entry, ctx.now),
+    status,
+    notes,
+  };
+}
