@@ -5,7 +5,9 @@
       "sources": [
         "native/addon.cc",
         "native/sys.cc",
-        "native/fs_bindings.cc"
+        "native/fs_bindings.cc",
+        "native/tree.cc",
+        "native/tree_bindings.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [

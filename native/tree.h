@@ -1,0 +1,109 @@
+// The removal and size-scan engines. Plain C++ over sys.h: no N-API, no
+// exceptions, no native recursion. Both walk a tree through directory fds
+// only, keep a bounded ring of ancestor fds (re-opening ".." and verifying
+// its identity when they climb back past it), never follow a symlink and
+// never cross a mount boundary.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace ephem {
+namespace tree {
+
+enum class Status {
+  kOk,
+  kIncomplete,   // entries could not be removed: see failures
+  kConcurrent,   // a concurrent writer outlasted maxRescans, or a directory moved
+  kBusy,         // skipLocked and the root itself is locked
+  kNotOurs,      // `expect` identity mismatch: nothing was touched
+  kProtected,    // the target is, or is an ancestor of, a protected path
+  kSystem,       // a system error on the root itself (err/syscall/path)
+  kInvalid,      // a malformed argument
+  kAborted,      // the progress callback asked to stop (sync mode: JS threw)
+};
+
+struct Failure {
+  std::string path;     // display path (valid UTF-8; other bytes escaped)
+  int err = 0;          // negative errno
+  const char* syscall;  // static string
+};
+
+struct Identity {
+  bool set = false;
+  // Compared as doubles, because that is how JS sees them.
+  double dev = 0;
+  double ino = 0;
+};
+
+struct RemoveOptions {
+  bool keep_root = false;
+  bool skip_locked = false;
+  bool repair_permissions = true;
+  bool has_remove_last = false;
+  std::string remove_last;
+  int max_rescans = 8;
+  int parallel = 1;
+  int max_open_dirs = 0;  // per thread; 0 = derived from RLIMIT_NOFILE, at most 32
+  Identity expect;
+  std::vector<std::string> protect;  // absolute paths; identity of each and its ancestors
+  // Running count of removed entries, throttled (100 ms or 10,000 entries)
+  // and serialised. Returning false aborts the removal (kAborted).
+  std::function<bool(uint64_t)> on_progress;
+  // When true, on_progress is only called from the thread that started the
+  // removal (the sync binding calls into JS from it).
+  bool progress_on_caller_thread = false;
+};
+
+struct RemoveResult {
+  Status status = Status::kOk;
+  uint64_t entries_removed = 0;      // everything unlinked, directories included
+  uint64_t directories_removed = 0;  // the root included
+  std::vector<std::string> mounts;   // mount points left alone
+  std::vector<std::string> locked;   // locked subtrees skipped (skipLocked)
+  std::vector<Failure> failures;
+  // For the fatal statuses (kConcurrent, kSystem, kBusy, kNotOurs, kProtected):
+  int err = 0;
+  const char* syscall = "";
+  std::string path;
+  std::string message;
+};
+
+// Removes `name` (one component) in `parent_fd`: a directory with all its
+// contents, or the entry itself if it is not a directory (a symlink is
+// never followed). `display` is the path used in messages only.
+RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::string& display,
+                          const RemoveOptions& opts);
+
+struct ScanOptions {
+  uint64_t max_entries = UINT64_MAX;
+  int64_t max_depth = -1;  // -1: unlimited; 0: the root's own entries only
+  int64_t timeout_ms = -1;
+  uint64_t stop_above_bytes = UINT64_MAX;
+  int max_open_dirs = 0;
+};
+
+struct ScanResult {
+  Status status = Status::kOk;
+  uint64_t bytes = 0;    // allocated bytes (st_blocks * 512), hard links counted once
+  uint64_t entries = 0;  // entries below the root (the root itself not counted)
+  bool complete = true;  // false when a limit stopped it or something was unreadable
+  std::vector<std::string> mounts;
+  int err = 0;
+  const char* syscall = "";
+  std::string path;
+  std::string message;
+};
+
+ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string& display,
+                      const ScanOptions& opts);
+
+// A name as shown in messages: itself when valid UTF-8, else with every
+// byte >= 0x80 written as \xNN (the same form as nameToString in TS).
+std::string DisplayName(const std::string& raw);
+
+}  // namespace tree
+}  // namespace ephem

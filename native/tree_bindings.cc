@@ -1,0 +1,363 @@
+// N-API surface of the removal and scan engines (tree.h). Each call dups the
+// parent fd it is given (so the caller may close its handle at once) and
+// runs the engine either on a libuv worker (returns a Promise) or on the
+// calling thread (the *Sync variants). Results are plain objects with a
+// `status` string; src/fs/remove-tree.ts turns them into errors.
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+
+#include "bindings.h"
+#include "sys.h"
+#include "tree.h"
+
+namespace ephem {
+namespace {
+
+const char* StatusName(tree::Status s) {
+  switch (s) {
+    case tree::Status::kOk: return "ok";
+    case tree::Status::kIncomplete: return "incomplete";
+    case tree::Status::kConcurrent: return "concurrent";
+    case tree::Status::kBusy: return "busy";
+    case tree::Status::kNotOurs: return "not-ours";
+    case tree::Status::kProtected: return "protected";
+    case tree::Status::kSystem: return "system";
+    case tree::Status::kInvalid: return "invalid";
+    case tree::Status::kAborted: return "aborted";
+  }
+  return "system";
+}
+
+bool Has(const Napi::Object& o, const char* key) {
+  if (!o.Has(key)) return false;
+  Napi::Value v = o.Get(key);
+  return !v.IsUndefined() && !v.IsNull();
+}
+
+bool GetBool(const Napi::Object& o, const char* key, bool def) {
+  return Has(o, key) ? o.Get(key).ToBoolean().Value() : def;
+}
+
+double GetNumber(const Napi::Object& o, const char* key, double def) {
+  if (!Has(o, key)) return def;
+  Napi::Value v = o.Get(key);
+  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
+}
+
+int ClampInt(double v, int lo, int hi) {
+  if (std::isnan(v)) return lo;
+  if (v < lo) return lo;
+  if (v > hi) return hi;
+  return (int)v;
+}
+
+uint64_t ToU64(double v) {
+  if (std::isnan(v) || v < 0) return 0;
+  if (v >= 18446744073709551615.0) return UINT64_MAX;
+  return (uint64_t)v;
+}
+
+// Reads the options object; false (with *why) when malformed.
+bool ParseRemoveOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* why) {
+  if (!v.IsObject()) return true;
+  Napi::Object o = v.As<Napi::Object>();
+  out->keep_root = GetBool(o, "keepRoot", false);
+  out->skip_locked = GetBool(o, "skipLocked", false);
+  out->repair_permissions = GetBool(o, "repairPermissions", true);
+  out->max_rescans = ClampInt(GetNumber(o, "maxRescans", 8), 0, 1 << 20);
+  out->parallel = ClampInt(GetNumber(o, "parallel", 1), 1, 64);
+  out->max_open_dirs = ClampInt(GetNumber(o, "maxOpenDirs", 0), 0, 4096);
+  if (Has(o, "removeLast")) {
+    if (!GetName(o.Get("removeLast"), &out->remove_last)) {
+      *why = "removeLast must be a string or Buffer without NUL bytes";
+      return false;
+    }
+    out->has_remove_last = true;
+  }
+  if (Has(o, "expectDev") || Has(o, "expectIno")) {
+    out->expect.set = true;
+    out->expect.dev = GetNumber(o, "expectDev", -1);
+    out->expect.ino = GetNumber(o, "expectIno", -1);
+  }
+  if (Has(o, "protect")) {
+    Napi::Value pv = o.Get("protect");
+    if (!pv.IsArray()) {
+      *why = "protect must be an array of paths";
+      return false;
+    }
+    Napi::Array a = pv.As<Napi::Array>();
+    for (uint32_t i = 0; i < a.Length(); i++) {
+      std::string p;
+      if (!GetName(a.Get(i), &p)) {
+        *why = "protect must hold strings without NUL bytes";
+        return false;
+      }
+      out->protect.push_back(std::move(p));
+    }
+  }
+  return true;
+}
+
+bool ParseScanOptions(const Napi::Value& v, tree::ScanOptions* out) {
+  if (!v.IsObject()) return true;
+  Napi::Object o = v.As<Napi::Object>();
+  double me = GetNumber(o, "maxEntries", std::numeric_limits<double>::infinity());
+  out->max_entries = ToU64(me);
+  double md = GetNumber(o, "maxDepth", -1);
+  out->max_depth = md < 0 || std::isnan(md) ? -1 : (md > 1e15 ? -1 : (int64_t)md);
+  double t = GetNumber(o, "timeoutMs", -1);
+  out->timeout_ms = t < 0 || std::isnan(t) || std::isinf(t) ? -1 : (int64_t)t;
+  out->stop_above_bytes = ToU64(GetNumber(o, "stopAboveBytes", std::numeric_limits<double>::infinity()));
+  out->max_open_dirs = ClampInt(GetNumber(o, "maxOpenDirs", 0), 0, 4096);
+  return true;
+}
+
+Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
+  Napi::Array a = Napi::Array::New(env, v.size());
+  for (size_t i = 0; i < v.size(); i++) a.Set((uint32_t)i, Napi::String::New(env, v[i]));
+  return a;
+}
+
+void SetError(Napi::Object o, Napi::Env env, tree::Status status, int err, const char* syscall,
+              const std::string& path, const std::string& message) {
+  o.Set("status", Napi::String::New(env, StatusName(status)));
+  o.Set("errno", Napi::Number::New(env, err));
+  o.Set("syscall", Napi::String::New(env, syscall ? syscall : ""));
+  o.Set("path", Napi::String::New(env, path));
+  o.Set("message", Napi::String::New(env, message));
+}
+
+Napi::Object RemoveResultToObject(Napi::Env env, const tree::RemoveResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  SetError(o, env, r.status, r.err, r.syscall, r.path, r.message);
+  o.Set("entriesRemoved", Napi::Number::New(env, (double)r.entries_removed));
+  o.Set("directoriesRemoved", Napi::Number::New(env, (double)r.directories_removed));
+  o.Set("mounts", Strings(env, r.mounts));
+  o.Set("locked", Strings(env, r.locked));
+  Napi::Array f = Napi::Array::New(env, r.failures.size());
+  for (size_t i = 0; i < r.failures.size(); i++) {
+    Napi::Object e = Napi::Object::New(env);
+    e.Set("path", Napi::String::New(env, r.failures[i].path));
+    e.Set("errno", Napi::Number::New(env, r.failures[i].err));
+    e.Set("syscall", Napi::String::New(env, r.failures[i].syscall));
+    f.Set((uint32_t)i, e);
+  }
+  o.Set("failures", f);
+  return o;
+}
+
+Napi::Object ScanResultToObject(Napi::Env env, const tree::ScanResult& r) {
+  Napi::Object o = Napi::Object::New(env);
+  SetError(o, env, r.status, r.err, r.syscall, r.path, r.message);
+  o.Set("bytes", Napi::Number::New(env, (double)r.bytes));
+  o.Set("entries", Napi::Number::New(env, (double)r.entries));
+  o.Set("complete", Napi::Boolean::New(env, r.complete));
+  o.Set("mounts", Strings(env, r.mounts));
+  return o;
+}
+
+Napi::Object InvalidResult(Napi::Env env, const std::string& why) {
+  Napi::Object o = Napi::Object::New(env);
+  SetError(o, env, tree::Status::kInvalid, -EINVAL, "", "", why);
+  return o;
+}
+
+// Common argument reading: (fd, name, display, options[, onProgress]).
+// Returns a dup of fd (>= 0) or -errno.
+int ReadCommon(const Napi::CallbackInfo& info, std::string* name, std::string* display, std::string* why) {
+  if (info.Length() < 3 || !info[0].IsNumber()) {
+    *why = "expected (fd, name, display, options)";
+    return -EINVAL;
+  }
+  if (!GetName(info[1], name)) {
+    *why = "name must be a string or Buffer without NUL bytes";
+    return -EINVAL;
+  }
+  if (info[2].IsString()) *display = info[2].As<Napi::String>().Utf8Value();
+  int fd = sys::Dup(info[0].As<Napi::Number>().Int32Value());
+  if (fd < 0) *why = "cannot duplicate the parent directory fd";
+  return fd;
+}
+
+class RemoveWorker : public Napi::AsyncProgressQueueWorker<uint64_t> {
+ public:
+  RemoveWorker(Napi::Env env, int fd, std::string name, std::string display, tree::RemoveOptions opts,
+               Napi::Value progress)
+      : Napi::AsyncProgressQueueWorker<uint64_t>(env, "ephemdir:removeTree"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        fd_(fd),
+        name_(std::move(name)),
+        display_(std::move(display)),
+        opts_(std::move(opts)) {
+    if (progress.IsFunction()) progress_ = Napi::Persistent(progress.As<Napi::Function>());
+  }
+  ~RemoveWorker() override {
+    if (fd_ >= 0) sys::Close(fd_);
+  }
+
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute(const ExecutionProgress& progress) override {
+    if (!progress_.IsEmpty()) {
+      opts_.on_progress = [&progress](uint64_t n) {
+        progress.Send(&n, 1);
+        return true;
+      };
+    }
+    result_ = tree::RemoveTreeAt(fd_, name_, display_, opts_);
+    opts_.on_progress = nullptr;
+  }
+
+  void OnProgress(const uint64_t* data, size_t count) override {
+    if (count == 0 || progress_.IsEmpty()) return;
+    Napi::Env env = Env();
+    Napi::HandleScope scope(env);
+    progress_.Call({Napi::Number::New(env, (double)data[count - 1])});
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+  }
+
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    deferred_.Resolve(RemoveResultToObject(Env(), result_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  int fd_;
+  std::string name_;
+  std::string display_;
+  tree::RemoveOptions opts_;
+  Napi::FunctionReference progress_;
+  tree::RemoveResult result_;
+};
+
+class ScanWorker : public Napi::AsyncWorker {
+ public:
+  ScanWorker(Napi::Env env, int fd, std::string name, std::string display, tree::ScanOptions opts)
+      : Napi::AsyncWorker(env, "ephemdir:scanTree"),
+        deferred_(Napi::Promise::Deferred::New(env)),
+        fd_(fd),
+        name_(std::move(name)),
+        display_(std::move(display)),
+        opts_(opts) {}
+  ~ScanWorker() override {
+    if (fd_ >= 0) sys::Close(fd_);
+  }
+  Napi::Promise Promise() const { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { result_ = tree::ScanTreeAt(fd_, name_, display_, opts_); }
+  void OnOK() override {
+    Napi::HandleScope scope(Env());
+    deferred_.Resolve(ScanResultToObject(Env(), result_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  int fd_;
+  std::string name_;
+  std::string display_;
+  tree::ScanOptions opts_;
+  tree::ScanResult result_;
+};
+
+Napi::Value Resolved(Napi::Env env, Napi::Value v) {
+  auto d = Napi::Promise::Deferred::New(env);
+  d.Resolve(v);
+  return d.Promise();
+}
+
+// removeTreeAt(fd, name, display, options, onProgress?) -> Promise<result>
+Napi::Value RemoveTreeAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name, display, why;
+  tree::RemoveOptions opts;
+  if (!ParseRemoveOptions(info[3], &opts, &why)) return Resolved(env, InvalidResult(env, why));
+  int fd = ReadCommon(info, &name, &display, &why);
+  if (fd < 0) {
+    Napi::Object o = InvalidResult(env, why);
+    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
+    return Resolved(env, o);
+  }
+  auto* w = new RemoveWorker(env, fd, std::move(name), std::move(display), std::move(opts), info[4]);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+// removeTreeAtSync(fd, name, display, options, onProgress?) -> result
+Napi::Value RemoveTreeSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name, display, why;
+  tree::RemoveOptions opts;
+  if (!ParseRemoveOptions(info[3], &opts, &why)) return InvalidResult(env, why);
+  int fd = ReadCommon(info, &name, &display, &why);
+  if (fd < 0) {
+    Napi::Object o = InvalidResult(env, why);
+    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
+    return o;
+  }
+  Napi::Function cb;
+  if (info.Length() > 4 && info[4].IsFunction()) {
+    cb = info[4].As<Napi::Function>();
+    opts.progress_on_caller_thread = true;
+    opts.on_progress = [&env, &cb](uint64_t n) {
+      Napi::HandleScope scope(env);
+      cb.Call({Napi::Number::New(env, (double)n)});
+      return !env.IsExceptionPending();
+    };
+  }
+  tree::RemoveResult r = tree::RemoveTreeAt(fd, name, display, opts);
+  sys::Close(fd);
+  if (env.IsExceptionPending()) return env.Undefined();  // the callback threw: rethrown to JS
+  return RemoveResultToObject(env, r);
+}
+
+Napi::Value ScanTreeAsync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name, display, why;
+  tree::ScanOptions opts;
+  ParseScanOptions(info[3], &opts);
+  int fd = ReadCommon(info, &name, &display, &why);
+  if (fd < 0) {
+    Napi::Object o = InvalidResult(env, why);
+    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
+    return Resolved(env, o);
+  }
+  auto* w = new ScanWorker(env, fd, std::move(name), std::move(display), opts);
+  Napi::Promise p = w->Promise();
+  w->Queue();
+  return p;
+}
+
+Napi::Value ScanTreeSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string name, display, why;
+  tree::ScanOptions opts;
+  ParseScanOptions(info[3], &opts);
+  int fd = ReadCommon(info, &name, &display, &why);
+  if (fd < 0) {
+    Napi::Object o = InvalidResult(env, why);
+    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
+    return o;
+  }
+  tree::ScanResult r = tree::ScanTreeAt(fd, name, display, opts);
+  sys::Close(fd);
+  return ScanResultToObject(env, r);
+}
+
+}  // namespace
+
+void InitTree(Napi::Env env, Napi::Object exports) {
+  exports.Set("removeTreeAt", Napi::Function::New(env, RemoveTreeAsync));
+  exports.Set("removeTreeAtSync", Napi::Function::New(env, RemoveTreeSync));
+  exports.Set("scanTreeAt", Napi::Function::New(env, ScanTreeAsync));
+  exports.Set("scanTreeAtSync", Napi::Function::New(env, ScanTreeSync));
+}
+
+}  // namespace ephem

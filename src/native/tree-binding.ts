@@ -1,0 +1,94 @@
+// Typed surface of the tree engine's natives (native/tree_bindings.cc). Each
+// call dups the parent fd it is given, so the caller may close its handle as
+// soon as the call returns. Results carry a `status`; src/fs/remove-tree.ts
+// and src/fs/scan-tree.ts turn them into values or errors.
+import { native, type Name } from './binding';
+
+export interface NativeRemoveOptions {
+  keepRoot?: boolean;
+  skipLocked?: boolean;
+  repairPermissions?: boolean;
+  removeLast?: Name;
+  maxRescans?: number;
+  parallel?: number;
+  /** Open directory fds per thread; 0 or absent: derived from RLIMIT_NOFILE (at most 32). */
+  maxOpenDirs?: number;
+  expectDev?: number;
+  expectIno?: number;
+  /** Absolute paths; the target may be none of them nor an ancestor of one. */
+  protect?: string[];
+}
+
+export type NativeTreeStatus =
+  | 'ok'
+  | 'incomplete'
+  | 'concurrent'
+  | 'busy'
+  | 'not-ours'
+  | 'protected'
+  | 'system'
+  | 'invalid'
+  | 'aborted';
+
+export interface NativeTreeStatusFields {
+  status: NativeTreeStatus;
+  /** Negative errno for 'system' (and the errno behind 'concurrent'), else 0. */
+  errno: number;
+  syscall: string;
+  path: string;
+  message: string;
+}
+
+export interface NativeRemoveFailure {
+  path: string;
+  /** Negative errno. */
+  errno: number;
+  syscall: string;
+}
+
+export interface NativeRemoveResult extends NativeTreeStatusFields {
+  entriesRemoved: number;
+  directoriesRemoved: number;
+  mounts: string[];
+  locked: string[];
+  failures: NativeRemoveFailure[];
+}
+
+export interface NativeScanOptions {
+  maxEntries?: number;
+  maxDepth?: number;
+  timeoutMs?: number;
+  stopAboveBytes?: number;
+  maxOpenDirs?: number;
+}
+
+export interface NativeScanResult extends NativeTreeStatusFields {
+  bytes: number;
+  entries: number;
+  complete: boolean;
+  mounts: string[];
+}
+
+export interface NativeTree {
+  removeTreeAt(
+    dirfd: number,
+    name: Name,
+    display: string,
+    options: NativeRemoveOptions,
+    onProgress?: (entriesRemoved: number) => void,
+  ): Promise<NativeRemoveResult>;
+  removeTreeAtSync(
+    dirfd: number,
+    name: Name,
+    display: string,
+    options: NativeRemoveOptions,
+    onProgress?: (entriesRemoved: number) => void,
+  ): NativeRemoveResult;
+  scanTreeAt(dirfd: number, name: Name, display: string, options: NativeScanOptions): Promise<NativeScanResult>;
+  scanTreeAtSync(dirfd: number, name: Name, display: string, options: NativeScanOptions): NativeScanResult;
+}
+
+/** The tree engine's functions on the loaded addon. */
+export function treeNative(): NativeTree {
+  return native() as unknown as NativeTree;
+}
