@@ -1,0 +1,149 @@
+// Per-user defaults from `<configDir>/config.toml`. The file is honoured
+// only when it is a regular file (never a symlink), at most 1 MiB, owned by
+// the caller or root and writable by nobody else; otherwise it is ignored
+// with a warning. Values come back raw (the API layer validates them with the
+// duration/size grammars); unknown or mistyped keys are dropped with a warning.
+import * as fs from 'node:fs';
+import { parse as parseToml } from 'smol-toml';
+import { DirHandle, isRegular } from '../fs/dir-handle';
+import { readFileAt } from '../fs/files';
+import { hasCode } from '../errors';
+import { configDir } from './paths';
+
+export interface ConfigValues {
+  lifetime: string | number;
+  removeOnRestart: boolean;
+  keepWhileInUse: boolean;
+  parent: string;
+  prefix: string;
+  words: number;
+  cleanup: string;
+  maxSize: string | number;
+  nameStyle: string;
+}
+
+export interface LoadedConfig {
+  values: Partial<ConfigValues>;
+  warnings: string[];
+  /** The file consulted (display path), whether or not it exists. */
+  file: string;
+}
+
+export const CONFIG_FILE = 'config.toml';
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
+type Kind = 'string' | 'number' | 'integer' | 'boolean';
+
+const KEYS: Record<string, { field: keyof ConfigValues; kinds: Kind[] }> = {
+  lifetime: { field: 'lifetime', kinds: ['string', 'number'] },
+  remove_on_restart: { field: 'removeOnRestart', kinds: ['boolean'] },
+  keep_while_in_use: { field: 'keepWhileInUse', kinds: ['boolean'] },
+  parent: { field: 'parent', kinds: ['string'] },
+  prefix: { field: 'prefix', kinds: ['string'] },
+  words: { field: 'words', kinds: ['integer'] },
+  cleanup: { field: 'cleanup', kinds: ['string'] },
+  max_size: { field: 'maxSize', kinds: ['string', 'integer'] },
+  name_style: { field: 'nameStyle', kinds: ['string'] },
+};
+
+const KIND_TEXT: Record<Kind, string> = { string: 'a string', number: 'a number', integer: 'an integer', boolean: 'true or false' };
+
+function matches(v: unknown, kind: Kind): boolean {
+  switch (kind) {
+    case 'string': return typeof v === 'string';
+    case 'boolean': return typeof v === 'boolean';
+    case 'number': return typeof v === 'number';
+    case 'integer': return typeof v === 'number' && Number.isSafeInteger(v);
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'bigint') return 'an integer too large to represent';
+  if (Array.isArray(v)) return 'an array';
+  if (v instanceof Date || (typeof v === 'object' && v !== null && v.constructor?.name === 'TomlDate')) return 'a date';
+  if (typeof v === 'object' && v !== null) return 'a table';
+  if (typeof v === 'number' && !Number.isInteger(v)) return 'a float';
+  return typeof v === 'number' ? 'an integer' : typeof v === 'boolean' ? 'a boolean' : typeof v;
+}
+
+/** Keys and messages quoted so a hostile file cannot put control characters on the terminal. */
+function quote(s: string): string {
+  return JSON.stringify(s).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
+function euid(): number {
+  return process.geteuid?.() ?? -1;
+}
+
+/** Reads and filters the config; never throws for the file's content, ownership or absence. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  const dirPath = configDir(env);
+  const file = `${dirPath === '/' ? '' : dirPath}/${CONFIG_FILE}`;
+  const values: Partial<ConfigValues> = {};
+  const warnings: string[] = [];
+  const result = { values, warnings, file };
+  const ignored = (why: string) => {
+    warnings.push(`ignoring config file ${file}: ${why}`);
+    return result;
+  };
+
+  // The directory's own path may go through symlinks (dotfile setups,
+  // symlinked homes); the file itself is opened O_NOFOLLOW relative to it.
+  let dir: DirHandle;
+  try {
+    dir = new DirHandle(fs.openSync(dirPath, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY), dirPath);
+  } catch (err) {
+    if (hasCode(err, 'ENOENT')) return result;
+    return ignored(`cannot open its directory (${hasCode(err, 'ENOTDIR') ? 'not a directory' : (err as Error).message})`);
+  }
+  let data: Buffer;
+  try {
+    let r;
+    try {
+      r = readFileAt(dir, CONFIG_FILE, MAX_CONFIG_BYTES);
+    } catch (err) {
+      const st = dir.tryStat(CONFIG_FILE);
+      if (st === null) return result;
+      if ((st.mode & 0o170000) === 0o120000) return ignored('it is a symlink (config files are never followed)');
+      if (!isRegular(st)) return ignored('it is not a regular file');
+      if (st.size > MAX_CONFIG_BYTES) return ignored(`it is larger than ${MAX_CONFIG_BYTES} bytes`);
+      return ignored(`it cannot be read (${(err as Error).message})`);
+    }
+    if (r === null) return result;
+    if (r.stat.uid !== euid() && r.stat.uid !== 0) return ignored(`it is owned by uid ${r.stat.uid}, not by you (uid ${euid()}) or root`);
+    if ((r.stat.mode & 0o022) !== 0) {
+      return ignored(`it is writable by group or others (mode ${(r.stat.mode & 0o7777).toString(8).padStart(4, '0')}); run chmod go-w on it`);
+    }
+    data = r.data;
+  } finally {
+    dir.close();
+  }
+
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+  } catch {
+    return ignored('it is not valid UTF-8');
+  }
+  let table: Record<string, unknown>;
+  try {
+    table = parseToml(text, { integersAsBigInt: 'asNeeded' }) as Record<string, unknown>;
+  } catch (err) {
+    const line = (err as { line?: unknown }).line;
+    return ignored(`it is not valid TOML${typeof line === 'number' ? ` (line ${line})` : ''}`);
+  }
+  for (const key of Object.keys(table)) {
+    const spec = Object.prototype.hasOwnProperty.call(KEYS, key) ? KEYS[key] : undefined;
+    const v = table[key];
+    if (spec === undefined) {
+      warnings.push(`${file}: ignoring unknown key ${quote(key)}`);
+      continue;
+    }
+    if (!spec.kinds.some((k) => matches(v, k))) {
+      warnings.push(`${file}: ignoring ${key}: expected ${spec.kinds.map((k) => KIND_TEXT[k]).join(' or ')}, got ${describe(v)}`);
+      continue;
+    }
+    (values as Record<string, unknown>)[spec.field] = v;
+  }
+  return result;
+}

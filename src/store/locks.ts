@@ -1,0 +1,94 @@
+// flock on small lock files opened relative to a directory handle. After the
+// lock is granted the name is re-checked to still be the very file we
+// locked (same dev and ino): a holder may unlink a lock file (when its entry
+// is deleted) and a waiter that then wins the old, orphaned file simply
+// retries on the new one. Locks belong to the open file description, so they
+// die with the process; nothing can wedge.
+import * as os from 'node:os';
+import { native } from '../native/binding';
+import { check, isRegular, joinDisplay, type DirHandle } from '../fs/dir-handle';
+import { EphemdirError, ErrorCodes } from '../errors';
+
+const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
+const POLL_MS = 20;
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** Blocks the thread for `ms` (lock polling only; never long). */
+export function sleepSync(ms: number): void {
+  if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
+}
+
+function euid(): number {
+  return process.geteuid?.() ?? -1;
+}
+
+export interface HeldLock {
+  fd: number;
+  dev: number;
+  ino: number;
+}
+
+/**
+ * One attempt: opens (creating 0600) `name` in `dir` and tries flock without
+ * blocking. Returns the held lock, or null when another description holds it.
+ * A lock file that is not a regular file owned by the caller and writable by
+ * nobody else makes the registry unusable.
+ */
+export function tryLockFile(dir: DirHandle, name: string, mode: 'shared' | 'exclusive' = 'exclusive'): HeldLock | null {
+  const n = native();
+  const c = n.constants;
+  const display = joinDisplay(dir.path, name);
+  for (let attempt = 0; attempt < 64; attempt++) {
+    const fd = dir.openFile(name, c.O_RDWR | c.O_CREAT | c.O_NONBLOCK, 0o600);
+    let keep = false;
+    try {
+      const st = check(n.statFd(fd), 'fstat', display);
+      if (!isRegular(st) || st.uid !== euid() || (st.mode & 0o022) !== 0) {
+        throw new EphemdirError(ErrorCodes.REGISTRY_UNUSABLE, `lock file ${display} is not a regular file owned by you and writable only by you`, {
+          path: display,
+          reason: 'unsafe lock file',
+        });
+      }
+      const r = n.flock(fd, (mode === 'shared' ? c.LOCK_SH : c.LOCK_EX) | c.LOCK_NB);
+      if (r === EWOULDBLOCK) return null;
+      check(r, 'flock', display);
+      const now = dir.tryStat(name);
+      if (now !== null && now.dev === st.dev && now.ino === st.ino) {
+        keep = true;
+        return { fd, dev: st.dev, ino: st.ino };
+      }
+      // Unlinked or replaced while we waited: the lock we hold guards nothing.
+    } finally {
+      if (!keep) n.close(fd);
+    }
+  }
+  throw new EphemdirError(ErrorCodes.BUSY, `lock file ${display} keeps being replaced`, { path: display });
+}
+
+/**
+ * Polls tryLockFile every ~20 ms until `waitMs` has passed. Returns null when
+ * still busy at the deadline (waitMs = 0: a single attempt).
+ */
+export function lockFile(dir: DirHandle, name: string, waitMs: number, mode: 'shared' | 'exclusive' = 'exclusive'): HeldLock | null {
+  const deadline = Date.now() + Math.max(0, waitMs);
+  for (;;) {
+    const held = tryLockFile(dir, name, mode);
+    if (held !== null) return held;
+    const left = deadline - Date.now();
+    if (left <= 0) return null;
+    sleepSync(Math.min(POLL_MS, left));
+  }
+}
+
+export function unlockFile(held: HeldLock): void {
+  // Closing the only description releases the flock.
+  native().close(held.fd);
+}
+
+/**
+ * Entry locks held by this process, keyed by registry identity and id.
+ * flock conflicts between two descriptions of one process too, so a second
+ * acquisition from here would only wait for ourselves: `update` runs
+ * synchronously under a lock this process already holds instead.
+ */
+export const heldInProcess = new Map<string, HeldLock>();

@@ -1,0 +1,365 @@
+// The registry: one JSON file per tracked directory under
+// `<data>/registry.d/entries/`, a flock per entry, hint files for bounded
+// sweeps, and a locked stats ledger. Nothing outside `registry.d/` is ever
+// touched, so the Python ephemdir's `registry.json`, `locks/`, `stats.json`
+// ... can share the data directory. Creating an entry writes one file and its
+// hints; nothing is rewritten wholesale, and there is no cap on the count.
+//
+// Layout (all 0700 directories / 0600 files, owned by the user):
+//   format.json                 {"schema":1,"writer":"ephemdir-node"}
+//   entries/<id>.json           one Entry + "schema":1
+//   locks/<id>.lock             per-entry flock (removed with the entry)
+//   schedule/<bucket>/<id>      expiry hints (see schedule.ts)
+//   boots/<boot>/<id>           remove-on-restart hints
+//   stats.json, stats.lock      usage ledger
+//   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
+import * as crypto from 'node:crypto';
+import { DirHandle, isRegular, joinDisplay, nameToString } from '../fs/dir-handle';
+import { checkFormat, openOwnedDir, ownershipProblem, typeName, unusable } from './layout';
+import { openDirectory } from '../fs/walk';
+import { readFileAt, writeFileAtomic } from '../fs/files';
+import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
+import type { Entry } from '../model/entry';
+import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
+import { decodeEntry, encodeEntry, extrasOf, ID_RE, MAX_ENTRY_BYTES } from './entry-codec';
+import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
+import { addHints, dueHints, hintsFor, hintsMinus, removeHints, type HintKind } from './schedule';
+import { incrementStats, readStats, type StatName, type Stats } from './stats';
+
+export type { Stats, StatName } from './stats';
+
+const DEFAULT_UPDATE_WAIT_MS = 10_000;
+const ENTRY_FILE_RE = /^([0-9a-f]{32})\.json$/;
+
+type Sub = 'entries' | 'locks' | 'corrupt' | HintKind;
+
+export interface RegistryProblem {
+  /** The entry id, or null for a file that is not named like an entry. */
+  id: string | null;
+  /** Display path of the file. */
+  file: string;
+  reason: string;
+}
+
+export interface EntryLock extends Disposable {
+  readonly id: string;
+  release(): void;
+}
+
+export interface UpdateOptions {
+  /** How long to wait for another process's lock (default 10,000 ms); BUSY afterwards. */
+  waitMs?: number;
+}
+
+function checkId(id: unknown): string {
+  if (typeof id !== 'string' || !ID_RE.test(id)) throw invalidArgument(`invalid entry id ${JSON.stringify(id)}: expected 32 lowercase hex characters`);
+  return id;
+}
+
+export class Registry implements Disposable {
+  /** The data directory (display path). */
+  readonly dataDir: string;
+  /** `<dataDir>/registry.d` (display path). */
+  readonly path: string;
+  #root: DirHandle;
+  #identity: string;
+  #subs = new Map<Sub, DirHandle>();
+  #formatWritten: boolean;
+
+  private constructor(data: string, root: DirHandle, formatWritten: boolean) {
+    this.dataDir = data;
+    this.path = root.path;
+    this.#root = root;
+    const st = root.stat();
+    this.#identity = `${st.dev}:${st.ino}`;
+    this.#formatWritten = formatWritten;
+  }
+
+  /**
+   * Opens the registry. With `create: false` a missing data dir or
+   * registry.d gives null and nothing is created; nothing is ever chmod'ed.
+   * Throws REGISTRY_UNUSABLE for a foreign-owned or others-writable data dir
+   * or registry.d, a symlink in the way, or a registry of a newer format.
+   */
+  static open(opts: { create: boolean; env?: NodeJS.ProcessEnv }): Registry | null {
+    const data = defaultDataDir(opts.env ?? process.env);
+    let parent: DirHandle;
+    try {
+      parent = openDirectory(data, { trust: 'chain', final: 'owned', create: opts.create });
+    } catch (err) {
+      if (!opts.create && hasCode(err, 'ENOENT')) return null;
+      if (err instanceof EphemdirError && (err.code === ErrorCodes.UNSAFE_PARENT || err.code === ErrorCodes.SYMLINK_IN_PATH)) {
+        throw unusable(data, err.message, { cause: err });
+      }
+      throw err;
+    }
+    let root: DirHandle | null = null;
+    try {
+      root = openOwnedDir(parent, REGISTRY_DIR, opts.create);
+      if (root === null) return null;
+      const written = checkFormat(root, opts.create);
+      const reg = new Registry(data, root, written);
+      root = null;
+      return reg;
+    } finally {
+      root?.close();
+      parent.close();
+    }
+  }
+
+  #sub(name: Sub, create: boolean): DirHandle | null {
+    const cached = this.#subs.get(name);
+    if (cached !== undefined) return cached;
+    if (create) this.#ensureFormat();
+    const dir = openOwnedDir(this.#root, name, create);
+    if (dir !== null) this.#subs.set(name, dir);
+    return dir;
+  }
+
+  #ensureFormat(): void {
+    if (!this.#formatWritten) this.#formatWritten = checkFormat(this.#root, true);
+  }
+
+  #top = (kind: HintKind, create: boolean): DirHandle | null => this.#sub(kind, create);
+
+  #lockKey(id: string): string {
+    return `${this.#identity}:${id}`;
+  }
+
+  /** Copies corrupt bytes to corrupt/<id>.<sha256-12> unless that exact content is already there. */
+  #copyAside(id: string, data: Buffer): string | null {
+    try {
+      const name = `${id}.${crypto.createHash('sha256').update(data).digest('hex').slice(0, 12)}`;
+      const dir = this.#sub('corrupt', true)!;
+      if (dir.tryStat(name) === null) {
+        try {
+          writeFileAtomic(dir, name, data, { mode: 0o600, noReplace: true });
+        } catch (err) {
+          if (!hasCode(err, 'EEXIST')) throw err;
+        }
+      }
+      return joinDisplay(dir.path, name);
+    } catch {
+      return null; // best effort: the original stays in place and keeps being reported
+    }
+  }
+
+  /** Reads entries/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
+  #read(id: string): Entry | null {
+    const entries = this.#sub('entries', false);
+    if (entries === null) return null;
+    const file = `${id}.json`;
+    const display = joinDisplay(entries.path, file);
+    const bad = (reason: string) => unusable(display, reason, { id, file: display });
+    let r;
+    try {
+      r = readFileAt(entries, file, MAX_ENTRY_BYTES);
+    } catch (err) {
+      const st = entries.tryStat(file);
+      if (st === null) return null;
+      if (!isRegular(st)) throw bad(`it is ${typeName(st)}`);
+      const foreign = ownershipProblem(st);
+      if (foreign !== null) throw bad(foreign);
+      if (st.size > MAX_ENTRY_BYTES) throw bad(`it is ${st.size} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`);
+      throw bad(`it cannot be read (${hasCode(err, 'EACCES', 'EPERM') ? 'permission denied' : (err as Error).message})`);
+    }
+    if (r === null) return null;
+    const problem = ownershipProblem(r.stat);
+    if (problem !== null) throw bad(problem);
+    try {
+      return decodeEntry(r.data, id, display);
+    } catch (err) {
+      const reason = (err as EphemdirError & { reason?: string }).reason ?? (err as Error).message;
+      const copy = this.#copyAside(id, r.data);
+      throw bad(copy ? `${reason}; a copy of its bytes is in ${copy}` : reason);
+    }
+  }
+
+  /** Every tracked entry (oldest first), plus every file that could not be used, which stays in place. */
+  list(): { entries: Entry[]; problems: RegistryProblem[] } {
+    const entries: Entry[] = [];
+    const problems: RegistryProblem[] = [];
+    const dir = this.#sub('entries', false);
+    if (dir === null) return { entries, problems };
+    for (const d of dir.entries()) {
+      const name = nameToString(d.name);
+      if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an atomic write in flight (or left by a crash)
+      const m = ENTRY_FILE_RE.exec(name);
+      if (m === null || !d.name.equals(Buffer.from(name))) {
+        problems.push({ id: null, file: joinDisplay(dir.path, d.name), reason: 'unexpected file: not named like an entry (<32 hex>.json)' });
+        continue;
+      }
+      try {
+        const e = this.#read(m[1]!);
+        if (e !== null) entries.push(e);
+      } catch (err) {
+        if (!(err instanceof EphemdirError) || err.code !== ErrorCodes.REGISTRY_UNUSABLE) throw err;
+        problems.push({ id: m[1]!, file: joinDisplay(dir.path, name), reason: (err as EphemdirError & { reason: string }).reason });
+      }
+    }
+    entries.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return { entries, problems };
+  }
+
+  /** The entry, or null. Throws REGISTRY_UNUSABLE when its file is corrupt or not safely ours. */
+  get(id: string): Entry | null {
+    return this.#read(checkId(id));
+  }
+
+  /**
+   * Records a new entry (fails with EEXIST if the id exists): hints first,
+   * then the entry. `durable` (default) fsyncs both; creation may skip it,
+   * since an entry lost to a power cut leaves an untracked directory that
+   * ephemdir never touches, while every deletion step stays durable.
+   */
+  create(entry: Entry, opts: { durable?: boolean } = {}): void {
+    const id = checkId(entry?.id);
+    const durable = opts.durable ?? true;
+    const data = encodeEntry(entry);
+    const entries = this.#sub('entries', true)!;
+    addHints(this.#top, hintsFor(entry), durable);
+    writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable, noReplace: true });
+  }
+
+  #acquire(id: string, waitMs: number): HeldLock | null {
+    return lockFile(this.#sub('locks', true)!, `${id}.lock`, waitMs);
+  }
+
+  #busy(id: string): EphemdirError {
+    return new EphemdirError(ErrorCodes.BUSY, `entry ${id} is locked by another ephemdir process`, { id, path: joinDisplay(this.path, `locks/${id}.lock`) });
+  }
+
+  /** Unlinks the lock file while we hold it (waiters re-check the name and retry). */
+  #dropLockFile(id: string): void {
+    try {
+      this.#sub('locks', false)?.unlink(`${id}.lock`);
+    } catch {
+      // already gone
+    }
+  }
+
+  /**
+   * Runs `fn` under the entry's exclusive lock (reentrant within this
+   * process: an EntryLock held here counts). `fn` sees the current entry and
+   * returns `entry`: an Entry to write durably, null to delete the entry with
+   * its hints and lock file, or undefined for no write. A corrupt entry file
+   * throws REGISTRY_UNUSABLE before `fn` runs; it is never overwritten.
+   */
+  update<T>(id: string, fn: (current: Entry | null) => { entry?: Entry | null; result: T }, opts: UpdateOptions = {}): T {
+    checkId(id);
+    const key = this.#lockKey(id);
+    let held = heldInProcess.get(key);
+    const own = held === undefined;
+    if (held === undefined) {
+      held = this.#acquire(id, opts.waitMs ?? DEFAULT_UPDATE_WAIT_MS) ?? undefined;
+      if (held === undefined) throw this.#busy(id);
+      heldInProcess.set(key, held);
+    }
+    let dropLock = false;
+    try {
+      const current = this.#read(id);
+      dropLock = own && current === null;
+      const out = fn(current);
+      const next = out.entry;
+      if (next === undefined) return out.result;
+      const entries = this.#sub('entries', true)!;
+      if (next === null) {
+        if (current !== null) {
+          try {
+            entries.unlink(`${id}.json`);
+          } catch (err) {
+            if (!hasCode(err, 'ENOENT')) throw err;
+          }
+          entries.fsync();
+          removeHints(this.#top, hintsFor(current));
+        }
+        dropLock = true;
+        return out.result;
+      }
+      if (next.id !== id) throw invalidArgument(`update of entry ${id} returned entry ${String(next.id)}`);
+      const extras = extrasOf(next);
+      const data = encodeEntry(next, extras.length > 0 || current === null ? extras : extrasOf(current));
+      const before = current === null ? [] : hintsFor(current);
+      const after = hintsFor(next);
+      addHints(this.#top, hintsMinus(after, before));
+      writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable: true });
+      removeHints(this.#top, hintsMinus(before, after));
+      dropLock = false;
+      return out.result;
+    } finally {
+      if (dropLock) this.#dropLockFile(id);
+      if (own) {
+        heldInProcess.delete(key);
+        unlockFile(held);
+      }
+    }
+  }
+
+  /**
+   * Takes the entry's exclusive lock and keeps it until release (the deleter
+   * holds it from claim to commit). Returns null when busy and `waitMs` is 0
+   * (the default); with `waitMs` > 0 a lock still busy at the deadline throws
+   * BUSY. A lock this process already holds counts as busy.
+   */
+  lockEntry(id: string, opts: { waitMs?: number } = {}): EntryLock | null {
+    checkId(id);
+    const waitMs = opts.waitMs ?? 0;
+    const key = this.#lockKey(id);
+    let held: HeldLock | null = heldInProcess.has(key) ? null : this.#acquire(id, waitMs);
+    if (held === null) {
+      if (waitMs > 0) throw this.#busy(id);
+      return null;
+    }
+    heldInProcess.set(key, held);
+    const release = (): void => {
+      if (held === null) return;
+      const h = held;
+      held = null;
+      try {
+        // Leave no lock file behind for an entry that does not exist (any more).
+        if (this.#sub('entries', false)?.tryStat(`${id}.json`) == null) {
+          const now = this.#sub('locks', false)?.tryStat(`${id}.lock`);
+          if (now && now.dev === h.dev && now.ino === h.ino) this.#dropLockFile(id);
+        }
+      } catch {
+        // tidying only
+      } finally {
+        if (heldInProcess.get(key) === h) heldInProcess.delete(key);
+        unlockFile(h);
+      }
+    };
+    return { id, release, [Symbol.dispose]: release };
+  }
+
+  /**
+   * Ids that may be due now: expired schedule buckets, entries mid-deletion,
+   * and remove-on-restart entries of other boots. At most `limit` (a random
+   * subset when more qualify). Hints can be stale: re-read each entry.
+   */
+  dueHints(now: number, currentBootId: string | null, limit: number): string[] {
+    const entries = this.#sub('entries', false);
+    if (entries === null) return [];
+    return dueHints(this.#top, (id) => entries.tryStat(`${id}.json`) !== null, now, currentBootId, limit);
+  }
+
+  stats(): Stats {
+    return readStats(this.#root);
+  }
+
+  /** Adds to a counter under stats.lock (never loses a concurrent update). */
+  incrementStat(name: StatName, by = 1): void {
+    this.#ensureFormat();
+    incrementStats(this.#root, name, by, DEFAULT_UPDATE_WAIT_MS);
+  }
+
+  close(): void {
+    for (const d of this.#subs.values()) d.close();
+    this.#subs.clear();
+    this.#root.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+

@@ -1,0 +1,27 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as os from 'node:os';
+import { dataDir, configDir } from '../../src/store/paths';
+import { ErrorCodes } from '../../src/errors';
+
+const home = os.homedir();
+
+test('data dir: override, XDG (absolute only), default; macOS', () => {
+  assert.equal(dataDir({ EPHEMDIR_DATA_DIR: '/x/y/' }, 'linux'), '/x/y');
+  assert.equal(dataDir({ EPHEMDIR_DATA_DIR: '/x//y/../z' }, 'darwin'), '/x/z');
+  assert.equal(dataDir({ XDG_DATA_HOME: '/xdg' }, 'linux'), '/xdg/ephemdir');
+  assert.equal(dataDir({ XDG_DATA_HOME: 'relative/xdg' }, 'linux'), `${home}/.local/share/ephemdir`, 'a relative XDG value is ignored, as the spec says');
+  assert.equal(dataDir({ XDG_DATA_HOME: '' }, 'linux'), `${home}/.local/share/ephemdir`);
+  assert.equal(dataDir({}, 'linux'), `${home}/.local/share/ephemdir`);
+  assert.equal(dataDir({ XDG_DATA_HOME: '/xdg' }, 'darwin'), `${home}/Library/Application Support/ephemdir`);
+  assert.equal(dataDir({ EPHEMDIR_DATA_DIR: '' }, 'linux'), `${home}/.local/share/ephemdir`, 'empty means unset');
+  assert.throws(() => dataDir({ EPHEMDIR_DATA_DIR: 'data' }), { code: ErrorCodes.INVALID_ARGUMENT, message: /EPHEMDIR_DATA_DIR must be an absolute path/ });
+});
+
+test('config dir: override, XDG, default; macOS shares the data dir', () => {
+  assert.equal(configDir({ EPHEMDIR_CONFIG_DIR: '/c' }, 'linux'), '/c');
+  assert.equal(configDir({ XDG_CONFIG_HOME: '/xc' }, 'linux'), '/xc/ephemdir');
+  assert.equal(configDir({ XDG_CONFIG_HOME: 'rel' }, 'linux'), `${home}/.config/ephemdir`);
+  assert.equal(configDir({}, 'darwin'), dataDir({}, 'darwin'));
+  assert.throws(() => configDir({ EPHEMDIR_CONFIG_DIR: './c' }), { code: ErrorCodes.INVALID_ARGUMENT, message: /EPHEMDIR_CONFIG_DIR/ });
+});
