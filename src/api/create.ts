@@ -1,0 +1,135 @@
+// Creating a managed directory: 0700, a fresh marker written through the
+// new directory's fd, then one durable registry entry. The parent chain is
+// trusted first; creation never follows a symlink.
+import * as os from 'node:os';
+import type { Entry } from '../model/entry';
+import { generateName } from '../core/names';
+import { loadConfig } from '../store/config';
+import { openDirectory } from '../fs/walk';
+import type { DirHandle } from '../fs/dir-handle';
+import { EphemdirError, ErrorCodes, hasCode } from '../errors';
+import { resolveSettings, type Settings } from './settings';
+import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
+import { openContext, type ApiContext } from './context';
+import type { TempdirOptions } from './types';
+
+const MAX_NAME_ATTEMPTS = 100;
+
+export interface Prepared {
+  settings: Settings;
+  warnings: string[];
+}
+
+/** Validates everything before any side effect. */
+export function prepare(options: TempdirOptions): Prepared {
+  const config = loadConfig();
+  return { settings: resolveSettings(options ?? {}, config.values, process.cwd()), warnings: config.warnings };
+}
+
+function isPrivate(parent: DirHandle): boolean {
+  const st = parent.stat();
+  return st.uid === (process.geteuid?.() ?? -1) && (st.mode & 0o077) === 0;
+}
+
+/**
+ * Creates the directory and its entry. `ctx` is open with create: true;
+ * the caller has already run the maintenance sweep.
+ */
+export function createEntry(ctx: ApiContext, settings: Settings): Entry {
+  const parent = openDirectory(settings.parent, { trust: 'chain', final: 'parent', create: true });
+  try {
+    let style: 'secure' | 'clean' = settings.nameStyle === 'auto' ? (isPrivate(parent) ? 'clean' : 'secure') : settings.nameStyle;
+    if (style === 'clean' && !isPrivate(parent)) {
+      throw new EphemdirError(
+        ErrorCodes.UNSAFE_PARENT,
+        `refusing clean names in ${parent.path}: the parent is not private to you (owned by you, mode 0700); use nameStyle "secure"`,
+        { path: parent.path },
+      );
+    }
+    let name = '';
+    for (let attempt = 0; ; attempt++) {
+      name = generateName({ words: settings.words, prefix: settings.prefix, style });
+      try {
+        parent.mkdir(name, 0o700);
+        break;
+      } catch (err) {
+        if (!hasCode(err, 'EEXIST') || attempt >= MAX_NAME_ATTEMPTS) throw err;
+        if (style === 'clean' && attempt > 20) style = 'secure';
+      }
+    }
+    const dir = parent.openDir(name, { noXdev: true });
+    try {
+      const st0 = dir.stat();
+      if ((st0.mode & 0o777) !== 0o700) {
+        // mkdir honours the umask; the directory must be exactly owner-only.
+        using anchor = parent.openPath(name);
+        anchor.chmodOwnDirectory(0o700);
+      }
+      const id = newMarkerId();
+      // The marker is made durable before the entry exists, so a tracked
+      // directory always carries its proof; the entry itself need not be
+      // (lost, it leaves an untracked directory that is never deleted).
+      writeMarker(dir, id);
+      const st = dir.stat();
+      dir.fsync();
+      const now = ctx.now;
+      const entry: Entry = {
+        id,
+        path: parent.path === '/' ? `/${name}` : `${parent.path}/${name}`,
+        parent: parent.path,
+        name,
+        createdAt: now,
+        expiresAt: settings.lifetime === null ? null : now + settings.lifetime,
+        removeOnRestart: settings.removeOnRestart,
+        keepWhileInUse: settings.keepWhileInUse,
+        cleanup: settings.cleanup,
+        maxSize: settings.maxSize,
+        nameStyle: style,
+        tags: settings.tags,
+        description: settings.description,
+        bootId: ctx.bootId,
+        bootTime: ctx.bootTime,
+        dev: st.dev,
+        ino: st.ino,
+        mountId: st.mntId,
+        mountIdUnique: st.mntIdUnique,
+        uid: st.uid,
+        state: 'active',
+        claimId: null,
+        stagingPath: null,
+        lastError: null,
+        platform: ctx.platform,
+      };
+      try {
+        ctx.registry.create(entry, { durable: false });
+      } catch (err) {
+        // Not tracked means never auto-removed: take back the empty directory
+        // we just made (through our own fds), rather than leave an orphan.
+        try {
+          dir.unlink(MARKER_NAME);
+          parent.rmdir(name);
+        } catch {
+          // something appeared inside: leave it, the error says why
+        }
+        throw err;
+      }
+      ctx.registry.incrementStat('created');
+      return entry;
+    } finally {
+      dir.close();
+    }
+  } finally {
+    parent.close();
+  }
+}
+
+/** For tests and doctor: the default parent when none is configured. */
+export function defaultParent(): string {
+  return process.cwd() || os.tmpdir();
+}
+
+export function createContext(): ApiContext {
+  const ctx = openContext({ create: true });
+  if (!ctx) throw new EphemdirError(ErrorCodes.REGISTRY_UNUSABLE, 'could not create the registry');
+  return ctx;
+}

@@ -1,0 +1,48 @@
+// The managed-directory API: tempdir() and the functions that manage what it made.
+import { createContext, createEntry, prepare } from './create';
+import { maintenanceSweep, maintenanceSweepSync } from './sweep';
+import { EphemeralDirectory } from './handle';
+import { removeAtExit } from './exit-hooks';
+import type { TempdirOptions } from './types';
+import type { Entry } from '../model/entry';
+
+export { EphemeralDirectory } from './handle';
+export type { Hold } from './handle';
+export { sweep } from './sweep';
+export { keep, extend, remove, resolve, explain, recover, prune, registered, list, stats, last, currentTarget, match, sizeOf } from './manage';
+export type * from './types';
+
+function wrap(entry: Entry, removeOnExit: boolean): EphemeralDirectory {
+  const handle = new EphemeralDirectory(entry);
+  if (removeOnExit) removeAtExit(handle.id, () => handle.removeSync());
+  return handle;
+}
+
+/** Creates a managed temporary directory, after sweeping a few that are already due. */
+export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirectory> {
+  const { settings, warnings } = prepare(options);
+  for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
+  const ctx = createContext();
+  try {
+    const report = await maintenanceSweep(ctx);
+    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
+    handle.sweep = report;
+    return handle;
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+export function tempdirSync(options: TempdirOptions = {}): EphemeralDirectory {
+  const { settings, warnings } = prepare(options);
+  for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
+  const ctx = createContext();
+  try {
+    const report = maintenanceSweepSync(ctx);
+    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
+    handle.sweep = report;
+    return handle;
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}

@@ -1,0 +1,32 @@
+// The `.ephemdir` marker: proof that a directory is the one ephemdir created.
+// 32 lowercase hex characters and a newline, mode 0600, created exclusively
+// through the new directory's fd and read back only through an fd.
+import * as crypto from 'node:crypto';
+import { createFileExclusive, readFileAt } from '../fs/files';
+import type { DirHandle } from '../fs/dir-handle';
+import { hasCode } from '../errors';
+
+export const MARKER_NAME = '.ephemdir';
+const MARKER_RE = /^[0-9a-f]{32}\n?$/;
+
+export function newMarkerId(): string {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+export function writeMarker(dir: DirHandle, id: string): void {
+  createFileExclusive(dir, MARKER_NAME, `${id}\n`, { mode: 0o600, durable: true });
+}
+
+/** The marker id in `dir`, or null when absent or not a valid marker. */
+export function readMarker(dir: DirHandle): string | null {
+  try {
+    const r = readFileAt(dir, MARKER_NAME, 33);
+    if (!r) return null;
+    const text = r.data.toString('latin1');
+    return MARKER_RE.test(text) ? text.slice(0, 32) : null;
+  } catch (err) {
+    // A symlink, FIFO or oversized file where the marker should be is no marker.
+    if (hasCode(err, 'ELOOP', 'EPHEMDIR_INVALID_STATE', 'ENOTDIR')) return null;
+    throw err;
+  }
+}

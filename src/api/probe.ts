@@ -1,0 +1,189 @@
+// Gathering the facts the pure policy decides on. Everything is opened
+// fd-relative through a trusted parent chain; nothing is followed.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Entry, Probe } from '../model/entry';
+import { DirHandle, type Stat } from '../fs/dir-handle';
+import { openDirectory } from '../fs/walk';
+import { hasCode } from '../errors';
+import { readMarker } from './marker';
+import { isInUse, isInUseSync, mountsInside } from './in-use';
+import type { ApiContext } from './context';
+
+export type Presence = Probe['presence'];
+export type Identity = Probe['identity'];
+
+export interface Located {
+  presence: Presence;
+  identity: Identity;
+  parentSafe: boolean | null;
+  /** Set when present: the open parent and directory (the caller closes them). */
+  parent?: DirHandle;
+  dir?: DirHandle;
+  stat?: Stat;
+  problem?: string;
+}
+
+/** Staging folders are named after the claim: `.ephemdir-staging-<claimId>`. */
+export function stagingFolderName(claimId: string): string {
+  return `.ephemdir-staging-${claimId}`;
+}
+
+export function closeLocated(l: Located): void {
+  l.dir?.close();
+  l.parent?.close();
+}
+
+/** Opens `name` in `parentDir` and classifies it against the entry. */
+function classify(entry: Entry, parent: DirHandle, name: string): Located {
+  let dir: DirHandle;
+  try {
+    dir = parent.openDir(name, { noXdev: true });
+  } catch (err) {
+    if (hasCode(err, 'ENOENT')) return { presence: 'missing', identity: 'unknown', parentSafe: true, parent };
+    // A symlink, a file, or a mount point where our directory was: replaced.
+    if (hasCode(err, 'ENOTDIR', 'EXDEV')) return { presence: 'present', identity: 'foreign', parentSafe: true, parent };
+    return { presence: 'unavailable', identity: 'unknown', parentSafe: true, parent, problem: (err as Error).message };
+  }
+  const stat = dir.stat();
+  let identity: Identity;
+  try {
+    const marker = readMarker(dir);
+    if (stat.ino !== entry.ino) identity = 'foreign';
+    else if (marker === entry.id) identity = 'ours';
+    else if (marker === null) identity = 'unverified';
+    else identity = 'foreign';
+  } catch {
+    identity = 'unknown';
+  }
+  return { presence: 'present', identity, parentSafe: true, parent, dir, stat };
+}
+
+/**
+ * Trusted parent handles shared by the probes of one listing, so each parent
+ * chain is walked once. Entries get their own dup of the cached fd.
+ */
+export class ParentCache implements Disposable {
+  readonly #dirs = new Map<string, DirHandle | Error>();
+
+  open(parentPath: string): DirHandle {
+    let hit = this.#dirs.get(parentPath);
+    if (hit === undefined) {
+      try {
+        hit = openDirectory(parentPath, { trust: 'chain', final: 'parent' });
+      } catch (err) {
+        hit = err as Error;
+      }
+      this.#dirs.set(parentPath, hit);
+    }
+    if (hit instanceof Error) throw hit;
+    return hit.dup();
+  }
+
+  [Symbol.dispose](): void {
+    for (const d of this.#dirs.values()) if (!(d instanceof Error)) d.close();
+    this.#dirs.clear();
+  }
+}
+
+/**
+ * Finds the entry's directory at its original path, or (with `staging`) in
+ * its private staging folder. The parent chain must be trusted.
+ */
+export function locate(entry: Entry, where: 'original' | 'staging' = 'original', cache?: ParentCache): Located {
+  let parent: DirHandle;
+  try {
+    parent = cache ? cache.open(entry.parent) : openDirectory(entry.parent, { trust: 'chain', final: 'parent' });
+  } catch (err) {
+    if (hasCode(err, 'ENOENT', 'ENOTDIR')) return { presence: 'missing', identity: 'unknown', parentSafe: null };
+    if (hasCode(err, 'EPHEMDIR_UNSAFE_PARENT', 'EPHEMDIR_SYMLINK_IN_PATH')) {
+      return { presence: 'present', identity: 'unknown', parentSafe: false, problem: (err as Error).message };
+    }
+    return { presence: 'unavailable', identity: 'unknown', parentSafe: null, problem: (err as Error).message };
+  }
+  if (where === 'original') return classify(entry, parent, entry.name);
+  if (!entry.claimId) {
+    parent.close();
+    return { presence: 'missing', identity: 'unknown', parentSafe: true };
+  }
+  let staging: DirHandle;
+  try {
+    staging = parent.openDir(stagingFolderName(entry.claimId), { noXdev: true });
+  } catch (err) {
+    parent.close();
+    if (hasCode(err, 'ENOENT')) return { presence: 'missing', identity: 'unknown', parentSafe: true };
+    return { presence: 'unavailable', identity: 'unknown', parentSafe: true, problem: (err as Error).message };
+  }
+  parent.close();
+  // The staging folder is ours and private: nobody else can have put anything in it.
+  const st = staging.stat();
+  if (st.uid !== (process.geteuid?.() ?? -1) || (st.mode & 0o077) !== 0) {
+    staging.close();
+    return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `staging folder ${staging.path} is not private` };
+  }
+  return classify(entry, staging, entry.name);
+}
+
+export interface ProbeOptions {
+  inUse?: boolean;
+  lock?: boolean;
+  mounts?: boolean;
+  cache?: ParentCache;
+}
+
+function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: Probe; located: Located } {
+  const located = locate(entry, 'original', opts.cache);
+  const probe: Probe = {
+    presence: located.presence,
+    identity: located.identity,
+    guard: null,
+    parentSafe: located.parentSafe,
+    inUse: null,
+    lockedByOther: null,
+    size: null,
+    mountsInside: null,
+  };
+  if (located.stat) {
+    const refusal = ctx.guard.refusal(located.stat);
+    if (refusal) probe.guard = `it is ${refusal}, which ephemdir never removes`;
+  }
+  if (located.dir && opts.lock) {
+    const free = located.dir.lock('exclusive');
+    if (free) located.dir.unlock();
+    probe.lockedByOther = !free;
+  }
+  if (located.presence === 'present' && opts.mounts) probe.mountsInside = mountsInside(entry.path);
+  return { probe, located };
+}
+
+function roots(entry: Entry): string[] {
+  const out = [entry.path];
+  try {
+    const real = fs.realpathSync(entry.path);
+    if (real !== entry.path) out.push(real);
+  } catch {
+    // not present: the lexical path is all there is
+  }
+  return out.map((p) => path.normalize(p));
+}
+
+/** Probe for decisions and listings. Size is measured separately (it can be slow). */
+export async function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Promise<Probe> {
+  const { probe, located } = baseProbe(ctx, entry, opts);
+  try {
+    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = await isInUse(roots(entry));
+    return probe;
+  } finally {
+    closeLocated(located);
+  }
+}
+
+export function probeEntrySync(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Probe {
+  const { probe, located } = baseProbe(ctx, entry, opts);
+  try {
+    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = isInUseSync(roots(entry));
+    return probe;
+  } finally {
+    closeLocated(located);
+  }
+}

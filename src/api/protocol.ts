@@ -1,0 +1,268 @@
+// The journaled deletion protocol, run under the entry's lock:
+//   1. verify (trusted parent, marker + inode, guard, mounts, flock, in use)
+//   2. journal the intent durably: state "moving" with a fresh claim id
+//   3. rename the directory with RENAME_NOREPLACE into a private (0700)
+//      staging folder beside it, `.ephemdir-staging-<claim>/<name>`
+//   4. journal "deleting"; remove the tree through the staging fd with the
+//      marker removed last, so a partial delete stays provably ours
+//   5. remove the empty staging folder and commit (drop the entry)
+// A crash at any step is reconciled by `reconcile` on the next sweep.
+import * as crypto from 'node:crypto';
+import * as path from 'node:path';
+import type { Entry } from '../model/entry';
+import type { EntryLock } from '../store/registry';
+import type { DirHandle } from '../fs/dir-handle';
+import { openDirectory } from '../fs/walk';
+import { EphemdirError, ErrorCodes, hasCode } from '../errors';
+import { MARKER_NAME } from './marker';
+import { locate, closeLocated, stagingFolderName, type Located } from './probe';
+import { mountsInside } from './in-use';
+import type { ApiContext } from './context';
+import { crashPoint } from './crash-points';
+
+export interface Claimed {
+  entry: Entry;
+  /** The private staging folder holding the tree (named entry.name inside). */
+  staging: DirHandle;
+  expect: { dev: number; ino: number };
+}
+
+export type Refusal = { blockers: string[]; message: string };
+
+function sameEntry(a: Entry, b: Entry): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function write(ctx: ApiContext, lock: EntryLock, id: string, next: Entry | null): void {
+  ctx.registry.update(id, () => ({ entry: next, result: undefined }));
+}
+
+function refusal(blocker: string, message: string): Refusal {
+  return { blockers: [blocker], message };
+}
+
+/**
+ * Steps 1-4 for an active entry. Returns the claimed tree, or why it was
+ * left alone (nothing changed on disk or in the registry then).
+ */
+export function claim(
+  ctx: ApiContext,
+  snapshot: Entry,
+  lock: EntryLock,
+  checks: { inUse: () => boolean | null },
+): Claimed | Refusal {
+  const current = ctx.registry.get(snapshot.id);
+  if (!current) return refusal('gone', 'it is no longer tracked (kept or removed concurrently)');
+  if (!sameEntry(current, snapshot)) return refusal('changed', 'its entry changed concurrently (kept or extended)');
+  if (current.state !== 'active') return refusal('in-progress', `it is already ${current.state}`);
+
+  const at = locate(current);
+  try {
+    if (at.parentSafe === false) return refusal('unsafe-parent', at.problem ?? 'its parent directory is not safe');
+    if (at.presence === 'missing') return refusal('path-missing', 'it is missing on disk');
+    if (at.presence === 'unavailable' || !at.dir || !at.parent || !at.stat) return refusal('unavailable', at.problem ?? 'it cannot be inspected');
+    if (at.identity !== 'ours') return refusal(at.identity === 'foreign' ? 'identity-changed' : 'ownership-unverified', 'it is not the directory ephemdir created');
+    const guarded = ctx.guard.refusal(at.stat);
+    if (guarded) return refusal('protected-path', `it is ${guarded}`);
+    const mounts = mountsInside(current.path);
+    if (mounts && mounts.length > 0) return refusal('mount-inside', `a filesystem is mounted inside it: ${mounts.join(', ')}`);
+    if (!at.dir.lock('exclusive')) return refusal('locked', 'another process holds it with flock');
+    at.dir.unlock();
+    if (current.keepWhileInUse) {
+      const used = checks.inUse();
+      if (used === null) return refusal('in-use-unknown', 'cannot tell whether it is in use');
+      if (used) return refusal('in-use', 'a process has files open or its working directory inside it');
+    }
+    return moveToStaging(ctx, current, lock, at);
+  } finally {
+    closeLocated(at);
+  }
+}
+
+function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Located): Claimed | Refusal {
+  const parent = at.parent!;
+  const stat = at.stat!;
+  const claimId = crypto.randomBytes(16).toString('hex');
+  const folder = stagingFolderName(claimId);
+  const moving: Entry = {
+    ...current,
+    state: 'moving',
+    claimId,
+    stagingPath: path.join(current.parent, folder),
+    dev: stat.dev,
+    ino: stat.ino,
+    mountId: stat.mntId,
+    mountIdUnique: stat.mntIdUnique,
+    lastError: null,
+  };
+  write(ctx, lock, current.id, moving); // durable intent before any rename
+  crashPoint('after-intent');
+
+  let staging: DirHandle | null = null;
+  try {
+    parent.mkdir(folder, 0o700);
+    staging = parent.openDir(folder, { noXdev: true });
+    crashPoint('after-staging-folder');
+    try {
+      parent.rename(current.name, staging, current.name, { noReplace: true });
+    } catch (err) {
+      // Moving a directory to another parent rewrites its "..": it needs
+      // write permission on the directory itself, which is ours to grant.
+      if (!hasCode(err, 'EACCES')) throw err;
+      using anchor = parent.openPath(current.name);
+      anchor.chmodOwnDirectory((stat.mode & 0o7777) | 0o700);
+      parent.rename(current.name, staging, current.name, { noReplace: true });
+    }
+  } catch (err) {
+    // Nothing moved: undo the folder and the intent.
+    if (staging) staging.close();
+    try {
+      parent.rmdir(folder);
+    } catch {
+      // left empty; reconcile removes it
+    }
+    write(ctx, lock, current.id, { ...current });
+    return refusal('rename-failed', `could not move it aside: ${(err as Error).message}`);
+  }
+  const moved = staging.tryStat(current.name);
+  if (!moved || moved.ino !== stat.ino || moved.dev !== stat.dev) {
+    // Cannot happen short of kernel lies; never delete what we cannot prove.
+    write(ctx, lock, current.id, { ...moving, state: 'recovery', claimId: null, lastError: 'the moved directory does not match' });
+    staging.close();
+    return refusal('recovery-required', 'the moved directory does not match what was verified');
+  }
+  staging.fsync();
+  parent.fsync();
+  crashPoint('after-rename');
+  const deleting: Entry = { ...moving, state: 'deleting' };
+  write(ctx, lock, current.id, deleting);
+  crashPoint('after-deleting');
+  return { entry: deleting, staging, expect: { dev: stat.dev, ino: stat.ino } };
+}
+
+/** Options for the engine when removing a claimed tree. */
+export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void) {
+  const crashMidway = process.env.EPHEMDIR_CRASH_AT === 'mid-delete';
+  const report =
+    onProgress || crashMidway
+      ? (p: { entriesRemoved: number }) => {
+          if (crashMidway && p.entriesRemoved > 0) crashPoint('mid-delete');
+          onProgress?.(p);
+        }
+      : undefined;
+  return {
+    expect: claimed.expect,
+    removeLast: MARKER_NAME,
+    skipLocked: true,
+    ...(report ? { onProgress: report } : {}),
+  };
+}
+
+/** Step 5, or recording the failure so the next sweep resumes. */
+export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error: unknown): void {
+  const entry = claimed.entry;
+  claimed.staging.close();
+  if (error === undefined) {
+    crashPoint('after-tree-removed');
+    removeStagingFolder(entry);
+    crashPoint('after-staging-removed');
+    write(ctx, lock, entry.id, null);
+    return;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  write(ctx, lock, entry.id, { ...entry, state: 'deleting', lastError: message.slice(0, 1024) });
+}
+
+function removeStagingFolder(entry: Entry): void {
+  if (!entry.claimId) return;
+  let parent: DirHandle;
+  try {
+    parent = openDirectory(entry.parent, { trust: 'chain', final: 'parent' });
+  } catch (err) {
+    if (hasCode(err, 'ENOENT')) return;
+    throw err;
+  }
+  try {
+    parent.rmdir(stagingFolderName(entry.claimId));
+    parent.fsync();
+  } catch (err) {
+    // ENOTEMPTY: something is still in it; leave it for the next reconcile.
+    if (!hasCode(err, 'ENOENT', 'ENOTEMPTY')) throw err;
+  } finally {
+    parent.close();
+  }
+}
+
+export type Reconciled =
+  | { action: 'resume'; claimed: Claimed }
+  | { action: 'reactivated' | 'completed' | 'parked' | 'left'; message: string };
+
+/**
+ * Reconciles an interrupted deletion (state moving or deleting; recovery
+ * only when `retry`). O is the original path, S the tree in staging.
+ */
+export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, retry: boolean): Reconciled {
+  const entry = ctx.registry.get(snapshot.id);
+  if (!entry || !sameEntry(entry, snapshot)) return { action: 'left', message: 'its entry changed concurrently' };
+  if (entry.state === 'active') return { action: 'left', message: 'it is not mid-deletion' };
+  if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
+
+  const park = (why: string): Reconciled => {
+    write(ctx, lock, entry.id, { ...entry, state: 'recovery', lastError: why.slice(0, 1024) });
+    return { action: 'parked', message: why };
+  };
+  const original = locate(entry, 'original');
+  const staged = locate(entry, 'staging');
+  try {
+    const oOurs = original.presence === 'present' && original.identity === 'ours';
+    const sPresent = staged.presence === 'present';
+    const sOurs =
+      sPresent &&
+      staged.parentSafe !== false &&
+      staged.stat !== undefined &&
+      staged.stat.ino === entry.ino &&
+      staged.stat.dev === entry.dev &&
+      // The marker goes last; inside our private staging folder a tree with
+      // the claimed inode and no marker is a delete that got that far.
+      (staged.identity === 'ours' || (staged.identity === 'unverified' && entry.state !== 'moving'));
+
+    if (staged.presence === 'unavailable' || original.presence === 'unavailable') {
+      return { action: 'left', message: staged.problem ?? original.problem ?? 'cannot inspect it now' };
+    }
+    if (sOurs && !oOurs) {
+      const claimed: Claimed = {
+        entry: { ...entry, state: 'deleting', lastError: null },
+        staging: staged.parent!.dup(),
+        expect: { dev: entry.dev, ino: entry.ino },
+      };
+      write(ctx, lock, entry.id, claimed.entry);
+      return { action: 'resume', claimed };
+    }
+    if (oOurs && !sPresent && entry.state !== 'deleting') {
+      removeStagingFolder(entry);
+      write(ctx, lock, entry.id, { ...entry, state: 'active', claimId: null, stagingPath: null, lastError: null });
+      return { action: 'reactivated', message: 'the rename never happened; it is active again' };
+    }
+    if (!sPresent && entry.state === 'deleting') {
+      // The private staging folder held nothing else: the tree is gone.
+      removeStagingFolder(entry);
+      write(ctx, lock, entry.id, null);
+      return { action: 'completed', message: 'the interrupted deletion had finished' };
+    }
+    return park(
+      `ambiguous interrupted deletion (original ${original.presence}/${original.identity}, staging ${staged.presence}/${staged.identity})`,
+    );
+  } finally {
+    closeLocated(original);
+    closeLocated(staged);
+  }
+}
+
+export function removalFailure(path: string, err: unknown): EphemdirError {
+  const e = err as { code?: string; message?: string };
+  if (typeof e.code === 'string' && e.code.startsWith('EPHEMDIR_')) return err as EphemdirError;
+  return new EphemdirError(ErrorCodes.INCOMPLETE, `could not fully remove ${path}: ${e.message ?? String(err)}; the rest stays tracked and the next sweep retries`, {
+    path,
+    cause: err,
+  });
+}

@@ -1,0 +1,104 @@
+// One managed directory through the whole protocol, under its entry lock:
+// claim, remove with the engine, commit. Async and sync flavours share every
+// step but the engine call.
+import type { Entry } from '../model/entry';
+import type { EntryLock } from '../store/registry';
+import { removeTreeAt, removeTreeAtSync } from '../fs/remove-tree';
+import { claim, engineOptions, finish, reconcile, type Claimed } from './protocol';
+import { isInUseSync } from './in-use';
+import { EphemdirError, ErrorCodes } from '../errors';
+import type { RemoveTreeResult } from '../fs/remove-tree';
+import type { ApiContext } from './context';
+
+export type Outcome =
+  | { kind: 'removed'; entriesRemoved: number }
+  | { kind: 'refused'; blockers: string[]; message: string }
+  | { kind: 'failed'; error: Error }
+  | { kind: 'busy' }
+  | { kind: 'reconciled'; action: string; message: string };
+
+export interface RemovalOptions {
+  /** How long to wait for the entry lock (0: skip when busy, as sweeps do). */
+  waitMs: number;
+  /** Check keepWhileInUse (sweeps do; an explicit remove does not). */
+  honourInUse: boolean;
+  onProgress?: (p: { entriesRemoved: number }) => void;
+}
+
+function inUseCheck(entry: Entry, honour: boolean): () => boolean | null {
+  return () => (honour ? isInUseSync([entry.path]) : false);
+}
+
+/** A removal that skipped a flocked subtree is not finished: the entry must stay. */
+function unfinished(claimed: Claimed, r: RemoveTreeResult): Error | undefined {
+  if (r.locked.length === 0) return undefined;
+  return new EphemdirError(ErrorCodes.IN_USE, `${claimed.entry.path}: left ${r.locked.join(', ')}, held with flock by another process`, {
+    path: claimed.entry.path,
+    locked: r.locked,
+  });
+}
+
+function acquire(ctx: ApiContext, id: string, waitMs: number): EntryLock | null {
+  return ctx.registry.lockEntry(id, { waitMs });
+}
+
+async function runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Promise<Outcome> {
+  try {
+    const r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress));
+    const error = unfinished(claimed, r);
+    finish(ctx, lock, claimed, error);
+    return error ? { kind: 'failed', error } : { kind: 'removed', entriesRemoved: r.entriesRemoved };
+  } catch (err) {
+    finish(ctx, lock, claimed, err);
+    return { kind: 'failed', error: err as Error };
+  }
+}
+
+function runClaimedSync(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Outcome {
+  try {
+    const r = removeTreeAtSync(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress));
+    const error = unfinished(claimed, r);
+    finish(ctx, lock, claimed, error);
+    return error ? { kind: 'failed', error } : { kind: 'removed', entriesRemoved: r.entriesRemoved };
+  } catch (err) {
+    finish(ctx, lock, claimed, err);
+    return { kind: 'failed', error: err as Error };
+  }
+}
+
+export async function removeEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Promise<Outcome> {
+  const lock = acquire(ctx, snapshot.id, opts.waitMs);
+  if (!lock) return { kind: 'busy' };
+  try {
+    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(snapshot, opts.honourInUse) });
+    if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
+    return await runClaimed(ctx, lock, c, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+export function removeEntrySync(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Outcome {
+  const lock = acquire(ctx, snapshot.id, opts.waitMs);
+  if (!lock) return { kind: 'busy' };
+  try {
+    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(snapshot, opts.honourInUse) });
+    if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
+    return runClaimedSync(ctx, lock, c, opts);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Reconciles an interrupted deletion and, when it is ours to finish, finishes it. */
+export async function recoverEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Promise<Outcome> {
+  const lock = acquire(ctx, snapshot.id, opts.waitMs);
+  if (!lock) return { kind: 'busy' };
+  try {
+    const r = reconcile(ctx, snapshot, lock, opts.retry);
+    if (r.action === 'resume') return await runClaimed(ctx, lock, r.claimed, opts);
+    return { kind: 'reconciled', action: r.action, message: r.message };
+  } finally {
+    lock.release();
+  }
+}

@@ -1,0 +1,144 @@
+// Sweeping: first reconcile interrupted deletions, then decide every active
+// entry with the pure policy and remove the due ones through the protocol.
+// The maintenance sweep run by tempdir() is bounded: it looks only at the
+// entries the schedule hints name, at most a handful, and leaves the rest.
+import type { Entry, SweepMode } from '../model/entry';
+import { isJournalState } from '../model/entry';
+import { decide } from '../policy/decide';
+import { describeJournal } from '../policy/journal';
+import { scanSize } from './size';
+import { probeEntry, probeEntrySync } from './probe';
+import { removeEntry, removeEntrySync, recoverEntry, type Outcome } from './removal';
+import { openContext, type ApiContext } from './context';
+import type { SweepItem, SweepOptions, SweepReport } from './types';
+
+/** How many due directories a tempdir() call removes before creating. */
+export const MAINTENANCE_LIMIT = 4;
+
+function emptyReport(dryRun: boolean): SweepReport {
+  return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0 };
+}
+
+function item(entry: Entry, reasons: string[], blockers: string[], error?: Error): SweepItem {
+  const it: SweepItem = { path: entry.path, name: entry.name, reasons, blockers };
+  if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: error.message };
+  return it;
+}
+
+function hasTags(entry: Entry, tags: string[] | undefined): boolean {
+  return !tags || tags.every((t) => entry.tags.includes(t));
+}
+
+function record(report: SweepReport, entry: Entry, reasons: string[], outcome: Outcome): void {
+  switch (outcome.kind) {
+    case 'removed':
+      report.removed.push(item(entry, reasons, []));
+      break;
+    case 'refused':
+      report.deferred.push(item(entry, reasons, outcome.blockers));
+      break;
+    case 'busy':
+      report.deferred.push(item(entry, reasons, ['busy']));
+      break;
+    case 'failed':
+      report.failed.push(item(entry, reasons, [], outcome.error));
+      break;
+    case 'reconciled':
+      if (outcome.action === 'parked') report.failed.push(item(entry, reasons, ['recovery-required'], new Error(outcome.message)));
+      else if (outcome.action !== 'left') report.recovered.push(item(entry, [outcome.action], []));
+      break;
+  }
+}
+
+export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
+  const dryRun = options.dryRun ?? false;
+  const mode: SweepMode = options.mode ?? (options.force ? 'force' : 'full');
+  const ctx = openContext({ create: false });
+  const report = emptyReport(dryRun);
+  if (!ctx) return report;
+  try {
+    const entries = ctx.registry.list().entries.filter((e) => hasTags(e, options.tags));
+    let entriesRemoved = 0;
+    let directoriesDone = 0;
+    const progress = options.onProgress
+      ? (p: { entriesRemoved: number }) => options.onProgress!({ entriesRemoved: entriesRemoved + p.entriesRemoved, directoriesDone })
+      : undefined;
+    const after = (o: Outcome) => {
+      if (o.kind === 'removed') entriesRemoved += o.entriesRemoved;
+      directoriesDone++;
+      options.onProgress?.({ entriesRemoved, directoriesDone });
+    };
+
+    for (const entry of entries.filter((e) => isJournalState(e.state))) {
+      if (entry.state === 'recovery') {
+        report.deferred.push(item(entry, [], ['recovery-required']));
+        continue;
+      }
+      if (dryRun) {
+        report.removed.push(item(entry, [describeJournal(entry).status], []));
+        continue;
+      }
+      const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}) });
+      record(report, entry, ['resume-deletion'], o);
+      after(o);
+    }
+
+    for (const entry of entries.filter((e) => e.state === 'active')) {
+      const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
+      if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
+      const d = decide(entry, probe, ctx.decision(mode));
+      if (!d.due) continue;
+      if (!d.destructiveAllowed) {
+        report.deferred.push(item(entry, d.reasons, d.blockers));
+        continue;
+      }
+      if (dryRun) {
+        report.removed.push(item(entry, d.reasons, []));
+        continue;
+      }
+      const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}) });
+      record(report, entry, d.reasons, o);
+      after(o);
+    }
+    if (!dryRun && report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
+    return report;
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+/** Due candidates for the bounded sweep: hinted entries that really are due now. */
+function maintenanceCandidates(ctx: ApiContext): { due: Entry[]; postponed: number } {
+  const ids = ctx.registry.dueHints(ctx.now, ctx.bootId, MAINTENANCE_LIMIT * 4);
+  const due: Entry[] = [];
+  let postponed = 0;
+  for (const id of ids) {
+    const entry = ctx.registry.get(id);
+    // In-use scans and size measurements are too slow for the caller's path.
+    if (!entry || entry.state !== 'active' || entry.keepWhileInUse) continue;
+    const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
+    const d = decide(entry, probe, ctx.decision('maintenance'));
+    if (!d.destructiveAllowed) continue;
+    if (due.length < MAINTENANCE_LIMIT) due.push(entry);
+    else postponed++;
+  }
+  return { due, postponed };
+}
+
+export function maintenanceSweepSync(ctx: ApiContext): SweepReport {
+  const report = emptyReport(false);
+  const { due, postponed } = maintenanceCandidates(ctx);
+  report.postponed = postponed;
+  for (const entry of due) record(report, entry, ['due'], removeEntrySync(ctx, entry, { waitMs: 0, honourInUse: false }));
+  if (report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
+  return report;
+}
+
+export async function maintenanceSweep(ctx: ApiContext): Promise<SweepReport> {
+  const report = emptyReport(false);
+  const { due, postponed } = maintenanceCandidates(ctx);
+  report.postponed = postponed;
+  for (const entry of due) record(report, entry, ['due'], await removeEntry(ctx, entry, { waitMs: 0, honourInUse: false }));
+  if (report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
+  return report;
+}

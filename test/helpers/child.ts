@@ -1,0 +1,37 @@
+// Running real child processes against the code under test, both under tsx
+// (development) and from the compiled .test-dist tree (npm test).
+import * as path from 'node:path';
+import { spawn, spawnSync, type SpawnSyncReturns, type ChildProcess } from 'node:child_process';
+
+/** Absolute module path of a source file, e.g. srcModule('api/index'). */
+export function srcModule(rel: string): string {
+  return path.resolve(__dirname, '..', '..', 'src', rel);
+}
+
+function nodeArgs(): string[] {
+  return process.execArgv.filter((a) => !a.startsWith('--test'));
+}
+
+export interface NodeRun {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  timeoutMs?: number;
+  /** Wrap the node command, e.g. ['unshare', '-m', '--'] or a setpriv prefix. */
+  prefix?: string[];
+}
+
+/** Runs `code` (CommonJS) in a fresh node process and waits for it. */
+export function runNode(code: string, opts: NodeRun = {}): SpawnSyncReturns<string> {
+  const argv = [...(opts.prefix ?? []), process.execPath, ...nodeArgs(), '-e', code];
+  return spawnSync(argv[0]!, argv.slice(1), {
+    env: opts.env ?? process.env,
+    cwd: opts.cwd ?? process.cwd(),
+    encoding: 'utf8',
+    timeout: opts.timeoutMs ?? 60_000,
+  });
+}
+
+export function startNode(code: string, opts: NodeRun = {}): ChildProcess {
+  const argv = [...(opts.prefix ?? []), process.execPath, ...nodeArgs(), '-e', code];
+  return spawn(argv[0]!, argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
+}
