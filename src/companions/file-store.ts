@@ -1,0 +1,264 @@
+// A maildir-like file store (gocept.filestore, rebuilt on ephemdir's fd
+// primitives): files are written in `tmp`, moved to `new` when complete and
+// to `cur` by whoever processes them. Moves are single renames with
+// RENAME_NOREPLACE, so when several processes move the same file exactly one
+// succeeds and nothing is overwritten, lost or duplicated.
+//
+// Nothing is held open between calls: each call opens the store directory
+// (component by component, never following a symlink) and the areas it
+// needs, so a store that was removed and prepared again just works.
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
+import { DirHandle, check, isDir, isRegular, joinDisplay } from '../fs/dir-handle';
+import { chainProblem, openDirectory } from '../fs/walk';
+import { native } from '../native/binding';
+import { validateComponent } from '../core/validate';
+import { describeValue } from '../core/humanize';
+import { adoptFd, type PathFileHandle } from './file-handle';
+
+export const AREAS = ['tmp', 'new', 'cur'] as const;
+export type Area = (typeof AREAS)[number];
+
+/** Modes accepted by {@link FileStore.create} (a `b` as in Python's "wb" is accepted and ignored). */
+export type CreateMode = 'w' | 'wx' | 'w+' | 'wx+' | 'a' | 'a+';
+
+/** Names starting with this are the store's own in-progress copies: reserved, not listed. */
+export const RESERVED_PREFIX = '.ephemdir-';
+
+const read = promisify(fs.read);
+const write = promisify(fs.write);
+
+function checkArea(area: unknown): Area {
+  if (typeof area === 'string' && (AREAS as readonly string[]).includes(area)) return area as Area;
+  throw invalidArgument(`invalid area ${describeValue(area)}: expected 'tmp', 'new' or 'cur'`, { value: area });
+}
+
+function checkName(name: unknown): string {
+  const n = validateComponent(name);
+  if (n.startsWith(RESERVED_PREFIX)) {
+    throw invalidArgument(`invalid name ${describeValue(name)}: names starting with '${RESERVED_PREFIX}' are reserved by the store`, {
+      value: name,
+    });
+  }
+  return n;
+}
+
+function parseMode(mode: unknown): { open: number; reopen: number } {
+  const c = native().constants;
+  const m = typeof mode === 'string' ? mode.replace('b', '') : mode;
+  switch (m) {
+    case 'w':
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_WRONLY };
+    case 'wx':
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_EXCL, reopen: fs.constants.O_WRONLY };
+    case 'w+':
+      return { open: c.O_RDWR | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_RDWR };
+    case 'wx+':
+      return { open: c.O_RDWR | c.O_CREAT | c.O_EXCL, reopen: fs.constants.O_RDWR };
+    case 'a':
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_WRONLY | fs.constants.O_APPEND };
+    case 'a+':
+      return { open: c.O_RDWR | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_RDWR | fs.constants.O_APPEND };
+    default:
+      throw invalidArgument(`invalid mode ${describeValue(mode)}: expected 'w', 'wx', 'w+', 'wx+', 'a' or 'a+'`, { value: mode });
+  }
+}
+
+export class FileStore {
+  /** Absolute path of the store directory. */
+  readonly path: string;
+
+  /** `dir` may be relative; it is resolved against the current directory now. */
+  constructor(dir: string) {
+    if (typeof dir !== 'string' || dir === '') {
+      throw invalidArgument(`invalid store directory ${describeValue(dir)}: expected a path`, { value: dir });
+    }
+    this.path = path.resolve(dir);
+  }
+
+  #openStore(create = false): DirHandle {
+    return openDirectory(this.path, { trust: 'chain', final: 'parent', create });
+  }
+
+  #openArea(store: DirHandle, area: Area): DirHandle {
+    let dir: DirHandle;
+    try {
+      dir = store.openDir(area);
+    } catch (err) {
+      if (hasCode(err, 'ENOENT')) {
+        throw new EphemdirError(ErrorCodes.INVALID_STATE, `the store ${this.path} is not prepared (no '${area}' area): call prepare() first`, {
+          path: joinDisplay(store.path, area),
+        });
+      }
+      if (hasCode(err, 'ENOTDIR')) {
+        throw new EphemdirError(ErrorCodes.INVALID_STATE, `${joinDisplay(store.path, area)} is not a directory (or is a symlink)`, {
+          path: joinDisplay(store.path, area),
+        });
+      }
+      throw err;
+    }
+    const problem = chainProblem(dir.stat());
+    if (problem) {
+      dir.close();
+      throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${dir.path}: ${problem}`, { path: dir.path, reason: problem });
+    }
+    return dir;
+  }
+
+  /**
+   * Creates the store directory (mode 0700, with any missing parents) and its
+   * `tmp`, `new` and `cur` areas (0700). Idempotent; after the store was
+   * removed it creates it again.
+   */
+  prepare(): void {
+    using store = this.#openStore(true);
+    let created = false;
+    for (const area of AREAS) {
+      try {
+        store.mkdir(area, 0o700);
+        created = true;
+      } catch (err) {
+        if (!hasCode(err, 'EEXIST')) throw err;
+      }
+      this.#openArea(store, area).close();
+    }
+    if (created) store.fsync();
+  }
+
+  /**
+   * Opens `name` in the `tmp` area for writing and resolves to an
+   * `fs.promises.FileHandle` with a `path` property. Mode `w` (default)
+   * creates or truncates; `wx` fails with EEXIST if the file exists; `a`
+   * appends; a `+` opens for reading too. New files get 0666 minus the umask.
+   */
+  async create(name: string, mode: CreateMode | string = 'w'): Promise<PathFileHandle> {
+    const n = checkName(name);
+    const flags = parseMode(mode);
+    let fd: number;
+    let shown: string;
+    {
+      using store = this.#openStore();
+      using tmp = this.#openArea(store, 'tmp');
+      fd = tmp.openFile(n, flags.open, 0o666);
+      shown = joinDisplay(tmp.path, n);
+    }
+    return adoptFd(fd, shown, flags.reopen);
+  }
+
+  /**
+   * Full paths of the files in `area`, sorted. The store's own in-progress
+   * copies, and names that are not valid UTF-8 (which this API cannot create
+   * or address), are left out.
+   */
+  list(area: Area): string[] {
+    const a = checkArea(area);
+    using store = this.#openStore();
+    using dir = this.#openArea(store, a);
+    const names: string[] = [];
+    for (const ent of dir.entries()) {
+      const text = ent.name.toString('utf8');
+      if (!Buffer.from(text, 'utf8').equals(ent.name)) continue;
+      if (text.startsWith(RESERVED_PREFIX)) continue;
+      names.push(text);
+    }
+    names.sort();
+    return names.map((n) => joinDisplay(dir.path, n));
+  }
+
+  #pair(from: unknown, to: unknown): [Area, Area] {
+    const f = checkArea(from);
+    const t = checkArea(to);
+    if (f === t) throw invalidArgument(`source and destination areas are both '${f}'`, { value: to });
+    return [f, t];
+  }
+
+  /**
+   * Moves `name` from one area to another with one atomic rename that never
+   * replaces: if `to` already has the name, it fails with a system error
+   * `EEXIST`; if `from` does not (someone else moved it first), `ENOENT`.
+   * Both errors carry `syscall: 'rename'`, `path` and `dest`.
+   */
+  move(name: string, from: Area, to: Area): void {
+    const n = checkName(name);
+    const [f, t] = this.#pair(from, to);
+    using store = this.#openStore();
+    using src = this.#openArea(store, f);
+    using dst = this.#openArea(store, t);
+    src.rename(n, dst, n, { noReplace: true });
+  }
+
+  /**
+   * Copies `name` from one area to another: the data goes to a hidden
+   * temporary name in `to`, is fsynced, and is renamed into place without
+   * replacing (EEXIST if `to` has the name already). Only regular files are
+   * copied; the permission bits come along.
+   */
+  async copy(name: string, from: Area, to: Area): Promise<void> {
+    const n = checkName(name);
+    const [f, t] = this.#pair(from, to);
+    const c = native().constants;
+    const store = this.#openStore();
+    let src: DirHandle | null = null;
+    let dst: DirHandle | null = null;
+    let inFd = -1;
+    let outFd = -1;
+    let tmpName: string | null = null;
+    try {
+      src = this.#openArea(store, f);
+      dst = this.#openArea(store, t);
+      inFd = src.openFile(n, c.O_RDONLY | c.O_NONBLOCK, 0);
+      const st = check(native().statFd(inFd), 'fstat', joinDisplay(src.path, n));
+      if (!isRegular(st)) {
+        throw new EphemdirError(ErrorCodes.INVALID_STATE, `refusing to copy ${joinDisplay(src.path, n)}: not a regular file`, {
+          path: joinDisplay(src.path, n),
+        });
+      }
+      tmpName = `${RESERVED_PREFIX}copy-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
+      outFd = dst.openFile(tmpName, c.O_WRONLY | c.O_CREAT | c.O_EXCL, st.mode & 0o777);
+      const buf = Buffer.allocUnsafe(1 << 20);
+      for (;;) {
+        const { bytesRead } = await read(inFd, buf, 0, buf.length, null);
+        if (bytesRead === 0) break;
+        let off = 0;
+        while (off < bytesRead) off += (await write(outFd, buf, off, bytesRead - off, null)).bytesWritten;
+      }
+      check(native().fsync(outFd), 'fsync', joinDisplay(dst.path, tmpName));
+      native().close(outFd);
+      outFd = -1;
+      dst.rename(tmpName, dst, n, { noReplace: true });
+      tmpName = null;
+      dst.fsync();
+    } finally {
+      if (inFd >= 0) native().close(inFd);
+      if (outFd >= 0) native().close(outFd);
+      if (tmpName !== null && dst !== null) {
+        try {
+          dst.unlink(tmpName);
+        } catch {
+          // best effort; the name is reserved and never listed
+        }
+      }
+      dst?.close();
+      src?.close();
+      store.close();
+    }
+  }
+
+  /** Removes `name` from `area` (ENOENT if it is not there). */
+  remove(name: string, area: Area): void {
+    const n = checkName(name);
+    const a = checkArea(area);
+    using store = this.#openStore();
+    using dir = this.#openArea(store, a);
+    const st = dir.tryStat(n);
+    if (st !== null && isDir(st)) {
+      throw new EphemdirError(ErrorCodes.INVALID_STATE, `refusing to remove ${joinDisplay(dir.path, n)}: it is a directory`, {
+        path: joinDisplay(dir.path, n),
+      });
+    }
+    dir.unlink(n);
+  }
+}

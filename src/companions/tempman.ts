@@ -1,0 +1,462 @@
+// tempman, rebuilt on ephemdir's fd primitives: temporary directories that
+// are removed by `close()` (or `using` / `await using`), and a `Root` whose
+// old subdirectories are cleaned up by age.
+//
+// A TemporaryDirectory keeps its parent directory open and remembers the
+// device and inode of the directory it created. Removal goes through the
+// deletion engine relative to that parent fd, with that identity expected:
+// a directory someone renamed away and replaced is refused, never deleted.
+import * as crypto from 'node:crypto';
+import * as os from 'node:os';
+import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
+import { DirHandle, isDir, isSymlink, joinDisplay, type Stat } from '../fs/dir-handle';
+import { normalizeAbsolute, openDirectory } from '../fs/walk';
+import { removeTreeAt, removeTreeAtSync, type RemoveTreeResult } from '../fs/remove-tree';
+import { native } from '../native/binding';
+import { parseDuration } from '../core/duration';
+import { validatePrefix } from '../core/validate';
+import { describeValue } from '../core/humanize';
+
+export interface CreateTempDirOptions {
+  /** Parent directory (absolute). Default: `os.tmpdir()`. It must exist. */
+  dir?: string;
+  /** Start of the directory's name; default `tmp-`. */
+  prefix?: string;
+}
+
+interface Identity {
+  dev: number;
+  ino: number;
+}
+
+// A TemporaryDirectory that is dropped without close() must not leak its
+// parent's fd. The directory itself is left in place (only close() deletes).
+const fdRegistry = new FinalizationRegistry<number>((fd) => {
+  native().close(fd);
+});
+
+const MAX_NAME_ATTEMPTS = 16;
+
+function euid(): number {
+  return process.geteuid?.() ?? -1;
+}
+
+/** Makes a fresh 0700 directory in `parent`; the caller owns `parent` from here on. */
+function makeIn(parent: DirHandle, prefix: string): TemporaryDirectory {
+  for (let attempt = 0; ; attempt++) {
+    const name = `${prefix}${crypto.randomBytes(8).toString('hex')}`;
+    try {
+      parent.mkdir(name, 0o700);
+    } catch (err) {
+      if (hasCode(err, 'EEXIST') && attempt < MAX_NAME_ATTEMPTS) continue;
+      throw err;
+    }
+    let st: Stat;
+    {
+      using dir = parent.openDir(name);
+      st = dir.stat();
+    }
+    if (!isDir(st) || st.uid !== euid()) {
+      throw new EphemdirError(ErrorCodes.NOT_OURS, `the directory just created at ${joinDisplay(parent.path, name)} is not ours`, {
+        path: joinDisplay(parent.path, name),
+      });
+    }
+    return new TemporaryDirectory(parent, name, { dev: st.dev, ino: st.ino });
+  }
+}
+
+/**
+ * A temporary directory that is removed, with everything in it, by
+ * `close()` / `closeSync()` or at the end of a `using` / `await using` block.
+ * Made by {@link createTempDir} or {@link Root.createTempDir}.
+ */
+export class TemporaryDirectory implements Disposable, AsyncDisposable {
+  /** Absolute path of the directory. */
+  readonly path: string;
+  #parent: DirHandle | null;
+  readonly #name: string;
+  readonly #identity: Identity;
+  #pending: Promise<void> | null = null;
+
+  /** @internal Use {@link createTempDir}. Takes ownership of `parent`. */
+  constructor(parent: DirHandle, name: string, identity: Identity) {
+    this.#parent = parent;
+    this.#name = name;
+    this.#identity = identity;
+    this.path = joinDisplay(parent.path, name);
+    fdRegistry.register(this, parent.fd, this);
+  }
+
+  /** True once the directory was removed (or found gone or replaced). */
+  get closed(): boolean {
+    return this.#parent === null;
+  }
+
+  /**
+   * Removes the directory and everything in it. A second call does nothing;
+   * concurrent calls share one removal. A directory that is already gone
+   * counts as removed. If the name now holds a different directory (renamed
+   * away and replaced by someone else), that directory is left alone, the
+   * call rejects with `EPHEMDIR_NOT_OURS`, and the instance counts as closed.
+   * Any other failure (e.g. `EPHEMDIR_INCOMPLETE`) rejects and leaves the
+   * instance open so that `close()` can be retried.
+   */
+  close(): Promise<void> {
+    if (this.#parent === null) return Promise.resolve();
+    if (this.#pending) return this.#pending;
+    const parent = this.#parent;
+    this.#pending = (async () => {
+      try {
+        await removeTreeAt(parent, this.#name, { expect: this.#identity });
+      } catch (err) {
+        this.#settleFailure(err);
+        return;
+      }
+      this.#finish();
+    })().finally(() => {
+      this.#pending = null;
+    });
+    return this.#pending;
+  }
+
+  /** Synchronous {@link close}. */
+  closeSync(): void {
+    if (this.#parent === null) return;
+    if (this.#pending) {
+      throw new EphemdirError(ErrorCodes.INVALID_STATE, `${this.path} is already being removed by close()`, { path: this.path });
+    }
+    try {
+      removeTreeAtSync(this.#parent, this.#name, { expect: this.#identity });
+    } catch (err) {
+      this.#settleFailure(err);
+      return;
+    }
+    this.#finish();
+  }
+
+  #settleFailure(err: unknown): void {
+    if (hasCode(err, 'ENOENT')) {
+      this.#finish();
+      return;
+    }
+    if (hasCode(err, ErrorCodes.NOT_OURS)) this.#finish();
+    throw err;
+  }
+
+  #finish(): void {
+    const parent = this.#parent;
+    this.#parent = null;
+    if (parent) {
+      fdRegistry.unregister(this);
+      parent.close();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.closeSync();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+}
+
+/**
+ * Creates a temporary directory (mode 0700) under `options.dir` (default
+ * `os.tmpdir()`). The parent is opened without following symlinks and must be
+ * yours or root-owned and sticky, like /tmp.
+ */
+export function createTempDir(options: CreateTempDirOptions = {}): TemporaryDirectory {
+  if (options === null || typeof options !== 'object') {
+    throw invalidArgument(`invalid options ${describeValue(options)}: expected an object`);
+  }
+  const prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
+  const parent = openDirectory(options.dir ?? os.tmpdir(), { trust: 'chain', final: 'parent' });
+  try {
+    return makeIn(parent, prefix);
+  } catch (err) {
+    parent.close();
+    throw err;
+  }
+}
+
+export interface RootOptions {
+  /**
+   * Age after which a subdirectory is removed by cleanup: a number of
+   * SECONDS (like tempman) or a duration string ("30m", "1h30m", "7d").
+   * `null` / absent: never.
+   */
+  timeout?: number | string | null;
+  /** The same in milliseconds. Giving both `timeout` and `timeoutMs` is an error. */
+  timeoutMs?: number | null;
+  /** Start of created directories' names; default `tmp-`. */
+  prefix?: string;
+}
+
+export type SkipReason =
+  /** A symlink: never followed, never removed. */
+  | 'symlink'
+  /** Owned by another user. */
+  | 'foreign-owner'
+  /** A mount point (or on another mount than the root). */
+  | 'mount'
+  /** A process holds a flock on it (or on a subdirectory: see `locked`). */
+  | 'locked'
+  /** It changed between inspection and removal (another process replaced it). */
+  | 'replaced'
+  /** Removal started but left entries behind; see `error.failures`. */
+  | 'incomplete'
+  /** Any other failure; see `error`. */
+  | 'error';
+
+export interface SkippedEntry {
+  path: string;
+  reason: SkipReason;
+  /** The error behind `incomplete`, `error` and some `locked` / `replaced` entries. */
+  error?: unknown;
+  /** For `locked` found inside: the subdirectories held (the rest was removed). */
+  locked?: string[];
+}
+
+export interface CleanupReport {
+  /** Paths of the subdirectories removed. */
+  removed: string[];
+  /** Old enough to remove, but left alone, with the reason. */
+  skipped: SkippedEntry[];
+}
+
+type Candidate = { name: Buffer; path: string; expect: Identity };
+
+function resolveTimeoutMs(options: RootOptions): number | null {
+  const hasSeconds = options.timeout !== undefined && options.timeout !== null;
+  const hasMs = options.timeoutMs !== undefined && options.timeoutMs !== null;
+  if (hasSeconds && hasMs) {
+    throw invalidArgument('give either timeout (seconds or a duration string) or timeoutMs (milliseconds), not both');
+  }
+  if (hasMs) {
+    const ms = options.timeoutMs;
+    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
+      throw invalidArgument(`invalid timeoutMs ${describeValue(ms)}: expected a finite number of milliseconds >= 0`, { value: ms });
+    }
+    return ms;
+  }
+  if (hasSeconds) {
+    const seconds = parseDuration(options.timeout as number | string);
+    return seconds === null ? null : seconds * 1000;
+  }
+  return null;
+}
+
+/**
+ * A fixed parent for temporary directories; with a timeout, subdirectories
+ * older than it are removed by {@link Root.cleanup} and before every
+ * {@link Root.createTempDir}.
+ */
+export class Root {
+  /** Absolute path of the root directory. */
+  readonly path: string;
+  /** The timeout in milliseconds, or null for none. */
+  readonly timeoutMs: number | null;
+  /** What the cleanup run by the last createTempDir() did. */
+  lastCleanup: CleanupReport | null = null;
+  readonly #prefix: string;
+
+  constructor(dir: string, options: RootOptions = {}) {
+    if (typeof dir !== 'string') throw invalidArgument(`invalid root directory ${describeValue(dir)}: expected an absolute path`);
+    if (options === null || typeof options !== 'object') {
+      throw invalidArgument(`invalid options ${describeValue(options)}: expected an object`);
+    }
+    this.timeoutMs = resolveTimeoutMs(options);
+    this.#prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
+    // Only validated and normalised here (it may not exist yet); every call reopens it.
+    this.path = normalizeAbsolute(dir);
+  }
+
+  #open(create: boolean): DirHandle {
+    return openDirectory(this.path, { trust: 'chain', final: 'parent', create });
+  }
+
+  /**
+   * Runs {@link cleanup}, then creates a temporary directory in the root (the
+   * root itself is created, mode 0700, if missing). The cleanup's report is
+   * kept in {@link lastCleanup}.
+   */
+  async createTempDir(): Promise<TemporaryDirectory> {
+    const dir = this.#open(true);
+    try {
+      this.lastCleanup = await this.#cleanupAsync(dir);
+      return makeIn(dir, this.#prefix);
+    } catch (err) {
+      dir.close();
+      throw err;
+    }
+  }
+
+  /** Synchronous {@link createTempDir}. */
+  createTempDirSync(): TemporaryDirectory {
+    const dir = this.#open(true);
+    try {
+      this.lastCleanup = this.#cleanupSync(dir);
+      return makeIn(dir, this.#prefix);
+    } catch (err) {
+      dir.close();
+      throw err;
+    }
+  }
+
+  /**
+   * Removes the direct subdirectories whose age (now minus the later of
+   * their modification and access times) exceeds the timeout. Never follows
+   * a symlink, never crosses into another mount, leaves directories owned by
+   * other users and directories a process holds with flock. Per-directory
+   * failures are reported in `skipped`, not thrown; a root that cannot be
+   * opened throws. Without a timeout it does nothing.
+   */
+  async cleanup(): Promise<CleanupReport> {
+    if (this.timeoutMs === null) return { removed: [], skipped: [] };
+    using dir = this.#open(false);
+    return await this.#cleanupAsync(dir); // await: `using` closes dir on return
+  }
+
+  /** Synchronous {@link cleanup}. */
+  cleanupSync(): CleanupReport {
+    if (this.timeoutMs === null) return { removed: [], skipped: [] };
+    using dir = this.#open(false);
+    return this.#cleanupSync(dir);
+  }
+
+  async #cleanupAsync(dir: DirHandle): Promise<CleanupReport> {
+    const report: CleanupReport = { removed: [], skipped: [] };
+    if (this.timeoutMs === null) return report;
+    for (const c of this.#candidates(dir, report)) {
+      if (!this.#ready(dir, c, report)) continue;
+      try {
+        const r = await removeTreeAt(dir, c.name, { expect: c.expect, skipLocked: true });
+        settleRemoval(report, c.path, r);
+      } catch (err) {
+        recordFailure(report, c.path, err);
+      }
+    }
+    return report;
+  }
+
+  #cleanupSync(dir: DirHandle): CleanupReport {
+    const report: CleanupReport = { removed: [], skipped: [] };
+    if (this.timeoutMs === null) return report;
+    for (const c of this.#candidates(dir, report)) {
+      if (!this.#ready(dir, c, report)) continue;
+      try {
+        const r = removeTreeAtSync(dir, c.name, { expect: c.expect, skipLocked: true });
+        settleRemoval(report, c.path, r);
+      } catch (err) {
+        recordFailure(report, c.path, err);
+      }
+    }
+    return report;
+  }
+
+  /** Old subdirectories that pass the symlink, owner and mount rules. */
+  #candidates(dir: DirHandle, report: CleanupReport): Candidate[] {
+    const c = native().constants;
+    const rootStat = dir.stat();
+    const me = euid();
+    const now = Date.now();
+    const out: Candidate[] = [];
+    const names: Buffer[] = [];
+    for (const ent of dir.entries()) {
+      if (ent.type === c.DT_DIR || ent.type === c.DT_UNKNOWN || ent.type === c.DT_LNK) names.push(ent.name);
+    }
+    for (const name of names) {
+      const path = joinDisplay(dir.path, name);
+      let st: Stat | null;
+      try {
+        st = dir.tryStat(name);
+      } catch (err) {
+        report.skipped.push({ path, reason: 'error', error: err });
+        continue;
+      }
+      if (st === null) continue; // vanished meanwhile
+      if (isSymlink(st)) {
+        report.skipped.push({ path, reason: 'symlink' });
+        continue;
+      }
+      if (!isDir(st)) continue;
+      if (now - Math.max(st.mtimeMs, st.atimeMs) <= this.timeoutMs!) continue;
+      if (st.uid !== me) {
+        report.skipped.push({ path, reason: 'foreign-owner' });
+        continue;
+      }
+      if (onOtherMount(rootStat, st)) {
+        report.skipped.push({ path, reason: 'mount' });
+        continue;
+      }
+      out.push({ name, path, expect: { dev: st.dev, ino: st.ino } });
+    }
+    return out;
+  }
+
+  /**
+   * Opens the candidate (never across a mount), checks it is still the
+   * directory inspected, and tries its flock: a holder means "in use".
+   */
+  #ready(dir: DirHandle, cand: Candidate, report: CleanupReport): boolean {
+    let sub: DirHandle;
+    try {
+      sub = dir.openDir(cand.name, { noXdev: true });
+    } catch (err) {
+      if (hasCode(err, 'ENOENT')) return false;
+      if (hasCode(err, 'EXDEV')) report.skipped.push({ path: cand.path, reason: 'mount' });
+      else if (hasCode(err, 'ENOTDIR')) report.skipped.push({ path: cand.path, reason: 'replaced' });
+      else report.skipped.push({ path: cand.path, reason: 'error', error: err });
+      return false;
+    }
+    try {
+      const st = sub.stat();
+      if (st.dev !== cand.expect.dev || st.ino !== cand.expect.ino) {
+        report.skipped.push({ path: cand.path, reason: 'replaced' });
+        return false;
+      }
+      if (!sub.lock('exclusive')) {
+        report.skipped.push({ path: cand.path, reason: 'locked' });
+        return false;
+      }
+      // Released at close, before the engine takes its own lock.
+      return true;
+    } catch (err) {
+      report.skipped.push({ path: cand.path, reason: 'error', error: err });
+      return false;
+    } finally {
+      sub.close();
+    }
+  }
+}
+
+function onOtherMount(rootStat: Stat, st: Stat): boolean {
+  if (st.dev !== rootStat.dev) return true;
+  if (st.mountRoot === true) return true;
+  return st.mntId !== null && rootStat.mntId !== null && st.mntId !== rootStat.mntId;
+}
+
+function settleRemoval(report: CleanupReport, path: string, r: RemoveTreeResult): void {
+  // Subdirectories another process holds a flock on are left, and so is the
+  // directory around them.
+  if (r.locked.length > 0) report.skipped.push({ path, reason: 'locked', locked: r.locked });
+  else report.removed.push(path);
+}
+
+function recordFailure(report: CleanupReport, path: string, err: unknown): void {
+  if (hasCode(err, 'ENOENT')) return; // removed by someone else meanwhile
+  if (hasCode(err, ErrorCodes.BUSY, ErrorCodes.IN_USE)) report.skipped.push({ path, reason: 'locked', error: err });
+  else if (hasCode(err, ErrorCodes.NOT_OURS)) report.skipped.push({ path, reason: 'replaced', error: err });
+  else if (hasCode(err, ErrorCodes.CROSSES_MOUNT)) report.skipped.push({ path, reason: 'mount', error: err });
+  else if (hasCode(err, ErrorCodes.INCOMPLETE)) report.skipped.push({ path, reason: 'incomplete', error: err });
+  else report.skipped.push({ path, reason: 'error', error: err });
+}
+
+/**
+ * A {@link Root} for `dir`. `options.timeout` is in seconds (or a duration
+ * string); `options.timeoutMs` in milliseconds.
+ */
+export function root(dir: string, options: RootOptions = {}): Root {
+  return new Root(dir, options);
+}

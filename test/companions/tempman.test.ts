@@ -1,0 +1,379 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createTempDir, root, Root, TemporaryDirectory } from '../../src/companions/tempman';
+import { scratch, isRoot, isLinux } from '../helpers/scratch';
+
+const bindingModule = path.resolve(__dirname, '../../src/native/binding.js');
+const fixture = (name: string) => path.resolve(__dirname, '../../../test/fixtures', name);
+
+const HOUR = 3600;
+
+function makeOld(p: string, secondsAgo: number): void {
+  const t = Date.now() / 1000 - secondsAgo;
+  fs.utimesSync(p, t, t);
+}
+
+test('createTempDir makes a 0700 directory that close() removes with its contents', async () => {
+  const s = scratch('tm');
+  try {
+    const d = createTempDir({ dir: s.dir });
+    assert.ok(d instanceof TemporaryDirectory);
+    assert.equal(path.dirname(d.path), s.dir);
+    const st = fs.lstatSync(d.path);
+    assert.ok(st.isDirectory());
+    assert.equal(st.mode & 0o777, 0o700);
+    fs.mkdirSync(path.join(d.path, 'a/b/c'), { recursive: true });
+    fs.writeFileSync(path.join(d.path, 'a/b/c/f'), 'x');
+    fs.symlinkSync('/etc/passwd', path.join(d.path, 'a/link'));
+    await d.close();
+    assert.equal(fs.existsSync(d.path), false);
+    assert.equal(d.closed, true);
+    await d.close(); // idempotent
+    d.closeSync();
+    assert.ok(fs.existsSync('/etc/passwd'));
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('the default parent is os.tmpdir(); closeSync works too', () => {
+  const d = createTempDir();
+  assert.equal(path.dirname(d.path), path.resolve(os.tmpdir()));
+  assert.ok(fs.statSync(d.path).isDirectory());
+  d.closeSync();
+  assert.equal(fs.existsSync(d.path), false);
+});
+
+test('using and await using remove the directory at the end of the block', async () => {
+  const s = scratch('tm');
+  try {
+    let p1 = '';
+    {
+      using d = createTempDir({ dir: s.dir });
+      p1 = d.path;
+      fs.writeFileSync(path.join(d.path, 'f'), 'x');
+      assert.ok(fs.existsSync(p1));
+    }
+    assert.equal(fs.existsSync(p1), false);
+    let p2 = '';
+    {
+      await using d = createTempDir({ dir: s.dir });
+      p2 = d.path;
+      assert.ok(fs.existsSync(p2));
+    }
+    assert.equal(fs.existsSync(p2), false);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('concurrent close() calls share one removal', async () => {
+  const s = scratch('tm');
+  try {
+    const d = createTempDir({ dir: s.dir });
+    for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(d.path, `f${i}`), 'x');
+    await Promise.all([d.close(), d.close(), d.close()]);
+    assert.equal(fs.existsSync(d.path), false);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a directory removed by someone else counts as closed', async () => {
+  const s = scratch('tm');
+  try {
+    const d = createTempDir({ dir: s.dir });
+    fs.rmSync(d.path, { recursive: true });
+    await d.close();
+    assert.equal(d.closed, true);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a directory replaced by someone else is refused, not deleted', async () => {
+  const s = scratch('tm');
+  try {
+    for (const sync of [false, true]) {
+      const d = createTempDir({ dir: s.dir });
+      fs.writeFileSync(path.join(d.path, 'mine'), 'x');
+      const moved = path.join(s.dir, `moved-${sync}`);
+      fs.renameSync(d.path, moved);
+      fs.mkdirSync(d.path);
+      fs.writeFileSync(path.join(d.path, 'theirs'), 'keep');
+      if (sync) assert.throws(() => d.closeSync(), { code: 'EPHEMDIR_NOT_OURS' });
+      else await assert.rejects(d.close(), { code: 'EPHEMDIR_NOT_OURS' });
+      assert.equal(fs.readFileSync(path.join(d.path, 'theirs'), 'utf8'), 'keep');
+      assert.equal(fs.readFileSync(path.join(moved, 'mine'), 'utf8'), 'x');
+      assert.equal(d.closed, true);
+      await d.close(); // nothing left to do
+      fs.rmSync(d.path, { recursive: true });
+    }
+    // a symlink put in its place is not followed either
+    const d = createTempDir({ dir: s.dir });
+    const target = path.join(s.dir, 'target');
+    fs.mkdirSync(target);
+    fs.writeFileSync(path.join(target, 'f'), 'keep');
+    fs.renameSync(d.path, path.join(s.dir, 'moved-link'));
+    fs.symlinkSync(target, d.path);
+    await assert.rejects(d.close(), { code: 'EPHEMDIR_NOT_OURS' });
+    assert.equal(fs.readFileSync(path.join(target, 'f'), 'utf8'), 'keep');
+    assert.ok(fs.lstatSync(d.path).isSymbolicLink());
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('the parent is opened without following symlinks and must be safe', () => {
+  const s = scratch('tm');
+  try {
+    fs.mkdirSync(path.join(s.dir, 'real'));
+    fs.symlinkSync(path.join(s.dir, 'real'), path.join(s.dir, 'link'));
+    assert.throws(() => createTempDir({ dir: path.join(s.dir, 'link') }), { code: 'EPHEMDIR_SYMLINK_IN_PATH' });
+    fs.mkdirSync(path.join(s.dir, 'open'));
+    fs.chmodSync(path.join(s.dir, 'open'), 0o777);
+    assert.throws(() => createTempDir({ dir: path.join(s.dir, 'open') }), { code: 'EPHEMDIR_UNSAFE_PARENT' });
+    assert.throws(() => createTempDir({ dir: path.join(s.dir, 'missing') }), { code: 'ENOENT' });
+    assert.throws(() => createTempDir({ dir: 'relative' }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    assert.throws(() => createTempDir({ dir: s.dir, prefix: 'a/b' }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    const d = createTempDir({ dir: s.dir, prefix: 'job-' });
+    assert.match(path.basename(d.path), /^job-[0-9a-f]{16}$/);
+    d.closeSync();
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('timeout: a number is seconds, a string is a duration, timeoutMs is milliseconds', () => {
+  const s = scratch('tm');
+  try {
+    assert.equal(root(s.dir).timeoutMs, null);
+    assert.equal(root(s.dir, { timeout: null }).timeoutMs, null);
+    assert.equal(root(s.dir, { timeout: 90 }).timeoutMs, 90_000);
+    assert.equal(root(s.dir, { timeout: 1.5 }).timeoutMs, 1500);
+    assert.equal(root(s.dir, { timeout: '1h30m' }).timeoutMs, 5_400_000);
+    assert.equal(root(s.dir, { timeoutMs: 250 }).timeoutMs, 250);
+    assert.equal(root(s.dir, { timeoutMs: 0 }).timeoutMs, 0);
+    assert.throws(() => root(s.dir, { timeout: 1, timeoutMs: 1000 }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    for (const bad of [-1, NaN, Infinity, '3600', '1 parsec', true]) {
+      assert.throws(() => root(s.dir, { timeout: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, String(bad));
+    }
+    for (const bad of [-1, NaN, '100']) {
+      assert.throws(() => root(s.dir, { timeoutMs: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, String(bad));
+    }
+    assert.throws(() => root('relative/dir'), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    assert.ok(root(s.dir) instanceof Root);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('cleanup removes old directories by the later of mtime and atime, keeps fresh ones', async () => {
+  const s = scratch('tm');
+  try {
+    const r = root(s.dir, { timeout: HOUR });
+    const old = path.join(s.dir, 'old');
+    fs.mkdirSync(path.join(old, 'deep/er'), { recursive: true });
+    fs.writeFileSync(path.join(old, 'deep/er/f'), 'x');
+    makeOld(path.join(old, 'deep/er'), 2 * HOUR);
+    makeOld(path.join(old, 'deep'), 2 * HOUR);
+    makeOld(old, 2 * HOUR);
+    const fresh = path.join(s.dir, 'fresh');
+    fs.mkdirSync(fresh);
+    // old mtime but recent atime: the later one counts, so it stays
+    const read = path.join(s.dir, 'recently-read');
+    fs.mkdirSync(read);
+    const now = Date.now() / 1000;
+    fs.utimesSync(read, now - 60, now - 2 * HOUR);
+    // an old plain file is not a subdirectory: left alone, not reported
+    const file = path.join(s.dir, 'old-file');
+    fs.writeFileSync(file, 'x');
+    makeOld(file, 2 * HOUR);
+
+    const report = await r.cleanup();
+    assert.deepEqual(report, { removed: [old], skipped: [] });
+    assert.equal(fs.existsSync(old), false);
+    assert.ok(fs.existsSync(fresh));
+    assert.ok(fs.existsSync(read));
+    assert.ok(fs.existsSync(file));
+
+    // the sync variant and timeoutMs
+    makeOld(fresh, 10);
+    fs.utimesSync(read, Date.now() / 1000, Date.now() / 1000 - 2 * HOUR);
+    assert.deepEqual(root(s.dir, { timeoutMs: 5000 }).cleanupSync().removed, [fresh]);
+    // no timeout: nothing is ever removed
+    makeOld(read, 100 * HOUR);
+    assert.deepEqual(await root(s.dir).cleanup(), { removed: [], skipped: [] });
+    assert.ok(fs.existsSync(read));
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('createTempDir on a Root cleans up first and creates the root if missing', async () => {
+  const s = scratch('tm');
+  try {
+    const base = path.join(s.dir, 'a/b');
+    const r = root(base, { timeout: '1h' });
+    await assert.rejects(r.cleanup(), { code: 'ENOENT' });
+    const d1 = await r.createTempDir();
+    assert.equal(path.dirname(d1.path), base);
+    assert.equal(fs.statSync(base).mode & 0o777, 0o700);
+    assert.deepEqual(r.lastCleanup, { removed: [], skipped: [] });
+    makeOld(d1.path, 2 * HOUR);
+    const d2 = r.createTempDirSync();
+    assert.deepEqual(r.lastCleanup, { removed: [d1.path], skipped: [] });
+    assert.equal(fs.existsSync(d1.path), false);
+    assert.ok(fs.existsSync(d2.path));
+    await d1.close(); // already gone: fine
+    await d2.close();
+    assert.deepEqual(fs.readdirSync(base), []);
+  } finally {
+    s.cleanup();
+  }
+});
+
+function holdLock(dir: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, [fixture('companions-flock.js'), bindingModule, dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('locked\n')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`lock holder exited ${code}: ${out}`)));
+  });
+}
+
+async function release(child: ChildProcess): Promise<void> {
+  child.removeAllListeners('exit');
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.stdin!.end();
+  await exited;
+}
+
+test('cleanup never follows symlinks, skips other users, locked directories and mounts', { skip: !isRoot || !isLinux }, async () => {
+  const s = scratch('tm');
+  const user = `ephc${process.pid % 100000}`;
+  let userMade = false;
+  const mnt = path.join(s.dir, 'root', 'mnt');
+  let mounted = false;
+  let holder: ChildProcess | null = null;
+  let holder2: ChildProcess | null = null;
+  try {
+    const base = path.join(s.dir, 'root');
+    fs.mkdirSync(base);
+    // a symlink to an old directory outside the root
+    const outside = path.join(s.dir, 'outside');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'keep'), 'x');
+    makeOld(outside, 3 * HOUR);
+    fs.symlinkSync(outside, path.join(base, 'link'));
+    // a directory owned by another real user
+    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', user], { stdio: 'ignore' });
+    userMade = true;
+    const foreign = path.join(base, 'foreign');
+    fs.mkdirSync(foreign);
+    fs.writeFileSync(path.join(foreign, 'f'), 'x');
+    execFileSync('chown', ['-R', `${user}:${user}`, foreign]);
+    makeOld(foreign, 3 * HOUR);
+    // a directory another process holds with flock
+    const locked = path.join(base, 'locked');
+    fs.mkdirSync(locked);
+    fs.writeFileSync(path.join(locked, 'f'), 'x');
+    holder = await holdLock(locked);
+    makeOld(locked, 3 * HOUR);
+    // an old directory with a locked subdirectory: everything else goes
+    const partly = path.join(base, 'partly');
+    fs.mkdirSync(path.join(partly, 'held'), { recursive: true });
+    fs.mkdirSync(path.join(partly, 'free'));
+    fs.writeFileSync(path.join(partly, 'held', 'f'), 'x');
+    fs.writeFileSync(path.join(partly, 'free', 'f'), 'x');
+    holder2 = await holdLock(path.join(partly, 'held'));
+    makeOld(partly, 3 * HOUR);
+    // a tmpfs mounted on a subdirectory
+    fs.mkdirSync(mnt);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'ephemdir-test', mnt]);
+    mounted = true;
+    fs.writeFileSync(path.join(mnt, 'on-tmpfs'), 'x');
+    makeOld(mnt, 3 * HOUR);
+    // and one that should go
+    const old = path.join(base, 'old');
+    fs.mkdirSync(old);
+    makeOld(old, 3 * HOUR);
+
+    const r = root(base, { timeout: HOUR });
+    const report = await r.cleanup();
+    const reasons = Object.fromEntries(report.skipped.map((e) => [path.basename(e.path), e.reason]));
+    assert.deepEqual(report.removed, [old], JSON.stringify(report.skipped.map((e) => [e.path, e.reason, String(e.error)])));
+    assert.deepEqual(reasons, { link: 'symlink', foreign: 'foreign-owner', locked: 'locked', partly: 'locked', mnt: 'mount' });
+    assert.deepEqual(report.skipped.find((e) => e.reason === 'locked' && e.locked)?.locked, [path.join(partly, 'held')]);
+    assert.ok(fs.lstatSync(path.join(base, 'link')).isSymbolicLink());
+    assert.ok(fs.existsSync(path.join(outside, 'keep')));
+    assert.ok(fs.existsSync(path.join(foreign, 'f')));
+    assert.ok(fs.existsSync(path.join(locked, 'f')));
+    assert.ok(fs.existsSync(path.join(partly, 'held', 'f')));
+    assert.equal(fs.existsSync(path.join(partly, 'free')), false);
+    assert.ok(fs.existsSync(path.join(mnt, 'on-tmpfs')));
+
+    // the same from the sync variant (the first pass changed partly's times)
+    makeOld(partly, 3 * HOUR);
+    const again = r.cleanupSync();
+    assert.deepEqual(again.removed, []);
+    assert.equal(again.skipped.length, 5);
+
+    // once the locks are released, the directories go
+    await release(holder);
+    holder = null;
+    await release(holder2);
+    holder2 = null;
+    makeOld(locked, 3 * HOUR);
+    makeOld(partly, 3 * HOUR);
+    const later = await r.cleanup();
+    assert.deepEqual(later.removed.sort(), [locked, partly].sort());
+  } finally {
+    if (holder) await release(holder);
+    if (holder2) await release(holder2);
+    if (mounted) execFileSync('umount', [mnt]);
+    if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
+    s.cleanup();
+  }
+});
+
+test('as an unprivileged user, root-owned directories in its own root are foreign', { skip: !isRoot || !isLinux }, () => {
+  const s = scratch('tm');
+  const user = `ephd${process.pid % 100000}`;
+  let userMade = false;
+  try {
+    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', user], { stdio: 'ignore' });
+    userMade = true;
+    fs.chmodSync(s.dir, 0o755);
+    const base = path.join(s.dir, 'root');
+    fs.mkdirSync(base);
+    fs.mkdirSync(path.join(base, 'roots'));
+    fs.mkdirSync(path.join(base, 'mine'));
+    execFileSync('chown', [`${user}:${user}`, base, path.join(base, 'mine')]);
+    makeOld(path.join(base, 'roots'), 3 * HOUR);
+    makeOld(path.join(base, 'mine'), 3 * HOUR);
+    const script = `
+      const { root } = require(${JSON.stringify(path.resolve(__dirname, '../../src/companions/tempman.js'))});
+      const r = root(${JSON.stringify(base)}, { timeout: 3600 }).cleanupSync();
+      process.stdout.write(JSON.stringify({ removed: r.removed, skipped: r.skipped.map((e) => [e.path, e.reason]) }));`;
+    const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--clear-groups', process.execPath, '-e', script], {
+      encoding: 'utf8',
+    });
+    assert.deepEqual(JSON.parse(out), {
+      removed: [path.join(base, 'mine')],
+      skipped: [[path.join(base, 'roots'), 'foreign-owner']],
+    });
+    assert.ok(fs.existsSync(path.join(base, 'roots')));
+  } finally {
+    if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
+    s.cleanup();
+  }
+});
