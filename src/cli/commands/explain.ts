@@ -1,0 +1,53 @@
+// `ephemdir explain [NAME]`: why a directory will or will not be removed.
+import { escapeForTerminal as esc, formatRemaining } from '../../core/humanize';
+import { explainJson, type ExplainModel } from '../../policy/explain';
+import { api } from '../api';
+import { flag, type Values } from '../args';
+import type { Painter } from '../color';
+import { formatMeasured, formatTags, statusIcon } from '../format';
+import type { Ctx } from '../io';
+import { stringify } from '../json';
+import { targetOrHere } from '../target';
+
+export function renderExplain(m: ExplainModel, opts: { emoji: boolean; paint: Painter }): string {
+  const { paint } = opts;
+  const mark = opts.emoji ? { reason: '▸', blocker: '✗', ok: '✓', note: '·' } : { reason: '[*]', blocker: '[x]', ok: '[ok]', note: '[i]' };
+  const detail = (d: string | undefined) => (d ? `: ${esc(d)}` : '');
+  let out = `${statusIcon(m.listStatus, opts.emoji)} ${esc(m.name)}: ${paint(m.verdictColor, m.verdict)}\n`;
+  out += `    ${paint('dim', esc(m.path))}\n`;
+  if (m.stagingPath) out += `    ${paint('dim', `staging: ${esc(m.stagingPath)}`)}\n`;
+  if (m.tags.length) out += `    ${paint('cyan', formatTags(m.tags))}\n`;
+  if (m.description) out += `    ${paint('dim', esc(m.description))}\n`;
+  if (m.reasons.length) {
+    out += 'due because:\n';
+    for (const r of m.reasons) out += `    ${mark.reason} ${r.label} (${r.code})${detail(r.detail)}\n`;
+  }
+  if (m.blockers.length) {
+    out += 'held back because:\n';
+    for (const b of m.blockers) out += `    ${paint('red', mark.blocker)} ${b.label} (${b.code})${detail(b.detail)}\n`;
+  }
+  if (m.notes.length) {
+    out += 'notes:\n';
+    for (const n of m.notes) out += `    ${mark.note} ${n.label} (${n.code})${detail(n.detail)}\n`;
+  }
+  if (!m.due && m.lifecycleState === 'active' && m.status === 'active') {
+    const lifetime =
+      m.remainingSeconds === null ? 'no time limit' : `${formatRemaining(Math.max(0, m.remainingSeconds))} left`;
+    out += `${paint('green', mark.ok)} lifetime: ${lifetime}\n`;
+    if (m.maxSizeBytes !== null) {
+      const size = m.sizeBytes === null ? '?' : formatMeasured({ bytes: m.sizeBytes, complete: m.sizeComplete ?? true });
+      out += `${paint('green', mark.ok)} size: ${size} of at most ${formatMeasured({ bytes: m.maxSizeBytes, complete: true })}\n`;
+    }
+    if (!m.blockers.length) out += `${paint('green', mark.ok)} ownership and identity verified\n`;
+  }
+  if (m.hint) out += `next step: ${esc(m.hint)}\n`;
+  return out;
+}
+
+export async function run(ctx: Ctx, _name: string, values: Values, positionals: string[]): Promise<number> {
+  const target = await targetOrHere(positionals[0]);
+  const model = await api().explain(target);
+  if (flag(values, 'json')) ctx.out(stringify(explainJson(model)));
+  else ctx.out(renderExplain(model, { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint }));
+  return 0;
+}

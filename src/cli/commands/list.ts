@@ -1,0 +1,46 @@
+// `ephemdir list` and `ephemdir tree`.
+import type { TrackedDirectory } from '../../api/types';
+import { api } from '../api';
+import { flag, strs, type Values } from '../args';
+import { MEASURED_STATUSES, renderList, renderTree, type TreeItem } from '../format';
+import type { Ctx } from '../io';
+import { listItemJson, stringify, treeItemJson } from '../json';
+
+function byCreation(a: TrackedDirectory, b: TrackedDirectory): number {
+  return a.entry.createdAt - b.entry.createdAt || (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0);
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight, keeping order. */
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export async function run(ctx: Ctx, name: string, values: Values): Promise<number> {
+  const tags = strs(values, 'tag');
+  const items = (await api().list(tags.length ? { tags } : undefined)).slice().sort(byCreation);
+  const json = flag(values, 'json');
+  const view = { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint };
+  if (name === 'tree') {
+    const sized: TreeItem[] = await mapLimit(items, 8, async (t) => ({
+      tracked: t,
+      size: MEASURED_STATUSES.has(t.status) ? await api().sizeOf(t.entry).catch(() => null) : null,
+    }));
+    if (json) ctx.out(stringify(sized.map((s) => treeItemJson(s.tracked, s.size))));
+    else if (sized.length === 0) ctx.note('no tracked directories');
+    else ctx.out(renderTree(sized, view));
+    return 0;
+  }
+  if (json) ctx.out(stringify(items.map(listItemJson)));
+  else if (items.length === 0) ctx.note('no tracked directories');
+  else ctx.out(renderList(items, view));
+  return 0;
+}

@@ -1,0 +1,165 @@
+// `ephemdir sweep`, `prune`, `recover` and `watch`.
+import type { SweepItem, SweepReport } from '../../api/types';
+import { parseDuration } from '../../core/duration';
+import { escapeForTerminal as esc } from '../../core/humanize';
+import { api } from '../api';
+import { flag, str, strs, type Values } from '../args';
+import { report } from '../errors';
+import { plural } from '../format';
+import { UsageError, type Ctx } from '../io';
+import { stringify, sweepJson } from '../json';
+
+/** The stable one-line form of a dry-run decision, for scripts. */
+export function dryRunLine(item: SweepItem, verdict: 'due' | 'blocked'): string {
+  const list = (xs: readonly string[]) => (xs.length ? xs.join(',') : 'none');
+  return `${esc(item.path)}: ${verdict}; due=True; reasons=${list(item.reasons)}; blockers=${list(item.blockers)}\n`;
+}
+
+/** A throttled one-line progress display on a terminal stderr; nothing when piped. */
+function progress(ctx: Ctx): { update(p: { entriesRemoved: number; directoriesDone: number }): void; done(): void } {
+  const tty = ctx.streams.stderr.isTTY === true && ctx.verbosity >= 0;
+  let last = 0;
+  let shown = false;
+  return {
+    update(p) {
+      if (!tty) return;
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      shown = true;
+      ctx.streams.stderr.write(
+        `\r\x1b[Ksweeping: ${plural(p.directoriesDone, 'directory', 'directories')} done, ${plural(p.entriesRemoved, 'entry', 'entries')} removed`,
+      );
+    },
+    done() {
+      if (shown) ctx.streams.stderr.write('\r\x1b[K');
+    },
+  };
+}
+
+function describeItem(item: SweepItem): string {
+  const why = item.blockers.length ? item.blockers.join(', ') : item.reasons.join(', ');
+  return `${esc(item.path)}${why ? ` (${why})` : ''}`;
+}
+
+/** Human summary of a (non-dry) sweep on stderr. Returns the exit status. */
+export function summarize(ctx: Ctx, r: SweepReport): number {
+  for (const item of r.removed) ctx.info(`removed ${describeItem(item)}`);
+  for (const item of r.recovered) ctx.info(`recovered ${describeItem(item)}`);
+  for (const item of r.deferred) ctx.info(`held back ${describeItem(item)}`);
+  for (const item of r.failed) {
+    ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
+  }
+  let line = `swept ${plural(r.removed.length, 'directory', 'directories')}`;
+  if (r.deferred.length) line += `; ${r.deferred.length} held back`;
+  if (r.failed.length) line += `; ${r.failed.length} failed`;
+  ctx.note(line);
+  return r.failed.length ? 1 : 0;
+}
+
+async function sweep(ctx: Ctx, values: Values): Promise<number> {
+  const dryRun = flag(values, 'dry-run');
+  const json = flag(values, 'json');
+  const tags = strs(values, 'tag');
+  const bar = progress(ctx);
+  let r: SweepReport;
+  try {
+    r = await api().sweep({
+      dryRun,
+      force: flag(values, 'force'),
+      ...(tags.length ? { tags } : {}),
+      ...(json || dryRun ? {} : { onProgress: (p) => bar.update(p) }),
+    });
+  } finally {
+    bar.done();
+  }
+  if (json) {
+    ctx.out(stringify(sweepJson(r)));
+    if (!dryRun) for (const item of r.failed) ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
+    return r.failed.length ? 1 : 0;
+  }
+  if (dryRun) {
+    let out = '';
+    for (const item of r.removed) out += dryRunLine(item, 'due');
+    for (const item of r.deferred) out += dryRunLine(item, 'blocked');
+    ctx.out(out);
+    let line = `would sweep ${plural(r.removed.length, 'directory', 'directories')}`;
+    if (r.deferred.length) line += `; ${r.deferred.length} held back`;
+    ctx.note(line);
+    return 0;
+  }
+  return summarize(ctx, r);
+}
+
+async function prune(ctx: Ctx): Promise<number> {
+  const paths = await api().prune();
+  for (const p of paths) ctx.note(`forgot missing tracked directory: ${esc(p)}`);
+  ctx.note(`pruned ${plural(paths.length, 'missing entry', 'missing entries')}`);
+  return 0;
+}
+
+async function recover(ctx: Ctx, values: Values, positionals: string[]): Promise<number> {
+  if (flag(values, 'forget') && flag(values, 'retry')) throw new UsageError('give either --forget or --retry, not both');
+  const r = await api().recover(positionals[0]!, { forget: flag(values, 'forget') });
+  ctx.note(`${esc(r.action)}: ${esc(r.path)}`);
+  return 0;
+}
+
+/** `--interval`: whole seconds, or a duration such as 10m; at least 1 second. */
+export function parseInterval(text: string | undefined, fallback = 600): number {
+  if (text === undefined) return fallback;
+  const seconds = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
+  if (seconds === null || !Number.isFinite(seconds) || seconds < 1) {
+    throw new UsageError(`--interval must be at least 1 second, not '${esc(text)}'`);
+  }
+  return Math.floor(seconds);
+}
+
+async function watch(ctx: Ctx, values: Values): Promise<number> {
+  const interval = parseInterval(str(values, 'interval'));
+  let stop: () => void = () => undefined;
+  let stopped = false;
+  const onSignal = () => {
+    stopped = true;
+    stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    ctx.info(`sweeping every ${interval}s; Ctrl-C stops`);
+    while (!stopped) {
+      try {
+        const r = await api().sweep({});
+        if (r.removed.length || r.failed.length || ctx.verbosity >= 1) summarize(ctx, r);
+      } catch (err) {
+        return report(ctx, err);
+      }
+      if (stopped) break;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, interval * 1000);
+        stop = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    ctx.note('stopped');
+    return 0;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+export async function run(ctx: Ctx, name: string, values: Values, positionals: string[]): Promise<number> {
+  switch (name) {
+    case 'sweep':
+      return sweep(ctx, values);
+    case 'prune':
+      return prune(ctx);
+    case 'recover':
+      return recover(ctx, values, positionals);
+    default:
+      return watch(ctx, values);
+  }
+}

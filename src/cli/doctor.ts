@@ -1,0 +1,160 @@
+// `ephemdir doctor`: checks the platform, the native addon, the data and
+// config folders and their permissions, the registry, the config file and the
+// scheduled service. Exit 1 when any check fails.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { escapeForTerminal as esc } from '../core/humanize';
+import { flag, type Values } from './args';
+import type { Ctx } from './io';
+import { stringify } from './json';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  message: string;
+  hint: string | null;
+}
+
+function attempt(name: string, fn: () => Omit<Check, 'name'>): Check {
+  try {
+    return { name, ...fn() };
+  } catch (err) {
+    return { name, ok: false, message: (err as Error).message ?? String(err), hint: null };
+  }
+}
+
+/** A folder of ours: owned by the user, writable by nobody else, reached without symlinks or unsafe folders. */
+function folder(name: string, dir: string, what: string): Check {
+  if (!fs.existsSync(dir)) return { name, ok: true, message: `${dir} (not created yet; created on first use)`, hint: null };
+  const c = attempt(name, () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { openDirectory } = require('../fs/walk') as typeof import('../fs/walk');
+    const h = openDirectory(dir, { trust: 'chain', final: 'owned' });
+    const st = h.stat();
+    h.close();
+    return { ok: true, message: `${dir} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`, hint: null };
+  });
+  if (!c.ok) c.hint = `${what} must be yours and writable by nobody else, with no symlink or unsafe folder on the way`;
+  return c;
+}
+
+export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
+  const checks: Check[] = [];
+  const supported = process.platform === 'linux' || process.platform === 'darwin';
+  checks.push({
+    name: 'platform',
+    ok: supported,
+    message: `${process.platform} ${process.arch}, node ${process.versions.node}`,
+    hint: supported ? null : 'ephemdir supports Linux and macOS only',
+  });
+  checks.push(
+    attempt('addon', () => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { capabilities } = require('../native/binding') as typeof import('../native/binding');
+      const caps = capabilities();
+      const on = Object.entries(caps)
+        .filter(([k, v]) => k !== 'platform' && v === true)
+        .map(([k]) => k);
+      return { ok: true, message: `loaded (${on.join(', ') || 'basic'})`, hint: null };
+    }),
+  );
+  if (!checks[1]!.ok) checks[1]!.hint = 'rebuild it: npm rebuild ephemdir';
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const paths = require('../store/paths') as typeof import('../store/paths');
+  let dataDir: string | null = null;
+  let configDir: string | null = null;
+  checks.push(
+    attempt('data-dir-source', () => {
+      dataDir = paths.dataDir(env);
+      return { ok: true, message: env.EPHEMDIR_DATA_DIR ? 'EPHEMDIR_DATA_DIR' : 'platform default', hint: null };
+    }),
+  );
+  checks.push(
+    attempt('config-dir-source', () => {
+      configDir = paths.configDir(env);
+      return { ok: true, message: env.EPHEMDIR_CONFIG_DIR ? 'EPHEMDIR_CONFIG_DIR' : 'platform default', hint: null };
+    }),
+  );
+  if (dataDir) checks.push(folder('data-dir', dataDir, 'the data folder'));
+  if (configDir) {
+    checks.push(folder('config-dir', configDir, 'the config folder'));
+    checks.push(
+      attempt('config-file', () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { loadConfig } = require('../store/config') as typeof import('../store/config');
+        const loaded = loadConfig(env);
+        if (loaded.warnings.length) return { ok: false, message: loaded.warnings.join('; '), hint: 'fix or remove the config file' };
+        const exists = fs.existsSync(loaded.file);
+        return { ok: true, message: exists ? `${loaded.file} (${Object.keys(loaded.values).length} settings)` : 'none (built-in defaults)', hint: null };
+      }),
+    );
+  }
+  const registry = await (async (): Promise<Check> => {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const api = require('../api') as typeof import('../api');
+      const s = await api.stats();
+      return { name: 'registry', ok: true, message: `readable; ${s.currentlyTracked} tracked`, hint: null };
+    } catch (err) {
+      return { name: 'registry', ok: false, message: (err as Error).message, hint: 'see `ephemdir list` for details' };
+    }
+  })();
+  checks.push(registry);
+  if (process.platform === 'linux') {
+    checks.push(
+      attempt('boot-id', () => {
+        const id = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+        return { ok: true, message: id, hint: null };
+      }),
+    );
+    if (!checks[checks.length - 1]!.ok) checks[checks.length - 1]!.hint = 'restart detection needs /proc; until-restart directories stay until swept otherwise';
+  }
+  checks.push(serviceCheck(env));
+  return checks;
+}
+
+function serviceCheck(env: NodeJS.ProcessEnv): Check {
+  return attempt('service', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { unitDir } = require('./service/command') as typeof import('./service/command');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const units = require('./service/units') as typeof import('./service/units');
+    const dir = unitDir(env);
+    const file = path.join(dir, process.platform === 'darwin' ? units.PLIST_NAME : units.SERVICE_NAME);
+    if (!fs.existsSync(file)) {
+      return { ok: true, message: 'not installed (sweeps run only when you use ephemdir)', hint: 'ephemdir install-service' };
+    }
+    const text = fs.readFileSync(file, 'utf8');
+    const main = path.join(path.resolve(__dirname, '..', '..'), 'dist', 'cli', 'main.js');
+    let real = main;
+    try {
+      real = fs.realpathSync(main);
+    } catch {
+      // keep the lexical path
+    }
+    if (!text.includes(real) && !text.includes(main)) {
+      return { ok: false, message: `${file} runs a different ephemdir install`, hint: 'ephemdir install-service (to point it at this one)' };
+    }
+    return { ok: true, message: `installed: ${file}`, hint: null };
+  });
+}
+
+export async function run(ctx: Ctx, _name: string, values: Values): Promise<number> {
+  const checks = await runChecks(ctx.env);
+  const failed = checks.some((c) => !c.ok);
+  if (flag(values, 'json')) {
+    ctx.out(stringify(checks));
+    return failed ? 1 : 0;
+  }
+  const emoji = ctx.emoji(flag(values, 'plain'));
+  const w = Math.max(...checks.map((c) => c.name.length));
+  let out = '';
+  for (const c of checks) {
+    const mark = c.ok ? ctx.paint('green', emoji ? '✓' : '[ok]') : ctx.paint('red', emoji ? '✗' : '[!!]');
+    out += `${mark} ${c.name.padEnd(w)}  ${esc(c.message)}\n`;
+    if (c.hint && !c.ok) out += `  ${' '.repeat(w)}  ${ctx.paint('dim', `hint: ${esc(c.hint)}`)}\n`;
+  }
+  ctx.out(out);
+  if (failed) ctx.error('some checks failed');
+  return failed ? 1 : 0;
+}

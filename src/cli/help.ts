@@ -1,0 +1,43 @@
+// `--help` text, generated from the command table.
+import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+
+function optionLabel(name: string, o: OptionSpec): string {
+  const long = `--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
+  return o.short ? `-${o.short}, ${long}` : `    ${long}`;
+}
+
+function optionLines(options: Record<string, OptionSpec>): string {
+  const entries = Object.entries(options);
+  const labels = entries.map(([n, o]) => optionLabel(n, o));
+  const w = Math.max(0, ...labels.map((l) => l.length));
+  return entries.map(([, o], i) => `  ${labels[i]!.padEnd(w)}  ${o.help}\n`).join('');
+}
+
+export function mainHelp(): string {
+  const visible = COMMANDS.filter((c) => !c.hidden);
+  const w = Math.max(...visible.map((c) => c.name.length));
+  return (
+    'usage: ephemdir [-v|-q] [--color WHEN] <command> [options] [args]\n\n' +
+    'Temporary directories that clean themselves up.\n\n' +
+    'Commands:\n' +
+    visible.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}\n`).join('') +
+    '\nGlobal options (before or after the command):\n' +
+    optionLines(GLOBAL_OPTIONS) +
+    '      --version     print the version\n' +
+    '\nRun `ephemdir <command> --help` for the options of one command.\n' +
+    'Exit status: 0 success, 2 usage or invalid input, 1 any other failure.\n'
+  );
+}
+
+export function usageLine(c: CommandSpec): string {
+  const opts = Object.keys(c.options).length ? ' [options]' : '';
+  return `usage: ephemdir ${c.name}${opts}${c.args ? ` ${c.args}` : ''}`;
+}
+
+export function commandHelp(c: CommandSpec): string {
+  let out = `${usageLine(c)}\n\n${c.summary}\n`;
+  if (Object.keys(c.options).length) out += `\nOptions:\n${optionLines(c.options)}`;
+  out += `\nGlobal options:\n${optionLines(GLOBAL_OPTIONS)}`;
+  if (c.details) out += `\n${c.details}\n`;
+  return out;
+}

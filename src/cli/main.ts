@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// ephemdir's command line. Startup is kept lean: this file loads only the
+// command table and the parser; each command's module (and the library API
+// behind it) is required when that command runs.
+import { parseCommand, splitGlobal, unknownCommand, type Values } from './args';
+import { report } from './errors';
+import { makeCtx, UsageError, type Ctx, type Streams } from './io';
+import { findCommand } from './spec';
+
+export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: string[]) => Promise<number | void>;
+
+function version(): string {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { packageRoot } = require('../native/loader') as typeof import('../native/loader');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require(`${packageRoot()}/package.json`) as { version: string };
+  return pkg.version;
+}
+
+function loadHelp(): typeof import('./help') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./help') as typeof import('./help');
+}
+
+/** Library warnings (config problems) as our own diagnostics, not node's `(node:PID) Warning:` lines. */
+function routeWarnings(ctx: Ctx): void {
+  if (process.listenerCount('warning') === 0 || ctx.streams.stderr !== process.stderr) return;
+  process.removeAllListeners('warning');
+  process.on('warning', (w: Error) => ctx.warn(w.message));
+}
+
+/** Ends quietly when the reader of stdout goes away (`ephemdir list | head`). */
+function quietOnClosedPipe(streams: Streams): void {
+  const onError = (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') process.exit(process.exitCode ?? 0);
+    throw err;
+  };
+  streams.stdout.on('error', onError);
+  streams.stderr.on('error', () => undefined);
+}
+
+export async function main(argv: readonly string[], streams: Streams, env: NodeJS.ProcessEnv): Promise<number> {
+  let ctx = makeCtx('', { verbosity: 0, colorMode: 'auto' }, streams, env);
+  try {
+    const split = splitGlobal(argv);
+    const { globals } = split;
+    if (globals.version && split.command === null) {
+      streams.stdout.write(`ephemdir ${version()}\n`);
+      return 0;
+    }
+    if (split.command === null) {
+      const { mainHelp } = loadHelp();
+      if (globals.help) {
+        streams.stdout.write(mainHelp());
+        return 0;
+      }
+      streams.stderr.write(mainHelp());
+      return 2;
+    }
+    const spec = findCommand(split.command);
+    if (!spec) {
+      if (split.command === 'help') {
+        const target = split.rest[0] ? findCommand(split.rest[0]) : undefined;
+        const help = loadHelp();
+        streams.stdout.write(target ? help.commandHelp(target) : help.mainHelp());
+        return 0;
+      }
+      ctx = makeCtx('', globals, streams, env);
+      throw unknownCommand(split.command);
+    }
+    ctx = makeCtx(spec.name, globals, streams, env);
+    const parsed = parseCommand(spec, split.rest, globals);
+    if (globals.help) {
+      const { commandHelp } = loadHelp();
+      streams.stdout.write(commandHelp(spec));
+      return 0;
+    }
+    ctx = makeCtx(spec.name, globals, streams, env);
+    routeWarnings(ctx);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(`./${spec.module}`) as { run: CommandRun };
+    const code = await mod.run(ctx, spec.name, parsed.values, parsed.positionals);
+    return typeof code === 'number' ? code : 0;
+  } catch (err) {
+    if (err instanceof UsageError && ctx.command === '') {
+      streams.stderr.write(`ephemdir: ${err.message}\n`);
+      return 2;
+    }
+    return report(ctx, err);
+  }
+}
+
+if (require.main === module) {
+  const streams: Streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+  quietOnClosedPipe(streams);
+  main(process.argv.slice(2), streams, process.env).then(
+    (code) => {
+      process.exitCode = code;
+      // Exit once output is flushed, even if a library handle would keep the loop alive.
+      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+    },
+    (err: unknown) => {
+      process.stderr.write(`ephemdir: internal error: ${String(err)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

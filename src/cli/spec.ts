@@ -1,0 +1,330 @@
+// The command table: every command, its flags, arguments and help text. The
+// parser, `--help` and the completion scripts are all generated from it, so a
+// flag added here is parsed, documented and completed at once. Data only: no
+// imports, so loading it costs nothing at startup.
+
+export interface OptionSpec {
+  type: 'boolean' | 'string';
+  short?: string;
+  multiple?: boolean;
+  /** Placeholder shown in help (`DUR`, `N`, ...) for string options. */
+  value?: string;
+  /** Fixed choices, checked by the parser and offered by completion. */
+  choices?: readonly string[];
+  help: string;
+}
+
+/** What completion offers for positional arguments. */
+export type ArgCompletion = 'names' | 'shells' | 'none';
+
+export interface CommandSpec {
+  name: string;
+  /** Module (relative to src/cli) that exports `run`. */
+  module: string;
+  summary: string;
+  /** The positional part of the usage line. */
+  args: string;
+  minArgs: number;
+  maxArgs: number;
+  options: Record<string, OptionSpec>;
+  complete: ArgCompletion;
+  /** Extra help text after the option list. */
+  details?: string;
+  hidden?: boolean;
+}
+
+const JSON_OPT: OptionSpec = { type: 'boolean', help: 'print machine-readable JSON' };
+const PLAIN_OPT: OptionSpec = { type: 'boolean', help: 'ASCII status tags instead of emoji' };
+const TAG_FILTER: OptionSpec = {
+  type: 'string',
+  multiple: true,
+  value: 'TAG',
+  help: 'only directories carrying this tag (repeatable; all must match)',
+};
+
+const TARGET_HELP =
+  'NAME is a full path, an exact name or a unique prefix of a name. Without NAME the\n' +
+  'command works on the tracked directory you stand in (found through its .ephemdir\n' +
+  'marker and checked against the registry); anywhere else it refuses.';
+
+/** Options every command accepts (before or after the command name). */
+export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
+  verbose: { type: 'boolean', short: 'v', multiple: true, help: 'more output on stderr (-vv: debug)' },
+  quiet: { type: 'boolean', short: 'q', help: 'only errors on stderr' },
+  color: { type: 'string', value: 'WHEN', choices: ['auto', 'always', 'never'], help: 'colour: auto (default), always, never' },
+  help: { type: 'boolean', short: 'h', help: 'show help' },
+};
+
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: 'new',
+    module: 'commands/new',
+    summary: 'create a directory and print its path',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {
+      lifetime: { type: 'string', short: 'l', value: 'DUR', help: 'remove after this long (30m, 2h, 1h30m, 7d)' },
+      'keep-on-restart': { type: 'boolean', help: 'survive reboots (rely on the lifetime only)' },
+      'remove-on-restart': { type: 'boolean', help: 'remove after a reboot even if the config says otherwise' },
+      'until-sweep': { type: 'boolean', help: 'keep until the next full `ephemdir sweep`' },
+      cleanup: { type: 'string', value: 'POLICY', choices: ['auto', 'next-sweep'], help: 'auto (default) or next-sweep' },
+      'keep-while-in-use': { type: 'boolean', help: 'never remove while a process uses it' },
+      'no-keep-while-in-use': { type: 'boolean', help: 'override keep_while_in_use from the config' },
+      'max-size': { type: 'string', value: 'SIZE', help: 'due once it grows past SIZE (500MB, 2GiB)' },
+      'name-style': { type: 'string', value: 'STYLE', choices: ['secure', 'clean', 'auto'], help: 'secure (random suffix), clean, auto' },
+      parent: { type: 'string', short: 'p', value: 'DIR', help: 'create it inside DIR (default: current directory)' },
+      prefix: { type: 'string', value: 'TEXT', help: 'prepend TEXT to the generated name' },
+      words: { type: 'string', value: 'N', help: 'number of words in the name (1-4)' },
+      tag: { type: 'string', multiple: true, value: 'TAG', help: 'attach a tag (repeatable)' },
+      desc: { type: 'string', value: 'TEXT', help: 'a short description' },
+      description: { type: 'string', value: 'TEXT', help: 'same as --desc' },
+      json: { type: 'boolean', help: 'print the new directory and the pre-creation sweep as JSON' },
+    },
+    details: 'Options left out fall back to config.toml, then to the built-in defaults.',
+  },
+  {
+    name: 'list',
+    module: 'commands/list',
+    summary: 'tracked directories with status and time left',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
+  },
+  {
+    name: 'tree',
+    module: 'commands/list',
+    summary: 'tracked directories grouped by parent, with sizes',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
+  },
+  {
+    name: 'path',
+    module: 'commands/path',
+    summary: 'print the path of a tracked directory',
+    args: '[NAME]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'names',
+    options: { json: JSON_OPT },
+    details:
+      'Without NAME: the tracked directory you stand in, else the newest one.\n' +
+      'NAME is a full path, an exact name or a unique prefix of a name.',
+  },
+  {
+    name: 'last',
+    module: 'commands/path',
+    summary: 'print the path of the newest tracked directory',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: { json: JSON_OPT },
+  },
+  {
+    name: 'keep',
+    module: 'commands/manage',
+    summary: 'stop tracking a directory but keep it on disk',
+    args: '[NAME]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'names',
+    options: { tag: { ...TAG_FILTER, help: 'keep every directory carrying this tag (repeatable; all must match)' } },
+    details: TARGET_HELP,
+  },
+  {
+    name: 'extend',
+    module: 'commands/manage',
+    summary: 'give a directory more time',
+    args: '[NAME] [DUR|+DUR]',
+    minArgs: 0,
+    maxArgs: 2,
+    complete: 'names',
+    options: { forever: { type: 'boolean', help: 'remove the time limit' } },
+    details:
+      'DUR is a fresh lifetime counted from now; +DUR adds to the current expiry.\n' +
+      '`extend DUR` and `extend --forever` work on the directory you stand in.\n' +
+      TARGET_HELP,
+  },
+  {
+    name: 'rm',
+    module: 'commands/manage',
+    summary: 'remove a tracked directory now',
+    args: '[NAME]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'names',
+    options: {
+      tag: { ...TAG_FILTER, help: 'remove every directory carrying this tag (repeatable; all must match)' },
+      'dry-run': { type: 'boolean', short: 'n', help: 'print what would be removed, remove nothing' },
+    },
+    details: TARGET_HELP,
+  },
+  {
+    name: 'sweep',
+    module: 'commands/sweep',
+    summary: 'remove every directory that is due',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {
+      'dry-run': { type: 'boolean', short: 'n', help: 'show what is due, remove nothing' },
+      force: { type: 'boolean', help: 'treat every tracked directory as due (safety checks still apply)' },
+      tag: TAG_FILTER,
+      json: { type: 'boolean', help: 'report removed, deferred and failed directories as JSON' },
+    },
+    details: 'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.',
+  },
+  {
+    name: 'prune',
+    module: 'commands/sweep',
+    summary: 'forget tracked directories that are missing from disk',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {},
+  },
+  {
+    name: 'recover',
+    module: 'commands/sweep',
+    summary: 'retry an interrupted deletion (or --forget it)',
+    args: 'NAME',
+    minArgs: 1,
+    maxArgs: 1,
+    complete: 'names',
+    options: {
+      forget: { type: 'boolean', help: 'drop the registry entry only; delete no files' },
+      retry: { type: 'boolean', help: 'retry the deletion (the default)' },
+    },
+  },
+  {
+    name: 'explain',
+    module: 'commands/explain',
+    summary: 'why a directory will or will not be removed',
+    args: '[NAME]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'names',
+    options: { json: JSON_OPT, plain: PLAIN_OPT },
+    details: TARGET_HELP,
+  },
+  {
+    name: 'stats',
+    module: 'commands/stats',
+    summary: 'counts: created, swept, kept, removed, currently tracked',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: { json: JSON_OPT },
+  },
+  {
+    name: 'doctor',
+    module: 'doctor',
+    summary: 'check the platform, addon, folders, permissions and service',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: { json: JSON_OPT, plain: PLAIN_OPT },
+  },
+  {
+    name: 'watch',
+    module: 'commands/sweep',
+    summary: 'sweep periodically in the foreground',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {
+      interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
+    },
+  },
+  {
+    name: 'install-service',
+    module: 'service/command',
+    summary: 'schedule periodic sweeps (systemd user timer / launchd agent)',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {
+      interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
+      'no-enable': { type: 'boolean', help: 'write and verify the unit files only; do not run systemctl/launchctl' },
+      'dry-run': { type: 'boolean', short: 'n', help: 'print the unit files, write nothing' },
+    },
+  },
+  {
+    name: 'uninstall-service',
+    module: 'service/command',
+    summary: 'remove the scheduled sweep installed by install-service',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {
+      'no-disable': { type: 'boolean', help: 'remove the files only; do not run systemctl/launchctl' },
+    },
+  },
+  {
+    name: 'shell-init',
+    module: 'shell',
+    summary: 'print shell functions enew, ecd and emenu',
+    args: '[bash|zsh|fish]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'shells',
+    options: {},
+    details: 'bash/zsh: eval "$(ephemdir shell-init)"   fish: ephemdir shell-init fish | source',
+  },
+  {
+    name: 'completion',
+    module: 'shell',
+    summary: 'print a completion script',
+    args: '[bash|zsh|fish]',
+    minArgs: 0,
+    maxArgs: 2,
+    complete: 'shells',
+    options: {},
+    details:
+      'bash: source <(ephemdir completion bash)\n' +
+      'zsh:  ephemdir completion zsh > "${fpath[1]}/_ephemdir"\n' +
+      'fish: ephemdir completion fish > ~/.config/fish/completions/ephemdir.fish',
+  },
+  {
+    name: 'menu',
+    module: 'menu',
+    summary: 'interactive picker: keep, extend, remove, cd',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: {},
+    details:
+      'Keys: up/down move, k keep, e extend (2h or +1h), r remove (confirm with y), q quit.\n' +
+      'Enter prints the chosen path on stdout; emenu (from shell-init) changes into it.',
+  },
+  {
+    name: '__complete',
+    module: 'shell',
+    summary: 'completion helper',
+    args: 'KIND [PREFIX]',
+    minArgs: 1,
+    maxArgs: 2,
+    complete: 'none',
+    options: {},
+    hidden: true,
+  },
+];
+
+export function findCommand(name: string): CommandSpec | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
