@@ -90,8 +90,10 @@ function darwinUsers(roots: string[]): Promise<number[] | null> {
       ['-t', '+D', roots[0]!],
       { cwd: '/', env: { PATH: '/usr/bin:/bin:/usr/sbin:/sbin', LANG: 'C' }, timeout: 10_000 },
       (err, stdout) => {
-        // lsof exits 1 when nothing matched; only a missing/killed lsof is unknown.
-        if (err && (err as NodeJS.ErrnoException).code !== undefined && typeof (err as NodeJS.ErrnoException).code !== 'number') {
+        // lsof exits 1 when nothing matched. A missing, killed or timed-out
+        // lsof (a string code, a signal) means we cannot tell.
+        const e = err as (Error & { code?: unknown; killed?: boolean; signal?: unknown }) | null;
+        if (e && (typeof e.code !== 'number' || e.killed || e.signal)) {
           resolve(null);
           return;
         }

@@ -304,7 +304,7 @@ export async function currentTarget(cwd: string = process.cwd()): Promise<Entry>
       if (!hasCode(err, 'ENOENT', 'EACCES', 'EPHEMDIR_SYMLINK_IN_PATH')) throw err;
     }
     if (present) {
-      const found = marker ? await registered().then((all) => all.find((e) => e.id === marker)) : undefined;
+      const found = marker ? lookup(marker) : null;
       if (found && found.state === 'active' && found.path === dir && found.ino === ino) return found;
       throw new EphemdirError(
         ErrorCodes.NOT_OURS,
@@ -317,6 +317,16 @@ export async function currentTarget(cwd: string = process.cwd()): Promise<Entry>
     dir = up;
   }
   throw new EphemdirError(ErrorCodes.NOT_FOUND, 'not inside a tracked ephemdir directory; pass a name or path, or cd into one', { path: cwd });
+}
+
+function lookup(id: string): Entry | null {
+  const ctx = openContext({ create: false });
+  if (!ctx) return null;
+  try {
+    return ctx.registry.get(id);
+  } finally {
+    ctx[Symbol.dispose]();
+  }
 }
 
 /** Size of a tracked directory for `tree` (bounded scan). */

@@ -33,7 +33,8 @@ function sameEntry(a: Entry, b: Entry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function write(ctx: ApiContext, lock: EntryLock, id: string, next: Entry | null): void {
+/** A durable registry write; the caller holds the entry lock (update is reentrant for it). */
+function write(ctx: ApiContext, id: string, next: Entry | null): void {
   ctx.registry.update(id, () => ({ entry: next, result: undefined }));
 }
 
@@ -95,7 +96,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
     mountIdUnique: stat.mntIdUnique,
     lastError: null,
   };
-  write(ctx, lock, current.id, moving); // durable intent before any rename
+  write(ctx, current.id, moving); // durable intent before any rename
   crashPoint('after-intent');
 
   let staging: DirHandle | null = null;
@@ -121,13 +122,13 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
     } catch {
       // left empty; reconcile removes it
     }
-    write(ctx, lock, current.id, { ...current });
+    write(ctx, current.id, { ...current });
     return refusal('rename-failed', `could not move it aside: ${(err as Error).message}`);
   }
   const moved = staging.tryStat(current.name);
   if (!moved || moved.ino !== stat.ino || moved.dev !== stat.dev) {
     // Cannot happen short of kernel lies; never delete what we cannot prove.
-    write(ctx, lock, current.id, { ...moving, state: 'recovery', claimId: null, lastError: 'the moved directory does not match' });
+    write(ctx, current.id, { ...moving, state: 'recovery', claimId: null, lastError: 'the moved directory does not match' });
     staging.close();
     return refusal('recovery-required', 'the moved directory does not match what was verified');
   }
@@ -135,7 +136,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
   parent.fsync();
   crashPoint('after-rename');
   const deleting: Entry = { ...moving, state: 'deleting' };
-  write(ctx, lock, current.id, deleting);
+  write(ctx, current.id, deleting);
   crashPoint('after-deleting');
   return { entry: deleting, staging, expect: { dev: stat.dev, ino: stat.ino } };
 }
@@ -166,11 +167,11 @@ export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error
     crashPoint('after-tree-removed');
     removeStagingFolder(entry);
     crashPoint('after-staging-removed');
-    write(ctx, lock, entry.id, null);
+    write(ctx, entry.id, null);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  write(ctx, lock, entry.id, { ...entry, state: 'deleting', lastError: message.slice(0, 1024) });
+  write(ctx, entry.id, { ...entry, state: 'deleting', lastError: message.slice(0, 1024) });
 }
 
 function removeStagingFolder(entry: Entry): void {
@@ -208,7 +209,7 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
   if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
 
   const park = (why: string): Reconciled => {
-    write(ctx, lock, entry.id, { ...entry, state: 'recovery', lastError: why.slice(0, 1024) });
+    write(ctx, entry.id, { ...entry, state: 'recovery', lastError: why.slice(0, 1024) });
     return { action: 'parked', message: why };
   };
   const original = locate(entry, 'original');
@@ -235,18 +236,18 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
         staging: staged.parent!.dup(),
         expect: { dev: entry.dev, ino: entry.ino },
       };
-      write(ctx, lock, entry.id, claimed.entry);
+      write(ctx, entry.id, claimed.entry);
       return { action: 'resume', claimed };
     }
     if (oOurs && !sPresent && entry.state !== 'deleting') {
       removeStagingFolder(entry);
-      write(ctx, lock, entry.id, { ...entry, state: 'active', claimId: null, stagingPath: null, lastError: null });
+      write(ctx, entry.id, { ...entry, state: 'active', claimId: null, stagingPath: null, lastError: null });
       return { action: 'reactivated', message: 'the rename never happened; it is active again' };
     }
     if (!sPresent && entry.state === 'deleting') {
       // The private staging folder held nothing else: the tree is gone.
       removeStagingFolder(entry);
-      write(ctx, lock, entry.id, null);
+      write(ctx, entry.id, null);
       return { action: 'completed', message: 'the interrupted deletion had finished' };
     }
     return park(
