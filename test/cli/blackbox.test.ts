@@ -1,6 +1,6 @@
 // Black-box tests of the built command line: `node dist/cli/main.js` run as a
 // user would, with EPHEMDIR_DATA_DIR / EPHEMDIR_CONFIG_DIR in scratch folders.
-// Build first: npm run build.
+// Build first: npm run compile.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -12,16 +12,19 @@ import { scratch } from '../helpers/scratch';
 
 const repoRoot = path.resolve(__dirname, '../../..');
 const companionsModule = path.resolve(__dirname, '../../src/companions/index.js');
-const doc = path.join(repoRoot, 'docs', 'companions.md');
+// Every ```js and ```ts block in these files is a program that must run.
+const DOCS = [path.join(repoRoot, 'docs', 'companions.md'), path.join(repoRoot, 'README.md')];
 const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
 const NAMES = ['createTempDir', 'root', 'Root', 'TemporaryDirectory', 'TempFiles', 'defaultTempFiles', 'FileStore'];
 
-function examples(): Array<{ lang: 'js' | 'ts'; code: string; line: number }> {
-  const text = fs.readFileSync(doc, 'utf8');
-  const out: Array<{ lang: 'js' | 'ts'; code: string; line: number }> = [];
-  const re = /^```(js|ts)\n([\s\S]*?)^```$/gm;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    out.push({ lang: m[1] as 'js' | 'ts', code: m[2]!, line: text.slice(0, m.index).split('\n').length });
+function examples(only?: string): Array<{ lang: 'js' | 'ts'; code: string; line: number; doc: string }> {
+  const out: Array<{ lang: 'js' | 'ts'; code: string; line: number; doc: string }> = [];
+  for (const doc of DOCS.filter((d) => !only || d === only)) {
+    const text = fs.readFileSync(doc, 'utf8');
+    const re = /^```(js|ts)\n([\s\S]*?)^```$/gm;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      out.push({ lang: m[1] as 'js' | 'ts', code: m[2]!, line: text.slice(0, m.index).split('\n').length, doc: path.relative(repoRoot, doc) });
+    }
   }
   return out;
 }
@@ -50,15 +53,16 @@ function installPackage(dir: string): string {
 }
 
 test('docs/companions.md has an example for every companion', () => {
-  const all = examples();
+  const all = examples(DOCS[0]);
   assert.ok(all.length >= 5, `found ${all.length} examples`);
   const code = all.map((e) => e.code).join('\n');
   for (const n of ['createTempDir', 'root(', 'TempFiles', 'FileStore', 'await using']) assert.ok(code.includes(n), n);
 });
 
 for (const ex of examples()) {
-  test(`docs/companions.md example at line ${ex.line} (${ex.lang}) runs`, () => {
+  test(`${ex.doc} example at line ${ex.line} (${ex.lang}) runs`, () => {
     const s = scratch('docs');
+    const state = scratch('docs-state'); // the examples' registry, never the user's
     try {
       const how = installPackage(s.dir);
       const file = path.join(s.dir, `example.${ex.lang === 'ts' ? 'ts' : 'js'}`);
@@ -70,17 +74,23 @@ for (const ex of examples()) {
           stdio: 'pipe',
           encoding: 'utf8',
           timeout: 60_000,
-          env: { ...process.env, TMPDIR: s.dir }, // os.tmpdir() is the scratch dir
+          env: {
+            ...process.env,
+            TMPDIR: s.dir, // os.tmpdir() is the scratch dir
+            EPHEMDIR_DATA_DIR: path.join(state.dir, 'data'),
+            EPHEMDIR_CONFIG_DIR: path.join(state.dir, 'config'),
+          },
         });
       } catch (err) {
         const e = err as { stdout?: string; stderr?: string };
-        assert.fail(`example at line ${ex.line} failed (${how}):\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+        assert.fail(`${ex.doc} example at line ${ex.line} failed (${how}):\n${e.stderr ?? ''}${e.stdout ?? ''}`);
       }
       // the examples clean up after themselves: only the program and the package remain
       const left = fs.readdirSync(s.dir).filter((n) => !n.startsWith('tsx-')); // tsx's own cache
       assert.deepEqual(left.sort(), [path.basename(file), 'node_modules'].sort());
     } finally {
       s.cleanup();
+      state.cleanup();
     }
   });
 }

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+'use strict';
+// Benchmark orchestrator. Each section is a module exporting
+// `run(opts) -> Promise<{title, text, data}>`; adding one is one line in
+// SECTIONS. Results print as tables (medians and ratios from the same run)
+// and are saved as JSON in bench/results/<timestamp>.json.
+//
+//   npm run bench                          all sections
+//   node bench/run.js --only remove        selected sections (comma-separated)
+//   node bench/run.js --runs 3             runs per tool (default 5)
+//   node bench/run.js --big-runs 2         runs of the 1M-entry case (default 1)
+//   node bench/run.js --big-entries 200000 size of the wide directory
+//   node bench/run.js --no-big             skip the 1M-entry case
+//   node bench/run.js --list               list sections
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const SECTIONS = {
+  remove: './remove.js',
+};
+
+function parseArgs(argv) {
+  const opts = { only: null, runs: 5, bigRuns: 1, bigEntries: 1_000_000, noBig: false, list: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const val = () => {
+      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
+      if (v === undefined) throw new Error(`${a} needs a value`);
+      return v;
+    };
+    const num = () => {
+      const n = Number(val());
+      if (!Number.isInteger(n) || n < 1) throw new Error(`${a} needs a positive integer`);
+      return n;
+    };
+    if (a === '--only' || a.startsWith('--only=')) opts.only = val().split(',').filter(Boolean);
+    else if (a === '--runs' || a.startsWith('--runs=')) opts.runs = num();
+    else if (a === '--big-runs' || a.startsWith('--big-runs=')) opts.bigRuns = num();
+    else if (a === '--big-entries' || a.startsWith('--big-entries=')) opts.bigEntries = num();
+    else if (a === '--no-big') opts.noBig = true;
+    else if (a === '--list') opts.list = true;
+    else throw new Error(`unknown argument ${a}`);
+  }
+  return opts;
+}
+
+async function main() {
+  let opts;
+  try {
+    opts = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${err.message}\n`);
+    process.exit(2);
+  }
+  if (opts.list) {
+    for (const [name, mod] of Object.entries(SECTIONS)) process.stdout.write(`${name}\t${require(mod).description ?? ''}\n`);
+    return;
+  }
+  const names = opts.only ?? Object.keys(SECTIONS);
+  const unknown = names.filter((n) => !SECTIONS[n]);
+  if (unknown.length) {
+    process.stderr.write(`bench: unknown section(s) ${unknown.join(', ')}; known: ${Object.keys(SECTIONS).join(', ')}\n`);
+    process.exit(2);
+  }
+  const started = new Date();
+  const report = {
+    started: started.toISOString(),
+    node: process.version,
+    platform: `${os.type()} ${os.release()} ${os.arch()}`,
+    cpus: os.cpus().length,
+    cpuModel: os.cpus()[0]?.model,
+    loadavg: os.loadavg(),
+    options: opts,
+    sections: {},
+  };
+  process.stdout.write(`ephemdir bench: node ${process.version}, ${report.platform}, ${report.cpus} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`);
+  for (const name of names) {
+    const t0 = performance.now();
+    const res = await require(SECTIONS[name]).run({ ...opts });
+    const seconds = (performance.now() - t0) / 1000;
+    report.sections[name] = { title: res.title, seconds, data: res.data };
+    process.stdout.write(`== ${res.title} (${seconds.toFixed(0)} s)\n${res.text}\n\n`);
+  }
+  report.finished = new Date().toISOString();
+  report.loadavgEnd = os.loadavg();
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${started.toISOString().replace(/[:.]/g, '-')}.json`);
+  fs.writeFileSync(file, JSON.stringify(report, null, 2) + '\n');
+  process.stdout.write(`results: ${path.relative(process.cwd(), file)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`bench failed: ${err.stack ?? err}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,109 @@
+// The symlink-exchange race (node-anchors.md §2.4; secure-delete §4.6, §5
+// rows 1-2). A separate attacker process swaps a directory inside the tree
+// being removed with a symlink to a directory of canaries, using
+// renameat2(RENAME_EXCHANGE), for as long as the remover runs. The engine
+// may fail closed on a trial; it must never delete a canary. The same
+// harness run with Node 20's fs.rmSync shows it can lose canaries, which
+// is what gives the engine's pass its meaning.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { scratch, isLinux } from '../helpers/scratch';
+import { loadEngine, raceTrials, formatTrials, type TrialResult } from '../helpers/race';
+
+const FILES = 3000;
+/**
+ * Successful exchanges the attacker must make while removers run, summed
+ * over the trials. (A single trial may legitimately see none: when the
+ * remover meets the symlink first it is done in a millisecond.)
+ */
+const MIN_SWAPS = 500;
+
+const { engine, missing } = loadEngine();
+
+function assertAttackerWasBusy(rows: TrialResult[]): void {
+  assert.ok(rows.length > 0, 'no trial ran');
+  const total = rows.reduce((s, r) => s + r.swapsDuring, 0);
+  assert.ok(total >= MIN_SWAPS, `attacker made only ${total} exchanges during removals (need ${MIN_SWAPS}): ${formatTrials(rows)}`);
+  assert.ok(rows.some((r) => r.swapsDuring > 0), `the attacker never swapped during a removal: ${formatTrials(rows)}`);
+}
+
+function assertNoCanaryLost(rows: TrialResult[]): void {
+  const lost = rows.filter((r) => r.lost > 0);
+  assert.deepEqual(lost, [], `canaries deleted outside the tree: ${formatTrials(rows)}`);
+}
+
+/** A failed trial must be a fail-closed error from the engine, never a crash of another kind. */
+function assertOutcomesAreClean(rows: TrialResult[]): void {
+  for (const r of rows) {
+    assert.ok(
+      r.outcome === 'ok' || r.outcome.startsWith('EPHEMDIR_') || /^E[A-Z]+$/.test(r.outcome),
+      `trial ${r.trial} ended with a non-coded error: ${r.outcome}`,
+    );
+  }
+}
+
+const skipReason = !isLinux ? 'renameat2(RENAME_EXCHANGE) race harness is Linux-only' : undefined;
+
+const VARIANTS = [
+  { depth: 1, swapLevel: 1, where: 'victim/sub' },
+  { depth: 3, swapLevel: 3, where: 'victim/l1/l2/sub (depth 3)' },
+  { depth: 3, swapLevel: 1, where: 'victim/l1, an ancestor of the files' },
+];
+
+for (const { depth, swapLevel, where } of VARIANTS) {
+  test(`removeTree (async): no canary lost while ${where} is exchanged with a symlink`, { skip: skipReason ?? missing, timeout: 60_000 }, async (t) => {
+    const s = scratch('race');
+    try {
+      const rows = await raceTrials(s.dir, (victim) => engine!.removeTree(victim), { files: FILES, depth, swapLevel, maxTrials: 10, budgetMs: 3_000, minSwaps: MIN_SWAPS });
+      t.diagnostic(formatTrials(rows));
+      assertAttackerWasBusy(rows);
+      assertNoCanaryLost(rows);
+      assertOutcomesAreClean(rows);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  test(`removeTreeSync: no canary lost while ${where} is exchanged with a symlink`, { skip: skipReason ?? missing, timeout: 60_000 }, async (t) => {
+    const s = scratch('race');
+    try {
+      const rows = await raceTrials(s.dir, (victim) => engine!.removeTreeSync(victim), { files: FILES, depth, swapLevel, maxTrials: 8, budgetMs: 2_000, minSwaps: MIN_SWAPS });
+      t.diagnostic(formatTrials(rows));
+      assertAttackerWasBusy(rows);
+      assertNoCanaryLost(rows);
+      assertOutcomesAreClean(rows);
+    } finally {
+      s.cleanup();
+    }
+  });
+
+  // Teeth: the identical harness defeats a path-based remover. Node 20's
+  // rmSync is the JS rimraf port (lstat, then readdir/unlink by path). On
+  // Node >= 23 rmSync is native and may hold up, so the check only applies
+  // on 20/22; when no canary is lost within the budget the test is skipped
+  // with the measured numbers rather than passed.
+  const major = Number(process.versions.node.split('.')[0]);
+  test(`teeth: fs.rmSync loses canaries in the same harness (${where})`, { skip: skipReason ?? (major >= 23 ? `rmSync is native on Node ${major}` : undefined), timeout: 60_000 }, async (t) => {
+    const s = scratch('race');
+    try {
+      const rows = await raceTrials(s.dir, (victim) => fs.rmSync(victim, { recursive: true, force: true }), {
+        files: FILES,
+        depth,
+        swapLevel,
+        maxTrials: 12,
+        budgetMs: 4_000,
+        stopOnLoss: true,
+      });
+      t.diagnostic(formatTrials(rows));
+      assertAttackerWasBusy(rows);
+      if (!rows.some((r) => r.lost > 0)) {
+        t.skip(`fs.rmSync lost no canary in ${rows.length} trials (${rows.reduce((a, r) => a + r.swapsDuring, 0)} swaps): ${formatTrials(rows)}`);
+        return;
+      }
+      assert.ok(rows.some((r) => r.lost > 0));
+    } finally {
+      s.cleanup();
+    }
+  });
+}
