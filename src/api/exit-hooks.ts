@@ -1,9 +1,10 @@
 // Opt-in removal at process exit. On a normal exit the directories are
-// removed synchronously. On SIGINT/SIGTERM/SIGHUP they are removed and, only
-// if nobody else listens for that signal, the signal is re-raised so the
-// process still dies of it; the application's own handling is never taken
-// over and process.exit is never called. SIGKILL and crashes are what the
-// registry and lifetimes are for.
+// removed synchronously. On SIGINT/SIGTERM/SIGHUP with no other listener,
+// they are removed and the signal is re-raised, so the process still dies of
+// it as it would have. If the application listens for that signal itself, it
+// decides: nothing is removed then (it may keep running), and the 'exit' hook
+// removes them when it does exit. process.exit is never called. SIGKILL and
+// crashes are what the registry and lifetimes are for.
 type Remover = () => void;
 
 const pending = new Map<string, Remover>();
@@ -22,9 +23,10 @@ function runAll(): void {
 }
 
 function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return; // the application handles it
   runAll();
   uninstall();
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  process.kill(process.pid, signal);
 }
 
 function install(): void {

@@ -136,8 +136,12 @@ test('sweep removes what is due and reports what it deferred', async () => {
 
 test('a replaced or missing directory is never touched and stays tracked', async () => {
   const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: ['replace'] });
-  fs.rmSync(d.path, { recursive: true });
+  // Keep the old inode alive while the replacement is made, so the
+  // filesystem cannot hand the same inode number to it.
+  const aside = path.join(env.root, 'aside');
+  fs.renameSync(d.path, aside);
   fs.mkdirSync(d.path);
+  fs.rmSync(aside, { recursive: true });
   fs.writeFileSync(path.join(d.path, 'precious'), 'x');
   const report = await api.sweep({ tags: ['replace'] });
   assert.equal(report.removed.length, 0);
@@ -239,4 +243,27 @@ test('a flocked subdirectory stops the commit; the next sweep finishes the job',
   assert.equal(again.removed.length, 1);
   assert.equal((await api.registered()).some((e) => e.id === d.id), false);
   assert.deepEqual(fs.readdirSync(env.work).filter((n) => n.startsWith('.ephemdir-staging')), []);
+});
+
+test('parents another user could tamper with are refused before anything is created', { skip: !isRoot && 'needs root to chown to another user' }, async () => {
+  const mk = (name: string, mode: number, uid: number) => {
+    const p = path.join(env.root, name);
+    fs.mkdirSync(p);
+    fs.chmodSync(p, mode);
+    fs.chownSync(p, uid, uid);
+    return p;
+  };
+  const nobody = 65534;
+  const foreign = mk('foreign', 0o755, nobody);
+  const foreignSticky = mk('foreign-sticky', 0o1777, nobody);
+  const openNoSticky = mk('open', 0o777, 0);
+  const tmpLike = mk('tmp-like', 0o1777, 0);
+  for (const parent of [foreign, foreignSticky, openNoSticky]) {
+    await assert.rejects(api.tempdir({ parent }), { code: 'EPHEMDIR_UNSAFE_PARENT' }, parent);
+    assert.deepEqual(fs.readdirSync(parent), [], `nothing created in ${parent}`);
+  }
+  await assert.rejects(api.tempdir({ parent: path.join(foreign, 'child') }), { code: 'EPHEMDIR_UNSAFE_PARENT' });
+  const ok = await api.tempdir({ parent: tmpLike });
+  assert.equal(path.dirname(ok.path), tmpLike);
+  await ok.remove();
 });

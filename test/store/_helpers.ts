@@ -8,7 +8,8 @@ import type { Entry } from '../../src/model/entry';
 import { scratch } from '../helpers/scratch';
 
 export const REPO = path.resolve(__dirname, '..', '..');
-export const WORKER = path.join(__dirname, '_worker.ts');
+// _worker.ts under tsx, _worker.js in the compiled suite.
+export const WORKER = path.join(__dirname, `_worker${path.extname(__filename)}`);
 
 export function newId(): string {
   return crypto.randomBytes(16).toString('hex');

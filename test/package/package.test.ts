@@ -1,0 +1,120 @@
+// The package as users get it: loading by name from CommonJS and ESM, the
+// loader's refusal of stale or redirected binaries, prebuilds, and a packed
+// tarball installed into an empty project.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { scratch } from '../helpers/scratch';
+
+// The repository root, from the compiled (.test-dist/test/package) or source location.
+function findRoot(from: string): string {
+  for (let dir = from; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const pj = path.join(dir, 'package.json');
+    if (fs.existsSync(pj) && JSON.parse(fs.readFileSync(pj, 'utf8')).name === 'ephemdir') return dir;
+  }
+  throw new Error(`no ephemdir package above ${from}`);
+}
+const root = findRoot(__dirname);
+const work = scratch('pkg');
+after(() => work.cleanup());
+
+function node(args: string[], cwd: string, env: NodeJS.ProcessEnv = process.env) {
+  return spawnSync(process.execPath, args, { cwd, env, encoding: 'utf8', timeout: 120_000 });
+}
+
+function projectWith(linkTo: string, name: string): string {
+  const dir = path.join(work.dir, name);
+  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  fs.symlinkSync(linkTo, path.join(dir, 'node_modules', 'ephemdir'));
+  return dir;
+}
+
+/** A copy of the installed package layout (sources, stamp script, compiled JS, binary). */
+function copyPackage(name: string): string {
+  const dir = path.join(work.dir, name);
+  fs.mkdirSync(dir);
+  for (const f of ['package.json', 'binding.gyp']) fs.copyFileSync(path.join(root, f), path.join(dir, f));
+  for (const d of ['native', 'scripts', 'dist']) fs.cpSync(path.join(root, d), path.join(dir, d), { recursive: true });
+  fs.mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true });
+  fs.copyFileSync(path.join(root, 'build', 'Release', 'ephemdir.node'), path.join(dir, 'build', 'Release', 'ephemdir.node'));
+  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'));
+  return dir;
+}
+
+const probe = `const e=require('ephemdir');console.log(JSON.stringify({caps:e.capabilities().platform}))`;
+
+test('require("ephemdir") and import from "ephemdir" load the same single module', () => {
+  const p = projectWith(root, 'consumer');
+  fs.writeFileSync(
+    path.join(p, 'both.mjs'),
+    "import { tempdir, removeTree, ErrorCodes } from 'ephemdir';\n" +
+      "import { createRequire } from 'node:module';\n" +
+      "const cjs = createRequire(import.meta.url)('ephemdir');\n" +
+      "console.log(typeof tempdir, typeof removeTree, ErrorCodes.INCOMPLETE, cjs.tempdir === tempdir);\n",
+  );
+  const esm = node(['both.mjs'], p);
+  assert.equal(esm.status, 0, esm.stderr);
+  assert.equal(esm.stdout.trim(), 'function function EPHEMDIR_INCOMPLETE true');
+  const cjs = node(['-e', probe], p);
+  assert.equal(cjs.status, 0, cjs.stderr);
+  assert.deepEqual(JSON.parse(cjs.stdout), { caps: process.platform });
+});
+
+test('a binary built from other sources is refused, not loaded', () => {
+  const pkg = copyPackage('stale');
+  fs.appendFileSync(path.join(pkg, 'native', 'sys.cc'), '\n// a change after the build\n');
+  const r = node(['-e', probe], projectWith(pkg, 'stale-consumer'));
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /EPHEMDIR_NATIVE_UNAVAILABLE/);
+  assert.match(r.stderr, /built from other sources/);
+});
+
+test('no environment variable can point the loader elsewhere', () => {
+  const pkg = copyPackage('redirected');
+  fs.rmSync(path.join(pkg, 'build'), { recursive: true });
+  // node-gyp-build itself would honour these; the loader must not.
+  const env = { ...process.env, EPHEMDIR_PREBUILD: root, PREBUILDS_ONLY: '' };
+  const r = node(['-e', probe], projectWith(pkg, 'redirected-consumer'), env);
+  assert.notEqual(r.status, 0);
+  assert.match(r.stderr, /no binary found/);
+});
+
+test('a matching prebuild is used when there is no local build', () => {
+  const pkg = copyPackage('prebuilt');
+  const tuple = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
+  fs.mkdirSync(tuple, { recursive: true });
+  fs.renameSync(path.join(pkg, 'build', 'Release', 'ephemdir.node'), path.join(tuple, 'ephemdir.napi.node'));
+  fs.rmSync(path.join(pkg, 'build'), { recursive: true });
+  const r = node(['-e', probe], projectWith(pkg, 'prebuilt-consumer'));
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('npm pack gives a tarball that installs into an empty project and works', () => {
+  const packDir = path.join(work.dir, 'pack');
+  fs.mkdirSync(packDir);
+  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const tgz = path.join(packDir, out.trim().split('\n').pop()!);
+  const listing = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' });
+  for (const f of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js', 'package/binding.gyp', 'package/scripts/native-stamp.js']) {
+    assert.ok(listing.includes(f), `${f} is packed`);
+  }
+  // Every source the addon (and its stamp) is built from ships in the tarball.
+  const packedNative = listing.split('\n').filter((l) => l.startsWith('package/native/')).map((l) => l.slice('package/native/'.length)).sort();
+  assert.deepEqual(packedNative, fs.readdirSync(path.join(root, 'native')).sort());
+  assert.ok(!listing.includes('package/test/') && !listing.includes('package/build/'), 'no tests or build outputs packed');
+
+  const app = path.join(work.dir, 'app');
+  fs.mkdirSync(app);
+  fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+  execFileSync('npm', ['install', '--no-audit', '--no-fund', tgz], { cwd: app, stdio: 'pipe', timeout: 600_000 });
+  const target = path.join(app, 'scratch');
+  fs.mkdirSync(path.join(target, 'a', 'b'), { recursive: true });
+  const r = node(['-e', `require('ephemdir').removeTreeSync(${JSON.stringify(target)});console.log(require('fs').existsSync(${JSON.stringify(target)}))`], app);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), 'false');
+  const version = spawnSync(path.join(app, 'node_modules', '.bin', 'ephemdir'), ['--version'], { encoding: 'utf8' });
+  assert.equal(version.status, 0, version.stderr);
+  assert.match(version.stdout, /0\.1\.0/);
+});
