@@ -94,7 +94,8 @@ test('a matching prebuild is used when there is no local build', () => {
 test('npm pack gives a tarball that installs into an empty project and works', () => {
   const packDir = path.join(work.dir, 'pack');
   fs.mkdirSync(packDir);
-  const out = execFileSync('npm', ['pack', '--silent', '--pack-destination', packDir], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  // dist/ is already compiled (pretest); running prepare here would rewrite it under other tests.
+  const out = execFileSync('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', packDir], { cwd: root, encoding: 'utf8', timeout: 300_000 });
   const tgz = path.join(packDir, out.trim().split('\n').pop()!);
   const listing = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' });
   for (const f of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js', 'package/binding.gyp', 'package/scripts/native-stamp.js']) {
