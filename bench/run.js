@@ -12,12 +12,32 @@
 //   node bench/run.js --big-entries 200000 size of the wide directory
 //   node bench/run.js --no-big             skip the 1M-entry case
 //   node bench/run.js --list               list sections
+//   section tempdir:
+//     --tempdir-entries 100000   size of the large registry (default 100,000)
+//     --tempdir-samples 40       calls per peer in each of --runs runs
+//   section sweep:
+//     --sweep-sizes 1000,10000   numbers of expired directories swept (3 files each)
+//     --sweep-runs 3             runs of each size up to 1,000 (default 3)
+//     --sweep-big-runs 1         runs of each size above 1,000 (default 1)
+//   section registry:
+//     --registry-entries 100000  entries for registered() and sweep({dryRun}) (3 runs each)
+//     --list-entries 1000        entries for list() (--runs runs)
+//   section cli:
+//     --cli-runs 15              runs of each command (default 15)
+//     --cli-entries 1000         tracked entries for `ephemdir list` / `path NAME`
+//     --cli-profile              also profile the commands (automatic when over target)
+//   The tempdir and registry sections share one 100,000-entry fixture per
+//   process; all fixtures live in scratch folders under os.tmpdir().
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 
 const SECTIONS = {
   remove: './remove.js',
+  tempdir: './tempdir.js',
+  sweep: './sweep.js',
+  registry: './registry.js',
+  cli: './cli.js',
 };
 
 function parseArgs(argv) {
@@ -39,6 +59,20 @@ function parseArgs(argv) {
     else if (a === '--big-runs' || a.startsWith('--big-runs=')) opts.bigRuns = num();
     else if (a === '--big-entries' || a.startsWith('--big-entries=')) opts.bigEntries = num();
     else if (a === '--no-big') opts.noBig = true;
+    else if (a === '--tempdir-entries' || a.startsWith('--tempdir-entries=')) opts.tempdirEntries = num();
+    else if (a === '--tempdir-samples' || a.startsWith('--tempdir-samples=')) opts.tempdirSamples = num();
+    else if (a === '--sweep-sizes' || a.startsWith('--sweep-sizes=')) opts.sweepSizes = val().split(',').map((x) => {
+      const n = Number(x);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--sweep-sizes needs positive integers`);
+      return n;
+    });
+    else if (a === '--sweep-runs' || a.startsWith('--sweep-runs=')) opts.sweepRuns = num();
+    else if (a === '--sweep-big-runs' || a.startsWith('--sweep-big-runs=')) opts.sweepBigRuns = num();
+    else if (a === '--registry-entries' || a.startsWith('--registry-entries=')) opts.registryEntries = num();
+    else if (a === '--list-entries' || a.startsWith('--list-entries=')) opts.listEntries = num();
+    else if (a === '--cli-runs' || a.startsWith('--cli-runs=')) opts.cliRuns = num();
+    else if (a === '--cli-entries' || a.startsWith('--cli-entries=')) opts.cliEntries = num();
+    else if (a === '--cli-profile') opts.cliProfile = true;
     else if (a === '--list') opts.list = true;
     else throw new Error(`unknown argument ${a}`);
   }
