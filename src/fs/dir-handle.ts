@@ -2,6 +2,7 @@
 // takes a single name component, so no path string is resolved after the
 // handle was opened. `path` is kept for messages only and never used for I/O.
 import * as os from 'node:os';
+import { isAscii } from 'node:buffer';
 import { native, type Name, type NativeStat } from '../native/binding';
 import { systemError, hasCode, EphemdirError, ErrorCodes } from '../errors';
 
@@ -14,6 +15,7 @@ const EBADF = -os.constants.errno.EBADF;
 /** Display form of a name: UTF-8 where valid, with the rest escaped. */
 export function nameToString(name: Name): string {
   if (typeof name === 'string') return name;
+  if (isAscii(name)) return name.toString('latin1'); // the common case, without a round trip
   const text = name.toString('utf8');
   return Buffer.from(text, 'utf8').equals(name) ? text : name.toString('latin1').replace(/[\x80-\xff]/g, (c) => `\\x${c.charCodeAt(0).toString(16)}`);
 }

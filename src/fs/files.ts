@@ -37,7 +37,8 @@ export function readFileAt(dir: DirHandle, name: Name, maxBytes: number): ReadRe
         path: joinDisplay(dir.path, name),
       });
     }
-    const buf = Buffer.alloc(Math.min(maxBytes + 1, Math.max(stat.size + 1, 64)));
+    // One byte more than the file claims, to notice growth; never zero-filled.
+    const buf = Buffer.allocUnsafe(Math.min(maxBytes + 1, Math.max(stat.size + 1, 64)));
     let len = 0;
     for (;;) {
       const n = fs.readSync(fd, buf, len, buf.length - len, null);

@@ -30,6 +30,7 @@ export type { Stats, StatName } from './stats';
 
 const DEFAULT_UPDATE_WAIT_MS = 10_000;
 const ENTRY_FILE_RE = /^([0-9a-f]{32})\.json$/;
+const SHARD_RE = /^[0-9a-f]{2}$/;
 
 type Sub = 'entries' | 'locks' | 'corrupt' | HintKind;
 
@@ -64,6 +65,7 @@ export class Registry implements Disposable {
   #root: DirHandle;
   #identity: string;
   #subs = new Map<Sub, DirHandle>();
+  #shards = new Map<string, DirHandle>();
   #formatWritten: boolean;
 
   private constructor(data: string, root: DirHandle, formatWritten: boolean) {
@@ -122,6 +124,21 @@ export class Registry implements Disposable {
 
   #top = (kind: HintKind, create: boolean): DirHandle | null => this.#sub(kind, create);
 
+  /**
+   * entries/<first two hex digits of the id>/: 256 shards keep each folder
+   * small, since creating a file in a folder of 100,000 costs ten times more.
+   */
+  #shard(id: string, create: boolean): DirHandle | null {
+    const name = id.slice(0, 2);
+    const cached = this.#shards.get(name);
+    if (cached !== undefined) return cached;
+    const entries = this.#sub('entries', create);
+    if (entries === null) return null;
+    const dir = openOwnedDir(entries, name, create);
+    if (dir !== null) this.#shards.set(name, dir);
+    return dir;
+  }
+
   #lockKey(id: string): string {
     return `${this.#identity}:${id}`;
   }
@@ -146,7 +163,7 @@ export class Registry implements Disposable {
 
   /** Reads entries/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
   #read(id: string): Entry | null {
-    const entries = this.#sub('entries', false);
+    const entries = this.#shard(id, false);
     if (entries === null) return null;
     const file = `${id}.json`;
     const display = joinDisplay(entries.path, file);
@@ -179,22 +196,38 @@ export class Registry implements Disposable {
   list(): { entries: Entry[]; problems: RegistryProblem[] } {
     const entries: Entry[] = [];
     const problems: RegistryProblem[] = [];
-    const dir = this.#sub('entries', false);
-    if (dir === null) return { entries, problems };
-    for (const d of dir.entries()) {
-      const name = nameToString(d.name);
-      if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an atomic write in flight (or left by a crash)
-      const m = ENTRY_FILE_RE.exec(name);
-      if (m === null || !d.name.equals(Buffer.from(name))) {
-        problems.push({ id: null, file: joinDisplay(dir.path, d.name), reason: 'unexpected file: not named like an entry (<32 hex>.json)' });
+    const top = this.#sub('entries', false);
+    if (top === null) return { entries, problems };
+    for (const s of top.entries()) {
+      const shardName = nameToString(s.name);
+      if (!SHARD_RE.test(shardName)) {
+        problems.push({ id: null, file: joinDisplay(top.path, s.name), reason: 'unexpected file: not an entry shard (two hex digits)' });
         continue;
       }
+      let dir: DirHandle | null;
       try {
-        const e = this.#read(m[1]!);
-        if (e !== null) entries.push(e);
+        dir = this.#shard(shardName, false);
       } catch (err) {
-        if (!(err instanceof EphemdirError) || err.code !== ErrorCodes.REGISTRY_UNUSABLE) throw err;
-        problems.push({ id: m[1]!, file: joinDisplay(dir.path, name), reason: (err as EphemdirError & { reason: string }).reason });
+        // One unusable shard (foreign-owned, unreadable) must not hide the others.
+        problems.push({ id: null, file: joinDisplay(top.path, s.name), reason: (err as Error).message });
+        continue;
+      }
+      if (dir === null) continue;
+      for (const d of dir.entries()) {
+        const name = nameToString(d.name);
+        if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an atomic write in flight (or left by a crash)
+        const m = ENTRY_FILE_RE.exec(name);
+        if (m === null || !d.name.equals(Buffer.from(name)) || !m[1]!.startsWith(shardName)) {
+          problems.push({ id: null, file: joinDisplay(dir.path, d.name), reason: 'unexpected file: not named like an entry of this shard (<32 hex>.json)' });
+          continue;
+        }
+        try {
+          const e = this.#read(m[1]!);
+          if (e !== null) entries.push(e);
+        } catch (err) {
+          if (!(err instanceof EphemdirError) || err.code !== ErrorCodes.REGISTRY_UNUSABLE) throw err;
+          problems.push({ id: m[1]!, file: joinDisplay(dir.path, name), reason: (err as EphemdirError & { reason: string }).reason });
+        }
       }
     }
     entries.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -216,7 +249,7 @@ export class Registry implements Disposable {
     const id = checkId(entry?.id);
     const durable = opts.durable ?? true;
     const data = encodeEntry(entry);
-    const entries = this.#sub('entries', true)!;
+    const entries = this.#shard(id, true)!;
     addHints(this.#top, hintsFor(entry), durable);
     writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable, noReplace: true });
   }
@@ -262,7 +295,7 @@ export class Registry implements Disposable {
       const out = fn(current);
       const next = out.entry;
       if (next === undefined) return out.result;
-      const entries = this.#sub('entries', true)!;
+      const entries = this.#shard(id, true)!;
       if (next === null) {
         if (current !== null) {
           try {
@@ -317,7 +350,7 @@ export class Registry implements Disposable {
       held = null;
       try {
         // Leave no lock file behind for an entry that does not exist (any more).
-        if (this.#sub('entries', false)?.tryStat(`${id}.json`) == null) {
+        if (this.#shard(id, false)?.tryStat(`${id}.json`) == null) {
           const now = this.#sub('locks', false)?.tryStat(`${id}.lock`);
           if (now && now.dev === h.dev && now.ino === h.ino) this.#dropLockFile(id);
         }
@@ -337,9 +370,8 @@ export class Registry implements Disposable {
    * subset when more qualify). Hints can be stale: re-read each entry.
    */
   dueHints(now: number, currentBootId: string | null, limit: number): string[] {
-    const entries = this.#sub('entries', false);
-    if (entries === null) return [];
-    return dueHints(this.#top, (id) => entries.tryStat(`${id}.json`) !== null, now, currentBootId, limit);
+    if (this.#sub('entries', false) === null) return [];
+    return dueHints(this.#top, (id) => this.#shard(id, false)?.tryStat(`${id}.json`) != null, now, currentBootId, limit);
   }
 
   stats(): Stats {
@@ -353,6 +385,8 @@ export class Registry implements Disposable {
   }
 
   close(): void {
+    for (const d of this.#shards.values()) d.close();
+    this.#shards.clear();
     for (const d of this.#subs.values()) d.close();
     this.#subs.clear();
     this.#root.close();

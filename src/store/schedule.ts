@@ -1,10 +1,13 @@
 // Hint files that let a bounded sweep find due entries without reading every
-// entry: `schedule/<bucket>/<id>` (bucket = floor(expiresAt / 3600), padded;
-// bucket 0 for entries mid-deletion, which are always due to be resumed) and
-// `boots/<boot>/<id>` for remove-on-restart entries, by creation boot. Hints
-// are empty files; a schedule hint's mtime is the expiry. They may be stale
-// (the caller re-reads the entry) but are written before the entry, so a
-// tracked entry never lacks its hint.
+// entry. Two levels keep every directory small, however many entries exist:
+//   schedule/<day>/<hour>/<id>   (by expiry; day 0 / hour 0 for entries mid-
+//                                 deletion, which are always due to resume)
+//   boots/<boot>/<shard>/<id>    (remove-on-restart entries, by creation boot;
+//                                 shard = the id's first two hex digits)
+// Hints are empty files; a schedule hint's mtime is the expiry. They may be
+// stale (the caller re-reads the entry) but are written before the entry, so
+// a tracked entry never lacks its hint (barring a power cut at creation,
+// which full sweeps, reading every entry, do not depend on).
 import * as fs from 'node:fs';
 import { native } from '../native/binding';
 import { hasCode } from '../errors';
@@ -14,7 +17,8 @@ import { ID_RE } from './entry-codec';
 import { currentBoot } from './boot';
 
 export const BUCKET_SECONDS = 3600;
-const BUCKET_DIGITS = 10;
+const DAY_SECONDS = 86_400;
+const DIGITS = 10;
 /** Boot times (macOS) within this many seconds are the same boot. */
 const BOOT_TIME_SLACK = 120;
 /** A hint without an entry is removed only once it is this old (create writes hints first). */
@@ -24,15 +28,22 @@ export type HintKind = 'schedule' | 'boots';
 
 export interface Hint {
   kind: HintKind;
-  group: string;
+  /** Two directory levels below the kind's folder. */
+  outer: string;
+  inner: string;
   id: string;
   /** Epoch seconds stored as the hint's mtime (schedule hints). */
   mtime: number | null;
 }
 
-export function bucketName(expiresAt: number): string {
-  const b = Math.max(0, Math.floor(expiresAt / BUCKET_SECONDS));
-  return String(b).padStart(BUCKET_DIGITS, '0');
+function pad(n: number): string {
+  return String(n).padStart(DIGITS, '0');
+}
+
+/** [day, hour] folder names for an expiry. */
+export function bucketNames(expiresAt: number): [string, string] {
+  const t = Math.max(0, expiresAt);
+  return [pad(Math.floor(t / DAY_SECONDS)), pad(Math.floor(t / BUCKET_SECONDS))];
 }
 
 function bootGroup(entry: Entry): string | null {
@@ -45,17 +56,21 @@ function bootGroup(entry: Entry): string | null {
 export function hintsFor(entry: Entry): Hint[] {
   const out: Hint[] = [];
   if (entry.state === 'moving' || entry.state === 'deleting') {
-    out.push({ kind: 'schedule', group: bucketName(0), id: entry.id, mtime: 0 });
+    const [outer, inner] = bucketNames(0);
+    out.push({ kind: 'schedule', outer, inner, id: entry.id, mtime: 0 });
   } else if (entry.state === 'active') {
-    if (entry.expiresAt !== null) out.push({ kind: 'schedule', group: bucketName(entry.expiresAt), id: entry.id, mtime: entry.expiresAt });
+    if (entry.expiresAt !== null) {
+      const [outer, inner] = bucketNames(entry.expiresAt);
+      out.push({ kind: 'schedule', outer, inner, id: entry.id, mtime: entry.expiresAt });
+    }
     const g = entry.removeOnRestart ? bootGroup(entry) : null;
-    if (g !== null) out.push({ kind: 'boots', group: g, id: entry.id, mtime: null });
+    if (g !== null) out.push({ kind: 'boots', outer: g, inner: entry.id.slice(0, 2), id: entry.id, mtime: null });
   }
   return out;
 }
 
 function key(h: Hint): string {
-  return `${h.kind}/${h.group}/${h.id}`;
+  return `${h.kind}/${h.outer}/${h.inner}/${h.id}`;
 }
 
 /** Hints in `a` that are not in `b`. */
@@ -66,10 +81,23 @@ export function hintsMinus(a: Hint[], b: Hint[]): Hint[] {
 
 export type TopDir = (kind: HintKind, create: boolean) => DirHandle | null;
 
+/** Opens (creating with `create`) `name` under `parent`; null if absent or removed concurrently. */
+function subdir(parent: DirHandle, name: string, create: boolean, made?: Map<string, DirHandle>): DirHandle | null {
+  if (create) {
+    try {
+      parent.mkdir(name, 0o700);
+      made?.set(parent.path, parent);
+    } catch (err) {
+      if (!hasCode(err, 'EEXIST')) throw err;
+    }
+  }
+  return parent.tryOpenDir(name);
+}
+
 /**
- * Creates hint files; with `durable`, also fsyncs the group dirs (and top
- * dirs where a group was made). Hints only speed up bounded sweeps: a full
- * sweep reads every entry, so a hint lost to a power cut costs no safety.
+ * Creates hint files; with `durable`, also fsyncs the folders that changed.
+ * Hints only speed up bounded sweeps: a full sweep reads every entry, so a
+ * hint lost to a power cut costs no safety.
  */
 export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   if (hints.length === 0) return;
@@ -78,22 +106,20 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   const opened: DirHandle[] = [];
   try {
     for (const h of hints) {
-      const parent = top(h.kind, true)!;
+      const root = top(h.kind, true)!;
       for (let attempt = 0; ; attempt++) {
-        try {
-          parent.mkdir(h.group, 0o700);
-          toSync.set(parent.path, parent);
-        } catch (err) {
-          if (!hasCode(err, 'EEXIST')) throw err;
-        }
-        const dir = parent.tryOpenDir(h.group);
-        if (dir === null) continue; // removed between mkdir and open by a concurrent cleanup
-        opened.push(dir);
+        // A concurrent cleanup may remove an empty folder between our mkdir
+        // and open, or between open and create: make it again.
+        const outer = subdir(root, h.outer, true, toSync);
+        if (outer === null) continue;
+        opened.push(outer);
+        const inner = subdir(outer, h.inner, true, toSync);
+        if (inner === null) continue;
+        opened.push(inner);
         let fd: number;
         try {
-          fd = dir.openFile(h.id, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK, 0o600);
+          fd = inner.openFile(h.id, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK, 0o600);
         } catch (err) {
-          // ENOENT: the (empty) group was rmdir'ed under us; make it again.
           if (hasCode(err, 'ENOENT') && attempt < 16) continue;
           throw err;
         }
@@ -108,7 +134,7 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
         } finally {
           native().close(fd);
         }
-        toSync.set(dir.path, dir);
+        toSync.set(inner.path, inner);
         break;
       }
     }
@@ -118,26 +144,31 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   }
 }
 
-/** Removes hint files (missing ones are fine) and then-empty groups. Not fsynced: a stale hint is harmless. */
+/** Removes hint files (missing ones are fine) and then-empty folders. Not fsynced: a stale hint is harmless. */
 export function removeHints(top: TopDir, hints: Hint[]): void {
   for (const h of hints) {
-    const parent = top(h.kind, false);
-    if (parent === null) continue;
-    const dir = parent.tryOpenDir(h.group);
-    if (dir === null) continue;
+    const root = top(h.kind, false);
+    const outer = root?.tryOpenDir(h.outer) ?? null;
+    if (root === null || outer === null) continue;
     try {
+      const inner = outer.tryOpenDir(h.inner);
+      if (inner !== null) {
+        try {
+          inner.unlink(h.id);
+        } catch (err) {
+          if (!hasCode(err, 'ENOENT')) throw err;
+        } finally {
+          inner.close();
+        }
+      }
       try {
-        dir.unlink(h.id);
-      } catch (err) {
-        if (!hasCode(err, 'ENOENT')) throw err;
+        outer.rmdir(h.inner);
+        root.rmdir(h.outer);
+      } catch {
+        // not empty (or already gone): fine
       }
     } finally {
-      dir.close();
-    }
-    try {
-      parent.rmdir(h.group);
-    } catch {
-      // not empty (or already gone): fine
+      outer.close();
     }
   }
 }
@@ -156,12 +187,45 @@ function shuffle<T>(a: T[]): T[] {
   return a;
 }
 
+/** Visits the ids in `outer/inner` folders accepted by the filters, in random order, until `enough()`. */
+function collect(
+  root: DirHandle,
+  kind: HintKind,
+  acceptOuter: (name: string) => boolean,
+  acceptInner: (outer: string, inner: string) => boolean,
+  acceptId: (dir: DirHandle, inner: string, id: string) => boolean,
+  into: Map<string, Hint>,
+  enough: () => boolean,
+): void {
+  for (const o of shuffle(names(root).filter(acceptOuter))) {
+    if (enough()) return;
+    const outer = root.tryOpenDir(o);
+    if (outer === null) continue;
+    try {
+      for (const i of shuffle(names(outer).filter((n) => acceptInner(o, n)))) {
+        if (enough()) return;
+        const inner = outer.tryOpenDir(i);
+        if (inner === null) continue;
+        try {
+          for (const id of names(inner)) {
+            if (enough()) return;
+            if (ID_RE.test(id) && !into.has(id) && acceptId(inner, i, id)) into.set(id, { kind, outer: o, inner: i, id, mtime: null });
+          }
+        } finally {
+          inner.close();
+        }
+      }
+    } finally {
+      outer.close();
+    }
+  }
+}
+
 /**
- * Ids that may be due: schedule buckets before now's bucket, hints in now's
- * bucket whose expiry (mtime) has passed, and boot groups of other boots.
- * When more than `limit` qualify a random subset is returned, so entries that
- * stay blocked cannot starve the others. Hints whose entry file is gone (and
- * that are old enough not to belong to a create in flight) are removed.
+ * Ids of entries that may be due now: expired schedule buckets, and boots
+ * other than the current one. At most `limit`, chosen at random among what
+ * is visited (so entries that stay blocked cannot crowd out the rest); the
+ * work done is bounded by the limit, not by how many entries exist.
  */
 export function dueHints(
   top: TopDir,
@@ -172,50 +236,37 @@ export function dueHints(
 ): string[] {
   if (!(limit > 0)) return [];
   const candidates = new Map<string, Hint>();
-  const nowBucket = Math.floor(now / BUCKET_SECONDS);
+  const enough = () => candidates.size >= limit * 4;
+  const [today, nowBucket] = bucketNames(now);
   const schedule = top('schedule', false);
   if (schedule !== null) {
-    for (const g of names(schedule)) {
-      if (!/^\d+$/.test(g)) continue;
-      const b = Number(g);
-      if (b > nowBucket) continue;
-      const dir = schedule.tryOpenDir(g);
-      if (dir === null) continue;
-      try {
-        for (const id of names(dir)) {
-          if (!ID_RE.test(id) || candidates.has(id)) continue;
-          if (b === nowBucket) {
-            const st = dir.tryStat(id);
-            if (st === null || st.mtimeMs / 1000 > now) continue;
-          }
-          candidates.set(id, { kind: 'schedule', group: g, id, mtime: null });
-        }
-      } finally {
-        dir.close();
-      }
-    }
+    collect(
+      schedule,
+      'schedule',
+      (d) => /^\d+$/.test(d) && d <= today,
+      (_d, h) => /^\d+$/.test(h) && h <= nowBucket,
+      (dir, h, id) => {
+        if (h !== nowBucket) return true;
+        const st = dir.tryStat(id); // the current hour: its exact expiry is the mtime
+        return st !== null && st.mtimeMs / 1000 <= now;
+      },
+      candidates,
+      enough,
+    );
   }
   const boots = top('boots', false);
   if (boots !== null) {
     let bootTime: number | null | undefined;
-    for (const g of names(boots)) {
-      let due = false;
-      if (g.startsWith('id-')) {
-        due = currentBootId !== null && g.slice(3) !== currentBootId;
-      } else if (g.startsWith('time-')) {
+    const due = (g: string): boolean => {
+      if (g.startsWith('id-')) return currentBootId !== null && g.slice(3) !== currentBootId;
+      if (g.startsWith('time-')) {
         if (bootTime === undefined) bootTime = currentBoot().bootTime;
         const t = Number(g.slice(5));
-        due = bootTime !== null && Number.isFinite(t) && Math.abs(t - bootTime) > BOOT_TIME_SLACK;
+        return bootTime !== null && Number.isFinite(t) && Math.abs(t - bootTime) > BOOT_TIME_SLACK;
       }
-      if (!due) continue;
-      const dir = boots.tryOpenDir(g);
-      if (dir === null) continue;
-      try {
-        for (const id of names(dir)) if (ID_RE.test(id) && !candidates.has(id)) candidates.set(id, { kind: 'boots', group: g, id, mtime: null });
-      } finally {
-        dir.close();
-      }
-    }
+      return false;
+    };
+    collect(boots, 'boots', due, () => true, () => true, candidates, enough);
   }
   const out: string[] = [];
   for (const h of shuffle([...candidates.values()])) {
@@ -225,14 +276,15 @@ export function dueHints(
       continue;
     }
     // Stale: drop it once it is clearly not a create in flight.
-    const parent = top(h.kind, false);
-    const dir = parent?.tryOpenDir(h.group) ?? null;
-    if (dir === null) continue;
+    const outer = top(h.kind, false)?.tryOpenDir(h.outer) ?? null;
+    const inner = outer?.tryOpenDir(h.inner) ?? null;
+    outer?.close();
+    if (inner === null) continue;
     try {
-      const st = dir.tryStat(h.id);
+      const st = inner.tryStat(h.id);
       if (st !== null && Date.now() - st.ctimeMs > STALE_HINT_MS && !entryExists(h.id)) removeHints(top, [h]);
     } finally {
-      dir.close();
+      inner.close();
     }
   }
   return out;

@@ -128,3 +128,20 @@ export function snapshot(root: string, skip: (rel: string) => boolean = () => fa
   walk('');
   return out;
 }
+
+/** Where the registry keeps entry `id` (entries/<first two hex digits>/<id>.json); makes the shard. */
+export function entryFile(data: string, id: string, owner?: { uid: number; gid: number }): string {
+  const shard = path.join(data, 'registry.d', 'entries', id.slice(0, 2));
+  if (!fs.existsSync(shard)) {
+    fs.mkdirSync(shard, { recursive: true, mode: 0o700 });
+    if (owner) fs.chownSync(shard, owner.uid, owner.gid);
+  }
+  return path.join(shard, `${id}.json`);
+}
+
+/** Every entry file name in the registry, across shards. */
+export function entryFiles(data: string): string[] {
+  const top = path.join(data, 'registry.d', 'entries');
+  if (!fs.existsSync(top)) return [];
+  return fs.readdirSync(top).flatMap((s) => fs.readdirSync(path.join(top, s)));
+}

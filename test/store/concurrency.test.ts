@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Registry } from '../../src/store/registry';
 import { ErrorCodes } from '../../src/errors';
-import { dataScratch, makeEntry, makeUser, runWorker, REPO, WORKER } from './_helpers';
+import { dataScratch, entryFile, makeEntry, makeUser, runWorker, REPO, WORKER } from './_helpers';
 import { isRoot } from '../helpers/scratch';
 
 test('4 processes creating 200 entries each and counting them lose nothing', async () => {
@@ -104,7 +104,7 @@ test('a non-root user runs the registry in its own data dir; a root-owned entry 
     assert.equal(created.code, 0, created.stderr);
     const entries = path.join(s.data, 'registry.d', 'entries');
     const foreign = makeEntry();
-    fs.writeFileSync(path.join(entries, `${foreign.id}.json`), JSON.stringify({ schema: 1, ...foreign }), { mode: 0o600 });
+    fs.writeFileSync(entryFile(s.data, foreign.id, u), JSON.stringify({ schema: 1, ...foreign }), { mode: 0o600 });
     const listed = await runWorker(['list'], s.env, u);
     assert.equal(listed.code, 0, listed.stderr);
     const out = JSON.parse(listed.stdout) as { entries: number; problems: string[] };

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { Registry } from '../../src/store/registry';
 import { ErrorCodes } from '../../src/errors';
-import { dataScratch, makeEntry, makeUser, newId, snapshot } from './_helpers';
+import { dataScratch, entryFile, entryFiles, makeEntry, makeUser, newId, snapshot } from './_helpers';
 import { isRoot } from '../helpers/scratch';
 
 function open(env: NodeJS.ProcessEnv, create = true): Registry {
@@ -60,7 +60,7 @@ test('round trip: create, get, list, update, delete', () => {
     r.update(e.id, () => ({ entry: null, result: undefined }));
     assert.equal(r.get(e.id), null);
     const reg = path.join(s.data, 'registry.d');
-    assert.deepEqual(fs.readdirSync(path.join(reg, 'entries')), []);
+    assert.deepEqual(entryFiles(s.data), []);
     assert.deepEqual(fs.readdirSync(path.join(reg, 'locks')), [], 'the lock file goes with the entry');
     assert.deepEqual(fs.readdirSync(path.join(reg, 'schedule')), [], 'hints go with the entry');
     assert.deepEqual(fs.readdirSync(path.join(reg, 'boots')), []);
@@ -81,7 +81,7 @@ test('unknown fields written by a newer version survive a rewrite', () => {
     using r = open(s.env);
     const e = makeEntry();
     r.create(e);
-    const file = path.join(s.data, 'registry.d', 'entries', `${e.id}.json`);
+    const file = entryFile(s.data, e.id);
     const raw = JSON.parse(fs.readFileSync(file, 'utf8'));
     raw.futureField = { nested: [1, 2] };
     // An own "__proto__" key (legal JSON) must round-trip as data, never reach a prototype.
@@ -165,7 +165,7 @@ test('dueHints: expired buckets, current bucket by exact expiry, other boots, jo
     r.update(journal, () => ({ entry: null, result: 0 }));
     assert.deepEqual(new Set(r.dueHints(now, boot, 100)), new Set([sameBucketPast, otherBoot]));
     // A stale hint (entry file removed behind our back) is skipped.
-    fs.unlinkSync(path.join(s.data, 'registry.d', 'entries', `${otherBoot}.json`));
+    fs.unlinkSync(entryFile(s.data, otherBoot));
     assert.deepEqual(r.dueHints(now, boot, 100), [sameBucketPast]);
   } finally {
     s.cleanup();
@@ -181,20 +181,20 @@ test('corrupt and unsafe entry files are problems, kept in place, bytes copied a
     const dir = path.join(s.data, 'registry.d', 'entries');
     const truncated = newId();
     const full = JSON.stringify({ schema: 1, ...makeEntry({ id: truncated }) });
-    fs.writeFileSync(path.join(dir, `${truncated}.json`), full.slice(0, 100), { mode: 0o600 });
+    fs.writeFileSync(entryFile(s.data, truncated), full.slice(0, 100), { mode: 0o600 });
     const random = newId();
-    fs.writeFileSync(path.join(dir, `${random}.json`), Buffer.from([0xff, 0x00, 0x13, 0x37, 0xfe]), { mode: 0o600 });
+    fs.writeFileSync(entryFile(s.data, random), Buffer.from([0xff, 0x00, 0x13, 0x37, 0xfe]), { mode: 0o600 });
     const link = newId();
-    fs.symlinkSync(path.join(dir, `${good.id}.json`), path.join(dir, `${link}.json`));
+    fs.symlinkSync(entryFile(s.data, good.id), entryFile(s.data, link));
     const fifo = newId();
-    execFileSync('mkfifo', ['-m', '600', path.join(dir, `${fifo}.json`)]);
+    execFileSync('mkfifo', ['-m', '600', entryFile(s.data, fifo)]);
     const wrongId = newId();
-    fs.writeFileSync(path.join(dir, `${wrongId}.json`), JSON.stringify({ schema: 1, ...makeEntry() }), { mode: 0o600 });
+    fs.writeFileSync(entryFile(s.data, wrongId), JSON.stringify({ schema: 1, ...makeEntry() }), { mode: 0o600 });
     const newer = newId();
-    fs.writeFileSync(path.join(dir, `${newer}.json`), JSON.stringify({ schema: 2, ...makeEntry({ id: newer }) }), { mode: 0o600 });
+    fs.writeFileSync(entryFile(s.data, newer), JSON.stringify({ schema: 2, ...makeEntry({ id: newer }) }), { mode: 0o600 });
     const writable = newId();
-    fs.writeFileSync(path.join(dir, `${writable}.json`), JSON.stringify({ schema: 1, ...makeEntry({ id: writable }) }));
-    fs.chmodSync(path.join(dir, `${writable}.json`), 0o666);
+    fs.writeFileSync(entryFile(s.data, writable), JSON.stringify({ schema: 1, ...makeEntry({ id: writable }) }));
+    fs.chmodSync(entryFile(s.data, writable), 0o666);
     fs.writeFileSync(path.join(dir, 'notes.txt'), 'hello');
     const before = snapshot(dir);
 
@@ -340,7 +340,7 @@ test('registry.d owned by another real user is refused', { skip: !isRoot && 'nee
     using r = open(s.env);
     const e = makeEntry();
     r.create(e);
-    fs.chownSync(path.join(reg, 'entries', `${e.id}.json`), u.uid, u.gid);
+    fs.chownSync(entryFile(s.data, e.id), u.uid, u.gid);
     const l = r.list();
     assert.deepEqual(l.entries, []);
     assert.match(l.problems[0]!.reason, new RegExp(`owned by uid ${u.uid}`));
