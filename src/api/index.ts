@@ -9,7 +9,8 @@ import type { Entry } from '../model/entry';
 export { EphemeralDirectory } from './handle';
 export type { Hold } from './handle';
 export { sweep } from './sweep';
-export { keep, extend, remove, resolve, explain, recover, prune, registered, list, stats, last, currentTarget, match, sizeOf } from './manage';
+export { keep, extend, remove, explain, recover, prune } from './manage';
+export { resolve, registered, list, stats, last, currentTarget, match, sizeOf } from './query';
 export type * from './types';
 
 function wrap(entry: Entry, removeOnExit: boolean): EphemeralDirectory {

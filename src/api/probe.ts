@@ -66,7 +66,13 @@ function classify(entry: Entry, parent: DirHandle, name: string): Located {
 export class ParentCache implements Disposable {
   readonly #dirs = new Map<string, DirHandle | Error>();
 
+  /** A handle of the caller's own (a dup) on the trusted parent. */
   open(parentPath: string): DirHandle {
+    return this.peek(parentPath).dup();
+  }
+
+  /** The cached handle itself, for read-only use by the caller (not to be closed). */
+  peek(parentPath: string): DirHandle {
     let hit = this.#dirs.get(parentPath);
     if (hit === undefined) {
       try {
@@ -77,7 +83,7 @@ export class ParentCache implements Disposable {
       this.#dirs.set(parentPath, hit);
     }
     if (hit instanceof Error) throw hit;
-    return hit.dup();
+    return hit;
   }
 
   [Symbol.dispose](): void {
@@ -122,6 +128,42 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
     return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `staging folder ${staging.path} is not private` };
   }
   return classify(entry, staging, entry.name);
+}
+
+/**
+ * A cheap probe for listings: one fstatat through the (cached) trusted
+ * parent, comparing the inode. The marker is not read here; every
+ * destructive path, and `explain`, verifies it before acting.
+ */
+export function quickProbe(entry: Entry, cache: ParentCache): Probe {
+  const probe: Probe = {
+    presence: 'missing',
+    identity: 'unknown',
+    guard: null,
+    parentSafe: null,
+    inUse: null,
+    lockedByOther: null,
+    size: null,
+    mountsInside: null,
+  };
+  let parent: DirHandle;
+  try {
+    parent = cache.peek(entry.parent);
+    probe.parentSafe = true;
+  } catch (err) {
+    if (hasCode(err, 'ENOENT', 'ENOTDIR')) return probe;
+    if (hasCode(err, 'EPHEMDIR_UNSAFE_PARENT', 'EPHEMDIR_SYMLINK_IN_PATH')) return { ...probe, presence: 'present', parentSafe: false };
+    return { ...probe, presence: 'unavailable' };
+  }
+  try {
+    const st = parent.tryStat(entry.name);
+    if (!st) return probe;
+    probe.presence = 'present';
+    probe.identity = (st.mode & 0o170000) === 0o040000 && st.ino === entry.ino ? 'ours' : 'foreign';
+  } catch {
+    probe.presence = 'unavailable';
+  }
+  return probe;
 }
 
 export interface ProbeOptions {

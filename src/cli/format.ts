@@ -11,6 +11,7 @@ export const esc = escapeForTerminal;
 
 /** Display width of escaped text: code points, with wide emoji counted as 2. */
 export function width(text: string): number {
+  if (/^[\x20-\x7e]*$/.test(text)) return text.length; // the common case: plain ASCII
   let w = 0;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;

@@ -1,0 +1,199 @@
+// Read-only questions about what is tracked: matching, listing, resolving.
+// Kept apart from the mutating functions so that `ephemdir list` and
+// `ephemdir path` load neither the deletion engine nor the protocol.
+import * as path from 'node:path';
+import type { Entry } from '../model/entry';
+import { isJournalState } from '../model/entry';
+import { decide } from '../policy/decide';
+import { displayStatus, statusNote } from '../policy/status';
+import { openDirectory } from '../fs/walk';
+import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
+import { readMarker, MARKER_NAME } from './marker';
+import { locate, closeLocated, quickProbe, ParentCache } from './probe';
+import { openContext, requireContext, type ApiContext } from './context';
+import type { Stats, TrackedDirectory } from './types';
+
+export type Scope = 'active' | 'journal' | 'all';
+
+function inScope(e: Entry, scope: Scope): boolean {
+  if (scope === 'all') return true;
+  return scope === 'active' ? e.state === 'active' : isJournalState(e.state);
+}
+
+/** Entries matching a full path, an exact name, or else a name prefix. */
+export function matchEntries(entries: Entry[], target: string): Entry[] {
+  if (typeof target !== 'string' || target.length === 0) throw invalidArgument('a directory path, name or prefix is required');
+  if (target.includes('/') || target === '.' || target === '..') {
+    const abs = path.resolve(target);
+    return entries.filter((e) => e.path === abs);
+  }
+  const exact = entries.filter((e) => e.name === target);
+  if (exact.length > 0) return exact;
+  return entries.filter((e) => e.name.startsWith(target));
+}
+
+export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
+  const entries = ctx.registry.list().entries.filter((e) => inScope(e, scope));
+  const found = matchEntries(entries, target);
+  if (found.length === 0) {
+    const what = scope === 'journal' ? 'interrupted deletion' : 'tracked directory';
+    throw new EphemdirError(ErrorCodes.NOT_FOUND, `no ${what} matches '${target}'`, { target });
+  }
+  if (found.length > 1) {
+    const names = found.map((e) => e.path).sort();
+    throw new EphemdirError(ErrorCodes.AMBIGUOUS, `'${target}' is ambiguous; it matches: ${names.join(', ')}`, { target, matches: names });
+  }
+  return found[0]!;
+}
+
+export function withContext<T>(fn: (ctx: ApiContext) => T): T {
+  const ctx = requireContext();
+  try {
+    return fn(ctx);
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+/** All entries that match (for completion and pickers); never throws for no match. */
+export async function match(target: string): Promise<Entry[]> {
+  const ctx = openContext({ create: false });
+  if (!ctx) return [];
+  try {
+    return matchEntries(ctx.registry.list().entries, target);
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+export async function resolve(target: string): Promise<string> {
+  return withContext((ctx) => {
+    const entry = pickOne(ctx, target, 'active');
+    const at = locate(entry);
+    closeLocated(at);
+    if (at.presence === 'missing') {
+      throw new EphemdirError(ErrorCodes.NOT_FOUND, `${entry.path} is tracked but missing; the entry was kept (run \`ephemdir prune\` to forget it)`, { path: entry.path });
+    }
+    return entry.path;
+  });
+}
+
+export async function registered(): Promise<Entry[]> {
+  const ctx = openContext({ create: false });
+  if (!ctx) return [];
+  try {
+    return ctx.registry.list().entries;
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+export async function list(opts: { tags?: string[] } = {}): Promise<TrackedDirectory[]> {
+  const ctx = openContext({ create: false });
+  if (!ctx) return [];
+  try {
+    const dctx = ctx.decision('full');
+    const out: TrackedDirectory[] = [];
+    const entries = ctx.registry.list().entries.filter((e) => !opts.tags || opts.tags.every((t) => e.tags.includes(t)));
+    using cache = new ParentCache();
+    for (const entry of entries.sort((a, b) => a.createdAt - b.createdAt || a.path.localeCompare(b.path))) {
+      const probe = quickProbe(entry, cache);
+      const d = decide(entry, probe, dctx);
+      const status = displayStatus(entry, probe, d, dctx);
+      out.push({
+        entry,
+        status,
+        note: statusNote(status, entry, dctx, d),
+        remainingSeconds: d.remainingSeconds,
+        exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
+      });
+    }
+    return out;
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+export async function stats(): Promise<Stats> {
+  const ctx = openContext({ create: false });
+  if (!ctx) return { created: 0, swept: 0, kept: 0, removed: 0, currentlyTracked: 0 };
+  try {
+    const s = ctx.registry.stats();
+    return { ...s, currentlyTracked: ctx.registry.list().entries.filter((e) => e.state === 'active').length };
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+/** The newest active directory that is present on disk. */
+export async function last(): Promise<Entry | null> {
+  const ctx = openContext({ create: false });
+  if (!ctx) return null;
+  try {
+    const active = ctx.registry.list().entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
+    for (const entry of active) {
+      const at = locate(entry);
+      closeLocated(at);
+      if (at.presence === 'present' && at.identity === 'ours') return entry;
+    }
+    return null;
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+/**
+ * The tracked directory you stand in: the nearest ancestor of `cwd` with a
+ * `.ephemdir` marker must be an active entry with that marker and inode.
+ * It never falls through to a higher marker.
+ */
+export async function currentTarget(cwd: string = process.cwd()): Promise<Entry> {
+  let dir = path.resolve(cwd);
+  for (;;) {
+    let marker: string | null = null;
+    let ino = -1;
+    let present = false;
+    try {
+      const h = openDirectory(dir, { trust: 'nofollow' });
+      try {
+        present = h.tryStat(MARKER_NAME) !== null;
+        marker = readMarker(h);
+        ino = h.stat().ino;
+      } finally {
+        h.close();
+      }
+    } catch (err) {
+      if (!hasCode(err, 'ENOENT', 'EACCES', 'EPHEMDIR_SYMLINK_IN_PATH')) throw err;
+    }
+    if (present) {
+      const found = marker ? lookup(marker) : null;
+      if (found && found.state === 'active' && found.path === dir && found.ino === ino) return found;
+      throw new EphemdirError(
+        ErrorCodes.NOT_OURS,
+        `${dir} has an .ephemdir marker, but it does not match an active tracked directory; refusing to guess`,
+        { path: dir },
+      );
+    }
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new EphemdirError(ErrorCodes.NOT_FOUND, 'not inside a tracked ephemdir directory; pass a name or path, or cd into one', { path: cwd });
+}
+
+function lookup(id: string): Entry | null {
+  const ctx = openContext({ create: false });
+  if (!ctx) return null;
+  try {
+    return ctx.registry.get(id);
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+/** Size of a tracked directory for `tree` (bounded scan). */
+export async function sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { scanSize } = require('./size') as typeof import('./size');
+  return scanSize(entry);
+}
