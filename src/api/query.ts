@@ -33,8 +33,9 @@ export function matchEntries(entries: Entry[], target: string): Entry[] {
 }
 
 export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
-  const entries = ctx.registry.list().entries.filter((e) => inScope(e, scope));
-  const found = matchEntries(entries, target);
+  let found = matchEntries(indexedCandidates(ctx, target).filter((e) => inScope(e, scope)), target);
+  // The name index may lack a hint lost to a power cut: never trust its "no".
+  if (found.length === 0) found = matchEntries(ctx.registry.list().entries.filter((e) => inScope(e, scope)), target);
   if (found.length === 0) {
     const what = scope === 'journal' ? 'interrupted deletion' : 'tracked directory';
     throw new EphemdirError(ErrorCodes.NOT_FOUND, `no ${what} matches '${target}'`, { target });
@@ -44,6 +45,14 @@ export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
     throw new EphemdirError(ErrorCodes.AMBIGUOUS, `'${target}' is ambiguous; it matches: ${names.join(', ')}`, { target, matches: names });
   }
   return found[0]!;
+}
+
+/** Entries whose name could match `target`, read through the name index (no full scan). */
+function indexedCandidates(ctx: ApiContext, target: string): Entry[] {
+  if (typeof target !== 'string' || target.length === 0) return [];
+  const isPath = target.includes('/') || target === '.' || target === '..';
+  const name = isPath ? path.basename(path.resolve(target)) : target;
+  return ctx.registry.findByNamePrefix(name)?.entries ?? [];
 }
 
 export function withContext<T>(fn: (ctx: ApiContext) => T): T {

@@ -23,7 +23,7 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { decodeEntry, encodeEntry, extrasOf, ID_RE, MAX_ENTRY_BYTES } from './entry-codec';
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
-import { addHints, dueHints, hintsFor, hintsMinus, removeHints, type HintKind } from './schedule';
+import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 
 export type { Stats, StatName } from './stats';
@@ -372,6 +372,29 @@ export class Registry implements Disposable {
   dueHints(now: number, currentBootId: string | null, limit: number): string[] {
     if (this.#sub('entries', false) === null) return [];
     return dueHints(this.#top, (id) => this.#shard(id, false)?.tryStat(`${id}.json`) != null, now, currentBootId, limit);
+  }
+
+  /**
+   * Entries whose name starts with `prefix` (exact names included), read
+   * through the name index: null when the index is missing. A hint lost to a
+   * power cut can hide an entry here, so callers fall back to list() when
+   * this finds nothing.
+   */
+  findByNamePrefix(prefix: string): { entries: Entry[]; problems: RegistryProblem[] } | null {
+    const ids = idsByNamePrefix(this.#top, prefix);
+    if (ids === null) return null;
+    const entries: Entry[] = [];
+    const problems: RegistryProblem[] = [];
+    for (const id of new Set(ids)) {
+      try {
+        const e = this.#read(id);
+        if (e !== null && e.name.startsWith(prefix)) entries.push(e);
+      } catch (err) {
+        if (!(err instanceof EphemdirError) || err.code !== ErrorCodes.REGISTRY_UNUSABLE) throw err;
+        problems.push({ id, file: id, reason: (err as EphemdirError & { reason: string }).reason });
+      }
+    }
+    return { entries, problems };
   }
 
   stats(): Stats {

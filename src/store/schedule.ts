@@ -4,6 +4,8 @@
 //                                 deletion, which are always due to resume)
 //   boots/<boot>/<shard>/<id>    (remove-on-restart entries, by creation boot;
 //                                 shard = the id's first two hex digits)
+//   names/<first byte>/<name>/<id>  (every entry: name and prefix lookups read
+//                                 only the matching entries)
 // Hints are empty files; a schedule hint's mtime is the expiry. They may be
 // stale (the caller re-reads the entry) but are written before the entry, so
 // a tracked entry never lacks its hint (barring a power cut at creation,
@@ -24,7 +26,7 @@ const BOOT_TIME_SLACK = 120;
 /** A hint without an entry is removed only once it is this old (create writes hints first). */
 const STALE_HINT_MS = 60_000;
 
-export type HintKind = 'schedule' | 'boots';
+export type HintKind = 'schedule' | 'boots' | 'names';
 
 export interface Hint {
   kind: HintKind;
@@ -52,9 +54,17 @@ function bootGroup(entry: Entry): string | null {
   return null;
 }
 
-/** The hints an entry should have. Recovery entries have none: only `recover` acts on them. */
+/** The names/ folder a name is filed under: its first byte, in hex. */
+export function nameShard(name: string): string {
+  return Buffer.from(name, 'utf8').subarray(0, 1).toString('hex');
+}
+
+/**
+ * The hints an entry should have. Every entry is findable by name; recovery
+ * entries have no schedule or boot hints: only `recover` acts on them.
+ */
 export function hintsFor(entry: Entry): Hint[] {
-  const out: Hint[] = [];
+  const out: Hint[] = [{ kind: 'names', outer: nameShard(entry.name), inner: entry.name, id: entry.id, mtime: null }];
   if (entry.state === 'moving' || entry.state === 'deleting') {
     const [outer, inner] = bucketNames(0);
     out.push({ kind: 'schedule', outer, inner, id: entry.id, mtime: 0 });
@@ -171,6 +181,35 @@ export function removeHints(top: TopDir, hints: Hint[]): void {
       outer.close();
     }
   }
+}
+
+/**
+ * Ids filed under names starting with `prefix` (exact names included); null
+ * when there is no names/ folder at all.
+ */
+export function idsByNamePrefix(top: TopDir, prefix: string): string[] | null {
+  const root = top('names', false);
+  if (root === null) return null;
+  if (prefix.length === 0) return [];
+  const shard = root.tryOpenDir(nameShard(prefix));
+  if (shard === null) return [];
+  const ids: string[] = [];
+  try {
+    for (const e of shard.entries()) {
+      const name = e.name.toString('utf8');
+      if (!name.startsWith(prefix) || !Buffer.from(name, 'utf8').equals(e.name)) continue;
+      const dir = shard.tryOpenDir(e.name);
+      if (dir === null) continue;
+      try {
+        for (const id of names(dir)) if (ID_RE.test(id)) ids.push(id);
+      } finally {
+        dir.close();
+      }
+    }
+  } finally {
+    shard.close();
+  }
+  return ids;
 }
 
 function names(dir: DirHandle): string[] {

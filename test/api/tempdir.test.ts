@@ -267,3 +267,16 @@ test('parents another user could tamper with are refused before anything is crea
   assert.equal(path.dirname(ok.path), tmpLike);
   await ok.remove();
 });
+
+test('names are found through the index, and without it when a hint is lost', async () => {
+  const d = await api.tempdir({ parent: env.work, prefix: 'idx-' });
+  const shard = Buffer.from('i').toString('hex');
+  const hint = path.join(env.data, 'registry.d', 'names', shard, d.name, d.id);
+  assert.equal(fs.existsSync(hint), true, 'filed under names/<first byte>/<name>/<id>');
+  assert.equal(await api.resolve('idx-'), d.path);
+  fs.rmSync(path.dirname(hint), { recursive: true }); // as if a power cut lost it
+  assert.equal(await api.resolve('idx-'), d.path, 'a full scan finds it');
+  assert.equal(await api.resolve(d.path), d.path);
+  await d.remove();
+  await assert.rejects(api.resolve('idx-'), { code: 'EPHEMDIR_NOT_FOUND' });
+});
