@@ -49,7 +49,9 @@ export function readFileAt(dir: DirHandle, name: Name, maxBytes: number): ReadRe
           path: joinDisplay(dir.path, name),
         });
       }
-      if (len === buf.length) break;
+      // What fstat reported is the whole file: ours are replaced by rename,
+      // never grown in place, and the size cap was checked against it.
+      if (len === buf.length || len >= stat.size) break;
     }
     return { data: buf.subarray(0, len), stat };
   } finally {

@@ -14,6 +14,7 @@
 //   stats.json, stats.lock      usage ledger
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
 import * as crypto from 'node:crypto';
+import { isAscii } from 'node:buffer';
 import { DirHandle, isRegular, joinDisplay, nameToString } from '../fs/dir-handle';
 import { checkFormat, openOwnedDir, ownershipProblem, typeName, unusable } from './layout';
 import { openDirectory } from '../fs/walk';
@@ -216,8 +217,8 @@ export class Registry implements Disposable {
       for (const d of dir.entries()) {
         const name = nameToString(d.name);
         if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an atomic write in flight (or left by a crash)
-        const m = ENTRY_FILE_RE.exec(name);
-        if (m === null || !d.name.equals(Buffer.from(name)) || !m[1]!.startsWith(shardName)) {
+        const m = isAscii(d.name) ? ENTRY_FILE_RE.exec(name) : null;
+        if (m === null || !m[1]!.startsWith(shardName)) {
           problems.push({ id: null, file: joinDisplay(dir.path, d.name), reason: 'unexpected file: not named like an entry of this shard (<32 hex>.json)' });
           continue;
         }
