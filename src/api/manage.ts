@@ -87,6 +87,8 @@ export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | 
     }
     case 'failed':
       return o.error;
+    case 'postponed':
+      return new EphemdirError(ErrorCodes.INCOMPLETE, `${entry.path}: removal postponed; the next sweep resumes it`, { path: entry.path });
     case 'reconciled':
       return o.action === 'completed' ? null : new EphemdirError(ErrorCodes.RECOVERY_REQUIRED, `${entry.path}: ${o.message}`, { path: entry.path });
   }

@@ -142,7 +142,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
 }
 
 /** Options for the engine when removing a claimed tree. */
-export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void) {
+export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void, budget?: number) {
   const crashMidway = process.env.EPHEMDIR_CRASH_AT === 'mid-delete';
   const report =
     onProgress || crashMidway
@@ -156,13 +156,18 @@ export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemove
     removeLast: MARKER_NAME,
     skipLocked: true,
     ...(report ? { onProgress: report } : {}),
+    ...(budget !== undefined ? { maxEntries: Math.max(1, budget) } : {}),
   };
 }
 
-/** Step 5, or recording the failure so the next sweep resumes. */
-export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error: unknown): void {
+/**
+ * Step 5; or, when the work budget ran out (`postponed`), leaving the entry
+ * mid-deletion for the next sweep to resume; or recording the failure.
+ */
+export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error: unknown, postponed = false): void {
   const entry = claimed.entry;
   claimed.staging.close();
+  if (postponed) return; // state "deleting" is already journaled; nothing failed
   if (error === undefined) {
     crashPoint('after-tree-removed');
     removeStagingFolder(entry);

@@ -12,6 +12,8 @@ import type { ApiContext } from './context';
 
 export type Outcome =
   | { kind: 'removed'; entriesRemoved: number }
+  /** The work budget ran out; it stays mid-deletion and the next sweep resumes it. */
+  | { kind: 'postponed'; entriesRemoved: number }
   | { kind: 'refused'; blockers: string[]; message: string }
   | { kind: 'failed'; error: Error }
   | { kind: 'busy' }
@@ -23,6 +25,8 @@ export interface RemovalOptions {
   /** Check keepWhileInUse (sweeps do; an explicit remove does not). */
   honourInUse: boolean;
   onProgress?: (p: { entriesRemoved: number }) => void;
+  /** At most this many entries removed (the bounded maintenance sweep). */
+  budget?: number;
 }
 
 function inUseCheck(entry: Entry, honour: boolean): () => boolean | null {
@@ -44,10 +48,12 @@ function acquire(ctx: ApiContext, id: string, waitMs: number): EntryLock | null 
 
 async function runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Promise<Outcome> {
   try {
-    const r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress));
+    const r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
     const error = unfinished(claimed, r);
-    finish(ctx, lock, claimed, error);
-    return error ? { kind: 'failed', error } : { kind: 'removed', entriesRemoved: r.entriesRemoved };
+    const postponed = error === undefined && !r.complete;
+    finish(ctx, lock, claimed, error, postponed);
+    if (error) return { kind: 'failed', error };
+    return { kind: postponed ? 'postponed' : 'removed', entriesRemoved: r.entriesRemoved };
   } catch (err) {
     finish(ctx, lock, claimed, err);
     return { kind: 'failed', error: err as Error };
@@ -56,10 +62,12 @@ async function runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, op
 
 function runClaimedSync(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Outcome {
   try {
-    const r = removeTreeAtSync(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress));
+    const r = removeTreeAtSync(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
     const error = unfinished(claimed, r);
-    finish(ctx, lock, claimed, error);
-    return error ? { kind: 'failed', error } : { kind: 'removed', entriesRemoved: r.entriesRemoved };
+    const postponed = error === undefined && !r.complete;
+    finish(ctx, lock, claimed, error, postponed);
+    if (error) return { kind: 'failed', error };
+    return { kind: postponed ? 'postponed' : 'removed', entriesRemoved: r.entriesRemoved };
   } catch (err) {
     finish(ctx, lock, claimed, err);
     return { kind: 'failed', error: err as Error };
@@ -91,6 +99,18 @@ export function removeEntrySync(ctx: ApiContext, snapshot: Entry, opts: RemovalO
 }
 
 /** Reconciles an interrupted deletion and, when it is ours to finish, finishes it. */
+export function recoverEntrySync(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Outcome {
+  const lock = acquire(ctx, snapshot.id, opts.waitMs);
+  if (!lock) return { kind: 'busy' };
+  try {
+    const r = reconcile(ctx, snapshot, lock, opts.retry);
+    if (r.action === 'resume') return runClaimedSync(ctx, lock, r.claimed, opts);
+    return { kind: 'reconciled', action: r.action, message: r.message };
+  } finally {
+    lock.release();
+  }
+}
+
 export async function recoverEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Promise<Outcome> {
   const lock = acquire(ctx, snapshot.id, opts.waitMs);
   if (!lock) return { kind: 'busy' };

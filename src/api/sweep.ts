@@ -8,12 +8,14 @@ import { decide } from '../policy/decide';
 import { describeJournal } from '../policy/journal';
 import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
-import { removeEntry, removeEntrySync, recoverEntry, type Outcome } from './removal';
+import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
 
-/** How many due directories a tempdir() call removes before creating. */
+/** How many due directories a tempdir() call looks at before creating. */
 export const MAINTENANCE_LIMIT = 4;
+/** How many entries (files, directories) a tempdir() call removes at most. */
+export const MAINTENANCE_BUDGET = 1_000;
 
 function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0 };
@@ -33,6 +35,9 @@ function record(report: SweepReport, entry: Entry, reasons: string[], outcome: O
   switch (outcome.kind) {
     case 'removed':
       report.removed.push(item(entry, reasons, []));
+      break;
+    case 'postponed':
+      report.postponed++;
       break;
     case 'refused':
       report.deferred.push(item(entry, reasons, outcome.blockers));
@@ -114,22 +119,40 @@ function maintenanceCandidates(ctx: ApiContext): { due: Entry[]; postponed: numb
   let postponed = 0;
   for (const id of ids) {
     const entry = ctx.registry.get(id);
-    // In-use scans and size measurements are too slow for the caller's path.
-    if (!entry || entry.state !== 'active' || entry.keepWhileInUse) continue;
-    const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
-    const d = decide(entry, probe, ctx.decision('maintenance'));
-    if (!d.destructiveAllowed) continue;
+    // In-use scans and size measurements are too slow for the caller's path;
+    // parked (recovery) entries wait for `recover`.
+    if (!entry || entry.state === 'recovery' || entry.keepWhileInUse) continue;
+    if (entry.state === 'active') {
+      const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
+      if (!decide(entry, probe, ctx.decision('maintenance')).destructiveAllowed) continue;
+    }
     if (due.length < MAINTENANCE_LIMIT) due.push(entry);
     else postponed++;
   }
   return { due, postponed };
 }
 
+/**
+ * The sweep tempdir() runs first. Bounded twice over: a few directories, and
+ * at most MAINTENANCE_BUDGET entries removed in all; a bigger tree is left
+ * mid-deletion and finished by later calls or the next full sweep, so the
+ * caller's latency does not depend on how big due trees are.
+ */
 export function maintenanceSweepSync(ctx: ApiContext): SweepReport {
   const report = emptyReport(false);
   const { due, postponed } = maintenanceCandidates(ctx);
   report.postponed = postponed;
-  for (const entry of due) record(report, entry, ['due'], removeEntrySync(ctx, entry, { waitMs: 0, honourInUse: false }));
+  let budget = MAINTENANCE_BUDGET;
+  for (const entry of due) {
+    if (budget <= 0) {
+      report.postponed++;
+      continue;
+    }
+    const opts = { waitMs: 0, honourInUse: false, budget };
+    const o = entry.state === 'active' ? removeEntrySync(ctx, entry, opts) : recoverEntrySync(ctx, entry, { ...opts, retry: false });
+    if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
+    record(report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
+  }
   if (report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
   return report;
 }
@@ -138,7 +161,17 @@ export async function maintenanceSweep(ctx: ApiContext): Promise<SweepReport> {
   const report = emptyReport(false);
   const { due, postponed } = maintenanceCandidates(ctx);
   report.postponed = postponed;
-  for (const entry of due) record(report, entry, ['due'], await removeEntry(ctx, entry, { waitMs: 0, honourInUse: false }));
+  let budget = MAINTENANCE_BUDGET;
+  for (const entry of due) {
+    if (budget <= 0) {
+      report.postponed++;
+      continue;
+    }
+    const opts = { waitMs: 0, honourInUse: false, budget };
+    const o = entry.state === 'active' ? await removeEntry(ctx, entry, opts) : await recoverEntry(ctx, entry, { ...opts, retry: false });
+    if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
+    record(report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
+  }
   if (report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
   return report;
 }

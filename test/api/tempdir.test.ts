@@ -280,3 +280,29 @@ test('names are found through the index, and without it when a hint is lost', as
   await d.remove();
   await assert.rejects(api.resolve('idx-'), { code: 'EPHEMDIR_NOT_FOUND' });
 });
+
+test("tempdir()'s own sweep is bounded by work, not by how big a due tree is", async () => {
+  const big = await api.tempdir({ parent: env.work, lifetime: '1s', tags: ['budget'] });
+  for (let i = 0; i < 25; i++) {
+    const sub = path.join(big.path, `d${i}`);
+    fs.mkdirSync(sub);
+    for (let j = 0; j < 200; j++) fs.closeSync(fs.openSync(path.join(sub, `f${j}`), 'w'));
+  }
+  await new Promise((r) => setTimeout(r, 1100));
+  const first = await api.tempdir({ parent: env.work });
+  assert.equal(first.sweep!.removed.length, 0, 'not all of it in one call');
+  assert.equal(first.sweep!.postponed, 1);
+  const entry = (await api.registered()).find((e) => e.id === big.id)!;
+  assert.equal(entry.state, 'deleting', 'left mid-deletion, still tracked');
+  assert.equal(entry.lastError, null, 'postponed is not a failure');
+  const staged = path.join(entry.stagingPath!, entry.name);
+  assert.equal(fs.existsSync(path.join(staged, '.ephemdir')), true, 'the marker goes last');
+  let calls = 1;
+  while ((await api.registered()).some((e) => e.id === big.id) && calls < 20) {
+    await (await api.tempdir({ parent: env.work })).remove();
+    calls++;
+  }
+  assert.ok(calls >= 5 && calls < 20, `finished by later calls (${calls})`);
+  assert.equal(fs.existsSync(entry.stagingPath!), false);
+  await first.remove();
+});
