@@ -33,9 +33,16 @@ function sameEntry(a: Entry, b: Entry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** A durable registry write; the caller holds the entry lock (update is reentrant for it). */
-function write(ctx: ApiContext, id: string, next: Entry | null): void {
-  ctx.registry.update(id, () => ({ entry: next, result: undefined }));
+/**
+ * A registry write under the entry lock the caller holds (update is
+ * reentrant for it). Durable by default; `group` writes are committed with
+ * the others when the registry is flushed or closed. Only writes that a
+ * crash could not reconcile must be durable on their own (the intent, and
+ * "deleting"); a lost commit reads as "deleting" with nothing staged, which
+ * reconcile completes.
+ */
+function write(ctx: ApiContext, id: string, next: Entry | null, group = false): void {
+  ctx.registry.update(id, () => ({ entry: next, result: undefined }), { durable: !group });
 }
 
 function refusal(blocker: string, message: string): Refusal {
@@ -136,6 +143,8 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
   parent.fsync();
   crashPoint('after-rename');
   const deleting: Entry = { ...moving, state: 'deleting' };
+  // Durable: were it lost after the whole tree went, "moving" with nothing
+  // anywhere would be ambiguous.
   write(ctx, current.id, deleting);
   crashPoint('after-deleting');
   return { entry: deleting, staging, expect: { dev: stat.dev, ino: stat.ino } };
@@ -172,7 +181,8 @@ export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error
     crashPoint('after-tree-removed');
     removeStagingFolder(entry);
     crashPoint('after-staging-removed');
-    write(ctx, entry.id, null);
+    // Lost to a power cut, this reads as "deleting" with nothing staged: completed.
+    write(ctx, entry.id, null, true);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);

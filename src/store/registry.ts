@@ -51,6 +51,11 @@ export interface EntryLock extends Disposable {
 export interface UpdateOptions {
   /** How long to wait for another process's lock (default 10,000 ms); BUSY afterwards. */
   waitMs?: number;
+  /**
+   * false: a group commit. The change is atomic at once but made durable
+   * only by flush() (or close()), together with every other such change.
+   */
+  durable?: boolean;
 }
 
 function checkId(id: unknown): string {
@@ -67,6 +72,8 @@ export class Registry implements Disposable {
   #identity: string;
   #subs = new Map<Sub, DirHandle>();
   #shards = new Map<string, DirHandle>();
+  /** Folders changed by group commits, fsynced together by flush(). */
+  #dirty = new Set<DirHandle>();
   #formatWritten: boolean;
 
   private constructor(data: string, root: DirHandle, formatWritten: boolean) {
@@ -297,6 +304,7 @@ export class Registry implements Disposable {
       const next = out.entry;
       if (next === undefined) return out.result;
       const entries = this.#shard(id, true)!;
+      const durable = opts.durable ?? true;
       if (next === null) {
         if (current !== null) {
           try {
@@ -304,7 +312,8 @@ export class Registry implements Disposable {
           } catch (err) {
             if (!hasCode(err, 'ENOENT')) throw err;
           }
-          entries.fsync();
+          if (durable) entries.fsync();
+          else this.#dirty.add(entries);
           removeHints(this.#top, hintsFor(current));
         }
         dropLock = true;
@@ -315,8 +324,9 @@ export class Registry implements Disposable {
       const data = encodeEntry(next, extras.length > 0 || current === null ? extras : extrasOf(current));
       const before = current === null ? [] : hintsFor(current);
       const after = hintsFor(next);
-      addHints(this.#top, hintsMinus(after, before));
-      writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable: true });
+      addHints(this.#top, hintsMinus(after, before), durable);
+      writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable });
+      if (!durable) this.#dirty.add(entries);
       removeHints(this.#top, hintsMinus(before, after));
       dropLock = false;
       return out.result;
@@ -408,7 +418,18 @@ export class Registry implements Disposable {
     incrementStats(this.#root, name, by, DEFAULT_UPDATE_WAIT_MS);
   }
 
+  /** Makes every group commit so far durable (one fsync per changed folder). */
+  flush(): void {
+    for (const d of this.#dirty) d.fsync();
+    this.#dirty.clear();
+  }
+
   close(): void {
+    try {
+      this.flush();
+    } catch {
+      // durability is best effort at close; every change is already atomic
+    }
     for (const d of this.#shards.values()) d.close();
     this.#shards.clear();
     for (const d of this.#subs.values()) d.close();
