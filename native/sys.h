@@ -87,6 +87,10 @@ int FchmodFd(int fd, int mode);
 int Dup(int fd);
 // readlinkat of one component; fills *out with the raw target bytes.
 int ReadlinkAt(int dirfd, const char* name, std::string* out);
+// Whether working a directory's entries in inode-number order is worth a
+// sort on the filesystem of `fd`: false where inodes live in memory
+// (tmpfs, ramfs), true otherwise (and when fstatfs fails).
+bool InodeOrderHelps(int fd);
 
 // Streaming directory reader over an fd we own (the reader takes ownership
 // of a dup, so the caller's fd position is irrelevant).

@@ -17,7 +17,7 @@ namespace tree {
 enum class Status {
   kOk,
   kIncomplete,   // entries could not be removed: see failures
-  kConcurrent,   // a concurrent writer outlasted maxRescans, or a directory moved
+  kConcurrent,   // a concurrent writer outlasted maxRescans, a directory moved, or a name was swapped
   kBusy,         // skipLocked and the root itself is locked
   kNotOurs,      // `expect` identity mismatch: nothing was touched
   kProtected,    // the target is, or is an ancestor of, a protected path
@@ -30,6 +30,9 @@ struct Failure {
   std::string path;     // display path (valid UTF-8; other bytes escaped)
   int err = 0;          // negative errno
   const char* syscall;  // static string
+  // The name was replaced under us (a directory we were emptying became a
+  // symlink or file, or kept flipping): the removal ends kConcurrent.
+  bool concurrent = false;
 };
 
 struct Identity {
@@ -48,6 +51,10 @@ struct RemoveOptions {
   int max_rescans = 8;
   int parallel = 1;
   int max_open_dirs = 0;  // per thread; 0 = derived from RLIMIT_NOFILE, at most 32
+  // Work budget: once this many entries are removed, stop at the next safe
+  // point (the root, and the removeLast marker, are left in place) and
+  // return with complete = false. At least 1.
+  uint64_t max_entries = UINT64_MAX;
   Identity expect;
   std::vector<std::string> protect;  // absolute paths; identity of each and its ancestors
   // Running count of removed entries, throttled (100 ms or 10,000 entries)
@@ -62,6 +69,9 @@ struct RemoveResult {
   Status status = Status::kOk;
   uint64_t entries_removed = 0;      // everything unlinked, directories included
   uint64_t directories_removed = 0;  // the root included
+  // True once the tree is gone (or emptied, keepRoot); false when max_entries
+  // stopped it first, and after any failure.
+  bool complete = true;
   std::vector<std::string> mounts;   // mount points left alone
   std::vector<std::string> locked;   // locked subtrees skipped (skipLocked)
   std::vector<Failure> failures;

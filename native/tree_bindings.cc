@@ -69,6 +69,10 @@ bool ParseRemoveOptions(const Napi::Value& v, tree::RemoveOptions* out, std::str
   out->max_rescans = ClampInt(GetNumber(o, "maxRescans", 8), 0, 1 << 20);
   out->parallel = ClampInt(GetNumber(o, "parallel", 1), 1, 64);
   out->max_open_dirs = ClampInt(GetNumber(o, "maxOpenDirs", 0), 0, 4096);
+  if (Has(o, "maxEntries")) {
+    uint64_t budget = ToU64(GetNumber(o, "maxEntries", std::numeric_limits<double>::infinity()));
+    out->max_entries = budget < 1 ? 1 : budget;
+  }
   if (Has(o, "removeLast")) {
     if (!GetName(o.Get("removeLast"), &out->remove_last)) {
       *why = "removeLast must be a string or Buffer without NUL bytes";
@@ -134,6 +138,7 @@ Napi::Object RemoveResultToObject(Napi::Env env, const tree::RemoveResult& r) {
   SetError(o, env, r.status, r.err, r.syscall, r.path, r.message);
   o.Set("entriesRemoved", Napi::Number::New(env, (double)r.entries_removed));
   o.Set("directoriesRemoved", Napi::Number::New(env, (double)r.directories_removed));
+  o.Set("complete", Napi::Boolean::New(env, r.complete));
   o.Set("mounts", Strings(env, r.mounts));
   o.Set("locked", Strings(env, r.locked));
   Napi::Array f = Napi::Array::New(env, r.failures.size());

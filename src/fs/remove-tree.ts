@@ -1,13 +1,15 @@
-// Recursive removal through directory fds (the engine is native/tree.cc and
+// Recursive removal through directory fds (the engine is native/remove_*.cc and
 // runs off the main thread for the async variants).
 //
 // The path is resolved once, component by component without following a
 // symlink; from then on the engine only uses fds: it never follows a
 // symlink at any depth, never crosses a mount (bind mounts included), keeps
 // a bounded number of fds however deep the tree, and repairs permissions
-// only on directories the caller owns. It resolves only when the tree is
-// gone (or emptied, with keepRoot); anything it could not remove makes it
-// reject with EPHEMDIR_INCOMPLETE listing each failure.
+// only on directories the caller owns. It resolves when the tree is gone
+// (or emptied, with keepRoot), or with `complete: false` when a maxEntries
+// budget stopped it; anything it could not remove makes it reject with
+// EPHEMDIR_INCOMPLETE listing each failure, and a name swapped under it
+// (a directory replaced by a symlink) with EPHEMDIR_CONCURRENT_MODIFICATION.
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { EphemdirError, ErrorCodes, describeErrno, hasCode, invalidArgument, systemError } from '../errors';
@@ -42,12 +44,20 @@ export interface RemoveTreeOptions {
   parallel?: number;
   /** Open directory fds per thread (default: from RLIMIT_NOFILE, at most 32). For tests and tight fd budgets. */
   maxOpenDirs?: number;
+  /**
+   * A work budget: once this many entries are removed, stop at the next safe
+   * point and resolve with `complete: false`. The root (and the `removeLast`
+   * marker) stay, so a later call picks up where this one stopped.
+   */
+  maxEntries?: number;
 }
 
 export interface RemoveTreeResult {
   /** Every entry removed, directories (and the root) included. */
   entriesRemoved: number;
   directoriesRemoved: number;
+  /** True when the tree is gone (or emptied, with keepRoot); false when `maxEntries` stopped the removal first (or on an error). */
+  complete: boolean;
   /** Mount points found inside (always empty on success: a mount makes the removal incomplete). */
   mounts: string[];
   /** Subtrees skipped because another process held a lock on them (skipLocked). */
@@ -116,6 +126,8 @@ function toNative(options: RemoveTreeOptions): NativeRemoveOptions {
     parallel: checkInt(options.parallel, 'parallel', 1, 64) ?? 1,
     maxOpenDirs: checkInt(options.maxOpenDirs, 'maxOpenDirs', 2, 4096) ?? 0,
   };
+  const budget = checkInt(options.maxEntries, 'maxEntries', 1, Number.MAX_SAFE_INTEGER);
+  if (budget !== undefined) out.maxEntries = budget;
   if (options.removeLast !== undefined) out.removeLast = options.removeLast;
   if (options.expect !== undefined) {
     const { dev, ino } = options.expect ?? ({} as { dev?: unknown; ino?: unknown });
@@ -127,7 +139,7 @@ function toNative(options: RemoveTreeOptions): NativeRemoveOptions {
 }
 
 function emptyResult(): RemoveTreeResult {
-  return { entriesRemoved: 0, directoriesRemoved: 0, mounts: [], locked: [] };
+  return { entriesRemoved: 0, directoriesRemoved: 0, complete: true, mounts: [], locked: [] };
 }
 
 /** Turns the engine's answer into the resolved value, or throws the matching error. */
@@ -135,6 +147,8 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
   const counts: RemoveTreeResult = {
     entriesRemoved: r.entriesRemoved,
     directoriesRemoved: r.directoriesRemoved,
+    // An error never completed, whatever the engine's flag says.
+    complete: r.status === 'ok' ? r.complete !== false : false,
     mounts: r.mounts,
     locked: r.locked,
   };

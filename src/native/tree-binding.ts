@@ -13,6 +13,8 @@ export interface NativeRemoveOptions {
   parallel?: number;
   /** Open directory fds per thread; 0 or absent: derived from RLIMIT_NOFILE (at most 32). */
   maxOpenDirs?: number;
+  /** Stop (status 'ok', complete false) once this many entries are removed; at least 1. */
+  maxEntries?: number;
   expectDev?: number;
   expectIno?: number;
   /** Absolute paths; the target may be none of them nor an ancestor of one. */
@@ -49,6 +51,8 @@ export interface NativeRemoveFailure {
 export interface NativeRemoveResult extends NativeTreeStatusFields {
   entriesRemoved: number;
   directoriesRemoved: number;
+  /** False when maxEntries stopped the removal before the end. */
+  complete: boolean;
   mounts: string[];
   locked: string[];
   failures: NativeRemoveFailure[];

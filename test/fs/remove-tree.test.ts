@@ -57,7 +57,7 @@ test('removes a tree of files, directories and symlinks (async)', async () => {
     const r = await removeTree(root);
     assert.equal(fs.existsSync(root), false);
     // root, a, b, c, empty + top.txt, deep.txt, etc-link, dangling
-    assert.deepEqual(r, { entriesRemoved: 9, directoriesRemoved: 5, mounts: [], locked: [] });
+    assert.deepEqual(r, { entriesRemoved: 9, directoriesRemoved: 5, complete: true, mounts: [], locked: [] });
     assert.ok(fs.existsSync('/etc/hostname') || fs.existsSync('/etc/passwd'), 'symlink target untouched');
   } finally {
     s.cleanup();
@@ -70,6 +70,7 @@ test('a missing path resolves with zero counts; a relative path is resolved firs
     assert.deepEqual(await removeTree(path.join(s.dir, 'nope', 'deeper')), {
       entriesRemoved: 0,
       directoriesRemoved: 0,
+      complete: true,
       mounts: [],
       locked: [],
     });
@@ -109,7 +110,7 @@ test('a top-level regular file is unlinked (sync)', () => {
   try {
     const f = path.join(s.dir, 'file');
     touch(f, 'data');
-    assert.deepEqual(removeTreeSync(f), { entriesRemoved: 1, directoriesRemoved: 0, mounts: [], locked: [] });
+    assert.deepEqual(removeTreeSync(f), { entriesRemoved: 1, directoriesRemoved: 0, complete: true, mounts: [], locked: [] });
     assert.equal(fs.existsSync(f), false);
   } finally {
     s.cleanup();
@@ -449,12 +450,108 @@ test('parallel: 2 removes everything (async and sync)', async () => {
     const root = path.join(s.dir, 'root');
     build(root);
     const r = await removeTree(root, { parallel: 2 });
-    assert.deepEqual(r, { entriesRemoved: 12 * 52 + 5 + 1, directoriesRemoved: 25, mounts: [], locked: [] });
+    assert.deepEqual(r, { entriesRemoved: 12 * 52 + 5 + 1, directoriesRemoved: 25, complete: true, mounts: [], locked: [] });
     assert.equal(fs.existsSync(root), false);
     build(root);
     assert.equal(removeTreeSync(root, { parallel: 4 }).entriesRemoved, 12 * 52 + 5 + 1);
     assert.equal(fs.existsSync(root), false);
     assert.throws(() => removeTreeSync(root, { parallel: 0 }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('maxEntries: a budget stop resolves complete:false with the root and the marker in place; a second call finishes', async () => {
+  const s = scratch('rt');
+  try {
+    const build = (root: string) => {
+      for (let d = 0; d < 5; d++) {
+        fs.mkdirSync(path.join(root, `d${d}`), { recursive: true });
+        files(path.join(root, `d${d}`), 1000);
+      }
+      touch(path.join(root, '.owner'), 'marker');
+    };
+    const root = path.join(s.dir, 'root');
+    const marker = path.join(root, '.owner');
+    for (const run of [
+      (o: object) => removeTree(root, { removeLast: '.owner', ...o }),
+      async (o: object) => removeTreeSync(root, { removeLast: '.owner', parallel: 2, ...o }),
+    ]) {
+      build(root);
+      const r = await run({ maxEntries: 1000 });
+      assert.equal(r.complete, false);
+      assert.ok(r.entriesRemoved >= 1000 && r.entriesRemoved < 5000, `removed ${r.entriesRemoved}`);
+      assert.ok(fs.existsSync(root), 'the root stays after a budget stop');
+      assert.equal(fs.readFileSync(marker, 'utf8'), 'marker', 'the marker stays after a budget stop');
+      const rest = await run({});
+      assert.equal(rest.complete, true);
+      assert.equal(r.entriesRemoved + rest.entriesRemoved, 5 * 1000 + 5 + 2);
+      assert.equal(fs.existsSync(root), false);
+    }
+    assert.throws(() => removeTreeSync(root, { maxEntries: 0 }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a directory past the inode-sort threshold is removed whole, marker last; a budget stop inside it keeps the marker', async () => {
+  const s = scratch('rt');
+  try {
+    const root = path.join(s.dir, 'wide');
+    const build = () => {
+      fs.mkdirSync(path.join(root, 'sub'), { recursive: true });
+      files(root, 25_000);
+      files(path.join(root, 'sub'), 3);
+      touch(path.join(root, '.owner'), 'marker');
+    };
+    build();
+    const stopped = removeTreeSync(root, { removeLast: '.owner', maxEntries: 15_000 });
+    assert.equal(stopped.complete, false);
+    assert.ok(stopped.entriesRemoved >= 15_000 && stopped.entriesRemoved < 25_005, `removed ${stopped.entriesRemoved}`);
+    assert.equal(fs.readFileSync(path.join(root, '.owner'), 'utf8'), 'marker');
+    const rest = await removeTree(root, { removeLast: '.owner' });
+    assert.equal(stopped.entriesRemoved + rest.entriesRemoved, 25_000 + 3 + 1 + 1 + 1);
+    assert.equal(rest.complete, true);
+    assert.equal(fs.existsSync(root), false);
+    build();
+    assert.equal(removeTreeSync(root, { keepRoot: true }).entriesRemoved, 25_000 + 3 + 1 + 1);
+    assert.deepEqual(fs.readdirSync(root), []);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('a directory swapped for a symlink while it is emptied is reported as a concurrent modification', { skip: !isLinux && 'Linux timing' }, (t) => {
+  const s = scratch('rt');
+  try {
+    const root = path.join(s.dir, 'root');
+    const outside = path.join(s.dir, 'outside');
+    fs.mkdirSync(path.join(root, 'a'), { recursive: true });
+    fs.mkdirSync(outside);
+    touch(path.join(outside, 'canary'), 'keep');
+    // Enough that the first progress call (every 10,000 entries or 100 ms) comes inside `a`.
+    files(path.join(root, 'a'), 20_000);
+    let swapped = false;
+    // The sync variant calls onProgress on this thread mid-removal: swap there.
+    const onProgress = () => {
+      if (swapped) return;
+      swapped = true;
+      fs.renameSync(path.join(root, 'a'), path.join(s.dir, 'a-moved'));
+      fs.symlinkSync(outside, path.join(root, 'a'));
+    };
+    let err: (Error & { code?: string; path?: string; failures?: RemoveTreeFailure[] }) | undefined;
+    try {
+      removeTreeSync(root, { onProgress });
+    } catch (e) {
+      err = e as typeof err;
+    }
+    t.diagnostic(String(err));
+    assert.ok(swapped, 'the progress callback ran mid-removal');
+    assert.equal(err?.code, 'EPHEMDIR_CONCURRENT_MODIFICATION');
+    assert.equal(err?.path, path.join(root, 'a'));
+    assert.equal(err?.failures?.[0]?.code, 'ENOTDIR');
+    assert.equal(fs.readFileSync(path.join(outside, 'canary'), 'utf8'), 'keep');
+    assert.ok(fs.lstatSync(path.join(root, 'a')).isSymbolicLink(), 'the swapped-in symlink is left alone');
   } finally {
     s.cleanup();
   }

@@ -1,59 +1,35 @@
-// Linux and macOS implementations of the syscall surface in sys.h.
-#ifndef _GNU_SOURCE
-#define _GNU_SOURCE
-#endif
-#include "sys.h"
+// Capability probing, stat and mount identity (sys.h): statx where the
+// kernel has it (unique mount ids, mount-root attribute, birth time), plain
+// fstatat plus /proc/self/fdinfo otherwise; fstat/fstatfs on macOS.
+#include "sys_internal.h"
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #if defined(__linux__)
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <linux/types.h>
+#include <sys/vfs.h>
 #elif defined(__APPLE__)
-#include <stdio.h>
 #include <sys/mount.h>
 #include <sys/param.h>
 #endif
 
+#include "sys.h"
+
 namespace ephem {
 namespace sys {
 
+using namespace detail;
+
 namespace {
-
-// Retry a syscall-shaped expression on EINTR; yields the result or -errno.
-#define EPHEM_RETRY(expr)                  \
-  ({                                       \
-    long r_;                               \
-    do {                                   \
-      r_ = (long)(expr);                   \
-    } while (r_ == -1 && errno == EINTR);  \
-    r_ == -1 ? -errno : r_;                \
-  })
-
-// A single path component: no '/', not "", ".", "..". Multi-component names
-// would let the openat fallback follow an intermediate symlink.
-bool IsComponent(const char* name) {
-  if (name == nullptr || name[0] == '\0') return false;
-  if (std::strchr(name, '/') != nullptr) return false;
-  if (std::strcmp(name, ".") == 0 || std::strcmp(name, "..") == 0) return false;
-  return true;
-}
 
 #if defined(__linux__)
 
-#ifndef SYS_openat2
-#define SYS_openat2 437
-#endif
 #ifndef SYS_statx
 #if defined(__x86_64__)
 #define SYS_statx 332
@@ -61,26 +37,8 @@ bool IsComponent(const char* name) {
 #define SYS_statx 291
 #endif
 #endif
-#ifndef SYS_renameat2
-#if defined(__x86_64__)
-#define SYS_renameat2 316
-#elif defined(__aarch64__)
-#define SYS_renameat2 276
-#endif
-#endif
-#define EPHEM_SYS_fchmodat2 452
 
 // Kernel ABI structs, defined here so old libc headers cannot disagree.
-struct OpenHow {
-  uint64_t flags;
-  uint64_t mode;
-  uint64_t resolve;
-};
-constexpr uint64_t kResolveNoXdev = 0x01;
-constexpr uint64_t kResolveNoMagiclinks = 0x02;
-constexpr uint64_t kResolveNoSymlinks = 0x04;
-constexpr uint64_t kResolveBeneath = 0x08;
-
 struct KStatxTimestamp {
   int64_t tv_sec;
   uint32_t tv_nsec;
@@ -331,6 +289,21 @@ int GetMountId(int fd, MountId* out) {
 #endif
 }
 
+bool InodeOrderHelps(int fd) {
+#if defined(__linux__)
+  // f_type magic numbers of in-memory filesystems (linux/magic.h).
+  constexpr unsigned long kTmpfsMagic = 0x01021994UL;
+  constexpr unsigned long kRamfsMagic = 0x858458f6UL;
+  struct statfs sfs;
+  if (EPHEM_RETRY(fstatfs(fd, &sfs)) < 0) return true;
+  unsigned long type = (unsigned long)sfs.f_type;
+  return type != kTmpfsMagic && type != kRamfsMagic;
+#else
+  (void)fd;
+  return true;
+#endif
+}
+
 int StatAt(int dirfd, const char* name, Stat* out) {
   if (!IsComponent(name)) return -EINVAL;
   return StatImpl(dirfd, name, 0, out);
@@ -342,224 +315,6 @@ int StatFd(int fd, Stat* out) {
 #else
   return StatImpl(fd, "", 1, out);
 #endif
-}
-
-int OpenDirAt(int dirfd, const char* name, bool no_xdev) {
-  if (!IsComponent(name)) return -EINVAL;
-#if defined(__linux__)
-  if (Caps().openat2) {
-    OpenHow how{};
-    how.flags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
-    how.resolve = kResolveNoSymlinks | kResolveNoMagiclinks | kResolveBeneath |
-                  (no_xdev ? kResolveNoXdev : 0);
-    long r = EPHEM_RETRY(syscall(SYS_openat2, dirfd, name, &how, sizeof how));
-    // openat2 reports a symlink as ELOOP; normalise to what openat says.
-    if (r == -ELOOP) return -ENOTDIR;
-    return (int)r;
-  }
-#endif
-  (void)no_xdev;
-  return (int)EPHEM_RETRY(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
-}
-
-int OpenPathAt(int dirfd, const char* name, bool directory) {
-  if (!IsComponent(name)) return -EINVAL;
-#if defined(__linux__)
-  return (int)EPHEM_RETRY(openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0)));
-#else
-  return (int)EPHEM_RETRY(openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0)));
-#endif
-}
-
-int OpenAt(int dirfd, const char* name, int flags, int mode) {
-  if (!IsComponent(name)) return -EINVAL;
-  return (int)EPHEM_RETRY(openat(dirfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode));
-}
-
-int UnlinkAt(int dirfd, const char* name, bool remove_dir) {
-  if (!IsComponent(name)) return -EINVAL;
-  long r = EPHEM_RETRY(unlinkat(dirfd, name, remove_dir ? AT_REMOVEDIR : 0));
-  return r < 0 ? (int)r : 0;
-}
-
-int MkdirAt(int dirfd, const char* name, int mode) {
-  if (!IsComponent(name)) return -EINVAL;
-  long r = EPHEM_RETRY(mkdirat(dirfd, name, (mode_t)mode));
-  return r < 0 ? (int)r : 0;
-}
-
-int RenameAt(int olddir, const char* oldname, int newdir, const char* newname, int flags) {
-  if (!IsComponent(oldname) || !IsComponent(newname)) return -EINVAL;
-  if (flags & ~(kRenameNoReplace | kRenameExchange)) return -EINVAL;
-  if ((flags & kRenameNoReplace) && (flags & kRenameExchange)) return -EINVAL;
-#if defined(__linux__)
-  unsigned kflags = (flags & kRenameNoReplace ? RENAME_NOREPLACE : 0) |
-                    (flags & kRenameExchange ? RENAME_EXCHANGE : 0);
-  long r = EPHEM_RETRY(syscall(SYS_renameat2, olddir, oldname, newdir, newname, kflags));
-  if (r == -ENOSYS && kflags == 0) r = EPHEM_RETRY(renameat(olddir, oldname, newdir, newname));
-  return r < 0 ? (int)r : 0;
-#else
-  unsigned kflags = (flags & kRenameNoReplace ? RENAME_EXCL : 0) |
-                    (flags & kRenameExchange ? RENAME_SWAP : 0);
-  long r = EPHEM_RETRY(renameatx_np(olddir, oldname, newdir, newname, kflags));
-  return r < 0 ? (int)r : 0;
-#endif
-}
-
-int Flock(int fd, int op) {
-  long r = EPHEM_RETRY(flock(fd, op));
-  if (r == -EAGAIN) return -EWOULDBLOCK;
-  return r < 0 ? (int)r : 0;
-}
-
-int Fsync(int fd) {
-  long r = EPHEM_RETRY(fsync(fd));
-  // Some filesystems refuse fsync on directories; nothing more durable exists.
-  if (r == -EINVAL) return 0;
-  return r < 0 ? (int)r : 0;
-}
-
-int Close(int fd) {
-  // Never retry close on EINTR: the fd is already released on Linux.
-  int r = close(fd);
-  return (r < 0 && errno != EINTR) ? -errno : 0;
-}
-
-int FchmodFd(int fd, int mode) {
-#if defined(__linux__)
-  if (Caps().fchmodat2) {
-    long r = EPHEM_RETRY(syscall(EPHEM_SYS_fchmodat2, fd, "", mode, AT_EMPTY_PATH));
-    if (r != -ENOSYS) return r < 0 ? (int)r : 0;
-  }
-  long r = EPHEM_RETRY(fchmod(fd, (mode_t)mode));
-  if (r == -EBADF) {
-    // An O_PATH fd on a kernel without fchmodat2: the procfs link names the
-    // inode itself, so no path is resolved in the filesystem.
-    char path[64];
-    std::snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-    r = EPHEM_RETRY(chmod(path, (mode_t)mode));
-  }
-  return r < 0 ? (int)r : 0;
-#else
-  long r = EPHEM_RETRY(fchmod(fd, (mode_t)mode));
-  return r < 0 ? (int)r : 0;
-#endif
-}
-
-int Dup(int fd) { return (int)EPHEM_RETRY(fcntl(fd, F_DUPFD_CLOEXEC, 0)); }
-
-int ReadlinkAt(int dirfd, const char* name, std::string* out) {
-  if (!IsComponent(name)) return -EINVAL;
-  char buf[4096];
-  long n = EPHEM_RETRY(readlinkat(dirfd, name, buf, sizeof buf));
-  if (n < 0) return (int)n;
-  if ((size_t)n >= sizeof buf) return -ENAMETOOLONG;
-  out->assign(buf, (size_t)n);
-  return 0;
-}
-
-// ---- DirReader ----
-
-DirReader* DirReader::Open(int fd, int* err) {
-  int d = Dup(fd);
-  if (d < 0) {
-    *err = d;
-    return nullptr;
-  }
-  DirReader* r = new DirReader();
-  r->fd_ = d;
-#if defined(__linux__)
-  // The dup shares the file offset with `fd`; start from the beginning.
-  lseek(d, 0, SEEK_SET);
-  r->buf_ = static_cast<char*>(std::malloc(64 * 1024));
-  if (r->buf_ == nullptr) {
-    delete r;
-    *err = -ENOMEM;
-    return nullptr;
-  }
-#else
-  DIR* dir = fdopendir(d);
-  if (dir == nullptr) {
-    *err = -errno;
-    delete r;
-    return nullptr;
-  }
-  rewinddir(dir);
-  r->dir_ = dir;
-#endif
-  *err = 0;
-  return r;
-}
-
-DirReader::~DirReader() {
-#if defined(__linux__)
-  std::free(buf_);
-  if (fd_ >= 0) close(fd_);
-#else
-  if (dir_ != nullptr) {
-    closedir(static_cast<DIR*>(dir_));  // closes fd_
-  } else if (fd_ >= 0) {
-    close(fd_);
-  }
-#endif
-}
-
-int DirReader::Rewind() {
-#if defined(__linux__)
-  len_ = pos_ = 0;
-  return lseek(fd_, 0, SEEK_SET) < 0 ? -errno : 0;
-#else
-  rewinddir(static_cast<DIR*>(dir_));
-  return 0;
-#endif
-}
-
-int DirReader::Next(DirEntry* out, int max) {
-  int n = 0;
-#if defined(__linux__)
-  struct KDirent64 {
-    uint64_t d_ino;
-    int64_t d_off;
-    unsigned short d_reclen;
-    unsigned char d_type;
-    char d_name[];
-  };
-  while (n < max) {
-    if (pos_ >= len_) {
-      long r = EPHEM_RETRY(syscall(SYS_getdents64, fd_, buf_, 64 * 1024));
-      if (r == -ENOENT) r = 0;  // directory removed under us: treat as end
-      if (r < 0) return n > 0 ? n : (int)r;
-      if (r == 0) break;
-      len_ = r;
-      pos_ = 0;
-    }
-    auto* d = reinterpret_cast<KDirent64*>(buf_ + pos_);
-    pos_ += d->d_reclen;
-    const char* nm = d->d_name;
-    if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
-    out[n].name.assign(nm);
-    out[n].type = d->d_type;
-    out[n].ino = d->d_ino;
-    n++;
-  }
-#else
-  DIR* dir = static_cast<DIR*>(dir_);
-  while (n < max) {
-    errno = 0;
-    struct dirent* d = readdir(dir);
-    if (d == nullptr) {
-      if (errno != 0 && errno != ENOENT) return n > 0 ? n : -errno;
-      break;
-    }
-    const char* nm = d->d_name;
-    if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
-    out[n].name.assign(nm);
-    out[n].type = d->d_type;
-    out[n].ino = d->d_ino;
-    n++;
-  }
-#endif
-  return n;
 }
 
 }  // namespace sys

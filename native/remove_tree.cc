@@ -1,0 +1,312 @@
+// RemoveTreeAt (tree.h): argument checks, opening the root without
+// following a symlink, the refusals that come before anything is touched
+// (`expect`, protected paths, a locked root), then the passes over the root
+// until it is gone, emptied (keepRoot) or blocked.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <utility>
+
+#include "remove_walker.h"
+#include "sys.h"
+#include "tree.h"
+
+namespace ephem {
+namespace tree {
+
+using namespace detail;
+
+namespace {
+
+struct Ident {
+  uint64_t dev, ino;
+};
+
+// (dev, ino) of each protected path and of each of its ancestors.
+std::vector<Ident> ProtectedChain(const std::vector<std::string>& paths) {
+  std::vector<Ident> out;
+  struct stat st;
+  for (const std::string& p : paths) {
+    char* rp = realpath(p.c_str(), nullptr);
+    if (rp == nullptr) {
+      if (stat(p.c_str(), &st) == 0) out.push_back({(uint64_t)st.st_dev, (uint64_t)st.st_ino});
+      continue;
+    }
+    std::string s(rp);
+    std::free(rp);
+    if (stat("/", &st) == 0) out.push_back({(uint64_t)st.st_dev, (uint64_t)st.st_ino});
+    for (size_t pos = 1; pos <= s.size(); pos++) {
+      if (pos == s.size() || s[pos] == '/') {
+        if (stat(s.substr(0, pos).c_str(), &st) == 0) out.push_back({(uint64_t)st.st_dev, (uint64_t)st.st_ino});
+      }
+    }
+  }
+  return out;
+}
+
+// Refusals that must come before anything is touched: `expect` and
+// protected paths. `raw` is a plain fstat of the target (the same
+// numbering as stat(2) of the protected paths); `s` is sys.h's view.
+bool RefuseRoot(const RemoveOptions& opts, const sys::Stat& s, const struct stat& raw,
+                const std::string& display, RemoveResult* res) {
+  if (opts.expect.set && ((double)s.dev != opts.expect.dev || (double)s.ino != opts.expect.ino)) {
+    res->status = Status::kNotOurs;
+    res->path = display;
+    res->message = "refusing to remove " + display + ": it is not the directory expected (dev " +
+                   std::to_string(s.dev) + ", ino " + std::to_string(s.ino) + ")";
+    return true;
+  }
+  for (const Ident& id : ProtectedChain(opts.protect)) {
+    if (id.dev == (uint64_t)raw.st_dev && id.ino == (uint64_t)raw.st_ino) {
+      res->status = Status::kProtected;
+      res->path = display;
+      res->message = "refusing to remove " + display + ": it is / , the home directory, a protected path, or an ancestor of one";
+      return true;
+    }
+  }
+  return false;
+}
+
+void SystemError(RemoveResult* res, int err, const char* syscall, const std::string& path) {
+  res->status = Status::kSystem;
+  res->err = err;
+  res->syscall = syscall;
+  res->path = path;
+}
+
+
+}  // namespace
+
+RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::string& display,
+                          const RemoveOptions& opts) {
+  RemoveResult res;
+  if (!IsComponent(name)) {
+    res.status = Status::kInvalid;
+    res.message = "the name to remove must be a single path component: " + DisplayName(name);
+    return res;
+  }
+  if (opts.has_remove_last && !IsComponent(opts.remove_last)) {
+    res.status = Status::kInvalid;
+    res.message = "removeLast must be a single path component: " + DisplayName(opts.remove_last);
+    return res;
+  }
+
+  // Open the root without following a symlink; a non-directory goes as an entry.
+  int fd = -1;
+  for (int attempt = 0;; attempt++) {
+    fd = sys::OpenDirAt(parent_fd, name.c_str(), false);
+    if (fd >= 0) break;
+    if (fd == -ENOENT) return res;  // already gone: nothing to do
+    if (fd == -ENOTDIR) {
+      sys::Stat s;
+      struct stat raw;
+      int r = sys::StatAt(parent_fd, name.c_str(), &s);
+      if (r == -ENOENT) return res;
+      if (r < 0) {
+        SystemError(&res, r, "lstat", display);
+        return res;
+      }
+      if (S_ISDIR(s.mode) && attempt < kMaxFlips) continue;
+      if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0) {
+        if (errno == ENOENT) return res;
+        SystemError(&res, -errno, "lstat", display);
+        return res;
+      }
+      if (RefuseRoot(opts, s, raw, display, &res)) return res;
+      if (opts.keep_root) {
+        // "Empty it but keep it" means nothing for a file or a symlink.
+        SystemError(&res, -ENOTDIR, "scandir", display);
+        return res;
+      }
+      r = sys::UnlinkAt(parent_fd, name.c_str(), false);
+      if (r == 0) {
+        res.entries_removed = 1;
+        return res;
+      }
+      if (r == -ENOENT) return res;
+      if ((r == -EISDIR || r == -EPERM) && attempt < kMaxFlips) {
+        sys::Stat again;
+        if (sys::StatAt(parent_fd, name.c_str(), &again) == 0 && S_ISDIR(again.mode)) continue;
+      }
+      SystemError(&res, r, "unlink", display);
+      return res;
+    }
+    if (fd == -EACCES && opts.repair_permissions) {
+      // Our own root without read/search permission: check identity first,
+      // then repair it through an anchoring fd.
+      sys::Stat s;
+      struct stat raw;
+      int r = sys::StatAt(parent_fd, name.c_str(), &s);
+      if (r == 0 && fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(s.mode) &&
+          s.uid == geteuid()) {
+        if (RefuseRoot(opts, s, raw, display, &res)) return res;
+        int pfd = sys::OpenPathAt(parent_fd, name.c_str(), true);
+        if (pfd >= 0) {
+          sys::Stat ps;
+          if (sys::StatFd(pfd, &ps) == 0 && ps.dev == s.dev && ps.ino == s.ino && S_ISDIR(ps.mode) &&
+              ps.uid == geteuid() && sys::FchmodFd(pfd, 0700) == 0) {
+            fd = sys::OpenDirAt(parent_fd, name.c_str(), false);
+          }
+          CloseFd(pfd);
+          if (fd >= 0) break;
+        }
+      }
+    }
+    SystemError(&res, fd, "open", display);
+    return res;
+  }
+
+  sys::Stat rs;
+  struct stat raw;
+  int r = sys::StatFd(fd, &rs);
+  if (r < 0 || fstat(fd, &raw) < 0) {
+    CloseFd(fd);
+    SystemError(&res, r < 0 ? r : -errno, "fstat", display);
+    return res;
+  }
+  if (RefuseRoot(opts, rs, raw, display, &res)) {
+    CloseFd(fd);
+    return res;
+  }
+  int lock_fd = -1;
+  if (opts.skip_locked) {
+    int lr = sys::Flock(fd, LOCK_EX | LOCK_NB);
+    if (lr == -EWOULDBLOCK) {
+      CloseFd(fd);
+      res.status = Status::kBusy;
+      res.path = display;
+      res.message = "refusing to remove " + display + ": another process holds a lock on it";
+      return res;
+    }
+    // Keep our lock for the whole removal, whatever the ring closes.
+    if (lr == 0) lock_fd = sys::Dup(fd);
+  }
+
+  RootInfo root;
+  root.dev = rs.dev;
+  root.ino = rs.ino;
+  root.has_mnt = rs.has_mnt_id;
+  root.mnt = rs.mnt_id;
+  Shared sh(opts, root);
+  int threads = opts.parallel < 1 ? 1 : (opts.parallel > 64 ? 64 : opts.parallel);
+  int ring = opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(threads);
+  int max_rescans = opts.max_rescans < 0 ? 0 : opts.max_rescans;
+
+  Walker w(sh, ring);
+  {
+    Frame rootf;
+    rootf.name = name;
+    rootf.dev = rs.dev;
+    rootf.ino = rs.ino;
+    rootf.fd = fd;
+    w.stack().path = display;
+    w.stack().Push(std::move(rootf));
+  }
+
+  int rescans = 0;
+  bool done = false;
+  for (int pass = 1; !sh.abort.load(); pass++) {
+    uint64_t seen = w.ReadPass(true);
+    if (threads > 1 && w.stack().frames[0].subdirs.size() > 1) {
+      RunParallel(sh, w, threads, ring);
+    } else {
+      w.Drain();
+    }
+    if (sh.abort.load()) break;
+    auto blocked = [&] {
+      const Frame& rf = w.stack().frames[0];  // re-read: pushes move frames
+      return rf.blocked_fail || rf.blocked_skip;
+    };
+    if (blocked()) break;
+    if (opts.keep_root && seen > 0) {
+      // Look once more to be sure it is empty; later passes count as rescans.
+      if (pass > 1 && ++rescans > max_rescans) {
+        sh.Fatal(Status::kConcurrent, -ENOTEMPTY, "scandir", display,
+                 "entries kept appearing in " + display + " while it was being emptied (gave up after " +
+                     std::to_string(rescans - 1) + " rescans)");
+        break;
+      }
+      continue;
+    }
+    // The budget never stops the finish: the marker goes only right before
+    // the root, and a stop between them would leave a root without its marker.
+    sh.finishing.store(true);
+    if (opts.has_remove_last) {
+      Pending last;
+      last.name = opts.remove_last;
+      w.UnlinkNonDir(0, std::move(last));
+      w.Drain();
+      if (sh.abort.load() || blocked()) break;
+    }
+    if (opts.keep_root) {
+      done = true;
+      break;
+    }
+    int rr = sys::UnlinkAt(parent_fd, name.c_str(), true);
+    if (rr == 0) {
+      sh.Removed(true);
+      done = true;
+      break;
+    }
+    if (rr == -ENOENT) {
+      done = true;
+      break;
+    }
+    if (rr == -ENOTEMPTY || rr == -EEXIST) {
+      if (++rescans > max_rescans) {
+        sh.Fatal(Status::kConcurrent, rr, "rmdir", display,
+                 "entries kept appearing in " + display + " while it was being removed (gave up after " +
+                     std::to_string(rescans - 1) + " rescans)");
+        break;
+      }
+      continue;
+    }
+    if (rr == -EBUSY) w.mounts.push_back(display);
+    Failure f{display, rr, "rmdir"};
+    f.concurrent = rr == -ENOTDIR;  // the root's name now holds a symlink or a file
+    w.failures.push_back(std::move(f));
+    break;
+  }
+  CloseFd(lock_fd);
+  if (opts.on_progress && sh.fatal != Status::kAborted) sh.Tick(true);
+
+  res.entries_removed = sh.entries.load();
+  res.directories_removed = sh.dirs.load();
+  res.complete = done;
+  res.mounts = std::move(w.mounts);
+  res.locked = std::move(w.locked);
+  res.failures = std::move(w.failures);
+  if (sh.fatal != Status::kOk) {
+    res.status = sh.fatal;
+    res.err = sh.fatal_err;
+    res.syscall = sh.fatal_syscall;
+    res.path = sh.fatal_path;
+    res.message = sh.fatal_msg;
+  } else if (!res.failures.empty()) {
+    res.status = Status::kIncomplete;
+    res.path = display;
+    for (const Failure& f : res.failures) {
+      if (!f.concurrent) continue;
+      res.status = Status::kConcurrent;
+      res.err = f.err;
+      res.syscall = f.syscall;
+      res.path = f.path;
+      res.message = f.path + " was replaced by another entry while it was being removed (" + f.syscall +
+                    " found something else there)";
+      break;
+    }
+  }
+  return res;
+}
+
+}  // namespace tree
+}  // namespace ephem
