@@ -82,6 +82,19 @@ export interface NativeFs {
   readdirOpen(fd: number): ReaderHandle | Errno;
   readdirNext(reader: ReaderHandle, max: number): ReaddirBatch | Errno;
   readdirClose(reader: ReaderHandle): 0 | Errno;
+  /** Every regular file of at most maxBytes directly in dirfd (names starting with '.' skipped). */
+  readFilesAt(dirfd: number, maxBytes: number): SmallFiles | Errno;
+}
+
+export interface SmallFiles {
+  names: Buffer[];
+  /** The bytes, or null when not read (errno set, not a regular file, or over the limit). */
+  data: (Buffer | null)[];
+  modes: number[];
+  uids: number[];
+  sizes: number[];
+  /** 0, or the negative errno of the open/fstat/read. */
+  errnos: number[];
 }
 
 let cached: NativeFs | undefined;

@@ -15,7 +15,8 @@
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
 import * as crypto from 'node:crypto';
 import { isAscii } from 'node:buffer';
-import { DirHandle, isRegular, joinDisplay, nameToString } from '../fs/dir-handle';
+import { DirHandle, check, isRegular, joinDisplay, nameToString, type Stat } from '../fs/dir-handle';
+import { native } from '../native/binding';
 import { checkFormat, openOwnedDir, ownershipProblem, typeName, unusable } from './layout';
 import { openDirectory } from '../fs/walk';
 import { readFileAt, writeFileAtomic } from '../fs/files';
@@ -31,7 +32,7 @@ export type { Stats, StatName } from './stats';
 
 const DEFAULT_UPDATE_WAIT_MS = 10_000;
 const ENTRY_FILE_RE = /^([0-9a-f]{32})\.json$/;
-const SHARD_RE = /^[0-9a-f]{2}$/;
+const SHARD_RE = /^[0-9a-f]$/;
 
 type Sub = 'entries' | 'locks' | 'corrupt' | HintKind;
 
@@ -133,11 +134,12 @@ export class Registry implements Disposable {
   #top = (kind: HintKind, create: boolean): DirHandle | null => this.#sub(kind, create);
 
   /**
-   * entries/<first two hex digits of the id>/: 256 shards keep each folder
-   * small, since creating a file in a folder of 100,000 costs ten times more.
+   * entries/<first hex digit of the id>/: 16 shards keep each folder to a
+   * sixteenth of the registry (a file created in an ext4 folder of 100,000
+   * cost ten times more here), while a full listing opens only 16 folders.
    */
   #shard(id: string, create: boolean): DirHandle | null {
-    const name = id.slice(0, 2);
+    const name = id.slice(0, 1);
     const cached = this.#shards.get(name);
     if (cached !== undefined) return cached;
     const entries = this.#sub('entries', create);
@@ -189,13 +191,19 @@ export class Registry implements Disposable {
       throw bad(`it cannot be read (${hasCode(err, 'EACCES', 'EPERM') ? 'permission denied' : (err as Error).message})`);
     }
     if (r === null) return null;
-    const problem = ownershipProblem(r.stat);
+    return this.#decode(id, r.data, r.stat, display);
+  }
+
+  /** Checks owner and mode, then decodes; corrupt bytes are copied aside once. */
+  #decode(id: string, data: Buffer, st: Pick<Stat, 'uid' | 'mode'>, display: string): Entry {
+    const bad = (reason: string) => unusable(display, reason, { id, file: display });
+    const problem = ownershipProblem(st as Stat);
     if (problem !== null) throw bad(problem);
     try {
-      return decodeEntry(r.data, id, display);
+      return decodeEntry(data, id, display);
     } catch (err) {
       const reason = (err as EphemdirError & { reason?: string }).reason ?? (err as Error).message;
-      const copy = this.#copyAside(id, r.data);
+      const copy = this.#copyAside(id, data);
       throw bad(copy ? `${reason}; a copy of its bytes is in ${copy}` : reason);
     }
   }
@@ -209,7 +217,7 @@ export class Registry implements Disposable {
     for (const s of top.entries()) {
       const shardName = nameToString(s.name);
       if (!SHARD_RE.test(shardName)) {
-        problems.push({ id: null, file: joinDisplay(top.path, s.name), reason: 'unexpected file: not an entry shard (two hex digits)' });
+        problems.push({ id: null, file: joinDisplay(top.path, s.name), reason: 'unexpected file: not an entry shard (one hex digit)' });
         continue;
       }
       let dir: DirHandle | null;
@@ -221,16 +229,24 @@ export class Registry implements Disposable {
         continue;
       }
       if (dir === null) continue;
-      for (const d of dir.entries()) {
-        const name = nameToString(d.name);
-        if (name.startsWith('.') && name.endsWith('.tmp')) continue; // an atomic write in flight (or left by a crash)
-        const m = isAscii(d.name) ? ENTRY_FILE_RE.exec(name) : null;
+      // One native call reads the whole shard; anything unusual goes through
+      // the per-file path, which says precisely what is wrong.
+      const files = check(native().readFilesAt(dir.fd, MAX_ENTRY_BYTES), 'scandir', dir.path);
+      for (let i = 0; i < files.names.length; i++) {
+        const raw = files.names[i]!;
+        const name = nameToString(raw);
+        const m = isAscii(raw) ? ENTRY_FILE_RE.exec(name) : null;
         if (m === null || !m[1]!.startsWith(shardName)) {
-          problems.push({ id: null, file: joinDisplay(dir.path, d.name), reason: 'unexpected file: not named like an entry of this shard (<32 hex>.json)' });
+          problems.push({ id: null, file: joinDisplay(dir.path, raw), reason: 'unexpected file: not named like an entry of this shard (<32 hex>.json)' });
           continue;
         }
+        const data = files.data[i];
+        const regular = (files.modes[i]! & 0o170000) === 0o100000;
         try {
-          const e = this.#read(m[1]!);
+          const e =
+            data !== null && data !== undefined && files.errnos[i] === 0 && regular && data.length === files.sizes[i]
+              ? this.#decode(m[1]!, data, { uid: files.uids[i]!, mode: files.modes[i]! }, joinDisplay(dir.path, name))
+              : this.#read(m[1]!);
           if (e !== null) entries.push(e);
         } catch (err) {
           if (!(err instanceof EphemdirError) || err.code !== ErrorCodes.REGISTRY_UNUSABLE) throw err;

@@ -129,9 +129,9 @@ export function snapshot(root: string, skip: (rel: string) => boolean = () => fa
   return out;
 }
 
-/** Where the registry keeps entry `id` (entries/<first two hex digits>/<id>.json); makes the shard. */
+/** Where the registry keeps entry `id` (entries/<first hex digit>/<id>.json); makes the shard. */
 export function entryFile(data: string, id: string, owner?: { uid: number; gid: number }): string {
-  const shard = path.join(data, 'registry.d', 'entries', id.slice(0, 2));
+  const shard = path.join(data, 'registry.d', 'entries', id.slice(0, 1));
   if (!fs.existsSync(shard)) {
     fs.mkdirSync(shard, { recursive: true, mode: 0o700 });
     if (owner) fs.chownSync(shard, owner.uid, owner.gid);
