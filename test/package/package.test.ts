@@ -92,6 +92,21 @@ test('a matching prebuild is used when there is no local build', () => {
   assert.equal(r.status, 0, r.stderr);
 });
 
+test('the install step rebuilds rather than keep a prebuild built from other sources', () => {
+  const pkg = copyPackage('stale-prebuild');
+  const tuple = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
+  fs.mkdirSync(tuple, { recursive: true });
+  fs.renameSync(path.join(pkg, 'build', 'Release', 'ephemdir.node'), path.join(tuple, 'ephemdir.napi.node'));
+  fs.rmSync(path.join(pkg, 'build'), { recursive: true });
+  const source = fs.readdirSync(path.join(pkg, 'native')).find((f) => f.endsWith('.cc'))!;
+  fs.appendFileSync(path.join(pkg, 'native', source), '\n// sources changed after the prebuild\n');
+  const install = spawnSync(process.execPath, [path.join(pkg, 'scripts', 'install.js')], { cwd: pkg, encoding: 'utf8', timeout: 600_000 });
+  assert.equal(install.status, 0, install.stderr);
+  assert.ok(fs.existsSync(path.join(pkg, 'build', 'Release', 'ephemdir.node')), 'built from source');
+  const r = node(['-e', probe], projectWith(pkg, 'stale-prebuild-consumer'));
+  assert.equal(r.status, 0, r.stderr);
+});
+
 test('npm pack gives a tarball that installs into an empty project and works', () => {
   const packDir = path.join(work.dir, 'pack');
   fs.mkdirSync(packDir);
