@@ -4,7 +4,6 @@
 // path with a scrubbed environment; if it cannot run, the answer is unknown
 // and callers keep the directory (fail closed).
 import * as fs from 'node:fs';
-import { execFile } from 'node:child_process';
 
 function inside(candidate: string, roots: string[]): boolean {
   for (const root of roots) {
@@ -84,6 +83,8 @@ function darwinUsers(roots: string[]): Promise<number[] | null> {
     }
   });
   if (!lsof) return Promise.resolve(null);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { execFile } = require('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve) => {
     execFile(
       lsof,

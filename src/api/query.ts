@@ -105,7 +105,7 @@ export async function list(opts: { tags?: string[] } = {}): Promise<TrackedDirec
     const out: TrackedDirectory[] = [];
     const entries = ctx.registry.list().entries.filter((e) => !opts.tags || opts.tags.every((t) => e.tags.includes(t)));
     using cache = new ParentCache();
-    for (const entry of entries.sort((a, b) => a.createdAt - b.createdAt || a.path.localeCompare(b.path))) {
+    for (const entry of entries.sort((a, b) => a.createdAt - b.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
       const probe = quickProbe(entry, cache);
       const d = decide(entry, probe, dctx);
       const status = displayStatus(entry, probe, d, dctx);

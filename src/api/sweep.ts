@@ -132,6 +132,38 @@ function maintenanceCandidates(ctx: ApiContext): { due: Entry[]; postponed: numb
   return { due, postponed };
 }
 
+interface MaintenanceRun {
+  report: SweepReport;
+  budget: number;
+  due: Entry[];
+}
+
+function startMaintenance(ctx: ApiContext): MaintenanceRun {
+  const report = emptyReport(false);
+  const { due, postponed } = maintenanceCandidates(ctx);
+  report.postponed = postponed;
+  return { report, budget: MAINTENANCE_BUDGET, due };
+}
+
+/** The options for one removal, or null once the budget is spent. */
+function nextStep(run: MaintenanceRun): { waitMs: number; honourInUse: boolean; budget: number; retry: boolean } | null {
+  if (run.budget <= 0) {
+    run.report.postponed++;
+    return null;
+  }
+  return { waitMs: 0, honourInUse: false, budget: run.budget, retry: false };
+}
+
+function account(run: MaintenanceRun, entry: Entry, o: Outcome): void {
+  if (o.kind === 'removed' || o.kind === 'postponed') run.budget -= o.entriesRemoved;
+  record(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
+}
+
+function endMaintenance(ctx: ApiContext, run: MaintenanceRun): SweepReport {
+  if (run.report.removed.length > 0) ctx.registry.incrementStat('swept', run.report.removed.length);
+  return run.report;
+}
+
 /**
  * The sweep tempdir() runs first. Bounded twice over: a few directories, and
  * at most MAINTENANCE_BUDGET entries removed in all; a bigger tree is left
@@ -139,39 +171,21 @@ function maintenanceCandidates(ctx: ApiContext): { due: Entry[]; postponed: numb
  * caller's latency does not depend on how big due trees are.
  */
 export function maintenanceSweepSync(ctx: ApiContext): SweepReport {
-  const report = emptyReport(false);
-  const { due, postponed } = maintenanceCandidates(ctx);
-  report.postponed = postponed;
-  let budget = MAINTENANCE_BUDGET;
-  for (const entry of due) {
-    if (budget <= 0) {
-      report.postponed++;
-      continue;
-    }
-    const opts = { waitMs: 0, honourInUse: false, budget };
-    const o = entry.state === 'active' ? removeEntrySync(ctx, entry, opts) : recoverEntrySync(ctx, entry, { ...opts, retry: false });
-    if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
-    record(report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
+  const run = startMaintenance(ctx);
+  for (const entry of run.due) {
+    const opts = nextStep(run);
+    if (!opts) continue;
+    account(run, entry, entry.state === 'active' ? removeEntrySync(ctx, entry, opts) : recoverEntrySync(ctx, entry, opts));
   }
-  if (report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
-  return report;
+  return endMaintenance(ctx, run);
 }
 
 export async function maintenanceSweep(ctx: ApiContext): Promise<SweepReport> {
-  const report = emptyReport(false);
-  const { due, postponed } = maintenanceCandidates(ctx);
-  report.postponed = postponed;
-  let budget = MAINTENANCE_BUDGET;
-  for (const entry of due) {
-    if (budget <= 0) {
-      report.postponed++;
-      continue;
-    }
-    const opts = { waitMs: 0, honourInUse: false, budget };
-    const o = entry.state === 'active' ? await removeEntry(ctx, entry, opts) : await recoverEntry(ctx, entry, { ...opts, retry: false });
-    if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
-    record(report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
+  const run = startMaintenance(ctx);
+  for (const entry of run.due) {
+    const opts = nextStep(run);
+    if (!opts) continue;
+    account(run, entry, entry.state === 'active' ? await removeEntry(ctx, entry, opts) : await recoverEntry(ctx, entry, opts));
   }
-  if (report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
-  return report;
+  return endMaintenance(ctx, run);
 }

@@ -3,6 +3,7 @@
 // EphemdirError (REGISTRY_UNUSABLE) saying what is wrong, never anything else.
 // Fields this version does not know are kept aside and written back on the
 // next rewrite, so an older ephemdir does not strip a newer one's data.
+import { isUtf8 } from 'node:buffer';
 import * as path from 'node:path';
 import { EphemdirError, ErrorCodes, invalidArgument } from '../errors';
 import type { Entry } from '../model/entry';
@@ -18,7 +19,6 @@ const MAX_EXTRA_DEPTH = 32;
 export const ID_RE = /^[0-9a-f]{32}$/;
 /** Boot ids become directory names under boots/: keep them to a safe alphabet. */
 export const BOOT_ID_RE = /^[A-Za-z0-9_-]{1,128}$/;
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
 const CONTROL = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
 
 /** Unknown fields read from disk, kept off the enumerable surface of the entry. */
@@ -176,12 +176,8 @@ function validate(o: Record<string, unknown>): Entry {
 export function decodeEntry(data: Uint8Array, expectedId: string, where = `entry ${expectedId}`): Entry {
   try {
     if (data.length > MAX_ENTRY_BYTES) fail(`larger than ${MAX_ENTRY_BYTES} bytes`);
-    let json: string;
-    try {
-      json = UTF8.decode(data);
-    } catch {
-      fail('not valid UTF-8');
-    }
+    if (!isUtf8(data)) fail('not valid UTF-8');
+    const json = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
     let raw: unknown;
     try {
       raw = JSON.parse(json);
