@@ -140,24 +140,29 @@ function addEntries(s, count, opts = {}) {
   return (performance.now() - t0) / 1000;
 }
 
+/** The entry files on disk, across shards (entries/<shard>/<id>.json). */
+function entryFiles(s) {
+  const top = path.join(s.dataDir, 'registry.d', 'entries');
+  let shards;
+  try {
+    shards = fs.readdirSync(top);
+  } catch {
+    return [];
+  }
+  return shards.flatMap((d) => fs.readdirSync(path.join(top, d)).filter((n) => n.endsWith('.json')).map((n) => path.join(top, d, n)));
+}
+
 /** Number of entry files on disk (a cheap sanity check of a fixture). */
 function entryFileCount(s) {
-  try {
-    return fs.readdirSync(path.join(s.dataDir, 'registry.d', 'entries')).filter((n) => n.endsWith('.json')).length;
-  } catch {
-    return 0;
-  }
+  return entryFiles(s).length;
 }
 
 /**
- * The peer for "read the whole registry": readdir of entries/ plus
+ * The peer for "read the whole registry": readdir of the entry shards plus
  * readFileSync + JSON.parse of every entry file, no validation.
  */
 function rawReadAll(s) {
-  const dir = path.join(s.dataDir, 'registry.d', 'entries');
-  const out = [];
-  for (const n of fs.readdirSync(dir)) if (n.endsWith('.json')) out.push(JSON.parse(fs.readFileSync(path.join(dir, n), 'utf8')));
-  return out;
+  return entryFiles(s).map((f) => JSON.parse(fs.readFileSync(f, 'utf8')));
 }
 
 const cache = new Map();

@@ -139,7 +139,8 @@ async function run(opts = {}) {
     mkdtempBigOver10: data.sizes[big].peers['fs.mkdtempSync'].medianMs / data.sizes[10].peers['fs.mkdtempSync'].medianMs,
   };
   data.targets = {
-    ratioToMkdtemp: { target: TARGET_RATIO, met: ratio(10) <= TARGET_RATIO && ratio(big) <= TARGET_RATIO },
+    // The issue's target: latency with 100,000 tracked entries at most 1.5x the latency with 10.
+    bigOverSmall: { target: TARGET_RATIO, met: td(big).medianMs <= TARGET_RATIO * td(10).medianMs },
     msAtBig: { target: TARGET_MS_BIG, met: td(big).medianMs < TARGET_MS_BIG },
   };
   const yes = (b) => (b ? 'met' : 'MISSED');
@@ -158,7 +159,7 @@ async function run(opts = {}) {
         [`mkdtempSync ${big} / mkdtempSync 10`, lib.fmt(data.ratios.mkdtempBigOver10, 2)],
       ],
     ),
-    `targets: tempdir <= ${TARGET_RATIO}x mkdtempSync: ${yes(data.targets.ratioToMkdtemp.met)}; under ${TARGET_MS_BIG} ms at ${big}: ${yes(data.targets.msAtBig.met)} (${lib.fmt(td(big).medianMs, 2)} ms)`,
+    `targets: tempdir at ${big} <= ${TARGET_RATIO}x tempdir at 10: ${yes(data.targets.bigOverSmall.met)}; under ${TARGET_MS_BIG} ms at ${big}: ${yes(data.targets.msAtBig.met)} (${lib.fmt(td(big).medianMs, 2)} ms)`,
     `fixture: ${big} entries ${g.shared ? 'reused from an earlier section' : `built in ${lib.fmt(g.buildSeconds, 1)} s`} via Registry.create (non-durable), none due`,
     `load (/proc/loadavg) at start: ${data.loadavgStart}; at end: ${data.loadavgEnd}`,
   ].join('\n');
