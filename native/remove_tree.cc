@@ -76,14 +76,6 @@ bool RefuseRoot(const RemoveOptions& opts, const sys::Stat& s, const struct stat
   return false;
 }
 
-void SystemError(RemoveResult* res, int err, const char* syscall, const std::string& path) {
-  res->status = Status::kSystem;
-  res->err = err;
-  res->syscall = syscall;
-  res->path = path;
-}
-
-
 }  // namespace
 
 RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::string& display,
@@ -112,19 +104,19 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
       int r = sys::StatAt(parent_fd, name.c_str(), &s);
       if (r == -ENOENT) return res;
       if (r < 0) {
-        SystemError(&res, r, "lstat", display);
+        SetSystemError(&res, r, "lstat", display);
         return res;
       }
       if (S_ISDIR(s.mode) && attempt < kMaxFlips) continue;
       if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0) {
         if (errno == ENOENT) return res;
-        SystemError(&res, -errno, "lstat", display);
+        SetSystemError(&res, -errno, "lstat", display);
         return res;
       }
       if (RefuseRoot(opts, s, raw, display, &res)) return res;
       if (opts.keep_root) {
         // "Empty it but keep it" means nothing for a file or a symlink.
-        SystemError(&res, -ENOTDIR, "scandir", display);
+        SetSystemError(&res, -ENOTDIR, "scandir", display);
         return res;
       }
       r = sys::UnlinkAt(parent_fd, name.c_str(), false);
@@ -137,7 +129,7 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
         sys::Stat again;
         if (sys::StatAt(parent_fd, name.c_str(), &again) == 0 && S_ISDIR(again.mode)) continue;
       }
-      SystemError(&res, r, "unlink", display);
+      SetSystemError(&res, r, "unlink", display);
       return res;
     }
     if (fd == -EACCES && opts.repair_permissions) {
@@ -161,16 +153,17 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
         }
       }
     }
-    SystemError(&res, fd, "open", display);
+    SetSystemError(&res, fd, "open", display);
     return res;
   }
 
   sys::Stat rs;
-  struct stat raw;
-  int r = sys::StatFd(fd, &rs);
-  if (r < 0 || fstat(fd, &raw) < 0) {
+  if (!StatOpenedRoot(fd, display, &rs, &res)) return res;
+  struct stat raw;  // plain fstat: the numbering RefuseRoot compares protected paths in
+  if (fstat(fd, &raw) < 0) {
+    int err = -errno;
     CloseFd(fd);
-    SystemError(&res, r < 0 ? r : -errno, "fstat", display);
+    SetSystemError(&res, err, "fstat", display);
     return res;
   }
   if (RefuseRoot(opts, rs, raw, display, &res)) {
@@ -191,26 +184,14 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
     if (lr == 0) lock_fd = sys::Dup(fd);
   }
 
-  RootInfo root;
-  root.dev = rs.dev;
-  root.ino = rs.ino;
-  root.has_mnt = rs.has_mnt_id;
-  root.mnt = rs.mnt_id;
+  const RootInfo root = RootInfoOf(rs);
   Shared sh(opts, root);
   int threads = opts.parallel < 1 ? 1 : (opts.parallel > 64 ? 64 : opts.parallel);
   int ring = opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(threads);
   int max_rescans = opts.max_rescans < 0 ? 0 : opts.max_rescans;
 
   Walker w(sh, ring);
-  {
-    Frame rootf;
-    rootf.name = name;
-    rootf.dev = rs.dev;
-    rootf.ino = rs.ino;
-    rootf.fd = fd;
-    w.stack().path = display;
-    w.stack().Push(std::move(rootf));
-  }
+  w.stack().PushRoot(name, display, rs, fd);
 
   int rescans = 0;
   bool done = false;

@@ -39,54 +39,30 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timed ? opts.timeout_ms : 0);
   auto add_bytes = [&](int64_t blocks) { res.bytes += blocks > 0 ? (uint64_t)blocks * 512 : 0; };
 
+  // The root is opened without following a symlink; a non-directory is
+  // counted as itself.
   int fd = sys::OpenDirAt(parent_fd, name.c_str(), false);
   if (fd == -ENOTDIR) {
     sys::Stat s;
     int r = sys::StatAt(parent_fd, name.c_str(), &s);
     if (r < 0) {
-      res.status = Status::kSystem;
-      res.err = r;
-      res.syscall = "lstat";
-      res.path = display;
+      SetSystemError(&res, r, "lstat", display);
       return res;
     }
     add_bytes(s.blocks);
     return res;
   }
   if (fd < 0) {
-    res.status = Status::kSystem;
-    res.err = fd;
-    res.syscall = "open";
-    res.path = display;
+    SetSystemError(&res, fd, "open", display);
     return res;
   }
   sys::Stat rs;
-  int r = sys::StatFd(fd, &rs);
-  if (r < 0) {
-    CloseFd(fd);
-    res.status = Status::kSystem;
-    res.err = r;
-    res.syscall = "fstat";
-    res.path = display;
-    return res;
-  }
+  if (!StatOpenedRoot(fd, display, &rs, &res)) return res;
   add_bytes(rs.blocks);
-  RootInfo root;
-  root.dev = rs.dev;
-  root.ino = rs.ino;
-  root.has_mnt = rs.has_mnt_id;
-  root.mnt = rs.mnt_id;
+  const RootInfo root = RootInfoOf(rs);
 
   Stack st(opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(1));
-  {
-    Frame f;
-    f.name = name;
-    f.dev = rs.dev;
-    f.ino = rs.ino;
-    f.fd = fd;
-    st.path = display;
-    st.Push(std::move(f));
-  }
+  st.PushRoot(name, display, rs, fd);
   if (opts.max_depth == 0) {
     res.complete = false;
     return res;

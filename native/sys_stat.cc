@@ -28,6 +28,36 @@ using namespace detail;
 
 namespace {
 
+// Nanoseconds of a struct stat time (the fields are named differently on
+// Linux and macOS, the timespec is the same).
+int64_t TimespecNs(const struct timespec& t) { return t.tv_sec * 1000000000LL + t.tv_nsec; }
+
+// The struct stat fields both platforms name alike; each FromStat adds the times.
+void FromStatCommon(const struct stat& s, Stat* out) {
+  out->dev = (uint64_t)s.st_dev;
+  out->ino = s.st_ino;
+  out->mode = s.st_mode;
+  out->uid = s.st_uid;
+  out->gid = s.st_gid;
+  out->nlink = s.st_nlink;
+  out->size = s.st_size;
+  out->blocks = s.st_blocks;
+}
+
+// The stat fallbacks have no mount id of their own: read it from an fd of
+// the object (`dirfd` itself when `self`, else `name` opened with
+// `open_flags`). Without statx, GetMountId is the fdinfo read on Linux.
+void FillMountIdFromFd(int dirfd, const char* name, bool self, int open_flags, Stat* out) {
+  int fd = self ? dirfd : (int)EPHEM_RETRY(openat(dirfd, name, open_flags));
+  if (fd < 0) return;
+  MountId m;
+  if (GetMountId(fd, &m) == 0) {
+    out->has_mnt_id = true;
+    out->mnt_id = m.id;
+  }
+  if (fd != dirfd) close(fd);
+}
+
 #if defined(__linux__)
 
 #ifndef SYS_statx
@@ -151,17 +181,10 @@ void FromStatx(const KStatx& s, Stat* out) {
 }
 
 void FromStat(const struct stat& s, Stat* out) {
-  out->dev = s.st_dev;
-  out->ino = s.st_ino;
-  out->mode = s.st_mode;
-  out->uid = s.st_uid;
-  out->gid = s.st_gid;
-  out->nlink = s.st_nlink;
-  out->size = s.st_size;
-  out->blocks = s.st_blocks;
-  out->atime_ns = s.st_atim.tv_sec * 1000000000LL + s.st_atim.tv_nsec;
-  out->mtime_ns = s.st_mtim.tv_sec * 1000000000LL + s.st_mtim.tv_nsec;
-  out->ctime_ns = s.st_ctim.tv_sec * 1000000000LL + s.st_ctim.tv_nsec;
+  FromStatCommon(s, out);
+  out->atime_ns = TimespecNs(s.st_atim);
+  out->mtime_ns = TimespecNs(s.st_mtim);
+  out->ctime_ns = TimespecNs(s.st_ctim);
 }
 
 int StatImpl(int dirfd, const char* name, int extra, Stat* out) {
@@ -180,15 +203,7 @@ int StatImpl(int dirfd, const char* name, int extra, Stat* out) {
   FromStat(st, out);
   if (S_ISDIR(st.st_mode) || extra == AT_EMPTY_PATH) {
     // The fdinfo fallback needs an fd of the object itself.
-    int fd = extra == AT_EMPTY_PATH ? dirfd : (int)EPHEM_RETRY(openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC));
-    if (fd >= 0) {
-      uint64_t id;
-      if (FdinfoMountId(fd, &id) == 0) {
-        out->has_mnt_id = true;
-        out->mnt_id = id;
-      }
-      if (fd != dirfd) close(fd);
-    }
+    FillMountIdFromFd(dirfd, name, extra == AT_EMPTY_PATH, O_PATH | O_NOFOLLOW | O_CLOEXEC, out);
   }
   return 0;
 }
@@ -211,18 +226,11 @@ Capabilities Probe() {
 }
 
 void FromStat(const struct stat& s, Stat* out) {
-  out->dev = (uint64_t)s.st_dev;
-  out->ino = s.st_ino;
-  out->mode = s.st_mode;
-  out->uid = s.st_uid;
-  out->gid = s.st_gid;
-  out->nlink = s.st_nlink;
-  out->size = s.st_size;
-  out->blocks = s.st_blocks;
-  out->atime_ns = s.st_atimespec.tv_sec * 1000000000LL + s.st_atimespec.tv_nsec;
-  out->mtime_ns = s.st_mtimespec.tv_sec * 1000000000LL + s.st_mtimespec.tv_nsec;
-  out->ctime_ns = s.st_ctimespec.tv_sec * 1000000000LL + s.st_ctimespec.tv_nsec;
-  out->btime_ns = s.st_birthtimespec.tv_sec * 1000000000LL + s.st_birthtimespec.tv_nsec;
+  FromStatCommon(s, out);
+  out->atime_ns = TimespecNs(s.st_atimespec);
+  out->mtime_ns = TimespecNs(s.st_mtimespec);
+  out->ctime_ns = TimespecNs(s.st_ctimespec);
+  out->btime_ns = TimespecNs(s.st_birthtimespec);
   out->has_btime = true;
 }
 
@@ -236,15 +244,7 @@ int StatImpl(int dirfd, const char* name, int extra, Stat* out) {
   // macOS has no bind mounts; the filesystem id plus device identifies the
   // mount well enough (APFS volumes each get their own fsid).
   if (extra || S_ISDIR(st.st_mode)) {
-    int fd = extra ? dirfd : (int)EPHEM_RETRY(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (fd >= 0) {
-      MountId m;
-      if (GetMountId(fd, &m) == 0) {
-        out->has_mnt_id = true;
-        out->mnt_id = m.id;
-      }
-      if (fd != dirfd) close(fd);
-    }
+    FillMountIdFromFd(dirfd, name, extra != 0, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC, out);
   }
   return 0;
 }

@@ -60,7 +60,7 @@ uint64_t ToU64(double v) {
 }
 
 // Reads the options object; false (with *why) when malformed.
-bool ParseRemoveOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* why) {
+bool ParseOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* why) {
   if (!v.IsObject()) return true;
   Napi::Object o = v.As<Napi::Object>();
   out->keep_root = GetBool(o, "keepRoot", false);
@@ -104,7 +104,9 @@ bool ParseRemoveOptions(const Napi::Value& v, tree::RemoveOptions* out, std::str
   return true;
 }
 
-bool ParseScanOptions(const Napi::Value& v, tree::ScanOptions* out) {
+// Scan options have no malformed form; `why` keeps the signature of the
+// removal parser so ReadCall can take either.
+bool ParseOptions(const Napi::Value& v, tree::ScanOptions* out, std::string* /*why*/) {
   if (!v.IsObject()) return true;
   Napi::Object o = v.As<Napi::Object>();
   double me = GetNumber(o, "maxEntries", std::numeric_limits<double>::infinity());
@@ -133,7 +135,7 @@ void SetError(Napi::Object o, Napi::Env env, tree::Status status, int err, const
   o.Set("message", Napi::String::New(env, message));
 }
 
-Napi::Object RemoveResultToObject(Napi::Env env, const tree::RemoveResult& r) {
+Napi::Object ResultToObject(Napi::Env env, const tree::RemoveResult& r) {
   Napi::Object o = Napi::Object::New(env);
   SetError(o, env, r.status, r.err, r.syscall, r.path, r.message);
   o.Set("entriesRemoved", Napi::Number::New(env, (double)r.entries_removed));
@@ -153,7 +155,7 @@ Napi::Object RemoveResultToObject(Napi::Env env, const tree::RemoveResult& r) {
   return o;
 }
 
-Napi::Object ScanResultToObject(Napi::Env env, const tree::ScanResult& r) {
+Napi::Object ResultToObject(Napi::Env env, const tree::ScanResult& r) {
   Napi::Object o = Napi::Object::New(env);
   SetError(o, env, r.status, r.err, r.syscall, r.path, r.message);
   o.Set("bytes", Napi::Number::New(env, (double)r.bytes));
@@ -186,34 +188,94 @@ int ReadCommon(const Napi::CallbackInfo& info, std::string* name, std::string* d
   return fd;
 }
 
-class RemoveWorker : public Napi::AsyncProgressQueueWorker<uint64_t> {
- public:
-  RemoveWorker(Napi::Env env, int fd, std::string name, std::string display, tree::RemoveOptions opts,
-               Napi::Value progress)
-      : Napi::AsyncProgressQueueWorker<uint64_t>(env, "ephemdir:removeTree"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        fd_(fd),
-        name_(std::move(name)),
-        display_(std::move(display)),
-        opts_(std::move(opts)) {
-    if (progress.IsFunction()) progress_ = Napi::Persistent(progress.As<Napi::Function>());
+// The arguments of one tree call. Owns the dup'd parent fd, so it is closed
+// however the call ends (on the calling thread, or with the worker).
+template <class Options>
+struct TreeCall {
+  int fd = -1;
+  std::string name;
+  std::string display;
+  Options opts;
+
+  TreeCall() = default;
+  TreeCall(TreeCall&& o) noexcept
+      : fd(o.fd), name(std::move(o.name)), display(std::move(o.display)), opts(std::move(o.opts)) {
+    o.fd = -1;
   }
-  ~RemoveWorker() override {
-    if (fd_ >= 0) sys::Close(fd_);
+  TreeCall(const TreeCall&) = delete;
+  TreeCall& operator=(const TreeCall&) = delete;
+  ~TreeCall() {
+    if (fd >= 0) sys::Close(fd);
+  }
+};
+
+// Reads (fd, name, display, options) for either engine, the same way for
+// the sync and async variants. False with *failure set to the result to
+// hand back when an argument is malformed or the fd cannot be duplicated.
+template <class Options>
+bool ReadCall(const Napi::CallbackInfo& info, TreeCall<Options>* call, Napi::Object* failure) {
+  Napi::Env env = info.Env();
+  std::string why;
+  if (!ParseOptions(info[3], &call->opts, &why)) {
+    *failure = InvalidResult(env, why);
+    return false;
+  }
+  int fd = ReadCommon(info, &call->name, &call->display, &why);
+  if (fd < 0) {
+    *failure = InvalidResult(env, why);
+    if (fd != -EINVAL) SetError(*failure, env, tree::Status::kSystem, fd, "dup", call->display, why);
+    return false;
+  }
+  call->fd = fd;
+  return true;
+}
+
+// What both workers share: the call they own and resolving the promise with
+// the engine's result. `Base` is the N-API worker kind (with or without a
+// progress queue); subclasses run the engine in Execute into result_.
+template <class Base, class Options, class Result>
+class TreeWorker : public Base {
+ public:
+  TreeWorker(Napi::Env env, const char* resource_name, TreeCall<Options>&& call)
+      : Base(env, resource_name), deferred_(Napi::Promise::Deferred::New(env)), call_(std::move(call)) {}
+
+  // Queues the worker (which deletes itself once settled) and returns its promise.
+  Napi::Promise Start() {
+    Napi::Promise p = deferred_.Promise();
+    this->Queue();
+    return p;
   }
 
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+ protected:
+  void OnOK() override {
+    Napi::HandleScope scope(this->Env());
+    deferred_.Resolve(ResultToObject(this->Env(), result_));
+  }
+  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
+
+  Napi::Promise::Deferred deferred_;
+  TreeCall<Options> call_;
+  Result result_;
+};
+
+class RemoveWorker
+    : public TreeWorker<Napi::AsyncProgressQueueWorker<uint64_t>, tree::RemoveOptions, tree::RemoveResult> {
+ public:
+  RemoveWorker(Napi::Env env, TreeCall<tree::RemoveOptions>&& call, Napi::Value progress)
+      : TreeWorker(env, "ephemdir:removeTree", std::move(call)) {
+    if (progress.IsFunction()) progress_ = Napi::Persistent(progress.As<Napi::Function>());
+  }
 
  protected:
   void Execute(const ExecutionProgress& progress) override {
     if (!progress_.IsEmpty()) {
-      opts_.on_progress = [&progress](uint64_t n) {
+      call_.opts.on_progress = [&progress](uint64_t n) {
         progress.Send(&n, 1);
         return true;
       };
     }
-    result_ = tree::RemoveTreeAt(fd_, name_, display_, opts_);
-    opts_.on_progress = nullptr;
+    result_ = tree::RemoveTreeAt(call_.fd, call_.name, call_.display, call_.opts);
+    call_.opts.on_progress = nullptr;
   }
 
   void OnProgress(const uint64_t* data, size_t count) override {
@@ -224,51 +286,17 @@ class RemoveWorker : public Napi::AsyncProgressQueueWorker<uint64_t> {
     if (env.IsExceptionPending()) env.GetAndClearPendingException();
   }
 
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    deferred_.Resolve(RemoveResultToObject(Env(), result_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
  private:
-  Napi::Promise::Deferred deferred_;
-  int fd_;
-  std::string name_;
-  std::string display_;
-  tree::RemoveOptions opts_;
   Napi::FunctionReference progress_;
-  tree::RemoveResult result_;
 };
 
-class ScanWorker : public Napi::AsyncWorker {
+class ScanWorker : public TreeWorker<Napi::AsyncWorker, tree::ScanOptions, tree::ScanResult> {
  public:
-  ScanWorker(Napi::Env env, int fd, std::string name, std::string display, tree::ScanOptions opts)
-      : Napi::AsyncWorker(env, "ephemdir:scanTree"),
-        deferred_(Napi::Promise::Deferred::New(env)),
-        fd_(fd),
-        name_(std::move(name)),
-        display_(std::move(display)),
-        opts_(opts) {}
-  ~ScanWorker() override {
-    if (fd_ >= 0) sys::Close(fd_);
-  }
-  Napi::Promise Promise() const { return deferred_.Promise(); }
+  ScanWorker(Napi::Env env, TreeCall<tree::ScanOptions>&& call)
+      : TreeWorker(env, "ephemdir:scanTree", std::move(call)) {}
 
  protected:
-  void Execute() override { result_ = tree::ScanTreeAt(fd_, name_, display_, opts_); }
-  void OnOK() override {
-    Napi::HandleScope scope(Env());
-    deferred_.Resolve(ScanResultToObject(Env(), result_));
-  }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(e.Value()); }
-
- private:
-  Napi::Promise::Deferred deferred_;
-  int fd_;
-  std::string name_;
-  std::string display_;
-  tree::ScanOptions opts_;
-  tree::ScanResult result_;
+  void Execute() override { result_ = tree::ScanTreeAt(call_.fd, call_.name, call_.display, call_.opts); }
 };
 
 Napi::Value Resolved(Napi::Env env, Napi::Value v) {
@@ -279,81 +307,47 @@ Napi::Value Resolved(Napi::Env env, Napi::Value v) {
 
 // removeTreeAt(fd, name, display, options, onProgress?) -> Promise<result>
 Napi::Value RemoveTreeAsync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name, display, why;
-  tree::RemoveOptions opts;
-  if (!ParseRemoveOptions(info[3], &opts, &why)) return Resolved(env, InvalidResult(env, why));
-  int fd = ReadCommon(info, &name, &display, &why);
-  if (fd < 0) {
-    Napi::Object o = InvalidResult(env, why);
-    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
-    return Resolved(env, o);
-  }
-  auto* w = new RemoveWorker(env, fd, std::move(name), std::move(display), std::move(opts), info[4]);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  TreeCall<tree::RemoveOptions> call;
+  Napi::Object failure;
+  if (!ReadCall(info, &call, &failure)) return Resolved(info.Env(), failure);
+  return (new RemoveWorker(info.Env(), std::move(call), info[4]))->Start();
 }
 
 // removeTreeAtSync(fd, name, display, options, onProgress?) -> result
 Napi::Value RemoveTreeSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  std::string name, display, why;
-  tree::RemoveOptions opts;
-  if (!ParseRemoveOptions(info[3], &opts, &why)) return InvalidResult(env, why);
-  int fd = ReadCommon(info, &name, &display, &why);
-  if (fd < 0) {
-    Napi::Object o = InvalidResult(env, why);
-    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
-    return o;
-  }
+  TreeCall<tree::RemoveOptions> call;
+  Napi::Object failure;
+  if (!ReadCall(info, &call, &failure)) return failure;
   Napi::Function cb;
   if (info.Length() > 4 && info[4].IsFunction()) {
     cb = info[4].As<Napi::Function>();
-    opts.progress_on_caller_thread = true;
-    opts.on_progress = [&env, &cb](uint64_t n) {
+    call.opts.progress_on_caller_thread = true;
+    call.opts.on_progress = [&env, &cb](uint64_t n) {
       Napi::HandleScope scope(env);
       cb.Call({Napi::Number::New(env, (double)n)});
       return !env.IsExceptionPending();
     };
   }
-  tree::RemoveResult r = tree::RemoveTreeAt(fd, name, display, opts);
-  sys::Close(fd);
+  tree::RemoveResult r = tree::RemoveTreeAt(call.fd, call.name, call.display, call.opts);
   if (env.IsExceptionPending()) return env.Undefined();  // the callback threw: rethrown to JS
-  return RemoveResultToObject(env, r);
+  return ResultToObject(env, r);
 }
 
+// scanTreeAt(fd, name, display, options) -> Promise<result>
 Napi::Value ScanTreeAsync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name, display, why;
-  tree::ScanOptions opts;
-  ParseScanOptions(info[3], &opts);
-  int fd = ReadCommon(info, &name, &display, &why);
-  if (fd < 0) {
-    Napi::Object o = InvalidResult(env, why);
-    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
-    return Resolved(env, o);
-  }
-  auto* w = new ScanWorker(env, fd, std::move(name), std::move(display), opts);
-  Napi::Promise p = w->Promise();
-  w->Queue();
-  return p;
+  TreeCall<tree::ScanOptions> call;
+  Napi::Object failure;
+  if (!ReadCall(info, &call, &failure)) return Resolved(info.Env(), failure);
+  return (new ScanWorker(info.Env(), std::move(call)))->Start();
 }
 
+// scanTreeAtSync(fd, name, display, options) -> result
 Napi::Value ScanTreeSync(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  std::string name, display, why;
-  tree::ScanOptions opts;
-  ParseScanOptions(info[3], &opts);
-  int fd = ReadCommon(info, &name, &display, &why);
-  if (fd < 0) {
-    Napi::Object o = InvalidResult(env, why);
-    if (fd != -EINVAL) SetError(o, env, tree::Status::kSystem, fd, "dup", display, why);
-    return o;
-  }
-  tree::ScanResult r = tree::ScanTreeAt(fd, name, display, opts);
-  sys::Close(fd);
-  return ScanResultToObject(env, r);
+  TreeCall<tree::ScanOptions> call;
+  Napi::Object failure;
+  if (!ReadCall(info, &call, &failure)) return failure;
+  return ResultToObject(info.Env(), tree::ScanTreeAt(call.fd, call.name, call.display, call.opts));
 }
 
 }  // namespace

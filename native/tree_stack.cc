@@ -40,6 +40,15 @@ int AutoRing(int threads) {
   return (int)ring;
 }
 
+RootInfo RootInfoOf(const sys::Stat& s) {
+  RootInfo root;
+  root.dev = s.dev;
+  root.ino = s.ino;
+  root.has_mnt = s.has_mnt_id;
+  root.mnt = s.mnt_id;
+  return root;
+}
+
 bool OtherMount(const RootInfo& root, const sys::Stat& s) {
   if (s.mount_root == 1) return true;
   if (s.has_mnt_id && root.has_mnt) return s.mnt_id != root.mnt;
@@ -69,6 +78,16 @@ void Stack::Push(Frame&& f) {
   if (frames.size() == 1) lo_ = 0;
   while (open_ > ring_ && Evict()) {
   }
+}
+
+void Stack::PushRoot(const std::string& name, const std::string& display, const sys::Stat& s, int fd) {
+  Frame root;
+  root.name = name;
+  root.dev = s.dev;
+  root.ino = s.ino;
+  root.fd = fd;
+  path = display;
+  Push(std::move(root));
 }
 
 bool Stack::Evict() {

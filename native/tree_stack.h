@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "sys.h"
+#include "tree.h"
 
 namespace ephem {
 namespace tree {
@@ -54,9 +55,34 @@ struct RootInfo {
   uint64_t mnt = 0;
 };
 
+// The root's identity from a stat of its opened fd, taken once so that every
+// directory below is checked against the root as it was opened.
+RootInfo RootInfoOf(const sys::Stat& s);
+
 // A directory on another mount than the root: a different mount id, a mount
 // root, or (when no mount id is known) a different device.
 bool OtherMount(const RootInfo& root, const sys::Stat& s);
+
+// Records a system error on the root itself in a RemoveResult or ScanResult
+// (the engines' fatal form: the walk never started).
+template <class Result>
+void SetSystemError(Result* res, int err, const char* syscall, const std::string& path) {
+  res->status = Status::kSystem;
+  res->err = err;
+  res->syscall = syscall;
+  res->path = path;
+}
+
+// Stats the root directory just opened as `fd`. On failure closes `fd` and
+// records the fstat error in *res, so the caller only has to return.
+template <class Result>
+bool StatOpenedRoot(int fd, const std::string& display, sys::Stat* rs, Result* res) {
+  int r = sys::StatFd(fd, rs);
+  if (r == 0) return true;
+  CloseFd(fd);
+  SetSystemError(res, r, "fstat", display);
+  return false;
+}
 
 // A subdirectory name waiting to be descended into.
 struct Pending {
@@ -109,6 +135,8 @@ class Stack {
 
   // Makes `f` (whose fd is open) the top frame, closing ancestors past the ring.
   void Push(Frame&& f);
+  // Makes the opened root directory (`fd`, stat `s`) the first frame.
+  void PushRoot(const std::string& name, const std::string& display, const sys::Stat& s, int fd);
 
   // Closes the oldest open ancestor fd; never the top one.
   bool Evict();
