@@ -7,21 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'ephemdir') return dir;
-    } catch {
-      // keep going up
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error('cannot find the ephemdir package root');
-}
-
-const MAIN = path.join(repoRoot(), 'dist', 'cli', 'main.js');
+import { MAIN } from '../helpers/cli';
 
 interface Result {
   code: number | null;

@@ -8,21 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { MAIN } from '../helpers/cli';
 
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'ephemdir') return dir;
-    } catch {
-      // keep going up
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error('cannot find the ephemdir package root');
-}
-
-const MAIN = path.join(repoRoot(), 'dist', 'cli', 'main.js');
 const LINUX = process.platform === 'linux';
 const ANALYZE = LINUX && spawnSync('systemd-analyze', ['--version']).status === 0;
 

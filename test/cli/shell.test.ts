@@ -7,22 +7,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-
-function repoRoot(): string {
-  let dir = __dirname;
-  for (let i = 0; i < 6; i++) {
-    try {
-      if (JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')).name === 'ephemdir') return dir;
-    } catch {
-      // keep going up
-    }
-    dir = path.dirname(dir);
-  }
-  throw new Error('cannot find the ephemdir package root');
-}
+import { MAIN, repoRoot } from '../helpers/cli';
 
 const ROOT = repoRoot();
-const MAIN = path.join(ROOT, 'dist', 'cli', 'main.js');
 const FAKE = path.join(ROOT, 'test', 'fixtures', 'cli-fake-ephemdir.sh');
 
 function has(shell: string): boolean {

@@ -21,36 +21,24 @@ import { unitDir } from '../../src/cli/service/command';
 import { commandHelp, mainHelp } from '../../src/cli/help';
 import type { TrackedDirectory } from '../../src/api/types';
 import type { Entry } from '../../src/model/entry';
+import { buildEntry } from '../helpers/entry';
 
 function entry(over: Partial<Entry> = {}): Entry {
-  return {
+  return buildEntry({
     id: 'a'.repeat(32),
     path: '/work/brave-otter-0123456789abcdef',
     parent: '/work',
     name: 'brave-otter-0123456789abcdef',
     createdAt: 1_800_000_000.5,
     expiresAt: 1_800_007_200.5,
-    removeOnRestart: true,
-    keepWhileInUse: false,
-    cleanup: 'auto',
-    maxSize: null,
-    nameStyle: 'secure',
-    tags: [],
-    description: null,
     bootId: null,
     bootTime: null,
     dev: 1,
     ino: 2,
     mountId: null,
-    mountIdUnique: false,
     uid: 0,
-    state: 'active',
-    claimId: null,
-    stagingPath: null,
-    lastError: null,
-    platform: 'linux',
     ...over,
-  };
+  });
 }
 
 function tracked(over: Partial<Entry> = {}, status = 'active', note = '1h 59m left'): TrackedDirectory {

@@ -9,16 +9,7 @@ import {
   parseDurationParts,
   parseExtension,
 } from '../../src/core/duration';
-
-function assertInvalid(fn: () => unknown, shown: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof EphemdirError, `expected EphemdirError, got ${String(err)}`);
-    assert.equal(err.code, 'EPHEMDIR_INVALID_ARGUMENT');
-    assert.ok(err.message.includes(shown), `message ${JSON.stringify(err.message)} should contain ${shown}`);
-    if (reason) assert.match(err.message, reason);
-    return true;
-  });
-}
+import { itMaps, itRejects, type Invalid } from '../helpers/invalid';
 
 describe('parseDuration: valid input', () => {
   const cases: Array<[number | string | null, number | null]> = [
@@ -58,15 +49,11 @@ describe('parseDuration: valid input', () => {
     ['36500d', MAX_DURATION_SECONDS],
     ['007s', 7],
   ];
-  for (const [input, expected] of cases) {
-    it(`${JSON.stringify(input)} -> ${expected}`, () => {
-      assert.equal(parseDuration(input), expected);
-    });
-  }
+  itMaps(parseDuration, cases);
 });
 
 describe('parseDuration: invalid input', () => {
-  const cases: Array<[unknown, string, RegExp?]> = [
+  const cases: Invalid = [
     ['', "''", /empty/],
     ['   ', "'   '", /empty/],
     ['3600', "'3600'", /add a unit, e\.g\. 3600s/],
@@ -110,11 +97,7 @@ describe('parseDuration: invalid input', () => {
     [{ hours: 1 }, 'an object'],
     [3600n, '3600n'],
   ];
-  for (const [input, shown, reason] of cases) {
-    it(`rejects ${describeInput(input)}`, () => {
-      assertInvalid(() => parseDuration(input as string), shown, reason);
-    });
-  }
+  itRejects(parseDuration, cases);
 });
 
 describe('parseExtension', () => {
@@ -125,12 +108,8 @@ describe('parseExtension', () => {
     ['2h', { relative: false, seconds: 7200 }],
     ['0s', { relative: false, seconds: 0 }],
   ];
-  for (const [input, expected] of valid) {
-    it(`${JSON.stringify(input)} -> ${JSON.stringify(expected)}`, () => {
-      assert.deepEqual(parseExtension(input), expected);
-    });
-  }
-  const invalid: Array<[unknown, string, RegExp?]> = [
+  itMaps(parseExtension, valid);
+  const invalid: Invalid = [
     ['+', "'+'", /followed by a duration/],
     ['++1h', "'++1h'", /followed by a duration/],
     ['+ 1h', "'+ 1h'", /followed by a duration/],
@@ -141,11 +120,7 @@ describe('parseExtension', () => {
     [3600, '3600', /expected a string/],
     [null, 'null'],
   ];
-  for (const [input, shown, reason] of invalid) {
-    it(`rejects ${describeInput(input)}`, () => {
-      assertInvalid(() => parseExtension(input as string), shown, reason);
-    });
-  }
+  itRejects(parseExtension, invalid);
 });
 
 describe('DURATION_GRAMMAR', () => {
@@ -235,10 +210,3 @@ describe('parseDuration properties', () => {
     );
   });
 });
-
-function describeInput(input: unknown): string {
-  if (typeof input === 'bigint') return `${input}n`;
-  if (input === undefined) return 'undefined';
-  if (typeof input === 'number' && !Number.isFinite(input)) return String(input);
-  return JSON.stringify(input);
-}

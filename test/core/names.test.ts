@@ -1,20 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { EphemdirError } from '../../src/errors';
 import { NAME_RE, TOKEN_RE, generateName, parseName, type RandomBytes } from '../../src/core/names';
 import { validateComponent } from '../../src/core/validate';
 import { ADJECTIVES, ANIMALS } from '../../src/core/words';
-
-function assertInvalid(fn: () => unknown, shown: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof EphemdirError, `expected EphemdirError, got ${String(err)}`);
-    assert.equal(err.code, 'EPHEMDIR_INVALID_ARGUMENT');
-    assert.ok(err.message.includes(shown), `message ${JSON.stringify(err.message)} should contain ${shown}`);
-    if (reason) assert.match(err.message, reason);
-    return true;
-  });
-}
+import { assertInvalid } from '../helpers/invalid';
 
 /** A deterministic byte source: replays `bytes` cyclically. */
 function replay(bytes: number[]): RandomBytes {

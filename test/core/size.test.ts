@@ -3,16 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { EphemdirError } from '../../src/errors';
 import { SIZE_GRAMMAR, formatSize, parseSize } from '../../src/core/size';
-
-function assertInvalid(fn: () => unknown, shown: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof EphemdirError, `expected EphemdirError, got ${String(err)}`);
-    assert.equal(err.code, 'EPHEMDIR_INVALID_ARGUMENT');
-    assert.ok(err.message.includes(shown), `message ${JSON.stringify(err.message)} should contain ${shown}`);
-    if (reason) assert.match(err.message, reason);
-    return true;
-  });
-}
+import { assertInvalid, itMaps, itRejects, type Invalid } from '../helpers/invalid';
 
 const KIB = 1024;
 const MIB = 1024 ** 2;
@@ -52,15 +43,11 @@ describe('parseSize: valid input', () => {
     ['9007199254740991', Number.MAX_SAFE_INTEGER],
     ['0.000001KB', 0],
   ];
-  for (const [input, expected] of cases) {
-    it(`${JSON.stringify(input)} -> ${expected}`, () => {
-      assert.equal(parseSize(input), expected);
-    });
-  }
+  itMaps(parseSize, cases);
 });
 
 describe('parseSize: invalid input', () => {
-  const cases: Array<[unknown, string, RegExp?]> = [
+  const cases: Invalid = [
     ['', "''", /empty/],
     [' ', "' '", /empty/],
     ['-5MB', "'-5MB'", /negative/],
@@ -89,11 +76,7 @@ describe('parseSize: invalid input', () => {
     [['1GB'], 'an array'],
     [1024n, '1024n'],
   ];
-  for (const [input, shown, reason] of cases) {
-    it(`rejects ${typeof input === 'bigint' ? `${input}n` : String(JSON.stringify(input) ?? input)}`, () => {
-      assertInvalid(() => parseSize(input as string), shown, reason);
-    });
-  }
+  itRejects(parseSize, cases);
 });
 
 describe('formatSize', () => {

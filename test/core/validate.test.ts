@@ -1,6 +1,5 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { EphemdirError } from '../../src/errors';
 import {
   validateCleanup,
   validateComponent,
@@ -10,27 +9,14 @@ import {
   validateTags,
   validateWords,
 } from '../../src/core/validate';
-
-function assertInvalid(fn: () => unknown, shown: string, reason?: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof EphemdirError, `expected EphemdirError, got ${String(err)}`);
-    assert.equal(err.code, 'EPHEMDIR_INVALID_ARGUMENT');
-    assert.ok(err.message.includes(shown), `message ${JSON.stringify(err.message)} should contain ${shown}`);
-    if (reason) assert.match(err.message, reason);
-    return true;
-  });
-}
-
-type Invalid = Array<[unknown, string, RegExp?]>;
+import { itRejects, label, type Invalid } from '../helpers/invalid';
 
 function table<T>(name: string, fn: (v: unknown) => T, valid: Array<[unknown, T]>, invalid: Invalid): void {
   describe(name, () => {
     for (const [input, expected] of valid) {
       it(`accepts ${label(input)}`, () => assert.deepEqual(fn(input), expected));
     }
-    for (const [input, shown, reason] of invalid) {
-      it(`rejects ${label(input)}`, () => assertInvalid(() => fn(input), shown, reason));
-    }
+    itRejects(fn, invalid);
   });
 }
 
@@ -206,11 +192,3 @@ table(
     [null, 'null'],
   ],
 );
-
-function label(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`;
-  if (value === undefined) return 'undefined';
-  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  const json = JSON.stringify(value) ?? String(value);
-  return json.length > 40 ? `${json.slice(0, 37)}...` : json;
-}

@@ -302,102 +302,95 @@ function withUser<T>(fn: (u: TestUser) => T): T {
   }
 }
 
-test('as an unprivileged user with repairPermissions: own mode-000/0100/0300/0500 directories are repaired and removed', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
-  const s = scratch('perm');
+/** Runs `fn` as a fresh user that owns a fresh scratch folder `dir` (so it can remove the tree's own entry from `dir`). */
+function inUserScratch(label: string, fn: (u: TestUser, dir: string) => void): void {
+  const s = scratch(label);
   try {
     withUser((u) => {
-      // the user must be able to remove the tree's own entry from its parent
       fs.chownSync(s.dir, u.uid, u.gid);
-      const p = buildPermTree(s.dir);
-      chownTree(p.tree, u);
-      chownTree(p.outside, u);
-      applyModes(p);
-      const before = outsideModes(p);
-      const reply = runRemover({ fn: 'removeTree', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
-      t.diagnostic(describe(reply));
-      assert.ok(reply.ok, `removeTree as ${u.name}: ${describe(reply)}`);
-      assert.ok(gone(p.tree), 'tree gone');
-      assert.equal(outsideModes(p), before, 'no mode outside the tree changed');
-      const sync = runRemover({ fn: 'removeTreeSync', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
-      assert.ok(sync.ok || sync.error?.code === 'ENOENT', `a second run on the removed tree: ${describe(sync)}`);
+      fn(u, s.dir);
     });
   } finally {
     s.cleanup();
   }
+}
+
+/** The permission tree in `dir`, inside and outside owned by `u`, modes applied; `before` is outsideModes at that point. */
+function userPermTree(dir: string, u: TestUser): { p: PermTree; before: string } {
+  const p = buildPermTree(dir);
+  chownTree(p.tree, u);
+  chownTree(p.outside, u);
+  applyModes(p);
+  return { p, before: outsideModes(p) };
+}
+
+test('as an unprivileged user with repairPermissions: own mode-000/0100/0300/0500 directories are repaired and removed', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
+  inUserScratch('perm', (u, dir) => {
+    const { p, before } = userPermTree(dir, u);
+    const reply = runRemover({ fn: 'removeTree', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    t.diagnostic(describe(reply));
+    assert.ok(reply.ok, `removeTree as ${u.name}: ${describe(reply)}`);
+    assert.ok(gone(p.tree), 'tree gone');
+    assert.equal(outsideModes(p), before, 'no mode outside the tree changed');
+    const sync = runRemover({ fn: 'removeTreeSync', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    assert.ok(sync.ok || sync.error?.code === 'ENOENT', `a second run on the removed tree: ${describe(sync)}`);
+  });
 });
 
 test('as an unprivileged user without repairPermissions: exact failures, nothing chmodded, removable parts removed', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
-  const s = scratch('perm');
-  try {
-    withUser((u) => {
-      // the user must be able to remove the tree's own entry from its parent
-      fs.chownSync(s.dir, u.uid, u.gid);
-      const p = buildPermTree(s.dir);
-      chownTree(p.tree, u);
-      chownTree(p.outside, u);
-      applyModes(p);
-      const before = outsideModes(p);
-      for (const fn of ['removeTree', 'removeTreeSync'] as const) {
-        const reply = runRemover({ fn, path: p.tree, options: { repairPermissions: false } }, { wrap: u.wrap, timeoutMs: 30_000 });
-        t.diagnostic(`${fn}: ${describe(reply)}`);
-        assert.equal(reply.ok, false, `${fn} cannot succeed here`);
-        assert.equal(reply.error!.code, 'EPHEMDIR_INCOMPLETE', describe(reply));
-        const at = (rel: string): string => path.join(p.tree, rel);
-        // Unreadable or unsearchable directories fail to open/list; in the
-        // 0500 ones the entries fail to unlink.
-        assertExactFailures(
-          reply.error!.failures,
-          {
-            [at('m000')]: 'EACCES',
-            [at('x100')]: 'EACCES',
-            [at('w300')]: 'EACCES',
-            [at('deep/a/b/m000')]: 'EACCES',
-            [at('r500/f')]: 'EACCES',
-            [at('r500/inner')]: 'EACCES',
-            [at('deep/a/r500/f')]: 'EACCES',
-            [at('deep/a/r500/inner')]: 'EACCES',
-          },
-          fn,
-        );
-        assert.ok(gone(at('ok')), 'removable directories are removed');
-        for (const [rel, mode] of Object.entries(p.modes)) {
-          assert.equal(fs.lstatSync(at(rel)).mode & 0o7777, mode, `mode of ${rel} unchanged without repairPermissions`);
-        }
-        assert.equal(outsideModes(p), before);
+  inUserScratch('perm', (u, dir) => {
+    const { p, before } = userPermTree(dir, u);
+    for (const fn of ['removeTree', 'removeTreeSync'] as const) {
+      const reply = runRemover({ fn, path: p.tree, options: { repairPermissions: false } }, { wrap: u.wrap, timeoutMs: 30_000 });
+      t.diagnostic(`${fn}: ${describe(reply)}`);
+      assert.equal(reply.ok, false, `${fn} cannot succeed here`);
+      assert.equal(reply.error!.code, 'EPHEMDIR_INCOMPLETE', describe(reply));
+      const at = (rel: string): string => path.join(p.tree, rel);
+      // Unreadable or unsearchable directories fail to open/list; in the
+      // 0500 ones the entries fail to unlink.
+      assertExactFailures(
+        reply.error!.failures,
+        {
+          [at('m000')]: 'EACCES',
+          [at('x100')]: 'EACCES',
+          [at('w300')]: 'EACCES',
+          [at('deep/a/b/m000')]: 'EACCES',
+          [at('r500/f')]: 'EACCES',
+          [at('r500/inner')]: 'EACCES',
+          [at('deep/a/r500/f')]: 'EACCES',
+          [at('deep/a/r500/inner')]: 'EACCES',
+        },
+        fn,
+      );
+      assert.ok(gone(at('ok')), 'removable directories are removed');
+      for (const [rel, mode] of Object.entries(p.modes)) {
+        assert.equal(fs.lstatSync(at(rel)).mode & 0o7777, mode, `mode of ${rel} unchanged without repairPermissions`);
       }
-    });
-  } finally {
-    s.cleanup();
-  }
+      assert.equal(outsideModes(p), before);
+    }
+  });
 });
 
 test('repairPermissions never touches a directory the caller does not own', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
-  const s = scratch('perm');
-  try {
-    withUser((u) => {
-      // the user must be able to remove the tree's own entry from its parent
-      fs.chownSync(s.dir, u.uid, u.gid);
-      const tree = path.join(s.dir, 'tree');
-      fs.mkdirSync(path.join(tree, 'mine'), { recursive: true });
-      fs.writeFileSync(path.join(tree, 'mine', 'f'), 'f');
-      chownTree(tree, u);
-      // root-owned, unreadable to the user, inside the user's tree
-      const foreign = path.join(tree, 'foreign');
-      fs.mkdirSync(foreign, { mode: 0o700 });
-      fs.writeFileSync(path.join(foreign, 'f'), 'root');
-      fs.chmodSync(foreign, 0o700);
-      const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
-      t.diagnostic(describe(reply));
-      assert.equal(reply.error?.code, 'EPHEMDIR_INCOMPLETE', describe(reply));
-      assertExactFailures(reply.error!.failures, { [foreign]: 'EACCES' }, 'foreign');
-      assert.equal(fs.lstatSync(foreign).mode & 0o7777, 0o700, 'foreign mode unchanged');
-      assert.equal(fs.lstatSync(foreign).uid, 0);
-      assert.ok(fs.existsSync(path.join(foreign, 'f')));
-      assert.ok(gone(path.join(tree, 'mine')));
-    });
-  } finally {
-    s.cleanup();
-  }
+  inUserScratch('perm', (u, dir) => {
+    const tree = path.join(dir, 'tree');
+    fs.mkdirSync(path.join(tree, 'mine'), { recursive: true });
+    fs.writeFileSync(path.join(tree, 'mine', 'f'), 'f');
+    chownTree(tree, u);
+    // root-owned, unreadable to the user, inside the user's tree
+    const foreign = path.join(tree, 'foreign');
+    fs.mkdirSync(foreign, { mode: 0o700 });
+    fs.writeFileSync(path.join(foreign, 'f'), 'root');
+    fs.chmodSync(foreign, 0o700);
+    const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    t.diagnostic(describe(reply));
+    assert.equal(reply.error?.code, 'EPHEMDIR_INCOMPLETE', describe(reply));
+    assertExactFailures(reply.error!.failures, { [foreign]: 'EACCES' }, 'foreign');
+    assert.equal(fs.lstatSync(foreign).mode & 0o7777, 0o700, 'foreign mode unchanged');
+    assert.equal(fs.lstatSync(foreign).uid, 0);
+    assert.ok(fs.existsSync(path.join(foreign, 'f')));
+    assert.ok(gone(path.join(tree, 'mine')));
+  });
 });
 
 // ---------------------------------------------------------------------------
@@ -441,29 +434,22 @@ test('hard links to an outside file in a 0555 directory: removed as root; the fi
 });
 
 test('hard links as an unprivileged user with repairPermissions: only the directory is repaired, never the linked file', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
-  const s = scratch('hardlink');
-  try {
-    withUser((u) => {
-      // the user must be able to remove the tree's own entry from its parent
-      fs.chownSync(s.dir, u.uid, u.gid);
-      const { tree, target } = buildHardLinkTree(s.dir);
-      chownTree(tree, u);
-      fs.chownSync(target, u.uid, u.gid); // the user's own read-only file elsewhere
-      fs.chmodSync(target, 0o444);
-      fs.chmodSync(path.join(tree, 'ro'), 0o555);
-      fs.utimesSync(target, new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
-      const before = fileFacts(target);
-      const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
-      t.diagnostic(describe(reply));
-      assert.ok(reply.ok, describe(reply));
-      assert.ok(gone(tree));
-      const after = fileFacts(target);
-      assert.deepEqual({ ...after, nlink: 0 }, { ...before, nlink: 0 }, 'content, mode, owner and mtime unchanged');
-      assert.equal(after.nlink, before.nlink - 2);
-    });
-  } finally {
-    s.cleanup();
-  }
+  inUserScratch('hardlink', (u, dir) => {
+    const { tree, target } = buildHardLinkTree(dir);
+    chownTree(tree, u);
+    fs.chownSync(target, u.uid, u.gid); // the user's own read-only file elsewhere
+    fs.chmodSync(target, 0o444);
+    fs.chmodSync(path.join(tree, 'ro'), 0o555);
+    fs.utimesSync(target, new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
+    const before = fileFacts(target);
+    const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    t.diagnostic(describe(reply));
+    assert.ok(reply.ok, describe(reply));
+    assert.ok(gone(tree));
+    const after = fileFacts(target);
+    assert.deepEqual({ ...after, nlink: 0 }, { ...before, nlink: 0 }, 'content, mode, owner and mtime unchanged');
+    assert.equal(after.nlink, before.nlink - 2);
+  });
 });
 
 // ---------------------------------------------------------------------------

@@ -1,40 +1,15 @@
 // Shared builders for the policy table tests: plain data, fixed clock.
 import type { DecisionContext, Entry, Probe } from '../../src/model/entry';
+import { buildEntry } from '../helpers/entry';
 
 export const NOW = 1_800_000_000;
 export const BOOT = '62b7274b-505c-4a50-96eb-0a37fe809732';
 export const OTHER_BOOT = '0d5c1f7e-1111-4a50-96eb-0a37fe809732';
 export const BOOT_TIME = NOW - 86_400;
 
+/** The policy suites' entry: created 10 minutes before NOW, 2 hours left, this boot. */
 export function entry(over: Partial<Entry> = {}): Entry {
-  return {
-    id: 'a2302f060a644ac2b0e805fc76501734',
-    path: '/home/alice/work/bold-stoat-e38ea190bce505e7',
-    parent: '/home/alice/work',
-    name: 'bold-stoat-e38ea190bce505e7',
-    createdAt: NOW - 600,
-    expiresAt: NOW + 7_200,
-    removeOnRestart: true,
-    keepWhileInUse: false,
-    cleanup: 'auto',
-    maxSize: null,
-    nameStyle: 'secure',
-    tags: [],
-    description: null,
-    bootId: BOOT,
-    bootTime: BOOT_TIME,
-    dev: 65024,
-    ino: 2434080,
-    mountId: 27,
-    mountIdUnique: false,
-    uid: 1000,
-    state: 'active',
-    claimId: null,
-    stagingPath: null,
-    lastError: null,
-    platform: 'linux',
-    ...over,
-  };
+  return buildEntry({ createdAt: NOW - 600, expiresAt: NOW + 7_200, bootId: BOOT, bootTime: BOOT_TIME, ...over });
 }
 
 /** A fully verified, deletable directory unless overridden. */

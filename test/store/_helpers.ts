@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import type { Entry } from '../../src/model/entry';
+import { buildEntry } from '../helpers/entry';
 import { scratch } from '../helpers/scratch';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -15,38 +16,21 @@ export function newId(): string {
   return crypto.randomBytes(16).toString('hex');
 }
 
+/** A store entry with a fresh random id (and a name and path made from it) unless overridden. */
 export function makeEntry(over: Partial<Entry> = {}): Entry {
   const id = over.id ?? newId();
   const name = over.name ?? `brave-otter-${id.slice(0, 16)}`;
   const parent = over.parent ?? '/home/alice/work';
-  return {
+  return buildEntry({
     id,
     path: parent === '/' ? `/${name}` : `${parent}/${name}`,
     parent,
     name,
     createdAt: 1_800_000_000,
     expiresAt: 1_800_007_200,
-    removeOnRestart: true,
-    keepWhileInUse: false,
-    cleanup: 'auto',
-    maxSize: null,
-    nameStyle: 'secure',
-    tags: [],
-    description: null,
-    bootId: '62b7274b-505c-4a50-96eb-0a37fe809732',
     bootTime: 1_799_900_000.5,
-    dev: 65024,
-    ino: 2434080,
-    mountId: 27,
-    mountIdUnique: false,
-    uid: 1000,
-    state: 'active',
-    claimId: null,
-    stagingPath: null,
-    lastError: null,
-    platform: 'linux',
     ...over,
-  };
+  });
 }
 
 /** A scratch dir with a data dir path (not created) inside, and the env pointing at it. */
