@@ -1,4 +1,4 @@
-// One registry entry <-> the bytes of `entries/<id>.json`. Decoding is
+// One registry entry <-> the bytes of `entries/<shard>/<id>.json`. Decoding is
 // strict and total: any input either yields a valid Entry or throws an
 // EphemdirError (REGISTRY_UNUSABLE) saying what is wrong, never anything else.
 // Fields this version does not know are kept aside and written back on the
@@ -170,7 +170,7 @@ function validate(o: Record<string, unknown>): Entry {
 }
 
 /**
- * Decodes the bytes of `entries/<expectedId>.json`. Throws EphemdirError
+ * Decodes the bytes of an entry file (`<expectedId>.json`). Throws EphemdirError
  * (REGISTRY_UNUSABLE, with `reason`) for anything but a valid entry of that id.
  */
 export function decodeEntry(data: Uint8Array, expectedId: string, where = `entry ${expectedId}`): Entry {

@@ -7,10 +7,11 @@
 //
 // Layout (all 0700 directories / 0600 files, owned by the user):
 //   format.json                 {"schema":1,"writer":"ephemdir-node"}
-//   entries/<id>.json           one Entry + "schema":1
+//   entries/<h>/<id>.json       one Entry + "schema":1 (h: the id's first hex digit)
 //   locks/<id>.lock             per-entry flock (removed with the entry)
-//   schedule/<bucket>/<id>      expiry hints (see schedule.ts)
-//   boots/<boot>/<id>           remove-on-restart hints
+//   schedule/<day>/<hour>/<id>  expiry hints (see schedule.ts)
+//   boots/<boot>/<xx>/<id>      remove-on-restart hints
+//   names/<byte>/<name>/<id>    the name index
 //   stats.json, stats.lock      usage ledger
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
 import * as crypto from 'node:crypto';
@@ -171,7 +172,7 @@ export class Registry implements Disposable {
     }
   }
 
-  /** Reads entries/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
+  /** Reads entries/<h>/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
   #read(id: string): Entry | null {
     const entries = this.#shard(id, false);
     if (entries === null) return null;
