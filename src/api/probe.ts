@@ -2,7 +2,7 @@
 // fd-relative through a trusted parent chain; nothing is followed.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Entry, Probe } from '../model/entry';
+import { unknownProbe, type Entry, type Probe } from '../model/entry';
 import { DirHandle, type Stat } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { hasCode } from '../errors';
@@ -136,16 +136,7 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
  * destructive path, and `explain`, verifies it before acting.
  */
 export function quickProbe(entry: Entry, cache: ParentCache): Probe {
-  const probe: Probe = {
-    presence: 'missing',
-    identity: 'unknown',
-    guard: null,
-    parentSafe: null,
-    inUse: null,
-    lockedByOther: null,
-    size: null,
-    mountsInside: null,
-  };
+  const probe = unknownProbe('missing');
   let parent: DirHandle;
   try {
     parent = cache.peek(entry.parent);

@@ -46,32 +46,38 @@ function acquire(ctx: ApiContext, id: string, waitMs: number): EntryLock | null 
   return ctx.registry.lockEntry(id, { waitMs });
 }
 
+/** Commits (or records) what the engine did; shared by both flavours. */
+function settle(ctx: ApiContext, lock: EntryLock, claimed: Claimed, r: RemoveTreeResult): Outcome {
+  const error = unfinished(claimed, r);
+  const postponed = error === undefined && !r.complete;
+  finish(ctx, lock, claimed, error, postponed);
+  if (error) return { kind: 'failed', error };
+  return { kind: postponed ? 'postponed' : 'removed', entriesRemoved: r.entriesRemoved };
+}
+
+function failed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, err: unknown): Outcome {
+  finish(ctx, lock, claimed, err);
+  return { kind: 'failed', error: err as Error };
+}
+
 async function runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Promise<Outcome> {
+  let r: RemoveTreeResult;
   try {
-    const r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
-    const error = unfinished(claimed, r);
-    const postponed = error === undefined && !r.complete;
-    finish(ctx, lock, claimed, error, postponed);
-    if (error) return { kind: 'failed', error };
-    return { kind: postponed ? 'postponed' : 'removed', entriesRemoved: r.entriesRemoved };
+    r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
   } catch (err) {
-    finish(ctx, lock, claimed, err);
-    return { kind: 'failed', error: err as Error };
+    return failed(ctx, lock, claimed, err);
   }
+  return settle(ctx, lock, claimed, r);
 }
 
 function runClaimedSync(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Outcome {
+  let r: RemoveTreeResult;
   try {
-    const r = removeTreeAtSync(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
-    const error = unfinished(claimed, r);
-    const postponed = error === undefined && !r.complete;
-    finish(ctx, lock, claimed, error, postponed);
-    if (error) return { kind: 'failed', error };
-    return { kind: postponed ? 'postponed' : 'removed', entriesRemoved: r.entriesRemoved };
+    r = removeTreeAtSync(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
   } catch (err) {
-    finish(ctx, lock, claimed, err);
-    return { kind: 'failed', error: err as Error };
+    return failed(ctx, lock, claimed, err);
   }
+  return settle(ctx, lock, claimed, r);
 }
 
 export async function removeEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Promise<Outcome> {
