@@ -3,8 +3,7 @@
 // EphemdirError (REGISTRY_UNUSABLE) saying what is wrong, never anything else.
 // Fields this version does not know are kept aside and written back on the
 // next rewrite, so an older ephemdir does not strip a newer one's data.
-import { isUtf8 } from 'node:buffer';
-import * as path from 'node:path';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { EphemdirError, ErrorCodes, invalidArgument } from '../errors';
 import type { Entry } from '../model/entry';
 
@@ -25,12 +24,16 @@ const CONTROL = /[\p{Cc}\p{Cs}\p{Zl}\p{Zp}]/u;
 const EXTRA = Symbol('ephemdir.entryExtra');
 type Extras = [string, unknown][];
 
-const KNOWN_KEYS = [
+export const KNOWN_KEYS = [
   'id', 'path', 'parent', 'name', 'createdAt', 'expiresAt', 'removeOnRestart', 'keepWhileInUse',
   'cleanup', 'maxSize', 'nameStyle', 'tags', 'description', 'bootId', 'bootTime', 'dev', 'ino',
   'mountId', 'mountIdUnique', 'uid', 'state', 'claimId', 'stagingPath', 'lastError', 'platform',
 ] as const satisfies readonly (keyof Entry)[];
 const KNOWN = new Set<string>(['schema', ...KNOWN_KEYS]);
+const CLEANUPS = ['auto', 'next-sweep'] as const;
+const NAME_STYLES = ['secure', 'clean'] as const;
+const STATES = ['active', 'moving', 'deleting', 'recovery'] as const;
+const PLATFORMS = ['linux', 'darwin'] as const;
 
 /** The unknown fields an entry was read with (empty for entries built in memory). */
 export function extrasOf(entry: Entry): Extras {
@@ -52,21 +55,38 @@ function bytes(s: string): number {
   return Buffer.byteLength(s, 'utf8');
 }
 
-function text(v: unknown, field: string, max = MAX_TEXT_BYTES): string {
+/**
+ * A string field. `plain` says the whole file was printable ASCII without a
+ * JSON escape, so no field can hold a control character, a lone surrogate
+ * or a multi-byte character: only the type and the length are left to check.
+ * Nearly every entry is plain, and `ephemdir list` decodes all of them.
+ */
+function text(v: unknown, field: string, max: number, plain: boolean): string {
   if (typeof v !== 'string') fail(`${field} must be a string`);
+  if (plain) {
+    if (v.length > max) fail(`${field} is longer than ${max} bytes`);
+    return v;
+  }
   if (CONTROL.test(v)) fail(`${field} contains a control character`);
-  if (bytes(v) > max) fail(`${field} is longer than ${max} bytes`);
+  if (v.length > max / 3 && bytes(v) > max) fail(`${field} is longer than ${max} bytes`);
   return v;
 }
 
-function nullable<T>(v: unknown, check: (v: unknown) => T): T | null {
-  return v === null ? null : check(v);
+/**
+ * True when `s` is what path.posix.normalize would leave as it is, absolute,
+ * and without a trailing slash: no empty, `.` or `..` component.
+ */
+export function isNormalAbsolute(s: string): boolean {
+  if (s.charCodeAt(0) !== 0x2f) return false;
+  if (s.length === 1) return true;
+  if (s.charCodeAt(s.length - 1) === 0x2f) return false;
+  return !(s.includes('//') || s.includes('/./') || s.includes('/../') || s.endsWith('/.') || s.endsWith('/..'));
 }
 
-function absolute(v: unknown, field: string): string {
-  const s = text(v, field, MAX_PATH_BYTES);
+function absolute(v: unknown, field: string, plain: boolean): string {
+  const s = text(v, field, MAX_PATH_BYTES, plain);
   if (!s.startsWith('/')) fail(`${field} must be an absolute path`);
-  if (path.posix.normalize(s) !== s || (s.length > 1 && s.endsWith('/'))) fail(`${field} must be a normalised path`);
+  if (!isNormalAbsolute(s)) fail(`${field} must be a normalised path`);
   return s;
 }
 
@@ -108,46 +128,56 @@ function depth(v: unknown): number {
   return max;
 }
 
-/** Validates a plain object as an Entry (every field, ranges, state invariants). */
-function validate(o: Record<string, unknown>): Entry {
+function tagList(v: unknown, plain: boolean): string[] {
+  if (!Array.isArray(v)) fail('tags must be an array');
+  if (v.length > MAX_TAGS) fail(`more than ${MAX_TAGS} tags`);
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i++) {
+    const s = text(v[i], `tags[${i}]`, 256, plain);
+    if (s.length === 0) fail(`tags[${i}] is empty`);
+    out.push(s);
+  }
+  return out;
+}
+
+function bootId(v: unknown): string {
+  if (typeof v !== 'string' || !BOOT_ID_RE.test(v)) fail('bootId must be 1-128 characters of [A-Za-z0-9_-]');
+  return v;
+}
+
+/**
+ * Validates a plain object as an Entry (every field, ranges, state
+ * invariants). Written without per-field closures: a listing runs it a
+ * thousand times in a cold process, where every allocation shows.
+ */
+function validate(o: Record<string, unknown>, plain = false): Entry {
   for (const k of KNOWN_KEYS) if (!Object.prototype.hasOwnProperty.call(o, k)) fail(`missing field ${k}`);
   const e: Entry = {
     id: hexId(o.id, 'id'),
-    path: absolute(o.path, 'path'),
-    parent: absolute(o.parent, 'parent'),
-    name: text(o.name, 'name', 255),
+    path: absolute(o.path, 'path', plain),
+    parent: absolute(o.parent, 'parent', plain),
+    name: text(o.name, 'name', 255, plain),
     createdAt: finite(o.createdAt, 'createdAt'),
-    expiresAt: nullable(o.expiresAt, (v) => finite(v, 'expiresAt')),
+    expiresAt: o.expiresAt === null ? null : finite(o.expiresAt, 'expiresAt'),
     removeOnRestart: bool(o.removeOnRestart, 'removeOnRestart'),
     keepWhileInUse: bool(o.keepWhileInUse, 'keepWhileInUse'),
-    cleanup: oneOf(o.cleanup, 'cleanup', ['auto', 'next-sweep'] as const),
-    maxSize: nullable(o.maxSize, (v) => natural(v, 'maxSize')),
-    nameStyle: oneOf(o.nameStyle, 'nameStyle', ['secure', 'clean'] as const),
-    tags: (() => {
-      if (!Array.isArray(o.tags)) fail('tags must be an array');
-      if (o.tags.length > MAX_TAGS) fail(`more than ${MAX_TAGS} tags`);
-      return o.tags.map((t, i) => {
-        const s = text(t, `tags[${i}]`, 256);
-        if (s.length === 0) fail(`tags[${i}] is empty`);
-        return s;
-      });
-    })(),
-    description: nullable(o.description, (v) => text(v, 'description')),
-    bootId: nullable(o.bootId, (v) => {
-      if (typeof v !== 'string' || !BOOT_ID_RE.test(v)) fail('bootId must be 1-128 characters of [A-Za-z0-9_-]');
-      return v;
-    }),
-    bootTime: nullable(o.bootTime, (v) => finite(v, 'bootTime')),
+    cleanup: oneOf(o.cleanup, 'cleanup', CLEANUPS),
+    maxSize: o.maxSize === null ? null : natural(o.maxSize, 'maxSize'),
+    nameStyle: oneOf(o.nameStyle, 'nameStyle', NAME_STYLES),
+    tags: tagList(o.tags, plain),
+    description: o.description === null ? null : text(o.description, 'description', MAX_TEXT_BYTES, plain),
+    bootId: o.bootId === null ? null : bootId(o.bootId),
+    bootTime: o.bootTime === null ? null : finite(o.bootTime, 'bootTime'),
     dev: natural(o.dev, 'dev'),
     ino: natural(o.ino, 'ino'),
-    mountId: nullable(o.mountId, (v) => natural(v, 'mountId')),
+    mountId: o.mountId === null ? null : natural(o.mountId, 'mountId'),
     mountIdUnique: bool(o.mountIdUnique, 'mountIdUnique'),
     uid: natural(o.uid, 'uid'),
-    state: oneOf(o.state, 'state', ['active', 'moving', 'deleting', 'recovery'] as const),
-    claimId: nullable(o.claimId, (v) => hexId(v, 'claimId')),
-    stagingPath: nullable(o.stagingPath, (v) => absolute(v, 'stagingPath')),
-    lastError: nullable(o.lastError, (v) => text(v, 'lastError', MAX_LAST_ERROR_BYTES)),
-    platform: oneOf(o.platform, 'platform', ['linux', 'darwin'] as const),
+    state: oneOf(o.state, 'state', STATES),
+    claimId: o.claimId === null ? null : hexId(o.claimId, 'claimId'),
+    stagingPath: o.stagingPath === null ? null : absolute(o.stagingPath, 'stagingPath', plain),
+    lastError: o.lastError === null ? null : text(o.lastError, 'lastError', MAX_LAST_ERROR_BYTES, plain),
+    platform: oneOf(o.platform, 'platform', PLATFORMS),
   };
   if (e.createdAt < 0) fail('createdAt must not be negative');
   if (e.name.length === 0 || e.name === '.' || e.name === '..' || e.name.includes('/')) fail('name must be a single path component');
@@ -176,8 +206,12 @@ function validate(o: Record<string, unknown>): Entry {
 export function decodeEntry(data: Uint8Array, expectedId: string, where = `entry ${expectedId}`): Entry {
   try {
     if (data.length > MAX_ENTRY_BYTES) fail(`larger than ${MAX_ENTRY_BYTES} bytes`);
-    if (!isUtf8(data)) fail('not valid UTF-8');
-    const json = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8');
+    const ascii = isAscii(data);
+    if (!ascii && !isUtf8(data)) fail('not valid UTF-8');
+    const json = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString(ascii ? 'latin1' : 'utf8');
+    // JSON.parse refuses raw control characters inside strings, so without
+    // a backslash or a DEL every string in this file is printable ASCII.
+    const plain = ascii && !json.includes('\\') && !json.includes('\x7f');
     let raw: unknown;
     try {
       raw = JSON.parse(json);
@@ -189,10 +223,12 @@ export function decodeEntry(data: Uint8Array, expectedId: string, where = `entry
     const schema = o.schema;
     if (typeof schema !== 'number' || !Number.isInteger(schema) || schema < 1) fail('missing or invalid schema');
     if (schema > ENTRY_SCHEMA) fail(`written by a newer ephemdir (entry schema ${schema}; this version reads ${ENTRY_SCHEMA})`);
-    const entry = validate(o);
+    const entry = validate(o, plain);
     if (entry.id !== expectedId) fail(`its id ${entry.id} does not match the file name`);
     const extras: Extras = [];
-    for (const k of Object.keys(o)) {
+    const keys = Object.keys(o);
+    // Every known key (and schema) is present, so equal counts mean no unknown field.
+    if (keys.length !== KNOWN.size) for (const k of keys) {
       if (KNOWN.has(k)) continue;
       if (depth(o[k]) > MAX_EXTRA_DEPTH) fail(`unknown field ${JSON.stringify(k)} is nested too deeply`);
       extras.push([k, o[k]]);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { decodeEntry, encodeEntry, extrasOf, sanitizeLastError, MAX_ENTRY_BYTES } from '../../src/store/entry-codec';
+import * as path from 'node:path';
+import { decodeEntry, encodeEntry, extrasOf, isNormalAbsolute, sanitizeLastError, MAX_ENTRY_BYTES } from '../../src/store/entry-codec';
 import { EphemdirError, ErrorCodes } from '../../src/errors';
 import { makeEntry } from './_helpers';
 
@@ -59,6 +60,44 @@ test('field types, ranges and state invariants', () => {
   decodeEntry(bytesOf({ ...base, state: 'deleting', stagingPath: '/s/.x.deleting', claimId: null, lastError: 'EACCES' }), ID);
   decodeEntry(bytesOf({ ...base, state: 'moving', stagingPath: '/s/.x.deleting', claimId: null }), ID);
   decodeEntry(bytesOf({ ...base, state: 'recovery', stagingPath: '/s/.x.deleting' }), ID);
+});
+
+test('plain-ASCII files skip no check: the same limits hold with and without escapes', () => {
+  const base = { schema: 1, ...makeEntry({ id: ID }) };
+  // Each case twice: as plain ASCII (the fast path) and with a harmless \u0061
+  // escape elsewhere in the file (the general path). Both must agree.
+  const escaped = (o: object) => Buffer.from(JSON.stringify(o).replace('"schema"', '"sch\\u0065ma"'));
+  const cases: [object, RegExp | null][] = [
+    [{ ...base, description: 'd'.repeat(4096) }, null],
+    [{ ...base, description: 'd'.repeat(4097) }, /description is longer than 4096 bytes/],
+    [{ ...base, tags: ['t'.repeat(257)] }, /tags\[0\] is longer than 256 bytes/],
+    [{ ...base, tags: [''] }, /tags\[0\] is empty/],
+    [{ ...base, lastError: 'e'.repeat(1025) }, /lastError is longer/],
+    [{ ...base, path: '/x//y', parent: '/x/', name: 'y' }, /normalised/],
+  ];
+  for (const [o, re] of cases) {
+    for (const data of [bytesOf(o), escaped(o)]) {
+      if (re === null) assert.deepEqual(decodeEntry(data, ID), decodeEntry(bytesOf(o), ID));
+      else assert.throws(() => decodeEntry(data, ID), re);
+    }
+  }
+  // Characters only the general path sees: escapes, DEL, multi-byte text.
+  rejects(Buffer.from(JSON.stringify({ ...base, description: 'a\x7fb' })), /control character/);
+  rejects(Buffer.from(JSON.stringify({ ...base, description: 'lone \ud800' })), /control character/);
+  rejects({ ...base, description: '\u00e9'.repeat(2049) }, /description is longer than 4096 bytes/);
+  assert.equal(decodeEntry(bytesOf({ ...base, description: '\u00e9'.repeat(2048) }), ID).description, '\u00e9'.repeat(2048));
+  assert.equal(decodeEntry(bytesOf({ ...base, description: 'emoji \u{1F600}' }), ID).description, 'emoji \u{1F600}');
+});
+
+test('property: isNormalAbsolute agrees with path.posix.normalize', () => {
+  const reference = (s: string) => s.startsWith('/') && path.posix.normalize(s) === s && !(s.length > 1 && s.endsWith('/'));
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom('/', '.', 'a', '..', '//'), { maxLength: 12 }), (parts) => {
+      const s = parts.join('');
+      assert.equal(isNormalAbsolute(s), reference(s), s);
+    }),
+    { numRuns: 5000 },
+  );
 });
 
 test('unknown fields are kept aside and written back', () => {
