@@ -8,6 +8,7 @@
         "native/sys_stat.cc",
         "native/dir_reader.cc",
         "native/fs_bindings.cc",
+        "native/fs_batch.cc",
         "native/tree_names.cc",
         "native/tree_stack.cc",
         "native/remove_walker.cc",

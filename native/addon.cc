@@ -15,6 +15,7 @@ namespace {
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("stamp", Napi::String::New(env, EPHEM_STR(EPHEMDIR_STAMP)));
   ephem::InitFs(env, exports);
+  ephem::InitFsBatch(env, exports);
   ephem::InitTree(env, exports);
   return exports;
 }

@@ -13,6 +13,7 @@ bool GetName(const Napi::Value& v, std::string* out);
 Napi::Value StatToObject(Napi::Env env, const sys::Stat& s);
 
 void InitFs(Napi::Env env, Napi::Object exports);
+void InitFsBatch(Napi::Env env, Napi::Object exports);
 void InitTree(Napi::Env env, Napi::Object exports);
 
 }  // namespace ephem

@@ -11,7 +11,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <memory>
 #include <vector>
 
 #include "sys.h"
@@ -224,72 +223,6 @@ Napi::Value ReaddirClose(const Napi::CallbackInfo& info) {
   return Errno(info.Env(), 0);
 }
 
-// Reads every small regular file directly in a directory fd, in one call:
-// the registry's entries, without a JS round trip per file. Each file is
-// opened with O_NOFOLLOW|O_NONBLOCK (a symlink or FIFO cannot trap us) and
-// read only if fstat says it is a regular file of at most `max` bytes; the
-// caller still applies its own ownership and type rules to mode and uid.
-// Names starting with '.' (temporary files in flight) are skipped.
-Napi::Value ReadFilesAt(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int dirfd = ARG_INT(0);
-  int64_t max = info[1].As<Napi::Number>().Int64Value();
-  int err = 0;
-  std::unique_ptr<sys::DirReader> reader(sys::DirReader::Open(dirfd, &err));
-  if (!reader) return Errno(env, err);
-  Napi::Array names = Napi::Array::New(env), data = Napi::Array::New(env), modes = Napi::Array::New(env),
-              uids = Napi::Array::New(env), sizes = Napi::Array::New(env), errnos = Napi::Array::New(env);
-  std::vector<sys::DirEntry> batch(256);
-  std::vector<char> buf;
-  uint32_t n = 0;
-  for (;;) {
-    int got = reader->Next(batch.data(), (int)batch.size());
-    if (got < 0) return Errno(env, got);
-    if (got == 0) break;
-    for (int i = 0; i < got; i++) {
-      const std::string& name = batch[i].name;
-      if (name.empty() || name[0] == '.') continue;
-      names.Set(n, Napi::Buffer<char>::Copy(env, name.data(), name.size()));
-      int code = 0;
-      sys::Stat st;
-      int fd = sys::OpenAt(dirfd, name.c_str(), O_RDONLY | O_NONBLOCK, 0);
-      if (fd < 0) {
-        code = fd;
-      } else {
-        code = sys::StatFd(fd, &st);
-        if (code == 0 && S_ISREG(st.mode) && st.size <= max) {
-          buf.resize((size_t)st.size + 1);
-          size_t len = 0;
-          for (;;) {
-            ssize_t r = read(fd, buf.data() + len, buf.size() - len);
-            if (r < 0 && errno == EINTR) continue;
-            if (r < 0) { code = -errno; break; }
-            if (r == 0) break;
-            len += (size_t)r;
-            if (len == buf.size()) break;  // grew past fstat's size: the caller refuses it
-          }
-          if (code == 0) data.Set(n, Napi::Buffer<char>::Copy(env, buf.data(), len));
-        }
-        sys::Close(fd);
-      }
-      if (!data.Has(n)) data.Set(n, env.Null());
-      modes.Set(n, Napi::Number::New(env, code == 0 ? st.mode : 0));
-      uids.Set(n, Napi::Number::New(env, code == 0 ? st.uid : 0));
-      sizes.Set(n, Napi::Number::New(env, code == 0 ? (double)st.size : 0));
-      errnos.Set(n, Napi::Number::New(env, code));
-      n++;
-    }
-  }
-  Napi::Object o = Napi::Object::New(env);
-  o.Set("names", names);
-  o.Set("data", data);
-  o.Set("modes", modes);
-  o.Set("uids", uids);
-  o.Set("sizes", sizes);
-  o.Set("errnos", errnos);
-  return o;
-}
-
 Napi::Object Constants(Napi::Env env) {
   Napi::Object c = Napi::Object::New(env);
 #define C(name) c.Set(#name, Napi::Number::New(env, name))
@@ -330,7 +263,6 @@ void InitFs(Napi::Env env, Napi::Object exports) {
   exports.Set("readdirOpen", Napi::Function::New(env, ReaddirOpen));
   exports.Set("readdirNext", Napi::Function::New(env, ReaddirNext));
   exports.Set("readdirClose", Napi::Function::New(env, ReaddirClose));
-  exports.Set("readFilesAt", Napi::Function::New(env, ReadFilesAt));
   exports.Set("constants", Constants(env));
 }
 

@@ -1,14 +1,17 @@
 // Gathering the facts the pure policy decides on. Everything is opened
 // fd-relative through a trusted parent chain; nothing is followed.
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { unknownProbe, type Entry, type Probe } from '../model/entry';
-import { DirHandle, type Stat } from '../fs/dir-handle';
+import { DirHandle, type ShallowStat, type Stat } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { hasCode } from '../errors';
 import { readMarker } from './marker';
 import { isInUse, isInUseSync, mountsInside } from './in-use';
 import type { ApiContext } from './context';
+
+const ENOENT = -os.constants.errno.ENOENT;
 
 export type Presence = Probe['presence'];
 export type Identity = Probe['identity'];
@@ -130,31 +133,57 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
   return classify(entry, staging, entry.name);
 }
 
-/**
- * A cheap probe for listings: one fstatat through the (cached) trusted
- * parent, comparing the inode. The marker is not read here; every
- * destructive path, and `explain`, verifies it before acting.
- */
-export function quickProbe(entry: Entry, cache: ParentCache): Probe {
+/** What a listing's probe makes of a parent that could not be opened as trusted. */
+function parentProbe(err: unknown): Probe {
   const probe = unknownProbe('missing');
-  let parent: DirHandle;
-  try {
-    parent = cache.peek(entry.parent);
-    probe.parentSafe = true;
-  } catch (err) {
-    if (hasCode(err, 'ENOENT', 'ENOTDIR')) return probe;
-    if (hasCode(err, 'EPHEMDIR_UNSAFE_PARENT', 'EPHEMDIR_SYMLINK_IN_PATH')) return { ...probe, presence: 'present', parentSafe: false };
-    return { ...probe, presence: 'unavailable' };
-  }
-  try {
-    const st = parent.tryStat(entry.name);
-    if (!st) return probe;
+  if (hasCode(err, 'ENOENT', 'ENOTDIR')) return probe;
+  if (hasCode(err, 'EPHEMDIR_UNSAFE_PARENT', 'EPHEMDIR_SYMLINK_IN_PATH')) return { ...probe, presence: 'present', parentSafe: false };
+  return { ...probe, presence: 'unavailable' };
+}
+
+/** What a listing's probe makes of one lstat through the trusted parent. */
+function statProbe(entry: Entry, st: ShallowStat | null): Probe {
+  const probe = unknownProbe('missing');
+  probe.parentSafe = true;
+  if (st === null || (st.errno !== 0 && st.errno !== ENOENT)) probe.presence = 'unavailable';
+  else if (st.errno === 0) {
     probe.presence = 'present';
     probe.identity = (st.mode & 0o170000) === 0o040000 && st.ino === entry.ino ? 'ours' : 'foreign';
-  } catch {
-    probe.presence = 'unavailable';
   }
   return probe;
+}
+
+/**
+ * Cheap probes for a listing, in the order of `entries`: per parent, one
+ * trusted open (cached) and one batched lstat of every name, comparing the
+ * type and inode. The marker is not read here; every destructive path, and
+ * `explain`, verifies it before acting.
+ */
+export function quickProbes(entries: readonly Entry[], cache: ParentCache): Probe[] {
+  const out = new Array<Probe>(entries.length);
+  const byParent = new Map<string, number[]>();
+  for (let i = 0; i < entries.length; i++) {
+    const at = byParent.get(entries[i]!.parent);
+    if (at) at.push(i);
+    else byParent.set(entries[i]!.parent, [i]);
+  }
+  for (const [parentPath, indexes] of byParent) {
+    let parent: DirHandle;
+    try {
+      parent = cache.peek(parentPath);
+    } catch (err) {
+      for (const i of indexes) out[i] = parentProbe(err);
+      continue;
+    }
+    let stats: ShallowStat[] | null = null;
+    try {
+      stats = parent.statMany(indexes.map((i) => entries[i]!.name));
+    } catch {
+      // the whole batch failed: every entry under this parent is unavailable
+    }
+    for (let k = 0; k < indexes.length; k++) out[indexes[k]!] = statProbe(entries[indexes[k]!]!, stats?.[k] ?? null);
+  }
+  return out;
 }
 
 export interface ProbeOptions {

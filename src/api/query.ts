@@ -9,7 +9,7 @@ import { displayStatus, statusNote } from '../policy/status';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
-import { locate, closeLocated, quickProbe, ParentCache } from './probe';
+import { locate, closeLocated, quickProbes, ParentCache } from './probe';
 import { openContext, requireContext, type ApiContext } from './context';
 import type { Stats, TrackedDirectory } from './types';
 
@@ -104,9 +104,12 @@ export async function list(opts: { tags?: string[] } = {}): Promise<TrackedDirec
     const dctx = ctx.decision('full');
     const out: TrackedDirectory[] = [];
     const entries = ctx.registry.list().entries.filter((e) => !opts.tags || opts.tags.every((t) => e.tags.includes(t)));
+    entries.sort((a, b) => a.createdAt - b.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     using cache = new ParentCache();
-    for (const entry of entries.sort((a, b) => a.createdAt - b.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-      const probe = quickProbe(entry, cache);
+    const probes = quickProbes(entries, cache);
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      const probe = probes[i]!;
       const d = decide(entry, probe, dctx);
       const status = displayStatus(entry, probe, d, dctx);
       out.push({

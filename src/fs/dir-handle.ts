@@ -46,6 +46,42 @@ export interface DirEntry {
   type: number;
 }
 
+/** One file of readSmallFiles. */
+export interface SmallFile {
+  /** The raw name (a view into a buffer shared by the whole result). */
+  name: Buffer;
+  /**
+   * The content (a view into a shared buffer), or null when not read: errno
+   * set, not a regular file, or over maxBytes. Longer than `size` when the
+   * file grew while read.
+   */
+  data: Buffer | null;
+  /** From fstat of the opened file; 0 when errno is set. */
+  mode: number;
+  uid: number;
+  size: number;
+  /** 0, or the negative errno of the open/fstat/read (-ELOOP: a symlink, never followed). */
+  errno: number;
+  /** From the same fstat; 0 when errno is set. */
+  ino: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** What statMany says of one name. */
+export interface ShallowStat {
+  /** 0, or a negative errno (-ENOENT; -EINVAL for a name that is not one component). */
+  errno: number;
+  /** st_mode; 0 on error. */
+  mode: number;
+  /** st_ino; 0 on error. */
+  ino: number;
+  /** st_size, st_mtime, st_ctime (as Stat has them); 0 on error. */
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 export class DirHandle implements Disposable {
   #fd: number;
   readonly path: string;
@@ -187,6 +223,49 @@ export class DirHandle implements Disposable {
     } finally {
       n.readdirClose(reader);
     }
+  }
+
+  /**
+   * Every file directly in this directory whose name does not start with
+   * '.', in one native call: each is opened with O_NOFOLLOW|O_NONBLOCK (a
+   * symlink or FIFO cannot trap us) and read only when fstat says it is a
+   * regular file of at most `maxBytes`. Type and ownership rules are the
+   * caller's, from mode and uid. The names and contents are views into two
+   * shared buffers, not copies.
+   */
+  readSmallFiles(maxBytes: number): SmallFile[] {
+    const { names, data, meta } = check(native().readFilesAt(this.fd, maxBytes), 'scandir', this.path);
+    const files: SmallFile[] = [];
+    for (let o = 0; o < meta.length; o += 11) {
+      const dataStart = meta[o + 2]!;
+      files.push({
+        name: names.subarray(meta[o]!, meta[o + 1]!),
+        data: dataStart < 0 ? null : data.subarray(dataStart, meta[o + 3]!),
+        mode: meta[o + 4]!,
+        uid: meta[o + 5]!,
+        size: meta[o + 6]!,
+        errno: meta[o + 7]!,
+        ino: meta[o + 8]!,
+        mtimeMs: meta[o + 9]!,
+        ctimeMs: meta[o + 10]!,
+      });
+    }
+    return files;
+  }
+
+  /**
+   * lstat of many entries in one native call, reduced to type/mode, inode,
+   * size and times.
+   * Per-name failures (ENOENT, EINVAL for a name that is not one component)
+   * are in each result's `errno`; only a failure of the whole call throws.
+   */
+  statMany(names: readonly Name[]): ShallowStat[] {
+    const r = check(native().statNamesAt(this.fd, names), 'lstat', this.path);
+    const out: ShallowStat[] = [];
+    for (let o = 0; o < r.length; o += 6) {
+      out.push({ errno: r[o]!, mode: r[o + 1]!, ino: r[o + 2]!, size: r[o + 3]!, mtimeMs: r[o + 4]!, ctimeMs: r[o + 5]! });
+    }
+    return out;
   }
 
   /** A second, independent handle on the same directory (shares locks' description). */

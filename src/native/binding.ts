@@ -82,19 +82,45 @@ export interface NativeFs {
   readdirOpen(fd: number): ReaderHandle | Errno;
   readdirNext(reader: ReaderHandle, max: number): ReaddirBatch | Errno;
   readdirClose(reader: ReaderHandle): 0 | Errno;
-  /** Every regular file of at most maxBytes directly in dirfd (names starting with '.' skipped). */
+  /**
+   * Every regular file of at most maxBytes directly in dirfd (names starting
+   * with '.' skipped), opened with O_NOFOLLOW|O_NONBLOCK, packed: see SmallFiles.
+   */
   readFilesAt(dirfd: number, maxBytes: number): SmallFiles | Errno;
+  /**
+   * lstat (never follows) of each name under dirfd: 6 numbers per name,
+   * errno (0 or negative), mode, ino, size, mtimeMs, ctimeMs (all 0 on
+   * error; converted exactly as statAt's are). A name that
+   * is not a single component (or holds a NUL) gives -EINVAL in its slot; a
+   * dirfd that is not an open directory (EBADF, ENOTDIR) fails the whole call.
+   */
+  statNamesAt(dirfd: number, names: readonly Name[]): Float64Array | Errno;
 }
 
+/**
+ * readFilesAt's packed result: a fixed number of JS values per directory,
+ * not per file. File i is described by the 11 numbers meta[11 * i ...]:
+ *
+ *   0 nameStart, 1 nameEnd   its name is names[nameStart, nameEnd)
+ *   2 dataStart, 3 dataEnd   its content is data[dataStart, dataEnd); both -1
+ *                            when not read (errno set, not a regular file, or
+ *                            over maxBytes)
+ *   4 mode, 5 uid, 6 size    from fstat of the opened file; 0 when errno is set
+ *   7 errno                  0, or the negative errno of the open/fstat/read
+ *                            (-ELOOP for a symlink, which is never followed)
+ *   8 ino, 9 mtimeMs,        from the same fstat (0 when errno is set),
+ *   10 ctimeMs               converted exactly as statAt's are
+ *
+ * A regular file that grew while read has size + 1 bytes of content, so a
+ * caller comparing the two sees the mismatch.
+ */
 export interface SmallFiles {
-  names: Buffer[];
-  /** The bytes, or null when not read (errno set, not a regular file, or over the limit). */
-  data: (Buffer | null)[];
-  modes: number[];
-  uids: number[];
-  sizes: number[];
-  /** 0, or the negative errno of the open/fstat/read. */
-  errnos: number[];
+  /** Every name, concatenated (raw bytes, '.'-names skipped). */
+  names: Buffer;
+  /** Every content read, concatenated. */
+  data: Buffer;
+  /** 11 numbers per file, as above. */
+  meta: Float64Array;
 }
 
 let cached: NativeFs | undefined;

@@ -14,10 +14,8 @@
 //   names/<byte>/<name>/<id>    the name index
 //   stats.json, stats.lock      usage ledger
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
-import * as crypto from 'node:crypto';
-import { isAscii } from 'node:buffer';
-import { DirHandle, check, isRegular, joinDisplay, nameToString, type Stat } from '../fs/dir-handle';
-import { native } from '../native/binding';
+//   listing/<h>.json            listing cache of shard <h> (listing-cache.ts); safe to delete
+import { DirHandle, isRegular, joinDisplay, type Stat } from '../fs/dir-handle';
 import { checkFormat, openOwnedDir, ownershipProblem, typeName, unusable } from './layout';
 import { openDirectory } from '../fs/walk';
 import { readFileAt, writeFileAtomic } from '../fs/files';
@@ -28,22 +26,14 @@ import { decodeEntry, encodeEntry, extrasOf, ID_RE, MAX_ENTRY_BYTES } from './en
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
+import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
 
 export type { Stats, StatName } from './stats';
+export type { RegistryProblem, ListOptions } from './listing';
 
 const DEFAULT_UPDATE_WAIT_MS = 10_000;
-const ENTRY_FILE_RE = /^([0-9a-f]{32})\.json$/;
-const SHARD_RE = /^[0-9a-f]$/;
 
-type Sub = 'entries' | 'locks' | 'corrupt' | HintKind;
-
-export interface RegistryProblem {
-  /** The entry id, or null for a file that is not named like an entry. */
-  id: string | null;
-  /** Display path of the file. */
-  file: string;
-  reason: string;
-}
+type Sub = 'entries' | 'locks' | 'corrupt' | 'listing' | HintKind;
 
 export interface EntryLock extends Disposable {
   readonly id: string;
@@ -157,6 +147,9 @@ export class Registry implements Disposable {
   /** Copies corrupt bytes to corrupt/<id>.<sha256-12> unless that exact content is already there. */
   #copyAside(id: string, data: Buffer): string | null {
     try {
+      // Required here: reading the registry should not load crypto.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const crypto = require('node:crypto') as typeof import('node:crypto');
       const name = `${id}.${crypto.createHash('sha256').update(data).digest('hex').slice(0, 12)}`;
       const dir = this.#sub('corrupt', true)!;
       if (dir.tryStat(name) === null) {
@@ -209,55 +202,22 @@ export class Registry implements Disposable {
     }
   }
 
-  /** Every tracked entry (oldest first), plus every file that could not be used, which stays in place. */
-  list(): { entries: Entry[]; problems: RegistryProblem[] } {
-    const entries: Entry[] = [];
-    const problems: RegistryProblem[] = [];
-    const top = this.#sub('entries', false);
-    if (top === null) return { entries, problems };
-    for (const s of top.entries()) {
-      const shardName = nameToString(s.name);
-      if (!SHARD_RE.test(shardName)) {
-        problems.push({ id: null, file: joinDisplay(top.path, s.name), reason: 'unexpected file: not an entry shard (one hex digit)' });
-        continue;
-      }
-      let dir: DirHandle | null;
-      try {
-        dir = this.#shard(shardName, false);
-      } catch (err) {
-        // One unusable shard (foreign-owned, unreadable) must not hide the others.
-        problems.push({ id: null, file: joinDisplay(top.path, s.name), reason: (err as Error).message });
-        continue;
-      }
-      if (dir === null) continue;
-      // One native call reads the whole shard; anything unusual goes through
-      // the per-file path, which says precisely what is wrong.
-      const files = check(native().readFilesAt(dir.fd, MAX_ENTRY_BYTES), 'scandir', dir.path);
-      for (let i = 0; i < files.names.length; i++) {
-        const raw = files.names[i]!;
-        const name = nameToString(raw);
-        const m = isAscii(raw) ? ENTRY_FILE_RE.exec(name) : null;
-        if (m === null || !m[1]!.startsWith(shardName)) {
-          problems.push({ id: null, file: joinDisplay(dir.path, raw), reason: 'unexpected file: not named like an entry of this shard (<32 hex>.json)' });
-          continue;
-        }
-        const data = files.data[i];
-        const regular = (files.modes[i]! & 0o170000) === 0o100000;
-        try {
-          const e =
-            data !== null && data !== undefined && files.errnos[i] === 0 && regular && data.length === files.sizes[i]
-              ? this.#decode(m[1]!, data, { uid: files.uids[i]!, mode: files.modes[i]! }, joinDisplay(dir.path, name))
-              : this.#read(m[1]!);
-          if (e !== null) entries.push(e);
-        } catch (err) {
-          if (!(err instanceof EphemdirError) || err.code !== ErrorCodes.REGISTRY_UNUSABLE) throw err;
-          problems.push({ id: m[1]!, file: joinDisplay(dir.path, name), reason: (err as EphemdirError & { reason: string }).reason });
-        }
-      }
-    }
-    entries.sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    return { entries, problems };
+  /**
+   * Every tracked entry (oldest first), plus every file that could not be
+   * used, which stays in place. Shards unchanged since an earlier listing
+   * come from the listing cache (see listing-cache.ts).
+   */
+  list(opts: ListOptions = {}): { entries: Entry[]; problems: RegistryProblem[] } {
+    return listEntries(this.#listing, opts);
   }
+
+  readonly #listing: ListingSource = {
+    entriesDir: () => this.#sub('entries', false),
+    shard: (name) => this.#shard(name, false),
+    cacheDir: (create) => this.#sub('listing', create),
+    decode: (id, data, st, display) => this.#decode(id, data, st, display),
+    read: (id) => this.#read(id),
+  };
 
   /** The entry, or null. Throws REGISTRY_UNUSABLE when its file is corrupt or not safely ours. */
   get(id: string): Entry | null {

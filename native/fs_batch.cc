@@ -1,0 +1,170 @@
+// Batched directory reads for the registry: one N-API call per directory,
+// with packed results (a few Buffers and one Float64Array) rather than a JS
+// value per file, so the cost of a listing is the syscalls, not the
+// boundary. Like fs_bindings.cc: results or a negative errno, no policy.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bindings.h"
+#include "sys.h"
+
+namespace ephem {
+namespace {
+
+Napi::Value Errno(Napi::Env env, int r) { return Napi::Number::New(env, r); }
+
+Napi::Float64Array ToFloat64Array(Napi::Env env, const std::vector<double>& v) {
+  Napi::ArrayBuffer ab = Napi::ArrayBuffer::New(env, v.size() * sizeof(double));
+  if (!v.empty()) std::memcpy(ab.Data(), v.data(), v.size() * sizeof(double));
+  return Napi::Float64Array::New(env, v.size(), ab, 0);
+}
+
+// Numbers per file in readFilesAt's `meta`.
+enum {
+  kNameStart, kNameEnd, kDataStart, kDataEnd, kMode, kUid, kSize, kErrno, kIno, kMtimeMs, kCtimeMs, kFileMeta
+};
+
+// Numbers per name in statNamesAt's result.
+enum { kStatErrno, kStatMode, kStatIno, kStatSize, kStatMtimeMs, kStatCtimeMs, kStatMeta };
+
+// Reads every small regular file directly in a directory fd, in one call:
+// the registry's entries, without a JS round trip per file. Each file is
+// opened with O_NOFOLLOW|O_NONBLOCK (a symlink or FIFO cannot trap us) and
+// read only if fstat says it is a regular file of at most `max` bytes; the
+// caller still applies its own ownership and type rules to mode and uid.
+// Names starting with '.' (temporary files in flight) are skipped.
+//
+// readFilesAt(dirfd, max) -> { names: Buffer, data: Buffer, meta: Float64Array }
+// or a negative errno. `names` and `data` are every name and every content
+// read, concatenated; `meta` holds kFileMeta numbers per file: name
+// [start, end) in `names`, data [start, end) in `data` (-1, -1 when not
+// read), then mode, uid and size from fstat (0 when errno is set), errno
+// (0 or negative, from open, fstat or read), and ino, mtimeMs, ctimeMs from
+// the same fstat (converted as StatToObject does, so a listing cache can
+// compare them with statNamesAt's). A file that grew past fstat's size
+// reads as size + 1 bytes, so the caller sees the mismatch.
+Napi::Value ReadFilesAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dirfd = info[0].As<Napi::Number>().Int32Value();
+  int64_t max = info[1].As<Napi::Number>().Int64Value();
+  int err = 0;
+  std::unique_ptr<sys::DirReader> reader(sys::DirReader::Open(dirfd, &err));
+  if (!reader) return Errno(env, err);
+  std::string names;
+  std::string data;
+  std::vector<double> meta;
+  std::vector<sys::DirEntry> batch(256);
+  for (;;) {
+    int got = reader->Next(batch.data(), (int)batch.size());
+    if (got < 0) return Errno(env, got);
+    if (got == 0) break;
+    for (int i = 0; i < got; i++) {
+      const std::string& name = batch[i].name;
+      if (name.empty() || name[0] == '.') continue;
+      double m[kFileMeta] = {};
+      m[kNameStart] = (double)names.size();
+      names.append(name);
+      m[kNameEnd] = (double)names.size();
+      m[kDataStart] = m[kDataEnd] = -1;
+      int code = 0;
+      sys::Stat st;
+      int fd = sys::OpenAt(dirfd, name.c_str(), O_RDONLY | O_NONBLOCK, 0);
+      if (fd < 0) {
+        code = fd;
+      } else {
+        code = sys::StatFd(fd, &st);
+        if (code == 0 && S_ISREG(st.mode) && st.size <= max) {
+          // Read straight into the packed buffer. Asking for one byte more
+          // than fstat's size makes a regular file's EOF a short read, so a
+          // file that did not change costs a single read().
+          const size_t start = data.size();
+          const size_t want = (size_t)st.size + 1;
+          data.resize(start + want);
+          size_t len = 0;
+          while (len < want) {
+            const size_t ask = want - len;
+            ssize_t r = read(fd, &data[start + len], ask);
+            if (r < 0 && errno == EINTR) continue;
+            if (r < 0) {
+              code = -errno;
+              break;
+            }
+            len += (size_t)r;
+            if ((size_t)r < ask) break;  // EOF (or shrunk: the caller sees the size differ)
+          }
+          // len == want: grew past fstat's size; the caller refuses it.
+          data.resize(code == 0 ? start + len : start);
+          if (code == 0) {
+            m[kDataStart] = (double)start;
+            m[kDataEnd] = (double)(start + len);
+          }
+        }
+        sys::Close(fd);
+      }
+      if (code == 0) {
+        m[kMode] = st.mode;
+        m[kUid] = st.uid;
+        m[kSize] = (double)st.size;
+        m[kIno] = (double)st.ino;
+        m[kMtimeMs] = st.mtime_ns / 1e6;
+        m[kCtimeMs] = st.ctime_ns / 1e6;
+      }
+      m[kErrno] = code;
+      meta.insert(meta.end(), m, m + kFileMeta);
+    }
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("names", Napi::Buffer<char>::Copy(env, names.data(), names.size()));
+  o.Set("data", Napi::Buffer<char>::Copy(env, data.data(), data.size()));
+  o.Set("meta", ToFloat64Array(env, meta));
+  return o;
+}
+
+// statNamesAt(dirfd, names: (string | Buffer)[]) -> Float64Array of
+// kStatMeta numbers per name: errno (0 or negative), mode, ino, size,
+// mtimeMs, ctimeMs (all 0 on error; converted as StatToObject does). lstat
+// semantics (sys::StatAt, AT_SYMLINK_NOFOLLOW); each name must be a single
+// component, else its slot says -EINVAL. A non-array argument, or a dirfd
+// that is not an open directory (EBADF, ENOTDIR: a one-component name cannot
+// cause either), fails the whole call with a negative errno.
+Napi::Value StatNamesAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dirfd = info[0].As<Napi::Number>().Int32Value();
+  if (!info[1].IsArray()) return Errno(env, -EINVAL);
+  Napi::Array list = info[1].As<Napi::Array>();
+  const uint32_t n = list.Length();
+  std::vector<double> out((size_t)n * kStatMeta, 0.0);
+  std::string name;
+  for (uint32_t i = 0; i < n; i++) {
+    int code = -EINVAL;
+    sys::Stat st;
+    if (GetName(list.Get(i), &name)) code = sys::StatAt(dirfd, name.c_str(), &st);
+    if (code == -EBADF || code == -ENOTDIR) return Errno(env, code);
+    double* m = &out[(size_t)i * kStatMeta];
+    m[kStatErrno] = code;
+    if (code == 0) {
+      m[kStatMode] = st.mode;
+      m[kStatIno] = (double)st.ino;
+      m[kStatSize] = (double)st.size;
+      m[kStatMtimeMs] = st.mtime_ns / 1e6;
+      m[kStatCtimeMs] = st.ctime_ns / 1e6;
+    }
+  }
+  return ToFloat64Array(env, out);
+}
+
+}  // namespace
+
+void InitFsBatch(Napi::Env env, Napi::Object exports) {
+  exports.Set("readFilesAt", Napi::Function::New(env, ReadFilesAt));
+  exports.Set("statNamesAt", Napi::Function::New(env, StatNamesAt));
+}
+
+}  // namespace ephem
