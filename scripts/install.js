@@ -8,7 +8,7 @@
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { computeStamp } = require('./native-stamp');
+const { computeStamp, recordStamp } = require('./native-stamp');
 
 const root = path.resolve(__dirname, '..');
 
@@ -40,9 +40,21 @@ if (process.platform !== 'linux' && process.platform !== 'darwin') {
   // Nothing to build: the package refuses at load time with one clear error.
   process.exit(0);
 }
-if (matching()) process.exit(0);
+/** Exits; on success records the stamp so that loading need not hash the sources (see native-stamp.js). */
+function done(ok) {
+  if (ok) {
+    try {
+      recordStamp(root);
+    } catch {
+      // a read-only package folder: the loader hashes instead
+    }
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+if (matching()) done(true);
 run(process.execPath, [require.resolve('node-gyp-build/bin.js')]);
-if (matching()) process.exit(0);
+if (matching()) done(true);
 function nodeGyp() {
   if (process.env.npm_config_node_gyp) return process.env.npm_config_node_gyp; // npm's own, during npm install
   try {
@@ -53,4 +65,4 @@ function nodeGyp() {
 }
 const gyp = nodeGyp();
 const ok = gyp ? run(process.execPath, [gyp, 'rebuild']) : run('node-gyp', ['rebuild']);
-process.exit(ok && matching() ? 0 : 1);
+done(ok && matching());

@@ -1,7 +1,6 @@
 // Small files read and written through a directory handle: registry
 // entries, markers, config. Reads refuse symlinks, FIFOs and oversized files;
 // writes are atomic (a fresh O_EXCL temp file, fsync, rename, directory fsync).
-import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import { native, type Name } from '../native/binding';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
@@ -66,7 +65,10 @@ export function writeAll(fd: number, data: Buffer): void {
 }
 
 export function tempName(name: string): string {
-  return `.${name}.${process.pid}.${crypto.randomBytes(6).toString('hex')}.tmp`;
+  // Required here: read-only commands load this module and should not load crypto.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
+  return `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
 }
 
 export interface AtomicWriteOptions {

@@ -42,27 +42,30 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** Candidate binaries, most preferred first: a local build, then prebuilds. */
-export function nativeCandidates(root: string): string[] {
+/** The local build, when there is one (tried first: it is what `npm ci` just compiled). */
+function localBuild(root: string): string[] {
+  if (process.env.PREBUILDS_ONLY === '1') return [];
+  const release = path.join(root, 'build', 'Release', 'ephemdir.node');
+  return fs.existsSync(release) ? [release] : [];
+}
+
+/** Matching prebuilds, most preferred first (node-gyp-build's tag rules). */
+function prebuilds(root: string): string[] {
   const out: string[] = [];
-  if (process.env.PREBUILDS_ONLY !== '1') {
-    const release = path.join(root, 'build', 'Release', 'ephemdir.node');
-    if (fs.existsSync(release)) out.push(release);
-  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const ngb = require('node-gyp-build') as NodeGypBuild;
-  const prebuilds = path.join(root, 'prebuilds');
-  const tuples = listDir(prebuilds)
+  const dir = path.join(root, 'prebuilds');
+  const tuples = listDir(dir)
     .map((n) => ngb.parseTuple(n))
     .filter((t): t is Tuple => t !== undefined && ngb.matchTuple(os.platform(), os.arch())(t))
     .sort(ngb.compareTuples);
   for (const tuple of tuples) {
-    const dir = path.join(prebuilds, tuple.name);
-    const tags = listDir(dir)
+    const sub = path.join(dir, tuple.name);
+    const tags = listDir(sub)
       .map((f) => ngb.parseTags(f))
       .filter((t): t is Tags => t !== undefined && ngb.matchTags('node', process.versions.modules)(t))
       .sort(ngb.compareTags('node'));
-    for (const t of tags) out.push(path.join(dir, t.file));
+    for (const t of tags) out.push(path.join(sub, t.file));
   }
   return out;
 }
@@ -77,17 +80,19 @@ export function loadNative<T extends { stamp: string }>(): T {
   }
   const root = packageRoot();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { computeStamp } = require(path.join(root, 'scripts', 'native-stamp.js')) as {
-    computeStamp(root: string): string;
+  const { expectedStamp } = require(path.join(root, 'scripts', 'native-stamp.js')) as {
+    expectedStamp(root: string): string;
   };
-  const expected = computeStamp(root);
-  const candidates = nativeCandidates(root);
+  const expected = expectedStamp(root);
   const refused: string[] = [];
-  for (const file of candidates) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(file) as T;
-    if (mod.stamp === expected) return mod;
-    refused.push(`${file} (stamp ${mod.stamp}, expected ${expected})`);
+  // Prebuilds are only looked for (and node-gyp-build loaded) when no local build fits.
+  for (const list of [localBuild, prebuilds]) {
+    for (const file of list(root)) {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const mod = require(file) as T;
+      if (mod.stamp === expected) return mod;
+      refused.push(`${file} (stamp ${mod.stamp}, expected ${expected})`);
+    }
   }
   const why = refused.length
     ? `every binary found was built from other sources: ${refused.join('; ')}. Rebuild with \`npm rebuild ephemdir\``

@@ -10,6 +10,7 @@
 // ctime. The one blind spot is a change inside the same clock tick as the
 // read that built the cache ("racy git"), so nothing changed less than
 // SETTLE_MS before the read is ever cached.
+import { isAscii } from 'node:buffer';
 import type { Entry } from '../model/entry';
 import { ID_RE } from './entry-codec';
 
@@ -63,7 +64,9 @@ export function encodeShardCache(cache: ShardCache, fields: string): Buffer {
 }
 
 function isIdentity(v: unknown): v is Identity {
-  return Array.isArray(v) && v.length === 4 && v.every((n) => typeof n === 'number' && Number.isFinite(n));
+  if (!Array.isArray(v) || v.length !== 4) return false;
+  for (let i = 0; i < 4; i++) if (typeof v[i] !== 'number' || !Number.isFinite(v[i])) return false;
+  return true;
 }
 
 /**
@@ -75,7 +78,7 @@ function isIdentity(v: unknown): v is Identity {
 export function decodeShardCache(data: Buffer, shard: string, fields: string): ShardCache | null {
   let raw: unknown;
   try {
-    raw = JSON.parse(data.toString('utf8'));
+    raw = JSON.parse(data.toString(isAscii(data) ? 'latin1' : 'utf8'));
   } catch {
     return null;
   }
@@ -83,10 +86,15 @@ export function decodeShardCache(data: Buffer, shard: string, fields: string): S
   const o = raw as Record<string, unknown>;
   if (o.format !== LISTING_FORMAT || o.fields !== fields || o.shard !== shard || !isIdentity(o.dir) || !Array.isArray(o.files)) return null;
   const files: CachedFile[] = [];
-  for (const f of o.files as unknown[]) {
+  const list = o.files as unknown[];
+  for (let i = 0; i < list.length; i++) {
+    const f = list[i];
     if (!Array.isArray(f) || f.length !== 4) return null;
-    const [id, file, entry, extras] = f as [unknown, unknown, unknown, unknown];
-    if (typeof id !== 'string' || !ID_RE.test(id) || !id.startsWith(shard) || !isIdentity(file)) return null;
+    const id: unknown = f[0];
+    const file: unknown = f[1];
+    const entry: unknown = f[2];
+    const extras: unknown = f[3];
+    if (typeof id !== 'string' || id[0] !== shard || !ID_RE.test(id) || !isIdentity(file)) return null;
     if (typeof entry !== 'object' || entry === null || (entry as Entry).id !== id || !Array.isArray(extras)) return null;
     files.push({ id, file, entry: entry as Entry, extras: extras as [string, unknown][] });
   }

@@ -72,6 +72,31 @@ test('a binary built from other sources is refused, not loaded', () => {
   assert.match(r.stderr, /built from other sources/);
 });
 
+test('a recorded stamp stands for the hash only while every source keeps its identity', () => {
+  const pkg = copyPackage('recorded');
+  const stampScript = path.join(pkg, 'scripts', 'native-stamp.js');
+  const record = path.join(pkg, 'build', 'native-stamp.json');
+  const consumer = projectWith(pkg, 'recorded-consumer');
+  // Fresh copies are inside the settle window: nothing is recorded.
+  assert.equal(node([stampScript, '--record'], pkg).status, 0);
+  assert.equal(fs.existsSync(record), false, 'sources changed within SETTLE_MS are never recorded');
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2100);
+  assert.equal(node([stampScript, '--record'], pkg).status, 0);
+  const rec = JSON.parse(fs.readFileSync(record, 'utf8')) as { stamp: string; files: unknown[] };
+  assert.equal(rec.stamp, node([stampScript], pkg).stdout);
+  assert.equal(node(['-e', probe], consumer).status, 0);
+  // The record is what the loader trusts while it stands: a wrong one refuses the binary...
+  fs.writeFileSync(record, JSON.stringify({ ...rec, stamp: 's' + '0'.repeat(32) }));
+  const refused = node(['-e', probe], consumer);
+  assert.notEqual(refused.status, 0);
+  assert.match(refused.stderr, /built from other sources/);
+  // ...until any source changes identity (here only its times): then the sources are hashed again.
+  const now = new Date();
+  fs.utimesSync(path.join(pkg, 'binding.gyp'), now, now);
+  const hashed = node(['-e', probe], consumer);
+  assert.equal(hashed.status, 0, hashed.stderr);
+});
+
 test('no environment variable can point the loader elsewhere', () => {
   const pkg = copyPackage('redirected');
   fs.rmSync(path.join(pkg, 'build'), { recursive: true });
