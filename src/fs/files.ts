@@ -64,11 +64,28 @@ export function writeAll(fd: number, data: Buffer): void {
   while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off);
 }
 
+let tempCounter = 0;
+
+/**
+ * A temp name for `name`: unique per process (pid, a counter, the monotonic
+ * clock), and created with O_EXCL, so a clash fails instead of sharing a
+ * file. The leading '.' makes every reader of the folder skip it.
+ */
 export function tempName(name: string): string {
-  // Required here: read-only commands load this module and should not load crypto.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
-  return `.${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  return `.${name}.${process.pid}.${(++tempCounter).toString(36)}${process.hrtime.bigint().toString(36)}.tmp`;
+}
+
+/** Opens a fresh temp file beside `name` (a few tries: another process may hold the same name). */
+function openTemp(dir: DirHandle, name: string, mode: number): { fd: number; tmp: string } {
+  const c = native().constants;
+  for (let attempt = 0; ; attempt++) {
+    const tmp = tempName(name);
+    try {
+      return { fd: dir.openFile(tmp, c.O_WRONLY | c.O_CREAT | c.O_EXCL, mode), tmp };
+    } catch (err) {
+      if (!hasCode(err, 'EEXIST') || attempt >= 8) throw err;
+    }
+  }
 }
 
 export interface AtomicWriteOptions {
@@ -81,23 +98,23 @@ export interface AtomicWriteOptions {
 
 /** Replaces `name` in `dir` atomically with `data`. */
 export function writeFileAtomic(dir: DirHandle, name: string, data: Buffer | string, options: AtomicWriteOptions = {}): void {
-  const c = native().constants;
   const mode = options.mode ?? 0o600;
   const durable = options.durable ?? true;
   const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
-  const tmp = tempName(name);
-  const fd = dir.openFile(tmp, c.O_WRONLY | c.O_CREAT | c.O_EXCL, mode);
+  const { fd, tmp } = openTemp(dir, name, mode);
+  let open = true;
   let renamed = false;
   try {
     writeAll(fd, bytes);
     if (durable) check(native().fsync(fd), 'fsync', joinDisplay(dir.path, tmp));
-    native().close(fd);
+    open = false; // closed once, whatever close says: a second close could hit a reused fd
+    check(native().close(fd), 'close', joinDisplay(dir.path, tmp));
     dir.rename(tmp, dir, name, { noReplace: options.noReplace ?? false });
     renamed = true;
     if (durable) dir.fsync();
   } finally {
+    if (open) native().close(fd);
     if (!renamed) {
-      native().close(fd);
       try {
         dir.unlink(tmp);
       } catch {
