@@ -8,8 +8,13 @@ import { DirHandle, type ShallowStat, type Stat } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { hasCode } from '../errors';
 import { readMarker } from './marker';
-import { isInUse, isInUseSync, mountsInside } from './in-use';
 import type { ApiContext } from './context';
+
+/** The /proc and mount-table scans, loaded only by probes that ask for them (not by listings). */
+function inUse(): typeof import('./in-use') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./in-use') as typeof import('./in-use');
+}
 
 const ENOENT = -os.constants.errno.ENOENT;
 
@@ -214,7 +219,7 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
     if (free) located.dir.unlock();
     probe.lockedByOther = !free;
   }
-  if (located.presence === 'present' && opts.mounts) probe.mountsInside = mountsInside(entry.path);
+  if (located.presence === 'present' && opts.mounts) probe.mountsInside = inUse().mountsInside(entry.path);
   return { probe, located };
 }
 
@@ -233,7 +238,7 @@ function roots(entry: Entry): string[] {
 export async function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Promise<Probe> {
   const { probe, located } = baseProbe(ctx, entry, opts);
   try {
-    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = await isInUse(roots(entry));
+    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = await inUse().isInUse(roots(entry));
     return probe;
   } finally {
     closeLocated(located);
@@ -243,7 +248,7 @@ export async function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptio
 export function probeEntrySync(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Probe {
   const { probe, located } = baseProbe(ctx, entry, opts);
   try {
-    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = isInUseSync(roots(entry));
+    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = inUse().isInUseSync(roots(entry));
     return probe;
   } finally {
     closeLocated(located);

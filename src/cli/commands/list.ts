@@ -4,7 +4,6 @@ import { api } from '../api';
 import { flag, strs, type Values } from '../args';
 import { MEASURED_STATUSES, renderList, renderTree, type TreeItem } from '../format';
 import type { Ctx } from '../io';
-import { listItemJson, stringify, treeItemJson } from '../json';
 
 function byCreation(a: TrackedDirectory, b: TrackedDirectory): number {
   return a.entry.createdAt - b.entry.createdAt || (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0);
@@ -24,6 +23,12 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t:
   return out;
 }
 
+/** The JSON shapes, loaded only for --json. */
+function jsonModule(): typeof import('../json') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('../json') as typeof import('../json');
+}
+
 export async function run(ctx: Ctx, name: string, values: Values): Promise<number> {
   const tags = strs(values, 'tag');
   const items = (await api().list(tags.length ? { tags } : undefined)).slice().sort(byCreation);
@@ -34,12 +39,18 @@ export async function run(ctx: Ctx, name: string, values: Values): Promise<numbe
       tracked: t,
       size: MEASURED_STATUSES.has(t.status) ? await api().sizeOf(t.entry).catch(() => null) : null,
     }));
-    if (json) ctx.out(stringify(sized.map((s) => treeItemJson(s.tracked, s.size))));
+    if (json) {
+      const { stringify, treeItemJson } = jsonModule();
+      ctx.out(stringify(sized.map((s) => treeItemJson(s.tracked, s.size))));
+    }
     else if (sized.length === 0) ctx.note('no tracked directories');
     else ctx.out(renderTree(sized, view));
     return 0;
   }
-  if (json) ctx.out(stringify(items.map(listItemJson)));
+  if (json) {
+    const { stringify, listItemJson } = jsonModule();
+    ctx.out(stringify(items.map(listItemJson)));
+  }
   else if (items.length === 0) ctx.note('no tracked directories');
   else ctx.out(renderList(items, view));
   return 0;
