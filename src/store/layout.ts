@@ -19,7 +19,7 @@ export function unusable(path: string, reason: string, extra: Record<string, unk
 }
 
 /** Our rule for every registry directory and file: the caller's, writable by nobody else. */
-export function ownershipProblem(st: Stat): string | null {
+export function ownershipProblem(st: Pick<Stat, 'uid' | 'mode'>): string | null {
   if (st.uid !== euid()) return `it is owned by uid ${st.uid}, not by you (uid ${euid()})`;
   if ((st.mode & 0o022) !== 0) return `it is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
   return null;

@@ -15,14 +15,15 @@
 //   stats.json, stats.lock      usage ledger
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
 //   listing/<h>.json            listing cache of shard <h> (listing-cache.ts); safe to delete
-import { DirHandle, isRegular, joinDisplay, type Stat } from '../fs/dir-handle';
-import { checkFormat, openOwnedDir, ownershipProblem, typeName, unusable } from './layout';
+import { DirHandle, joinDisplay } from '../fs/dir-handle';
+import { checkFormat, openOwnedDir, unusable } from './layout';
 import { openDirectory } from '../fs/walk';
-import { readFileAt, writeFileAtomic } from '../fs/files';
+import { writeFileAtomic } from '../fs/files';
+import { decodeEntryFile, readEntryFile } from './entry-files';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
-import { decodeEntry, encodeEntry, extrasOf, ID_RE, MAX_ENTRY_BYTES } from './entry-codec';
+import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
@@ -144,62 +145,16 @@ export class Registry implements Disposable {
     return `${this.#identity}:${id}`;
   }
 
-  /** Copies corrupt bytes to corrupt/<id>.<sha256-12> unless that exact content is already there. */
-  #copyAside(id: string, data: Buffer): string | null {
-    try {
-      // Required here: reading the registry should not load crypto.
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const crypto = require('node:crypto') as typeof import('node:crypto');
-      const name = `${id}.${crypto.createHash('sha256').update(data).digest('hex').slice(0, 12)}`;
-      const dir = this.#sub('corrupt', true)!;
-      if (dir.tryStat(name) === null) {
-        try {
-          writeFileAtomic(dir, name, data, { mode: 0o600, noReplace: true });
-        } catch (err) {
-          if (!hasCode(err, 'EEXIST')) throw err;
-        }
-      }
-      return joinDisplay(dir.path, name);
-    } catch {
-      return null; // best effort: the original stays in place and keeps being reported
-    }
-  }
+  readonly #corrupt = (): DirHandle => this.#sub('corrupt', true)!;
 
-  /** Reads entries/<h>/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
+  /** entries/<h>/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
   #read(id: string): Entry | null {
-    const entries = this.#shard(id, false);
-    if (entries === null) return null;
-    const file = `${id}.json`;
-    const display = joinDisplay(entries.path, file);
-    const bad = (reason: string) => unusable(display, reason, { id, file: display });
-    let r;
-    try {
-      r = readFileAt(entries, file, MAX_ENTRY_BYTES);
-    } catch (err) {
-      const st = entries.tryStat(file);
-      if (st === null) return null;
-      if (!isRegular(st)) throw bad(`it is ${typeName(st)}`);
-      const foreign = ownershipProblem(st);
-      if (foreign !== null) throw bad(foreign);
-      if (st.size > MAX_ENTRY_BYTES) throw bad(`it is ${st.size} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`);
-      throw bad(`it cannot be read (${hasCode(err, 'EACCES', 'EPERM') ? 'permission denied' : (err as Error).message})`);
-    }
-    if (r === null) return null;
-    return this.#decode(id, r.data, r.stat, display);
+    const shard = this.#shard(id, false);
+    return shard === null ? null : readEntryFile(shard, id, this.#corrupt);
   }
 
-  /** Checks owner and mode, then decodes; corrupt bytes are copied aside once. */
-  #decode(id: string, data: Buffer, st: Pick<Stat, 'uid' | 'mode'>, display: string): Entry {
-    const bad = (reason: string) => unusable(display, reason, { id, file: display });
-    const problem = ownershipProblem(st as Stat);
-    if (problem !== null) throw bad(problem);
-    try {
-      return decodeEntry(data, id, display);
-    } catch (err) {
-      const reason = (err as EphemdirError & { reason?: string }).reason ?? (err as Error).message;
-      const copy = this.#copyAside(id, data);
-      throw bad(copy ? `${reason}; a copy of its bytes is in ${copy}` : reason);
-    }
+  #decode(id: string, data: Buffer, st: { uid: number; mode: number }, display: string): Entry {
+    return decodeEntryFile(id, data, st, display, this.#corrupt);
   }
 
   /**
