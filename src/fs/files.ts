@@ -71,7 +71,7 @@ let tempCounter = 0;
  * clock), and created with O_EXCL, so a clash fails instead of sharing a
  * file. The leading '.' makes every reader of the folder skip it.
  */
-export function tempName(name: string): string {
+function tempName(name: string): string {
   return `.${name}.${process.pid}.${(++tempCounter).toString(36)}${process.hrtime.bigint().toString(36)}.tmp`;
 }
 

@@ -12,7 +12,7 @@
 // SETTLE_MS before the read is ever cached.
 import { isAscii } from 'node:buffer';
 import type { Entry } from '../model/entry';
-import { ID_RE } from './entry-codec';
+import { ID_RE, KNOWN_KEYS } from './entry-codec';
 
 export const LISTING_FORMAT = 1;
 /** Files and folders younger than this (by mtime or ctime) are never cached. */
@@ -54,13 +54,11 @@ export function settled(id: Identity, readStartedMs: number): boolean {
  * The shape of an Entry this version writes and reads. A cache written by a
  * version with other fields is ignored rather than trusted.
  */
-export function fieldsKey(keys: readonly string[]): string {
-  return keys.join(',');
-}
+export const ENTRY_FIELDS = KNOWN_KEYS.join(',');
 
-export function encodeShardCache(cache: ShardCache, fields: string): Buffer {
+export function encodeShardCache(cache: ShardCache): Buffer {
   const files = cache.files.map((f) => [f.id, f.file, f.entry, f.extras]);
-  return Buffer.from(JSON.stringify({ format: LISTING_FORMAT, fields, shard: cache.shard, dir: cache.dir, files }), 'utf8');
+  return Buffer.from(JSON.stringify({ format: LISTING_FORMAT, fields: ENTRY_FIELDS, shard: cache.shard, dir: cache.dir, files }), 'utf8');
 }
 
 function isIdentity(v: unknown): v is Identity {
@@ -75,7 +73,7 @@ function isIdentity(v: unknown): v is Identity {
  * shard). The entries inside were decoded strictly when the cache was
  * written; here each is checked for its id only.
  */
-export function decodeShardCache(data: Buffer, shard: string, fields: string): ShardCache | null {
+export function decodeShardCache(data: Buffer, shard: string): ShardCache | null {
   let raw: unknown;
   try {
     raw = JSON.parse(data.toString(isAscii(data) ? 'latin1' : 'utf8'));
@@ -84,7 +82,7 @@ export function decodeShardCache(data: Buffer, shard: string, fields: string): S
   }
   if (typeof raw !== 'object' || raw === null) return null;
   const o = raw as Record<string, unknown>;
-  if (o.format !== LISTING_FORMAT || o.fields !== fields || o.shard !== shard || !isIdentity(o.dir) || !Array.isArray(o.files)) return null;
+  if (o.format !== LISTING_FORMAT || o.fields !== ENTRY_FIELDS || o.shard !== shard || !isIdentity(o.dir) || !Array.isArray(o.files)) return null;
   const files: CachedFile[] = [];
   const list = o.files as unknown[];
   for (let i = 0; i < list.length; i++) {

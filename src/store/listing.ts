@@ -7,16 +7,15 @@ import { DirHandle, joinDisplay, nameToString } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { EphemdirError, ErrorCodes } from '../errors';
 import type { Entry } from '../model/entry';
-import { extrasOf, KNOWN_KEYS, MAX_ENTRY_BYTES, withExtras } from './entry-codec';
+import { extrasOf, MAX_ENTRY_BYTES, withExtras } from './entry-codec';
 import { ownershipProblem } from './layout';
 import {
-  decodeShardCache, encodeShardCache, fieldsKey, identityOf, MAX_CACHE_BYTES, sameIdentity, settled,
+  decodeShardCache, encodeShardCache, identityOf, MAX_CACHE_BYTES, sameIdentity, settled,
   type CachedFile, type ShardCache,
 } from './listing-cache';
 
 const ENTRY_FILE_RE = /^([0-9a-f]{32})\.json$/;
 const SHARD_RE = /^[0-9a-f]$/;
-const FIELDS = fieldsKey(KNOWN_KEYS);
 
 export interface RegistryProblem {
   /** The entry id, or null for a file that is not named like an entry. */
@@ -58,7 +57,7 @@ function cachedShard(src: ListingSource, name: string, dir: DirHandle): Entry[] 
   try {
     const at = src.cacheDir(false);
     const r = at ? readFileAt(at, `${name}.json`, MAX_CACHE_BYTES) : null;
-    if (r && ownershipProblem(r.stat) === null) cache = decodeShardCache(r.data, name, FIELDS);
+    if (r && ownershipProblem(r.stat) === null) cache = decodeShardCache(r.data, name);
   } catch {
     return null; // unreadable, oversized, not a regular file: read the shard instead
   }
@@ -80,7 +79,7 @@ function storeShardCache(src: ListingSource, cache: ShardCache | null, name: str
     const at = src.cacheDir(cache !== null);
     if (at === null) return;
     if (cache === null) at.unlink(`${name}.json`);
-    else writeFileAtomic(at, `${name}.json`, encodeShardCache(cache, FIELDS), { mode: 0o600, durable: false });
+    else writeFileAtomic(at, `${name}.json`, encodeShardCache(cache), { mode: 0o600, durable: false });
   } catch {
     // absent already, a read-only data dir, a full disk: list without a cache
   }

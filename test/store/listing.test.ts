@@ -3,15 +3,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Registry } from '../../src/store/registry';
-import { KNOWN_KEYS } from '../../src/store/entry-codec';
 import {
-  decodeShardCache, encodeShardCache, fieldsKey, sameIdentity, settled, SETTLE_MS, type Identity, type ShardCache,
+  decodeShardCache, encodeShardCache, ENTRY_FIELDS, sameIdentity, settled, SETTLE_MS, type Identity, type ShardCache,
 } from '../../src/store/listing-cache';
 import { dataScratch, entryFile, makeEntry, makeUser, newId } from './_helpers';
 import { isRoot } from '../helpers/scratch';
 import type { Entry } from '../../src/model/entry';
 
-const FIELDS = fieldsKey(KNOWN_KEYS);
+const FIELDS = ENTRY_FIELDS;
 /** A clock far enough ahead that every file counts as settled. */
 const LATER = () => Date.now() + 10 * SETTLE_MS;
 
@@ -80,8 +79,8 @@ test('settled: only what changed more than SETTLE_MS before the read', () => {
 test('decodeShardCache: a round trip, and null for anything not exactly this shard, format and shape', () => {
   const e = makeEntry({ id: 'b' + newId().slice(1) });
   const cache: ShardCache = { shard: 'b', dir: [10, 4096, 1.5, 2.5], files: [{ id: e.id, file: [11, 700, 3.25, 4.125], entry: e, extras: [['future', { x: 1 }]] }] };
-  const data = encodeShardCache(cache, FIELDS);
-  assert.deepEqual(decodeShardCache(data, 'b', FIELDS), cache);
+  const data = encodeShardCache(cache);
+  assert.deepEqual(decodeShardCache(data, 'b'), cache);
   const json = JSON.parse(data.toString()) as Record<string, unknown>;
   const variant = (over: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...json, ...over }));
   const file = (json.files as unknown[][])[0]!;
@@ -101,7 +100,7 @@ test('decodeShardCache: a round trip, and null for anything not exactly this sha
     ['extras not an array', variant({ files: [[e.id, file[1], e, {}]] }), 'b'],
     ['a short file record', variant({ files: [[e.id, file[1], e]] }), 'b'],
   ];
-  for (const [why, bytes, shard] of rejected) assert.equal(decodeShardCache(bytes, shard, FIELDS), null, why);
+  for (const [why, bytes, shard] of rejected) assert.equal(decodeShardCache(bytes, shard), null, why);
 });
 
 test('fresh files are never cached; settled shards are, and a listing from the cache equals one from the files', () => {
