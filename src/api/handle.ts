@@ -10,6 +10,8 @@ import { removeEntry, removeEntrySync } from './removal';
 import { readMarker } from './marker';
 import { cancelAtExit } from './exit-hooks';
 import type { SweepReport } from './types';
+import { checkCall } from '../core/options';
+import { HANDLE_EXTEND } from './signatures';
 
 /** A shared flock on the directory: sweeps (and systemd-tmpfiles) leave it alone while held. */
 export interface Hold extends Disposable {
@@ -87,6 +89,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
 
   /** A fresh lifetime from now (null: no time limit), or "+1h" to add to the current expiry. */
   extend(lifetime: number | string | null): void {
+    checkCall(HANDLE_EXTEND, [lifetime]);
     const ctx = requireContext();
     try {
       const e = extendById(ctx, this.id, lifetime);

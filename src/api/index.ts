@@ -5,6 +5,8 @@ import { EphemeralDirectory } from './handle';
 import { removeAtExit } from './exit-hooks';
 import type { TempdirOptions } from './types';
 import type { Entry } from '../model/entry';
+import { checkCall } from '../core/options';
+import { TEMPDIR, TEMPDIR_SYNC } from './signatures';
 
 export { EphemeralDirectory } from './handle';
 export type { Hold } from './handle';
@@ -21,6 +23,7 @@ function wrap(entry: Entry, removeOnExit: boolean): EphemeralDirectory {
 
 /** Creates a managed temporary directory, after sweeping a few that are already due. */
 export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirectory> {
+  checkCall(TEMPDIR, [], options);
   const { settings, warnings } = prepare(options);
   for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
   const ctx = createContext();
@@ -35,6 +38,7 @@ export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDi
 }
 
 export function tempdirSync(options: TempdirOptions = {}): EphemeralDirectory {
+  checkCall(TEMPDIR_SYNC, [], options);
   const { settings, warnings } = prepare(options);
   for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
   const ctx = createContext();

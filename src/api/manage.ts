@@ -10,7 +10,9 @@ import { locate, closeLocated, probeEntry } from './probe';
 import { scanSize } from './size';
 import { removeEntry, recoverEntry, type Outcome } from './removal';
 import { openContext, requireContext, nowSeconds, type ApiContext } from './context';
-import type { RemoveResult } from './types';
+import type { ExtendOptions, RecoverOptions, RemoveResult } from './types';
+import { checkCall } from '../core/options';
+import { EXPLAIN, EXTEND, KEEP, RECOVER, REMOVE } from './signatures';
 
 
 
@@ -47,6 +49,7 @@ export function keepById(ctx: ApiContext, id: string): string {
 }
 
 export async function keep(target: string): Promise<string> {
+  checkCall(KEEP, [target]);
   return withContext((ctx) => keepById(ctx, pickOne(ctx, target, 'active').id));
 }
 
@@ -71,7 +74,8 @@ export function extendById(ctx: ApiContext, id: string, lifetime: number | strin
   });
 }
 
-export async function extend(target: string, lifetime: number | string | null, opts: { relative?: boolean } = {}): Promise<Entry> {
+export async function extend(target: string, lifetime: number | string | null, opts: ExtendOptions = {}): Promise<Entry> {
+  checkCall(EXTEND, [target, lifetime], opts);
   return withContext((ctx) => extendById(ctx, pickOne(ctx, target, 'active').id, lifetime, opts.relative ?? false));
 }
 
@@ -103,11 +107,13 @@ export async function removeById(ctx: ApiContext, entry: Entry): Promise<RemoveR
 }
 
 export async function remove(target: string): Promise<RemoveResult> {
+  checkCall(REMOVE, [target]);
   return withContextAsync((ctx) => removeById(ctx, pickOne(ctx, target, 'active')));
 }
 
 
 export async function explain(target: string): Promise<ExplainModel> {
+  checkCall(EXPLAIN, [target]);
   return withContextAsync(async (ctx) => {
     const entry = pickOne(ctx, target, 'all');
     const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
@@ -117,7 +123,8 @@ export async function explain(target: string): Promise<ExplainModel> {
   });
 }
 
-export async function recover(target: string, opts: { forget?: boolean } = {}): Promise<{ path: string; action: string }> {
+export async function recover(target: string, opts: RecoverOptions = {}): Promise<{ path: string; action: string }> {
+  checkCall(RECOVER, [target], opts);
   return withContextAsync(async (ctx) => {
     const entry = pickOne(ctx, target, 'journal');
     if (opts.forget) {

@@ -11,7 +11,9 @@ import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
 import { locate, closeLocated, quickProbes, ParentCache } from './probe';
 import { openContext, requireContext, type ApiContext } from './context';
-import type { Stats, TrackedDirectory } from './types';
+import type { ListOptions, Stats, TrackedDirectory } from './types';
+import { checkCall } from '../core/options';
+import { CURRENT_TARGET, LIST, RESOLVE } from './signatures';
 
 export type Scope = 'active' | 'journal' | 'all';
 
@@ -76,6 +78,7 @@ export async function match(target: string): Promise<Entry[]> {
 }
 
 export async function resolve(target: string): Promise<string> {
+  checkCall(RESOLVE, [target]);
   return withContext((ctx) => {
     const entry = pickOne(ctx, target, 'active');
     const at = locate(entry);
@@ -97,7 +100,8 @@ export async function registered(): Promise<Entry[]> {
   }
 }
 
-export async function list(opts: { tags?: string[] } = {}): Promise<TrackedDirectory[]> {
+export async function list(opts: ListOptions = {}): Promise<TrackedDirectory[]> {
+  checkCall(LIST, [], opts);
   const ctx = openContext({ create: false });
   if (!ctx) return [];
   try {
@@ -160,6 +164,7 @@ export async function last(): Promise<Entry | null> {
  * It never falls through to a higher marker.
  */
 export async function currentTarget(cwd: string = process.cwd()): Promise<Entry> {
+  checkCall(CURRENT_TARGET, [cwd]);
   let dir = path.resolve(cwd);
   for (;;) {
     let marker: string | null = null;

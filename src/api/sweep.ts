@@ -11,6 +11,8 @@ import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
+import { checkCall } from '../core/options';
+import { SWEEP } from './signatures';
 
 /** How many due directories a tempdir() call looks at before creating. */
 export const MAINTENANCE_LIMIT = 4;
@@ -56,6 +58,7 @@ function record(report: SweepReport, entry: Entry, reasons: string[], outcome: O
 }
 
 export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
+  checkCall(SWEEP, [], options);
   const dryRun = options.dryRun ?? false;
   const mode: SweepMode = options.mode ?? (options.force ? 'force' : 'full');
   const ctx = openContext({ create: false });

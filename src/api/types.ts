@@ -82,6 +82,16 @@ export interface Stats {
   currentlyTracked: number;
 }
 
+export interface ListOptions {
+  /** Only entries carrying every one of these tags. */
+  tags?: string[];
+}
+
+export interface ExtendOptions {
+  /** Add to the current expiry instead of counting from now (as a leading "+" does). */
+  relative?: boolean;
+}
+
 export interface RecoverOptions {
   /** Drop the registry entry only; never deletes files. */
   forget?: boolean;

@@ -15,41 +15,20 @@ import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, check, isDir, isRegular, joinDisplay } from '../fs/dir-handle';
 import { chainProblem, openDirectory } from '../fs/walk';
 import { native } from '../native/binding';
-import { validateComponent } from '../core/validate';
-import { describeValue } from '../core/humanize';
 import { adoptFd, type PathFileHandle } from './file-handle';
+import { AREAS, RESERVED_PREFIX, checkCreateMode, type Area, type CreateMode } from './file-store-names';
+import { checkCall } from '../core/options';
+import { FILE_STORE, FILE_STORE_COPY, FILE_STORE_CREATE, FILE_STORE_LIST, FILE_STORE_MOVE, FILE_STORE_REMOVE } from './signatures';
 
-export const AREAS = ['tmp', 'new', 'cur'] as const;
-export type Area = (typeof AREAS)[number];
-
-/** Modes accepted by {@link FileStore.create} (a `b` as in Python's "wb" is accepted and ignored). */
-export type CreateMode = 'w' | 'wx' | 'w+' | 'wx+' | 'a' | 'a+';
-
-/** Names starting with this are the store's own in-progress copies: reserved, not listed. */
-export const RESERVED_PREFIX = '.ephemdir-';
+export { AREAS, RESERVED_PREFIX } from './file-store-names';
+export type { Area, CreateMode } from './file-store-names';
 
 const read = promisify(fs.read);
 const write = promisify(fs.write);
 
-function checkArea(area: unknown): Area {
-  if (typeof area === 'string' && (AREAS as readonly string[]).includes(area)) return area as Area;
-  throw invalidArgument(`invalid area ${describeValue(area)}: expected 'tmp', 'new' or 'cur'`, { value: area });
-}
-
-function checkName(name: unknown): string {
-  const n = validateComponent(name);
-  if (n.startsWith(RESERVED_PREFIX)) {
-    throw invalidArgument(`invalid name ${describeValue(name)}: names starting with '${RESERVED_PREFIX}' are reserved by the store`, {
-      value: name,
-    });
-  }
-  return n;
-}
-
 function parseMode(mode: unknown): { open: number; reopen: number } {
   const c = native().constants;
-  const m = typeof mode === 'string' ? mode.replace('b', '') : mode;
-  switch (m) {
+  switch (checkCreateMode(mode)) {
     case 'w':
       return { open: c.O_WRONLY | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_WRONLY };
     case 'wx':
@@ -62,8 +41,6 @@ function parseMode(mode: unknown): { open: number; reopen: number } {
       return { open: c.O_WRONLY | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_WRONLY | fs.constants.O_APPEND };
     case 'a+':
       return { open: c.O_RDWR | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_RDWR | fs.constants.O_APPEND };
-    default:
-      throw invalidArgument(`invalid mode ${describeValue(mode)}: expected 'w', 'wx', 'w+', 'wx+', 'a' or 'a+'`, { value: mode });
   }
 }
 
@@ -73,9 +50,7 @@ export class FileStore {
 
   /** `dir` may be relative; it is resolved against the current directory now. */
   constructor(dir: string) {
-    if (typeof dir !== 'string' || dir === '') {
-      throw invalidArgument(`invalid store directory ${describeValue(dir)}: expected a path`, { value: dir });
-    }
+    checkCall(FILE_STORE, [dir]);
     this.path = path.resolve(dir);
   }
 
@@ -135,7 +110,8 @@ export class FileStore {
    * appends; a `+` opens for reading too. New files get 0666 minus the umask.
    */
   async create(name: string, mode: CreateMode | string = 'w'): Promise<PathFileHandle> {
-    const n = checkName(name);
+    checkCall(FILE_STORE_CREATE, [name, mode]);
+    const n = name;
     const flags = parseMode(mode);
     let fd: number;
     let shown: string;
@@ -154,7 +130,8 @@ export class FileStore {
    * or address), are left out.
    */
   list(area: Area): string[] {
-    const a = checkArea(area);
+    checkCall(FILE_STORE_LIST, [area]);
+    const a = area;
     using store = this.#openStore();
     using dir = this.#openArea(store, a);
     const names: string[] = [];
@@ -168,10 +145,8 @@ export class FileStore {
     return names.map((n) => joinDisplay(dir.path, n));
   }
 
-  #pair(from: unknown, to: unknown): [Area, Area] {
-    const f = checkArea(from);
-    const t = checkArea(to);
-    if (f === t) throw invalidArgument(`source and destination areas are both '${f}'`, { value: to });
+  #pair(f: Area, t: Area): [Area, Area] {
+    if (f === t) throw invalidArgument(`source and destination areas are both '${f}'`, { value: t });
     return [f, t];
   }
 
@@ -182,7 +157,8 @@ export class FileStore {
    * Both errors carry `syscall: 'rename'`, `path` and `dest`.
    */
   move(name: string, from: Area, to: Area): void {
-    const n = checkName(name);
+    checkCall(FILE_STORE_MOVE, [name, from, to]);
+    const n = name;
     const [f, t] = this.#pair(from, to);
     using store = this.#openStore();
     using src = this.#openArea(store, f);
@@ -197,7 +173,8 @@ export class FileStore {
    * copied; the permission bits come along.
    */
   async copy(name: string, from: Area, to: Area): Promise<void> {
-    const n = checkName(name);
+    checkCall(FILE_STORE_COPY, [name, from, to]);
+    const n = name;
     const [f, t] = this.#pair(from, to);
     const c = native().constants;
     const store = this.#openStore();
@@ -249,8 +226,9 @@ export class FileStore {
 
   /** Removes `name` from `area` (ENOENT if it is not there). */
   remove(name: string, area: Area): void {
-    const n = checkName(name);
-    const a = checkArea(area);
+    checkCall(FILE_STORE_REMOVE, [name, area]);
+    const n = name;
+    const a = area;
     using store = this.#openStore();
     using dir = this.#openArea(store, a);
     const st = dir.tryStat(n);

@@ -19,7 +19,8 @@ import { DirHandle, check, isDir, joinDisplay } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { native } from '../native/binding';
 import { validatePrefix } from '../core/validate';
-import { describeValue } from '../core/humanize';
+import { checkCall } from '../core/options';
+import { TEMP_FILES } from './signatures';
 import { adoptFd, adoptFdSync, type PathFileHandle } from './file-handle';
 
 export interface TempFilesOptions {
@@ -69,9 +70,7 @@ export class TempFiles {
 
   /** Creates the folder now (mode 0700). Failures are thrown. */
   constructor(options: TempFilesOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`invalid options ${describeValue(options)}: expected an object`);
-    }
+    checkCall(TEMP_FILES, [], options);
     const prefix = options.prefix === undefined ? 'ephemdir-files-' : validatePrefix(options.prefix);
     const parent = openDirectory(options.root ?? os.tmpdir(), { trust: 'chain', final: 'parent' });
     try {

@@ -16,6 +16,8 @@ import { native } from '../native/binding';
 import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
 import { describeValue } from '../core/humanize';
+import { checkCall } from '../core/options';
+import { CREATE_TEMP_DIR, ROOT, ROOT_CONSTRUCTOR } from './signatures';
 
 export interface CreateTempDirOptions {
   /** Parent directory (absolute). Default: `os.tmpdir()`. It must exist. */
@@ -167,9 +169,7 @@ export class TemporaryDirectory implements Disposable, AsyncDisposable {
  * yours or root-owned and sticky, like /tmp.
  */
 export function createTempDir(options: CreateTempDirOptions = {}): TemporaryDirectory {
-  if (options === null || typeof options !== 'object') {
-    throw invalidArgument(`invalid options ${describeValue(options)}: expected an object`);
-  }
+  checkCall(CREATE_TEMP_DIR, [], options);
   const prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
   const parent = openDirectory(options.dir ?? os.tmpdir(), { trust: 'chain', final: 'parent' });
   try {
@@ -233,13 +233,7 @@ function resolveTimeoutMs(options: RootOptions): number | null {
   if (hasSeconds && hasMs) {
     throw invalidArgument('give either timeout (seconds or a duration string) or timeoutMs (milliseconds), not both');
   }
-  if (hasMs) {
-    const ms = options.timeoutMs;
-    if (typeof ms !== 'number' || !Number.isFinite(ms) || ms < 0) {
-      throw invalidArgument(`invalid timeoutMs ${describeValue(ms)}: expected a finite number of milliseconds >= 0`, { value: ms });
-    }
-    return ms;
-  }
+  if (hasMs) return options.timeoutMs as number; // checked by the signature
   if (hasSeconds) {
     const seconds = parseDuration(options.timeout as number | string);
     return seconds === null ? null : seconds * 1000;
@@ -262,10 +256,7 @@ export class Root {
   readonly #prefix: string;
 
   constructor(dir: string, options: RootOptions = {}) {
-    if (typeof dir !== 'string') throw invalidArgument(`invalid root directory ${describeValue(dir)}: expected an absolute path`);
-    if (options === null || typeof options !== 'object') {
-      throw invalidArgument(`invalid options ${describeValue(options)}: expected an object`);
-    }
+    checkCall(ROOT_CONSTRUCTOR, [dir], options);
     this.timeoutMs = resolveTimeoutMs(options);
     this.#prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
     // Only validated and normalised here (it may not exist yet); every call reopens it.
@@ -458,5 +449,6 @@ function recordFailure(report: CleanupReport, path: string, err: unknown): void 
  * string); `options.timeoutMs` in milliseconds.
  */
 export function root(dir: string, options: RootOptions = {}): Root {
+  checkCall(ROOT, [dir], options);
   return new Root(dir, options);
 }

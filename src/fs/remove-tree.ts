@@ -17,6 +17,8 @@ import type { Name } from '../native/binding';
 import { treeNative, type NativeRemoveOptions, type NativeRemoveResult } from '../native/tree-binding';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { openParent } from './walk';
+import { checkCall } from '../core/options';
+import { REMOVE_TREE, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, REMOVE_TREE_SYNC } from './signatures';
 
 export interface RemoveTreeProgress {
   /** Entries removed so far (directories included). */
@@ -79,19 +81,6 @@ export interface RemoveTreeIncomplete extends RemoveTreeResult {
   failures: RemoveTreeFailure[];
 }
 
-function checkInt(value: unknown, name: string, min: number, max: number): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
-  }
-  return value;
-}
-
-function isComponent(name: Name): boolean {
-  const s = typeof name === 'string' ? name : name.toString('latin1');
-  return s.length > 0 && s !== '.' && s !== '..' && !s.includes('/') && !s.includes('\0');
-}
-
 function homeDir(): string | undefined {
   try {
     return os.homedir();
@@ -100,40 +89,26 @@ function homeDir(): string | undefined {
   }
 }
 
+/** The engine's form of options already checked against the signature (see ./signatures). */
 function toNative(options: RemoveTreeOptions): NativeRemoveOptions {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const protect = ['/'];
   const home = homeDir();
   if (home) protect.push(home);
-  if (options.protect !== undefined) {
-    if (!Array.isArray(options.protect) || options.protect.some((p) => typeof p !== 'string' || p.length === 0 || p.includes('\0'))) {
-      throw invalidArgument('protect must be an array of non-empty paths');
-    }
-    for (const p of options.protect) protect.push(path.resolve(p));
-  }
-  if (options.removeLast !== undefined && !isComponent(options.removeLast)) {
-    throw invalidArgument(`removeLast must be a single name in the root, got ${String(options.removeLast)}`);
-  }
-  if (options.onProgress !== undefined && typeof options.onProgress !== 'function') {
-    throw invalidArgument('onProgress must be a function');
-  }
+  for (const p of options.protect ?? []) protect.push(path.resolve(p));
   const out: NativeRemoveOptions = {
     protect,
     keepRoot: options.keepRoot === true,
     skipLocked: options.skipLocked === true,
     repairPermissions: options.repairPermissions !== false,
-    maxRescans: checkInt(options.maxRescans, 'maxRescans', 0, 1_000_000) ?? 8,
-    parallel: checkInt(options.parallel, 'parallel', 1, 64) ?? 1,
-    maxOpenDirs: checkInt(options.maxOpenDirs, 'maxOpenDirs', 2, 4096) ?? 0,
+    maxRescans: options.maxRescans ?? 8,
+    parallel: options.parallel ?? 1,
+    maxOpenDirs: options.maxOpenDirs ?? 0,
   };
-  const budget = checkInt(options.maxEntries, 'maxEntries', 1, Number.MAX_SAFE_INTEGER);
-  if (budget !== undefined) out.maxEntries = budget;
+  if (options.maxEntries !== undefined) out.maxEntries = options.maxEntries;
   if (options.removeLast !== undefined) out.removeLast = options.removeLast;
   if (options.expect !== undefined) {
-    const { dev, ino } = options.expect ?? ({} as { dev?: unknown; ino?: unknown });
-    if (typeof dev !== 'number' || typeof ino !== 'number') throw invalidArgument('expect must be { dev: number, ino: number }');
-    out.expectDev = dev;
-    out.expectIno = ino;
+    out.expectDev = options.expect.dev;
+    out.expectIno = options.expect.ino;
   }
   return out;
 }
@@ -252,7 +227,7 @@ function openTarget(p: string): { parent: DirHandle; name: string; display: stri
  * ancestors (EPHEMDIR_PROTECTED_PATH).
  */
 export async function removeTree(p: string, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
-  toNative(options); // validate before touching anything
+  checkCall(REMOVE_TREE, [p], options); // before touching anything
   const t = openTarget(p);
   if (!t) return emptyResult();
   try {
@@ -264,7 +239,7 @@ export async function removeTree(p: string, options: RemoveTreeOptions = {}): Pr
 
 /** Synchronous {@link removeTree} (blocks the event loop; `parallel` still uses threads). */
 export function removeTreeSync(p: string, options: RemoveTreeOptions = {}): RemoveTreeResult {
-  toNative(options);
+  checkCall(REMOVE_TREE_SYNC, [p], options);
   const t = openTarget(p);
   if (!t) return emptyResult();
   try {
@@ -279,10 +254,12 @@ export function removeTreeSync(p: string, options: RemoveTreeOptions = {}): Remo
  * duplicated for the duration of the call, so it may be closed at once.
  */
 export async function removeTreeAt(parent: DirHandle, name: Name, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
+  checkCall(REMOVE_TREE_AT, [parent, name], options);
   return runAt(parent, name, joinDisplay(parent.path, name), options);
 }
 
 /** Synchronous {@link removeTreeAt}. */
 export function removeTreeAtSync(parent: DirHandle, name: Name, options: RemoveTreeOptions = {}): RemoveTreeResult {
+  checkCall(REMOVE_TREE_AT_SYNC, [parent, name], options);
   return runAtSync(parent, name, joinDisplay(parent.path, name), options);
 }

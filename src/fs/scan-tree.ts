@@ -8,6 +8,8 @@ import type { Name } from '../native/binding';
 import { treeNative, type NativeScanOptions, type NativeScanResult } from '../native/tree-binding';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { openParent } from './walk';
+import { checkCall } from '../core/options';
+import { SCAN_TREE, SCAN_TREE_SYNC } from './signatures';
 
 export interface ScanTreeOptions {
   /** Stop (complete: false) after this many entries (default: no limit). */
@@ -35,27 +37,14 @@ export interface ScanTreeResult {
 
 export type ScanTarget = string | { parent: DirHandle; name: Name };
 
-function limit(value: unknown, name: string): number | undefined {
-  if (value === undefined) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw invalidArgument(`${name} must be a non-negative number, got ${String(value)}`);
-  }
-  return value;
-}
-
+/** The engine's form of options already checked against the signature (see ./signatures). */
 function toNative(options: ScanTreeOptions): NativeScanOptions {
-  if (typeof options !== 'object' || options === null) throw invalidArgument('options must be an object');
   const out: NativeScanOptions = {};
-  const maxEntries = limit(options.maxEntries, 'maxEntries');
-  const maxDepth = limit(options.maxDepth, 'maxDepth');
-  const timeoutMs = limit(options.timeoutMs, 'timeoutMs');
-  const stopAboveBytes = limit(options.stopAboveBytes, 'stopAboveBytes');
-  const maxOpenDirs = limit(options.maxOpenDirs, 'maxOpenDirs');
-  if (maxEntries !== undefined) out.maxEntries = maxEntries;
-  if (maxDepth !== undefined) out.maxDepth = Math.floor(maxDepth);
-  if (timeoutMs !== undefined && Number.isFinite(timeoutMs)) out.timeoutMs = timeoutMs;
-  if (stopAboveBytes !== undefined) out.stopAboveBytes = stopAboveBytes;
-  if (maxOpenDirs !== undefined) out.maxOpenDirs = Math.floor(maxOpenDirs);
+  if (options.maxEntries !== undefined) out.maxEntries = options.maxEntries;
+  if (options.maxDepth !== undefined) out.maxDepth = options.maxDepth;
+  if (options.timeoutMs !== undefined) out.timeoutMs = options.timeoutMs;
+  if (options.stopAboveBytes !== undefined) out.stopAboveBytes = options.stopAboveBytes;
+  if (options.maxOpenDirs !== undefined) out.maxOpenDirs = options.maxOpenDirs;
   return out;
 }
 
@@ -86,6 +75,7 @@ function resolveTarget(target: ScanTarget): { parent: DirHandle; name: Name; dis
 
 /** Measures the allocated size of a tree (see {@link ScanTreeOptions} for the bounds). */
 export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}): Promise<ScanTreeResult> {
+  checkCall(SCAN_TREE, [target], options);
   const opts = toNative(options);
   const t = resolveTarget(target);
   try {
@@ -97,6 +87,7 @@ export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}
 
 /** Synchronous {@link scanTree}. */
 export function scanTreeSync(target: ScanTarget, options: ScanTreeOptions = {}): ScanTreeResult {
+  checkCall(SCAN_TREE_SYNC, [target], options);
   const opts = toNative(options);
   const t = resolveTarget(target);
   try {

@@ -10,6 +10,8 @@
 import * as path from 'node:path';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, isDir, isSymlink, type Stat } from './dir-handle';
+import { checkCall } from '../core/options';
+import { OPEN_DIRECTORY } from './signatures';
 
 export type FinalPolicy =
   /** No extra rule for the last directory. */
@@ -87,6 +89,7 @@ function isTrustedRootSymlink(root: DirHandle, rootStat: Stat, link: Stat): bool
  * trusted root-level one) is refused with EPHEMDIR_SYMLINK_IN_PATH.
  */
 export function openDirectory(absPath: string, options: WalkOptions = {}): DirHandle {
+  checkCall(OPEN_DIRECTORY, [absPath], options);
   const trust = options.trust ?? 'chain';
   const finalPolicy = options.final ?? 'any';
   const display = normalizeAbsolute(absPath);

@@ -1,0 +1,73 @@
+// The argument and option tables of the managed-directory API, one per public
+// function (see core/options.ts). Each function checks its call against its
+// signature first, so nothing is read or written for a call that is refused.
+// Adding an option: add it to the options type in types.ts and one line here.
+import { parseDuration, parseExtension } from '../core/duration';
+import { parseSize } from '../core/size';
+import {
+  boolean,
+  func,
+  nullable,
+  oneOf,
+  optional,
+  optionsOf,
+  pathString,
+  signature,
+  validatedBy,
+  type ValueSpec,
+} from '../core/options';
+import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateTags, validateWords } from '../core/validate';
+import type { ExtendOptions, ListOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
+
+const duration = validatedBy('a number of seconds, a duration string such as "2h", or null', (v) => parseDuration(v as never));
+const size = validatedBy('a number of bytes, a size string such as "2GiB", or null', (v) => parseSize(v as never));
+const tags = validatedBy('an array of tags (lowercase a-z, 0-9, ".", "_", "-")', validateTags);
+/** A lifetime for extend(): a duration, "+1h" (added to the current expiry), or null for no limit. */
+const extension = validatedBy('a duration, "+<duration>", or null', (v) =>
+  typeof v === 'string' && v.trim().startsWith('+') ? parseExtension(v) : parseDuration(v as never),
+);
+/** A tracked directory: its full path, exact name or a unique name prefix. */
+const target: ValueSpec = pathString();
+
+const TEMPDIR_OPTIONS = optionsOf<TempdirOptions>({
+  lifetime: duration,
+  removeOnRestart: boolean(),
+  keepWhileInUse: boolean(),
+  cleanup: validatedBy("'auto' or 'next-sweep'", validateCleanup),
+  maxSize: size,
+  nameStyle: validatedBy("'secure', 'clean' or 'auto'", validateNameStyle),
+  parent: pathString(),
+  prefix: validatedBy('a name prefix of at most 64 bytes', validatePrefix),
+  words: validatedBy('an integer from 1 to 4', validateWords),
+  tags,
+  description: validatedBy('one line of at most 256 bytes, or null', validateDescription),
+  removeOnExit: boolean(),
+});
+
+export const TEMPDIR = signature('tempdir', {}, TEMPDIR_OPTIONS);
+export const TEMPDIR_SYNC = signature('tempdirSync', {}, TEMPDIR_OPTIONS);
+
+export const SWEEP = signature(
+  'sweep',
+  {},
+  optionsOf<SweepOptions>({
+    dryRun: boolean(),
+    force: boolean(),
+    tags,
+    mode: oneOf('full', 'force', 'maintenance'),
+    onProgress: func(),
+  }),
+);
+
+export const LIST = signature('list', {}, optionsOf<ListOptions>({ tags }));
+export const KEEP = signature('keep', { target });
+export const EXTEND = signature('extend', { target, lifetime: extension }, optionsOf<ExtendOptions>({ relative: boolean() }));
+export const REMOVE = signature('remove', { target });
+export const RESOLVE = signature('resolve', { target });
+export const EXPLAIN = signature('explain', { target });
+export const RECOVER = signature('recover', { target }, optionsOf<RecoverOptions>({ forget: boolean() }));
+export const CURRENT_TARGET = signature('currentTarget', { cwd: optional(pathString()) });
+export const HANDLE_EXTEND = signature('EphemeralDirectory.extend', { lifetime: extension });
+
+/** Every signature of this layer, for the coverage test. */
+export const API_SIGNATURES = [TEMPDIR, TEMPDIR_SYNC, SWEEP, LIST, KEEP, EXTEND, REMOVE, RESOLVE, EXPLAIN, RECOVER, CURRENT_TARGET, HANDLE_EXTEND];

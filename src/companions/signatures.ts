@@ -1,0 +1,45 @@
+// The argument and option tables of the companion APIs (see core/options.ts).
+import { parseDuration } from '../core/duration';
+import { validatePrefix } from '../core/validate';
+import { finiteNumber, nullable, oneOf, optionsOf, pathString, signature, validatedBy, type ValueSpec } from '../core/options';
+import type { CreateTempDirOptions, RootOptions } from './tempman';
+import type { TempFilesOptions } from './temp-files';
+import { AREAS, checkCreateMode, checkStoreName } from './file-store-names';
+
+const prefix = validatedBy('a name prefix of at most 64 bytes', validatePrefix);
+const absolute = pathString({ absolute: true });
+const area = oneOf(...AREAS);
+const storeName: ValueSpec = validatedBy('a file name in the store', checkStoreName);
+
+export const CREATE_TEMP_DIR = signature('createTempDir', {}, optionsOf<CreateTempDirOptions>({ dir: absolute, prefix }));
+
+const ROOT_OPTIONS = optionsOf<RootOptions>({
+  timeout: validatedBy('a number of seconds, a duration string such as "30m", or null', (v) => parseDuration(v as never)),
+  timeoutMs: nullable(finiteNumber(0)),
+  prefix,
+});
+export const ROOT = signature('root', { dir: absolute }, ROOT_OPTIONS);
+export const ROOT_CONSTRUCTOR = signature('new Root', { dir: absolute }, ROOT_OPTIONS);
+
+export const TEMP_FILES = signature('new TempFiles', {}, optionsOf<TempFilesOptions>({ root: absolute, prefix }));
+
+export const FILE_STORE = signature('new FileStore', { dir: pathString() });
+export const FILE_STORE_CREATE = signature('FileStore.create', { name: storeName, mode: validatedBy("'w', 'wx', 'w+', 'wx+', 'a' or 'a+' (a 'b' is ignored)", checkCreateMode) });
+export const FILE_STORE_LIST = signature('FileStore.list', { area });
+export const FILE_STORE_MOVE = signature('FileStore.move', { name: storeName, from: area, to: area });
+export const FILE_STORE_COPY = signature('FileStore.copy', { name: storeName, from: area, to: area });
+export const FILE_STORE_REMOVE = signature('FileStore.remove', { name: storeName, area });
+
+/** Every signature of this layer, for the coverage test. */
+export const COMPANION_SIGNATURES = [
+  CREATE_TEMP_DIR,
+  ROOT,
+  ROOT_CONSTRUCTOR,
+  TEMP_FILES,
+  FILE_STORE,
+  FILE_STORE_CREATE,
+  FILE_STORE_LIST,
+  FILE_STORE_MOVE,
+  FILE_STORE_COPY,
+  FILE_STORE_REMOVE,
+];
