@@ -22,6 +22,7 @@ export const ROOT = signature('root', { dir: absolute }, ROOT_OPTIONS);
 export const ROOT_CONSTRUCTOR = signature('new Root', { dir: absolute }, ROOT_OPTIONS);
 
 export const TEMP_FILES = signature('new TempFiles', {}, optionsOf<TempFilesOptions>({ root: absolute, prefix }));
+export const TEMP_FILES_FORGET = signature('TempFiles.forget', { path: pathString() });
 
 export const FILE_STORE = signature('new FileStore', { dir: pathString() });
 export const FILE_STORE_CREATE = signature('FileStore.create', { name: storeName, mode: validatedBy("'w', 'wx', 'w+', 'wx+', 'a' or 'a+' (a 'b' is ignored)", checkCreateMode) });
@@ -36,6 +37,7 @@ export const COMPANION_SIGNATURES = [
   ROOT,
   ROOT_CONSTRUCTOR,
   TEMP_FILES,
+  TEMP_FILES_FORGET,
   FILE_STORE,
   FILE_STORE_CREATE,
   FILE_STORE_LIST,

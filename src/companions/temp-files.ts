@@ -20,7 +20,7 @@ import { openDirectory } from '../fs/walk';
 import { native } from '../native/binding';
 import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
-import { TEMP_FILES } from './signatures';
+import { TEMP_FILES, TEMP_FILES_FORGET } from './signatures';
 import { adoptFd, adoptFdSync, type PathFileHandle } from './file-handle';
 
 export interface TempFilesOptions {
@@ -207,7 +207,7 @@ export class TempFiles {
    * whether it was tracked.
    */
   forget(path: string): boolean {
-    if (typeof path !== 'string') return false;
+    checkCall(TEMP_FILES_FORGET, [path]);
     const prefix = this.#path === '/' ? '/' : `${this.#path}/`;
     if (!path.startsWith(prefix)) return false;
     return this.#tracked.delete(path.slice(prefix.length));

@@ -253,7 +253,14 @@ export function validatedBy(expected: string, validate: (value: unknown) => unkn
 
 /** `spec`, or null. (undefined always means "not given".) */
 export function nullable(inner: ValueSpec): ValueSpec {
-  return { expected: `${inner.expected}, or null`, problem: (v) => (v === null ? null : inner.problem(v)) };
+  return {
+    expected: `${inner.expected}, or null`,
+    problem(v) {
+      if (v === null) return null;
+      const why = inner.problem(v);
+      return why !== null && why.endsWith(`expected ${inner.expected}`) ? `${why}, or null` : why;
+    },
+  };
 }
 
 /** Anything but undefined (an argument with no constraint of its own). */
@@ -263,5 +270,12 @@ export function any(): ValueSpec {
 
 /** `spec`, or undefined (an optional positional argument). */
 export function optional(inner: ValueSpec): ValueSpec {
-  return { expected: `${inner.expected}, or undefined`, problem: (v) => (v === undefined ? null : inner.problem(v)) };
+  return {
+    expected: `${inner.expected}, or undefined`,
+    problem(v) {
+      if (v === undefined) return null;
+      const why = inner.problem(v);
+      return why !== null && why.endsWith(`expected ${inner.expected}`) ? `${why}, or undefined` : why;
+    },
+  };
 }
