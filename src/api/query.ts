@@ -13,7 +13,7 @@ import { locate, closeLocated, quickProbes, ParentCache } from './probe';
 import { openContext, requireContext, type ApiContext } from './context';
 import type { ListOptions, Stats, TrackedDirectory } from './types';
 import { checkCall } from '../core/options';
-import { CURRENT_TARGET, LIST, RESOLVE } from './signatures';
+import { CURRENT_TARGET, LIST, RESOLVE } from './query-signatures';
 
 export type Scope = 'active' | 'journal' | 'all';
 

@@ -4,30 +4,19 @@
 // Adding an option: add it to the options type in types.ts and one line here.
 import { parseDuration, parseExtension } from '../core/duration';
 import { parseSize } from '../core/size';
-import {
-  boolean,
-  func,
-  nullable,
-  oneOf,
-  optional,
-  optionsOf,
-  pathString,
-  signature,
-  validatedBy,
-  type ValueSpec,
-} from '../core/options';
-import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateTags, validateWords } from '../core/validate';
-import type { ExtendOptions, ListOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
+import { boolean, func, oneOf, optionsOf, pathString, signature, validatedBy } from '../core/options';
+import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateWords } from '../core/validate';
+import type { ExtendOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
+import { CURRENT_TARGET, LIST, RESOLVE, tags, target } from './query-signatures';
+
+export { CURRENT_TARGET, LIST, RESOLVE } from './query-signatures';
 
 const duration = validatedBy('a number of seconds, a duration string such as "2h", or null', (v) => parseDuration(v as never));
 const size = validatedBy('a number of bytes, a size string such as "2GiB", or null', (v) => parseSize(v as never));
-const tags = validatedBy('an array of tags (lowercase a-z, 0-9, ".", "_", "-")', validateTags);
 /** A lifetime for extend(): a duration, "+1h" (added to the current expiry), or null for no limit. */
 const extension = validatedBy('a duration, "+<duration>", or null', (v) =>
   typeof v === 'string' && v.trim().startsWith('+') ? parseExtension(v) : parseDuration(v as never),
 );
-/** A tracked directory: its full path, exact name or a unique name prefix. */
-const target: ValueSpec = pathString();
 
 const TEMPDIR_OPTIONS = optionsOf<TempdirOptions>({
   lifetime: duration,
@@ -59,14 +48,11 @@ export const SWEEP = signature(
   }),
 );
 
-export const LIST = signature('list', {}, optionsOf<ListOptions>({ tags }));
 export const KEEP = signature('keep', { target });
 export const EXTEND = signature('extend', { target, lifetime: extension }, optionsOf<ExtendOptions>({ relative: boolean() }));
 export const REMOVE = signature('remove', { target });
-export const RESOLVE = signature('resolve', { target });
 export const EXPLAIN = signature('explain', { target });
 export const RECOVER = signature('recover', { target }, optionsOf<RecoverOptions>({ forget: boolean() }));
-export const CURRENT_TARGET = signature('currentTarget', { cwd: optional(pathString()) });
 export const HANDLE_EXTEND = signature('EphemeralDirectory.extend', { lifetime: extension });
 
 /** Every signature of this layer, for the coverage test. */

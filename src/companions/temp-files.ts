@@ -14,7 +14,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
-import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
+import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { DirHandle, check, isDir, joinDisplay } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { native } from '../native/binding';

@@ -15,7 +15,6 @@ import { removeTreeAt, removeTreeAtSync, type RemoveTreeResult } from '../fs/rem
 import { native } from '../native/binding';
 import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
-import { describeValue } from '../core/humanize';
 import { checkCall } from '../core/options';
 import { CREATE_TEMP_DIR, ROOT, ROOT_CONSTRUCTOR } from './signatures';
 
