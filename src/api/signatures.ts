@@ -4,7 +4,7 @@
 // Adding an option: add it to the options type in types.ts and one line here.
 import { parseDuration, parseExtension } from '../core/duration';
 import { parseSize } from '../core/size';
-import { boolean, func, oneOf, optionsOf, pathString, signature, validatedBy } from '../core/options';
+import { boolean, fsPath, func, oneOf, optionsOf, signature, validatedBy } from '../core/options';
 import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateWords } from '../core/validate';
 import type { ExtendOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
 import { CURRENT_TARGET, LIST, RESOLVE, tags, target } from './query-signatures';
@@ -25,7 +25,7 @@ const TEMPDIR_OPTIONS = optionsOf<TempdirOptions>({
   cleanup: validatedBy("'auto' or 'next-sweep'", validateCleanup),
   maxSize: size,
   nameStyle: validatedBy("'secure', 'clean' or 'auto'", validateNameStyle),
-  parent: pathString(),
+  parent: fsPath(),
   prefix: validatedBy('a name prefix of at most 64 bytes', validatePrefix),
   words: validatedBy('an integer from 1 to 4', validateWords),
   tags,

@@ -1,13 +1,15 @@
 // The argument and option tables of the companion APIs (see core/options.ts).
 import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
-import { finiteNumber, nullable, oneOf, optionsOf, pathString, signature, validatedBy, type ValueSpec } from '../core/options';
+import { finiteNumber, fsPath, nullable, oneOf, optionsOf, pathString, signature, validatedBy, type ValueSpec } from '../core/options';
 import type { CreateTempDirOptions, RootOptions } from './tempman';
 import type { TempFilesOptions } from './temp-files';
 import { AREAS, checkCreateMode, checkStoreName } from './file-store-names';
 
 const prefix = validatedBy('a name prefix of at most 64 bytes', validatePrefix);
-const absolute = pathString({ absolute: true });
+// Paths as Node's fs takes them; the body turns them into a string (and, until
+// it does, refuses a Buffer or URL itself, also before touching anything).
+const absolute = fsPath({ absolute: true });
 const area = oneOf(...AREAS);
 const storeName: ValueSpec = validatedBy('a file name in the store', checkStoreName);
 

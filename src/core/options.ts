@@ -179,11 +179,17 @@ export function pathString(options: { absolute?: boolean } = {}): ValueSpec {
   return spec(expected, (v) => typeof v === 'string' && v.length > 0 && noNul(v) && (!options.absolute || v.startsWith('/')));
 }
 
-/** What Node's fs accepts as a path: a string, a Buffer or a `file:` URL (non-empty, no NUL). */
-export function fsPath(): ValueSpec {
-  return spec('a non-empty path (a string, a Buffer or a file: URL) without NUL bytes', (v) => {
-    if (typeof v === 'string' || v instanceof Uint8Array) return v.length > 0 && noNul(v);
-    return v instanceof URL && v.protocol === 'file:';
+/**
+ * What Node's fs accepts as a path: a string, a Buffer or a `file:` URL
+ * (non-empty, no NUL); `absolute` requires a leading `/` (a URL always is).
+ */
+export function fsPath(options: { absolute?: boolean } = {}): ValueSpec {
+  const what = options.absolute ? 'an absolute path' : 'a non-empty path';
+  return spec(`${what} (a string, a Buffer or a file: URL) without NUL bytes`, (v) => {
+    if (v instanceof URL) return v.protocol === 'file:';
+    if (typeof v !== 'string' && !(v instanceof Uint8Array)) return false;
+    if (v.length === 0 || !noNul(v)) return false;
+    return !options.absolute || (typeof v === 'string' ? v.startsWith('/') : v[0] === 0x2f);
   });
 }
 

@@ -66,7 +66,7 @@ export const SCAN_TREE_SYNC = signature('scanTreeSync', { target: scanTarget }, 
 
 export const OPEN_DIRECTORY = signature(
   'openDirectory',
-  { path: pathString({ absolute: true }) },
+  { path: fsPath({ absolute: true }) },
   optionsOf<WalkOptions>({ trust: oneOf('nofollow', 'chain'), final: oneOf('any', 'parent', 'owned'), create: boolean() }),
 );
 

@@ -104,6 +104,12 @@ specTable('fsPath', fsPath(), ['/a', 'rel', Buffer.from('/a'), new URL('file:///
   [42, '42'],
 ]);
 
+specTable('fsPath absolute', fsPath({ absolute: true }), ['/a', Buffer.from('/a'), new URL('file:///tmp/x')], [
+  ['a', "'a'"],
+  [Buffer.from('a'), 'a Buffer'],
+  ['', "''"],
+]);
+
 specTable('pathList', pathList(), [[], ['/a', 'b']], [
   ['/a', "'/a'"],
   [[1], 'element 0'],
