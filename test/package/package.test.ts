@@ -100,11 +100,13 @@ test('a recorded stamp stands for the hash only while every source keeps its ide
 test('no environment variable can point the loader elsewhere', () => {
   const pkg = copyPackage('redirected');
   fs.rmSync(path.join(pkg, 'build'), { recursive: true });
-  // node-gyp-build itself would honour these; the loader must not.
-  const env = { ...process.env, EPHEMDIR_PREBUILD: root, PREBUILDS_ONLY: '' };
+  // node-gyp-build itself would honour these (a folder, another libc, another arch); the loader must not.
+  const env = { ...process.env, EPHEMDIR_PREBUILD: root, PREBUILDS_ONLY: '', LIBC: 'musl', npm_config_arch: 'arm64', npm_config_platform: 'darwin' };
   const r = node(['-e', probe], projectWith(pkg, 'redirected-consumer'), env);
   assert.notEqual(r.status, 0);
-  assert.match(r.stderr, /no binary found/);
+  assert.match(r.stderr, /EPHEMDIR_NATIVE_UNAVAILABLE/);
+  assert.match(r.stderr, /build\/Release\/ephemdir\.node \(not built/);
+  assert.match(r.stderr, new RegExp(`for ${process.platform}-${process.arch} `));
 });
 
 test('a matching prebuild is used when there is no local build', () => {
