@@ -96,15 +96,18 @@ function packedStamp(root) {
   return rec.stamp;
 }
 
+/** The stamp from a record that stands for the sources as they are now, or null (they must be hashed). */
+function knownStamp(root) {
+  try {
+    return recordedStamp(root) || packedStamp(root);
+  } catch {
+    return null; // an input vanished or cannot be read: hashing says what is wrong
+  }
+}
+
 /** The stamp of the sources as they are now: from a record while one stands, else hashed. */
 function expectedStamp(root) {
-  try {
-    const known = recordedStamp(root) || packedStamp(root);
-    if (known) return known;
-  } catch {
-    // an input vanished or cannot be read: hashing says what is wrong
-  }
-  return computeStamp(root);
+  return knownStamp(root) || computeStamp(root);
 }
 
 /** Writes prebuilds/stamp.json for the package about to be packed; returns the stamp. */
@@ -141,7 +144,7 @@ function recordStamp(root) {
   return stamp;
 }
 
-module.exports = { computeStamp, expectedStamp, recordStamp, writePackedStamp, RECORD, PACKED, SETTLE_MS, PACKED_SLACK_MS };
+module.exports = { computeStamp, expectedStamp, knownStamp, recordStamp, writePackedStamp, RECORD, PACKED, SETTLE_MS, PACKED_SLACK_MS };
 
 if (require.main === module) {
   const root = path.resolve(__dirname, '..');
