@@ -5,8 +5,9 @@
 // whatever binary here already loads with these sources' stamp (checked in a
 // child: a dlopen cannot be undone) and compiles only when none does, saying
 // so in one line. node-gyp takes the Node headers from npm's `nodedir` when
-// it is set (CI sets it: nothing is downloaded). Where ephemdir is unsupported it builds nothing: the
-// package installs, and refuses with EPHEMDIR_UNSUPPORTED_PLATFORM when used.
+// it is set (CI sets it: nothing is downloaded). Where ephemdir is
+// unsupported it builds nothing: the package installs, and refuses with
+// EPHEMDIR_UNSUPPORTED_PLATFORM when used.
 const { spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
