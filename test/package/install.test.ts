@@ -131,6 +131,7 @@ test('installs and runs from the prebuild under npm 12 defaults, --ignore-script
     installAndUse('ignore-scripts', bin11, ['--ignore-scripts']),
     // Scripts on: the install step runs, finds the prebuild fits, and compiles nothing.
     installAndUse('no-compiler', bin11, ['--foreground-scripts']).then(({ install }) => {
+      assert.match(install.stdout + install.stderr, /> node scripts\/install\.js/, 'the install step ran');
       assert.doesNotMatch(install.stderr + install.stdout, /compiling from source/);
     }),
   ];
