@@ -77,6 +77,7 @@ function hostTarget() {
     arch: process.arch,
     libc: hostLibc(),
     abi: process.versions.modules,
+    uv: (process.versions.uv || '').split('.')[0],
     armv: process.arch === 'arm64' ? '8' : process.arch === 'arm' ? String(vars.arm_version || '') : '',
   };
 }
@@ -86,11 +87,49 @@ function describeHost(host) {
   return `${host.platform}-${host.arch}${host.libc ? ` (${host.libc})` : ''}`;
 }
 
-// The layout is prebuildify's, parsed with node-gyp-build's own functions;
-// only the matching is ours (node-gyp-build's reads LIBC and npm_config_arch
-// from the environment, and would take an untagged binary on musl).
-function layout() {
-  return require('node-gyp-build');
+// The layout is prebuildify's, as node-gyp-build reads it (a test checks
+// these parsers against node-gyp-build's own). Parsed here rather than with
+// node-gyp-build: its matching reads LIBC and npm_config_arch from the
+// environment and takes an untagged binary on musl, and requiring it costs
+// start-up time for three small functions.
+
+/** A prebuilds folder name, "<platform>-<arch>[+<arch>...]"; null when it is not one. */
+function parseTuple(name) {
+  const parts = name.split('-');
+  if (parts.length !== 2 || !parts[0]) return null;
+  const architectures = parts[1].split('+');
+  if (!architectures.every(Boolean)) return null;
+  return { name, platform: parts[0], architectures };
+}
+
+/** A binary's name, dot-separated tags ending in ".node"; null when it is not one. */
+function parseTags(file) {
+  const parts = file.split('.');
+  if (parts.pop() !== 'node') return null;
+  const tags = { file, specificity: 0 };
+  for (const tag of parts) {
+    if (tag === 'node' || tag === 'electron' || tag === 'node-webkit') tags.runtime = tag;
+    else if (tag === 'napi') tags.napi = true;
+    else if (tag.startsWith('abi')) tags.abi = tag.slice(3);
+    else if (tag.startsWith('uv')) tags.uv = tag.slice(2);
+    else if (tag.startsWith('armv')) tags.armv = tag.slice(4);
+    else if (tag === 'glibc' || tag === 'musl') tags.libc = tag;
+    else continue; // the name, or a tag no one matches on
+    tags.specificity++;
+  }
+  return tags;
+}
+
+/** Single-architecture folders before multi-architecture ones. */
+function compareTuples(a, b) {
+  return a.architectures.length - b.architectures.length;
+}
+
+/** Node's own runtime first, then ABI-specific over N-API, then the most specific. */
+function compareTags(a, b) {
+  if (a.runtime !== b.runtime) return a.runtime === 'node' ? -1 : 1;
+  if (a.abi !== b.abi) return a.abi ? -1 : 1;
+  return b.specificity - a.specificity;
 }
 
 /**
@@ -99,14 +138,13 @@ function layout() {
  * Returns { candidates: ['linux-x64/node.napi.glibc.node'], refused: [{ file, reason }] }.
  */
 function choosePrebuilds(listing, host) {
-  const ngb = layout();
   const refused = [];
   const fits = [];
   for (const { tuple, files } of listing) {
-    const t = ngb.parseTuple(tuple);
+    const t = parseTuple(tuple);
     if (!t) continue;
     for (const file of files) {
-      const tags = ngb.parseTags(file);
+      const tags = parseTags(file);
       if (!tags) continue; // not a binary
       const rel = `${tuple}/${file}`;
       const reason = refusal(t, tags, host);
@@ -114,7 +152,7 @@ function choosePrebuilds(listing, host) {
       else fits.push({ tuple: t, tags, rel });
     }
   }
-  fits.sort((a, b) => ngb.compareTuples(a.tuple, b.tuple) || ngb.compareTags('node')(a.tags, b.tags));
+  fits.sort((a, b) => compareTuples(a.tuple, b.tuple) || compareTags(a.tags, b.tags));
   return { candidates: fits.map((f) => f.rel), refused };
 }
 
@@ -124,6 +162,7 @@ function refusal(tuple, tags, host) {
   }
   if (tags.runtime && tags.runtime !== 'node') return `built for ${tags.runtime}, not node`;
   if (tags.abi && !tags.napi && tags.abi !== host.abi) return `built for node ABI ${tags.abi}, this is ${host.abi}`;
+  if (tags.uv && tags.uv !== host.uv) return `built for libuv ${tags.uv}, this is ${host.uv}`;
   if (tags.armv && tags.armv !== host.armv) return `built for armv${tags.armv}, this is armv${host.armv || '?'}`;
   if (host.platform === 'linux') {
     // An untagged Linux binary was built on glibc (prebuildify tags musl builds only when asked).
@@ -168,6 +207,10 @@ module.exports = {
   hostLibc,
   hostTarget,
   describeHost,
+  parseTuple,
+  parseTags,
+  compareTuples,
+  compareTags,
   choosePrebuilds,
   listPrebuilds,
   installAction,

@@ -1,6 +1,6 @@
 // Finds and loads the native addon. Pinned to this package's own folder: no
-// environment variable can point it elsewhere or pick another libc (so we use
-// node-gyp-build only to parse the prebuild layout, see
+// environment variable can point it elsewhere or pick another libc (so not
+// node-gyp-build's resolver: the same prebuild layout is matched by
 // scripts/native-target.js). A binary whose embedded source stamp differs
 // from the package's sources is refused, so a stale build never loads
 // silently; a binary that cannot be loaded at all (dlopen) is refused the
@@ -11,6 +11,7 @@ import { EphemdirError, ErrorCodes } from '../errors';
 import { nativeFix, packageManagerFromAgent, unavailableMessage, type Host, type PackageManager, type Refusal } from './unavailable';
 
 interface Target extends Host {
+  uv: string;
   armv: string;
 }
 interface TargetModule {

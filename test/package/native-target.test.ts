@@ -18,6 +18,10 @@ const target = require(path.join(root, 'scripts', 'native-target.js')) as {
   hostLibc(): string | null;
   choosePrebuilds(listing: { tuple: string; files: string[] }[], host: object): { candidates: string[]; refused: { file: string; reason: string }[] };
   installAction(a: { platform: string; fittingBinary: boolean }): string;
+  parseTuple(name: string): object | null;
+  parseTags(file: string): object | null;
+  compareTuples(a: object, b: object): number;
+  compareTags(a: object, b: object): number;
 };
 
 test('installAction: builds nothing where unsupported, keeps a fitting binary, else compiles', () => {
@@ -106,10 +110,10 @@ test('hostLibc reads the running node binary', { skip: process.platform !== 'lin
   assert.equal(target.hostLibc(), report.header.glibcVersionRuntime ? 'glibc' : 'musl');
 });
 
-const glibcX64 = { platform: 'linux', arch: 'x64', libc: 'glibc', abi: '115', armv: '' };
+const glibcX64 = { platform: 'linux', arch: 'x64', libc: 'glibc', abi: '115', uv: '1', armv: '' };
 const muslX64 = { ...glibcX64, libc: 'musl' };
 const glibcArm64 = { ...glibcX64, arch: 'arm64', armv: '8' };
-const darwinArm64 = { platform: 'darwin', arch: 'arm64', libc: null, abi: '115', armv: '8' };
+const darwinArm64 = { platform: 'darwin', arch: 'arm64', libc: null, abi: '115', uv: '1', armv: '8' };
 const unknownLibc = { ...glibcX64, libc: null };
 const shipped = [
   { tuple: 'darwin-x64+arm64', files: ['node.napi.node'] },
@@ -131,6 +135,8 @@ test('choosePrebuilds: only the host platform, arch and libc; a glibc binary nev
     ['libc unknown', unknownLibc, [{ tuple: 'linux-x64', files: ['node.napi.glibc.node'] }], [], [/cannot tell this system's libc/]],
     ['other ABI', glibcX64, [{ tuple: 'linux-x64', files: ['node.abi108.node', 'node.abi115.node'] }], ['linux-x64/node.abi115.node'], [/node ABI 108, this is 115/]],
     ['electron', glibcX64, [{ tuple: 'linux-x64', files: ['electron.abi115.node'] }], [], [/built for electron/]],
+    ['other libuv', glibcX64, [{ tuple: 'linux-x64', files: ['node.napi.uv2.node', 'node.napi.uv1.node'] }], ['linux-x64/node.napi.uv1.node'], [/built for libuv 2, this is 1/]],
+    ['armv on arm64', glibcArm64, [{ tuple: 'linux-arm64', files: ['node.napi.armv7.node', 'node.napi.armv8.glibc.node'] }], ['linux-arm64/node.napi.armv8.glibc.node'], [/built for armv7, this is armv8/]],
     ['nothing shipped', glibcX64, [], [], []],
     ['not a tuple', glibcX64, [{ tuple: 'stamp.json', files: [] }, { tuple: 'linux', files: ['node.napi.node'] }], [], []],
   ];
@@ -191,4 +197,27 @@ test('the fix says what compiling needs on each system', () => {
   assert.match(msg, /^cannot load ephemdir's native addon for linux-x64 \(musl\), Node 20\.20\.2, in \/app\/node_modules\/ephemdir\. /);
   assert.match(msg, /Tried: build\/Release\/ephemdir\.node \(not built\); prebuilds\/linux-x64\/node\.napi\.glibc\.node \(built for glibc, this system uses musl\)\. Fix: /);
   assert.ok(msg.endsWith(nativeFix({ ...glibc, libc: 'musl' }, { name: 'npm', major: 12 })));
+});
+
+test('the prebuild layout is parsed and ordered exactly as node-gyp-build does', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const ngb = require('node-gyp-build') as {
+    parseTuple(n: string): object | undefined;
+    parseTags(f: string): object | undefined;
+    compareTuples(a: object, b: object): number;
+    compareTags(runtime: string): (a: object, b: object) => number;
+  };
+  const tuples = ['linux-x64', 'linux-arm64', 'darwin-x64+arm64', 'win32-ia32', 'linux', 'linux-', '-x64', 'linux-x64-musl', 'darwin-x64++arm64', 'stamp.json'];
+  for (const t of tuples) assert.deepEqual(target.parseTuple(t), ngb.parseTuple(t) ?? null, t);
+  const files = [
+    'node.napi.node', 'node.napi.glibc.node', 'node.napi.musl.node', 'ephemdir.napi.node', 'node.abi115.node', 'electron.abi118.node',
+    'node-webkit.napi.node', 'node.napi.uv1.armv7.node', 'node.napi.armv8.glibc.node', 'stamp.json', 'node', '.node', 'x.node.bak',
+  ];
+  for (const f of files) assert.deepEqual(target.parseTags(f), ngb.parseTags(f) ?? null, f);
+  const parsed = files.map((f) => target.parseTags(f)).filter((t): t is object => t !== null);
+  const ours = [...parsed].sort(target.compareTags).map((t) => (t as { file: string }).file);
+  const theirs = [...parsed].sort(ngb.compareTags('node')).map((t) => (t as { file: string }).file);
+  assert.deepEqual(ours, theirs);
+  const pt = tuples.map((t) => target.parseTuple(t)).filter((t): t is object => t !== null);
+  assert.deepEqual([...pt].sort(target.compareTuples), [...pt].sort(ngb.compareTuples));
 });
