@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { escapeForTerminal as esc } from '../core/humanize';
 import { flag, type Values } from './args';
 import type { Ctx } from './io';
+import type { NativeFs } from '../native/binding';
 import { stringify } from './json';
 
 export interface Check {
@@ -38,6 +39,25 @@ function folder(name: string, dir: string, what: string): Check {
   return c;
 }
 
+/** The native addon: where it loaded from, or the same account of what was tried and the fix as the error's. */
+function addonCheck(): Check {
+  return attempt('addon', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { probeNative } = require('../native/loader') as typeof import('../native/loader');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { unavailableSummary } = require('../native/unavailable') as typeof import('../native/unavailable');
+    const status = probeNative<NativeFs>();
+    if (!status.module) {
+      const fix = (status.error as { fix?: string } | null)?.fix ?? null;
+      return { ok: false, message: unavailableSummary(status.root, status.host, process.versions.node, status.refused), hint: fix };
+    }
+    const on = Object.entries(status.module.capabilities())
+      .filter(([k, v]) => k !== 'platform' && v === true)
+      .map(([k]) => k);
+    return { ok: true, message: `loaded ${status.file} (${on.join(', ') || 'basic'})`, hint: null };
+  });
+}
+
 export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   const checks: Check[] = [];
   const supported = process.platform === 'linux' || process.platform === 'darwin';
@@ -47,18 +67,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
     message: `${process.platform} ${process.arch}, node ${process.versions.node}`,
     hint: supported ? null : 'ephemdir supports Linux and macOS only',
   });
-  checks.push(
-    attempt('addon', () => {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const { capabilities } = require('../native/binding') as typeof import('../native/binding');
-      const caps = capabilities();
-      const on = Object.entries(caps)
-        .filter(([k, v]) => k !== 'platform' && v === true)
-        .map(([k]) => k);
-      return { ok: true, message: `loaded (${on.join(', ') || 'basic'})`, hint: null };
-    }),
-  );
-  if (!checks[1]!.ok) checks[1]!.hint = 'rebuild it: npm rebuild ephemdir';
+  checks.push(addonCheck());
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const paths = require('../store/paths') as typeof import('../store/paths');
   let dataDir: string | null = null;
