@@ -147,29 +147,30 @@ function debianArm64Node(into: string): { root: string } | { reason: string } {
   // The Depends closure of nodejs:arm64 among arm64 packages, plus the
   // architecture-independent packages holding the builtins Debian's Node loads
   // from /usr/share/nodejs (node-acorn, node-cjs-module-lexer, node-undici).
-  const pkgs = new Set<string>();
-  const queue = ['nodejs:arm64'];
-  while (queue.length) {
-    const p = queue.shift()!;
-    if (pkgs.has(p)) continue;
-    pkgs.add(p);
-    if (!p.endsWith(':arm64')) continue;
-    const deps = spawnSync('apt-cache', ['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', p], { encoding: 'utf8' }).stdout;
+  // One apt-cache call per level of the closure (each call loads apt's whole cache).
+  const pkgs = new Set<string>(['nodejs:arm64']);
+  let level = ['nodejs:arm64'];
+  while (level.length) {
+    const deps = spawnSync('apt-cache', ['depends', '--no-recommends', '--no-suggests', '--no-conflicts', '--no-breaks', '--no-replaces', '--no-enhances', ...level], { encoding: 'utf8' }).stdout;
+    const next: string[] = [];
     let virtual = false;
     for (const line of deps.split('\n')) {
       const d = /^\s+\|?(?:Pre)?Depends: (<)?([^>\s]+)>?/.exec(line);
       if (d) {
         virtual = !!d[1];
-        if (!virtual && d[2]!.endsWith(':arm64')) queue.push(d[2]!);
+        if (!virtual && d[2]!.endsWith(':arm64') && !pkgs.has(d[2]!)) {
+          pkgs.add(d[2]!);
+          next.push(d[2]!);
+        }
         continue;
       }
       const provider = /^\s{4}(\S+)$/.exec(line);
       if (virtual && provider && /^node-/.test(provider[1]!)) pkgs.add(provider[1]!);
     }
+    level = next;
   }
   const debs = path.join(into, 'debs');
-  fs.mkdirSync(debs, { recursive: true, mode: 0o755 });
-  fs.chmodSync(into, 0o755); // apt's download user must reach it
+  fs.mkdirSync(debs, { recursive: true });
   const dl = spawnSync('apt-get', ['download', '-qq', ...pkgs], { cwd: debs, encoding: 'utf8', timeout: 300_000 });
   if (dl.status !== 0) return { reason: `apt-get download ${[...pkgs].join(' ')} failed: ${dl.stderr.trim()}` };
   const tree = path.join(into, 'root');
