@@ -16,7 +16,8 @@
         "native/remove_parallel.cc",
         "native/remove_tree.cc",
         "native/scan_tree.cc",
-        "native/tree_bindings.cc"
+        "native/tree_bindings.cc",
+        "native/abi_floor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
