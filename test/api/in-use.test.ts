@@ -257,6 +257,43 @@ test('a sweeping user who may not inspect another user\'s process: unknown (and 
   }
 });
 
+test("an unprivileged user finds its own processes: working directory, and a mapping read from the maps line's device and inode", { skip: noLinux || usersUnavailable() || false }, async () => {
+  const u = createUser();
+  const t = makeTree('inuse-own');
+  try {
+    fs.chmodSync(t.root, 0o755);
+    const exe = path.join(t.tree, 'sub', 'sleeper');
+    fs.copyFileSync('/bin/sleep', exe);
+    fs.chmodSync(exe, 0o755);
+    chownTree(t.tree, u);
+    fs.chmodSync(t.tree, 0o700);
+    const stage = stageForOtherUsers();
+    const asUser = (pid: number): { inUse: boolean | null; detail: string | null } => {
+      const script =
+        `const {linuxInUse}=require(${JSON.stringify(stage.path(srcModule('api/in-use-linux')))});` +
+        `const {openDirectory}=require(${JSON.stringify(stage.path(srcModule('fs/walk')))});` +
+        `const d=openDirectory(${JSON.stringify(t.tree)},{trust:'chain'});console.log(JSON.stringify(linuxInUse(d,{pids:[${pid}]})));`;
+      const argv = u.wrap([process.execPath, ...stage.nodeFlags, '-e', script]);
+      const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', cwd: '/', timeout: 30_000 });
+      assert.equal(r.status, 0, r.stderr);
+      return JSON.parse(r.stdout) as { inUse: boolean | null; detail: string | null };
+    };
+    // Without CAP_SYS_ADMIN map_files cannot be followed: the maps line's dev:inode decide.
+    const mapped = await holder(`echo ready; exec ${q(exe)} 60`, u.wrap([]));
+    await new Promise((r) => setTimeout(r, 100));
+    const m = asUser(mapped.pid!);
+    assert.equal(m.inUse, true, JSON.stringify(m));
+    assert.match(m.detail!, /\(mapped .*sleeper\)/);
+    await stop(mapped);
+    const cwd = await holder(`cd ${q(path.join(t.tree, 'sub', 'deep'))} && echo ready && exec sleep 60`, u.wrap([]));
+    assert.match(asUser(cwd.pid!).detail ?? '', /\(cwd\)/);
+    await stop(cwd);
+  } finally {
+    t.cleanup();
+    u.remove();
+  }
+});
+
 test('sweep(): kept while a container-style bind mount works inside it, and not pinned by a look-alike path', { skip: noNamespaces }, async () => {
   const env = isolatedEnv('inuse-api');
 
