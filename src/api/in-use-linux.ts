@@ -140,6 +140,10 @@ function member(tree: TreeIdentity, st: { dev: number; ino: number }): boolean {
   return st.dev === tree.dev && tree.inodes.has(st.ino);
 }
 
+function idOf(st: fs.Stats): { dev: number; ino: number } {
+  return { dev: st.dev, ino: st.ino };
+}
+
 function mountIdOf(fd: number): string | null {
   try {
     return /^mnt_id:\s*(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? null;
@@ -160,14 +164,15 @@ function walkUp(start: string, tree: TreeIdentity): Verdict {
   let hidden = false;
   try {
     for (let step = 0; step <= MAX_DEPTH; step++) {
-      const st = fs.fstatSync(fd);
+      const st = { ...idOf(fs.fstatSync(fd)), mountId: tree.complete ? null : mountIdOf(fd) };
       if (member(tree, st)) return INSIDE;
       const up = fs.openSync(`/proc/self/fd/${fd}/..`, O_PATH | fs.constants.O_DIRECTORY);
+      const below = fd;
+      fd = up;
+      fs.closeSync(below);
       const pst = fs.fstatSync(up);
       const top = pst.dev === st.dev && pst.ino === st.ino;
-      if (!tree.complete && st.dev === tree.dev && !top && mountIdOf(fd) !== mountIdOf(up)) hidden = true;
-      fs.closeSync(fd);
-      fd = up;
+      if (!tree.complete && st.dev === tree.dev && !top && st.mountId !== mountIdOf(up)) hidden = true;
       if (top) {
         if (!hidden) return OUTSIDE;
         return { kind: 'unknown', why: `it was reached through a mount of the tree's file system, and ${tree.why}` };
