@@ -1,74 +1,16 @@
-// Is a directory in use? On Linux, scan /proc for processes whose working
-// directory, root, open files or mapped files lie inside it (what lsof +D
-// reports, without running lsof). On macOS, run lsof from a trusted absolute
+// Is a managed directory in use? On Linux, by the identity of what each
+// process holds (in-use-linux.ts). On macOS, run lsof from a trusted absolute
 // path with a scrubbed environment; if it cannot run, the answer is unknown
 // and callers keep the directory (fail closed).
 import * as fs from 'node:fs';
+import type { DirHandle } from '../fs/dir-handle';
+import type { InUseAnswer } from './in-use-linux';
 
-function inside(candidate: string, roots: string[]): boolean {
-  for (const root of roots) {
-    if (candidate === root || candidate.startsWith(root.endsWith('/') ? root : `${root}/`)) return true;
-  }
-  return false;
-}
+export type { InUseAnswer } from './in-use-linux';
 
-function readlinkOr(p: string): string | null {
-  try {
-    return fs.readlinkSync(p);
-  } catch {
-    return null;
-  }
-}
-
-/** Pids (other than ours) using anything under one of `roots`; null when /proc is unreadable. */
-export function linuxUsers(roots: string[]): number[] | null {
-  let pids: string[];
-  try {
-    pids = fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n));
-  } catch {
-    return null;
-  }
-  const users: number[] = [];
-  for (const pid of pids) {
-    if (Number(pid) === process.pid) continue;
-    const base = `/proc/${pid}`;
-    let hit = false;
-    for (const link of ['cwd', 'root']) {
-      const t = readlinkOr(`${base}/${link}`);
-      if (t && link === 'cwd' && inside(t, roots)) hit = true;
-    }
-    if (!hit) {
-      let fds: string[] = [];
-      try {
-        fds = fs.readdirSync(`${base}/fd`);
-      } catch {
-        // gone, or not ours to read
-      }
-      for (const fd of fds) {
-        const t = readlinkOr(`${base}/fd/${fd}`);
-        if (t && inside(t, roots)) {
-          hit = true;
-          break;
-        }
-      }
-    }
-    if (!hit) {
-      try {
-        const maps = fs.readFileSync(`${base}/maps`, 'utf8');
-        for (const line of maps.split('\n')) {
-          const i = line.indexOf('/');
-          if (i >= 0 && inside(line.slice(i).replace(/ \(deleted\)$/, ''), roots)) {
-            hit = true;
-            break;
-          }
-        }
-      } catch {
-        // not readable: cwd and fds were the strong signals
-      }
-    }
-    if (hit) users.push(Number(pid));
-  }
-  return users;
+function linux(): typeof import('./in-use-linux') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./in-use-linux') as typeof import('./in-use-linux');
 }
 
 const TRUSTED_LSOF = ['/usr/sbin/lsof', '/usr/bin/lsof'];
@@ -104,16 +46,17 @@ function darwinUsers(roots: string[]): Promise<number[] | null> {
   });
 }
 
-/** True/false, or null when it cannot be told. */
-export async function isInUse(roots: string[]): Promise<boolean | null> {
-  const users = process.platform === 'linux' ? linuxUsers(roots) : await darwinUsers(roots);
-  return users === null ? null : users.length > 0;
+/** Whether a process uses the tree open at `dir`, and who, or why that cannot be told. */
+export async function inUseAt(dir: DirHandle): Promise<InUseAnswer> {
+  if (process.platform === 'linux') return linux().linuxInUse(dir);
+  const users = await darwinUsers([dir.path]);
+  if (users === null) return { inUse: null, detail: 'lsof could not run' };
+  return users.length > 0 ? { inUse: true, detail: `process ${users[0]}` } : { inUse: false, detail: null };
 }
 
-export function isInUseSync(roots: string[]): boolean | null {
-  if (process.platform !== 'linux') return null;
-  const users = linuxUsers(roots);
-  return users === null ? null : users.length > 0;
+export function inUseAtSync(dir: DirHandle): InUseAnswer {
+  if (process.platform === 'linux') return linux().linuxInUse(dir);
+  return { inUse: null, detail: `no synchronous in-use check on ${process.platform}` };
 }
 
 /** Mount points strictly inside `root` (Linux /proc/self/mountinfo); null elsewhere. */

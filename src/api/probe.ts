@@ -1,8 +1,6 @@
 // Gathering the facts the pure policy decides on. Everything is opened
 // fd-relative through a trusted parent chain; nothing is followed.
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { unknownProbe, type Entry, type Probe } from '../model/entry';
 import { DirHandle, type ShallowStat, type Stat } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
@@ -223,22 +221,16 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
   return { probe, located };
 }
 
-function roots(entry: Entry): string[] {
-  const out = [entry.path];
-  try {
-    const real = fs.realpathSync(entry.path);
-    if (real !== entry.path) out.push(real);
-  } catch {
-    // not present: the lexical path is all there is
-  }
-  return out.map((p) => path.normalize(p));
+function setInUse(probe: Probe, answer: { inUse: boolean | null; detail: string | null }): void {
+  probe.inUse = answer.inUse;
+  if (answer.detail !== null) probe.inUseDetail = answer.detail;
 }
 
 /** Probe for decisions and listings. Size is measured separately (it can be slow). */
 export async function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Promise<Probe> {
   const { probe, located } = baseProbe(ctx, entry, opts);
   try {
-    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = await inUse().isInUse(roots(entry));
+    if (opts.inUse && entry.keepWhileInUse && located.dir) setInUse(probe, await inUse().inUseAt(located.dir));
     return probe;
   } finally {
     closeLocated(located);
@@ -248,7 +240,7 @@ export async function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptio
 export function probeEntrySync(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Probe {
   const { probe, located } = baseProbe(ctx, entry, opts);
   try {
-    if (opts.inUse && entry.keepWhileInUse && probe.presence === 'present') probe.inUse = inUse().isInUseSync(roots(entry));
+    if (opts.inUse && entry.keepWhileInUse && located.dir) setInUse(probe, inUse().inUseAtSync(located.dir));
     return probe;
   } finally {
     closeLocated(located);

@@ -16,7 +16,7 @@ import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { MARKER_NAME } from './marker';
 import { locate, closeLocated, stagingFolderName, type Located } from './probe';
-import { mountsInside } from './in-use';
+import { mountsInside, type InUseAnswer } from './in-use';
 import type { ApiContext } from './context';
 import { crashPoint } from './crash-points';
 
@@ -57,7 +57,7 @@ export function claim(
   ctx: ApiContext,
   snapshot: Entry,
   lock: EntryLock,
-  checks: { inUse: () => boolean | null },
+  checks: { inUse: (dir: DirHandle) => InUseAnswer },
 ): Claimed | Refusal {
   const current = ctx.registry.get(snapshot.id);
   if (!current) return refusal('gone', 'it is no longer tracked (kept or removed concurrently)');
@@ -77,9 +77,9 @@ export function claim(
     if (!at.dir.lock('exclusive')) return refusal('locked', 'another process holds it with flock');
     at.dir.unlock();
     if (current.keepWhileInUse) {
-      const used = checks.inUse();
-      if (used === null) return refusal('in-use-unknown', 'cannot tell whether it is in use');
-      if (used) return refusal('in-use', 'a process has files open or its working directory inside it');
+      const used = checks.inUse(at.dir);
+      if (used.inUse === null) return refusal('in-use-unknown', `cannot tell whether it is in use: ${used.detail}`);
+      if (used.inUse) return refusal('in-use', `in use by ${used.detail}`);
     }
     return moveToStaging(ctx, current, lock, at);
   } finally {

@@ -5,7 +5,8 @@ import type { Entry } from '../model/entry';
 import type { EntryLock } from '../store/registry';
 import { removeTreeAt, removeTreeAtSync } from '../fs/remove-tree';
 import { claim, engineOptions, finish, reconcile, type Claimed } from './protocol';
-import { isInUseSync } from './in-use';
+import { inUseAtSync, type InUseAnswer } from './in-use';
+import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
 import type { RemoveTreeResult } from '../fs/remove-tree';
 import type { ApiContext } from './context';
@@ -29,8 +30,8 @@ export interface RemovalOptions {
   budget?: number;
 }
 
-function inUseCheck(entry: Entry, honour: boolean): () => boolean | null {
-  return () => (honour ? isInUseSync([entry.path]) : false);
+function inUseCheck(honour: boolean): (dir: DirHandle) => InUseAnswer {
+  return (dir) => (honour ? inUseAtSync(dir) : { inUse: false, detail: null });
 }
 
 /** A removal that skipped a flocked subtree is not finished: the entry must stay. */
@@ -84,7 +85,7 @@ export async function removeEntry(ctx: ApiContext, snapshot: Entry, opts: Remova
   const lock = acquire(ctx, snapshot.id, opts.waitMs);
   if (!lock) return { kind: 'busy' };
   try {
-    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(snapshot, opts.honourInUse) });
+    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(opts.honourInUse) });
     if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
     return await runClaimed(ctx, lock, c, opts);
   } finally {
@@ -96,7 +97,7 @@ export function removeEntrySync(ctx: ApiContext, snapshot: Entry, opts: RemovalO
   const lock = acquire(ctx, snapshot.id, opts.waitMs);
   if (!lock) return { kind: 'busy' };
   try {
-    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(snapshot, opts.honourInUse) });
+    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(opts.honourInUse) });
     if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
     return runClaimedSync(ctx, lock, c, opts);
   } finally {

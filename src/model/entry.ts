@@ -74,6 +74,8 @@ export interface Probe {
   parentSafe: boolean | null;
   /** Files open inside; null = could not tell. Only consulted when `keepWhileInUse`. */
   inUse: boolean | null;
+  /** Which process uses it, or why that could not be told (explain shows it). */
+  inUseDetail?: string;
   /** Another process holds flock on the directory (systemd-tmpfiles convention); null = could not tell. */
   lockedByOther: boolean | null;
   /** Measured size; null = not measured or could not measure. `complete: false` = lower bound. */

@@ -82,6 +82,9 @@ function blockerDetail(code: BlockerCode, entry: Entry, probe: Probe, ctx: Decis
       return probe.guard ?? undefined;
     case 'mount-inside':
       return probe.mountsInside?.join(', ');
+    case 'in-use':
+    case 'in-use-unknown':
+      return probe.inUseDetail;
     case 'foreign-platform':
       return `created on ${entry.platform}, running on ${ctx.platform}`;
     case 'path-missing':

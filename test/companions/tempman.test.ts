@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createTempDir, root, Root, TemporaryDirectory } from '../../src/companions/tempman';
 import { scratch, isRoot, isLinux } from '../helpers/scratch';
+import { stageForOtherUsers } from '../helpers/stage';
 
 const bindingModule = path.resolve(__dirname, '../../src/native/binding.js');
 const fixture = (name: string) => path.resolve(__dirname, '../../../test/fixtures', name);
@@ -361,11 +362,12 @@ test('as an unprivileged user, root-owned directories in its own root are foreig
     makeOld(path.join(base, 'roots'), 3 * HOUR);
     makeOld(path.join(base, 'mine'), 3 * HOUR);
     const script = `
-      const { root } = require(${JSON.stringify(path.resolve(__dirname, '../../src/companions/tempman.js'))});
+      const { root } = require(${JSON.stringify(stageForOtherUsers().path(path.resolve(__dirname, '../../src/companions/tempman.js')))});
       const r = root(${JSON.stringify(base)}, { timeout: 3600 }).cleanupSync();
       process.stdout.write(JSON.stringify({ removed: r.removed, skipped: r.skipped.map((e) => [e.path, e.reason]) }));`;
     const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--clear-groups', process.execPath, '-e', script], {
       encoding: 'utf8',
+      cwd: '/',
     });
     assert.deepEqual(JSON.parse(out), {
       removed: [path.join(base, 'mine')],

@@ -27,6 +27,7 @@ import {
   type RemoveReply,
 } from '../helpers/race';
 import { usersUnavailable, createUser, chownTree, type TestUser } from '../helpers/users';
+import { stageForOtherUsers } from '../helpers/stage';
 
 const { engine, missing } = loadEngine();
 const noUsers = usersUnavailable();
@@ -327,12 +328,12 @@ function userPermTree(dir: string, u: TestUser): { p: PermTree; before: string }
 test('as an unprivileged user with repairPermissions: own mode-000/0100/0300/0500 directories are repaired and removed', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
   inUserScratch('perm', (u, dir) => {
     const { p, before } = userPermTree(dir, u);
-    const reply = runRemover({ fn: 'removeTree', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    const reply = runRemover({ fn: 'removeTree', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, from: stageForOtherUsers(), timeoutMs: 30_000 });
     t.diagnostic(describe(reply));
     assert.ok(reply.ok, `removeTree as ${u.name}: ${describe(reply)}`);
     assert.ok(gone(p.tree), 'tree gone');
     assert.equal(outsideModes(p), before, 'no mode outside the tree changed');
-    const sync = runRemover({ fn: 'removeTreeSync', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    const sync = runRemover({ fn: 'removeTreeSync', path: p.tree, options: { repairPermissions: true } }, { wrap: u.wrap, from: stageForOtherUsers(), timeoutMs: 30_000 });
     assert.ok(sync.ok || sync.error?.code === 'ENOENT', `a second run on the removed tree: ${describe(sync)}`);
   });
 });
@@ -341,7 +342,7 @@ test('as an unprivileged user without repairPermissions: exact failures, nothing
   inUserScratch('perm', (u, dir) => {
     const { p, before } = userPermTree(dir, u);
     for (const fn of ['removeTree', 'removeTreeSync'] as const) {
-      const reply = runRemover({ fn, path: p.tree, options: { repairPermissions: false } }, { wrap: u.wrap, timeoutMs: 30_000 });
+      const reply = runRemover({ fn, path: p.tree, options: { repairPermissions: false } }, { wrap: u.wrap, from: stageForOtherUsers(), timeoutMs: 30_000 });
       t.diagnostic(`${fn}: ${describe(reply)}`);
       assert.equal(reply.ok, false, `${fn} cannot succeed here`);
       assert.equal(reply.error!.code, 'EPHEMDIR_INCOMPLETE', describe(reply));
@@ -382,7 +383,7 @@ test('repairPermissions never touches a directory the caller does not own', { sk
     fs.mkdirSync(foreign, { mode: 0o700 });
     fs.writeFileSync(path.join(foreign, 'f'), 'root');
     fs.chmodSync(foreign, 0o700);
-    const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, from: stageForOtherUsers(), timeoutMs: 30_000 });
     t.diagnostic(describe(reply));
     assert.equal(reply.error?.code, 'EPHEMDIR_INCOMPLETE', describe(reply));
     assertExactFailures(reply.error!.failures, { [foreign]: 'EACCES' }, 'foreign');
@@ -442,7 +443,7 @@ test('hard links as an unprivileged user with repairPermissions: only the direct
     fs.chmodSync(path.join(tree, 'ro'), 0o555);
     fs.utimesSync(target, new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
     const before = fileFacts(target);
-    const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, timeoutMs: 30_000 });
+    const reply = runRemover({ fn: 'removeTree', path: tree, options: { repairPermissions: true } }, { wrap: u.wrap, from: stageForOtherUsers(), timeoutMs: 30_000 });
     t.diagnostic(describe(reply));
     assert.ok(reply.ok, describe(reply));
     assert.ok(gone(tree));

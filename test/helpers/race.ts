@@ -92,9 +92,16 @@ export interface RemoveReply {
   maxRSSKiB: number;
 }
 
-/** argv for running test/fixtures/remove.js with node. */
-export function removeArgv(req: RemoveRequest): string[] {
-  return [process.execPath, ...nodeFlags, fixture('remove.js'), JSON.stringify({ module: engineModule, ...req })];
+/** Where a child finds the code: the checkout, or a stage another user can reach (helpers/stage.ts). */
+export interface CodeLocation {
+  path(inCheckout: string): string;
+  nodeFlags: string[];
+}
+
+/** argv for running test/fixtures/remove.js with node (from `from`, the checkout by default). */
+export function removeArgv(req: RemoveRequest, from?: CodeLocation): string[] {
+  const at = from ?? { path: (p: string) => p, nodeFlags };
+  return [process.execPath, ...at.nodeFlags, at.path(fixture('remove.js')), JSON.stringify({ module: at.path(engineModule), ...req })];
 }
 
 /** Parses the single JSON line remove.js prints last. */
@@ -106,12 +113,16 @@ export function parseReply(stdout: string, stderr = '', status: number | null = 
   return JSON.parse(line) as RemoveReply;
 }
 
-/** Runs remove.js synchronously (optionally wrapped, e.g. in `bash -c 'ulimit'` or setpriv). */
+/**
+ * Runs remove.js synchronously (optionally wrapped, e.g. in `bash -c 'ulimit'`
+ * or setpriv). A child running as another user must load its code `from` a
+ * stage it can reach (stageForOtherUsers()).
+ */
 export function runRemover(
   req: RemoveRequest,
-  opts: { wrap?: (argv: string[]) => string[]; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  opts: { wrap?: (argv: string[]) => string[]; from?: CodeLocation; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): RemoveReply & { wallMs: number } {
-  const argv0 = removeArgv(req);
+  const argv0 = removeArgv(req, opts.from);
   const argv = opts.wrap ? opts.wrap(argv0) : argv0;
   const t0 = performance.now();
   const spawnOpts: SpawnSyncOptions = {

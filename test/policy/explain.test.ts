@@ -148,6 +148,13 @@ describe('explain model', () => {
     assert.equal(m.due, true);
     assert.equal(m.destructiveAllowed, false);
   });
+  it('in-use blockers carry who uses it, or why it cannot be told', () => {
+    const used = model({ expiresAt: NOW - 1, keepWhileInUse: true }, { inUse: true, inUseDetail: 'process 42 (cwd)' });
+    assert.deepEqual(used.blockers, [{ code: 'in-use', label: BLOCKER_LABELS['in-use'], detail: 'process 42 (cwd)' }]);
+    const why = 'process 7 (uid 1001) cannot be inspected: permission denied';
+    const unknown = model({ expiresAt: NOW - 1, keepWhileInUse: true }, { inUse: null, inUseDetail: why });
+    assert.deepEqual(unknown.blockers, [{ code: 'in-use-unknown', label: BLOCKER_LABELS['in-use-unknown'], detail: why }]);
+  });
   it('missing entry hints at prune', () => {
     const m = model({}, { presence: 'missing', identity: 'unknown' });
     assert.equal(m.hint, 'ephemdir prune');

@@ -7,6 +7,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { Entry } from '../../src/model/entry';
 import { buildEntry } from '../helpers/entry';
 import { scratch } from '../helpers/scratch';
+import { stageForOtherUsers } from '../helpers/stage';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 // _worker.ts under tsx, _worker.js in the compiled suite.
@@ -73,14 +74,18 @@ export interface Run {
   stderr: string;
 }
 
-/** Runs the worker in a child node (optionally as another user via setpriv). */
+/**
+ * Runs the worker in a child node (optionally as another user via setpriv,
+ * then from a stage that user can reach: the checkout may be private).
+ */
 export function runWorker(args: string[], env: NodeJS.ProcessEnv, as?: TestUser): Promise<Run> {
   const node = process.execPath;
-  const argv = ['--import', 'tsx', WORKER, ...args];
+  const stage = as ? stageForOtherUsers() : null;
+  const argv = stage ? [...stage.nodeFlags, stage.path(WORKER), ...args] : ['--import', 'tsx', WORKER, ...args];
   const cmd = as ? 'setpriv' : node;
   const full = as ? [`--reuid=${as.uid}`, `--regid=${as.gid}`, '--clear-groups', node, ...argv] : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, full, { cwd: REPO, env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, full, { cwd: stage ? '/' : REPO, env: { PATH: process.env.PATH, HOME: '/nonexistent', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

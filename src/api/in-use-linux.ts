@@ -1,0 +1,347 @@
+// Is a managed tree in use? (Linux.) Decided by identity, never by path
+// string: a path read from /proc/PID/cwd is the path in that process's mount
+// namespace, so a container working in the tree through `-v tree:/data`
+// reads as /data, and any user with a mount namespace of its own can make a
+// string match. Instead each object a process holds (working directory,
+// root, open fds, mapped files) is stat()ed through its magic link, which
+// resolves to the object itself in any namespace, and is inside the tree
+// when its (dev, ino) is the tree root's or one gathered by a bounded scan
+// of the tree; a directory on another file system (a mount stacked on a
+// tree directory in some namespace) is walked up through `..` to see
+// whether it sits on one. What cannot be decided (a process of another user
+// we may not inspect while the tree is open to others, a tree past the scan
+// bound) is reported as unknown with why, and callers keep the directory.
+import * as fs from 'node:fs';
+import type { DirHandle } from '../fs/dir-handle';
+import { hasCode } from '../errors';
+
+/** How many entries the identity scan of a tree gathers before giving up (then unknowns can arise). */
+export const TREE_SCAN_LIMIT = 100_000;
+/** How deep the scan goes, and how many `..` steps a walk up takes at most. */
+const MAX_DEPTH = 4096;
+/** O_PATH (Linux, every architecture Node supports): an fd for stat and path walks, no read access needed. */
+const O_PATH = 0o10000000;
+
+export interface InUseAnswer {
+  /** true: some process uses something inside; false: none does; null: cannot tell. */
+  inUse: boolean | null;
+  /** Which process uses what, or why it cannot be told; null when not in use. */
+  detail: string | null;
+}
+
+/** What the tree is, by identity. */
+export interface TreeIdentity {
+  dev: number;
+  ino: number;
+  /** Inodes of the tree's entries (all on `dev`). */
+  inodes: Set<number>;
+  /** False when the scan stopped early; `why` says where. */
+  complete: boolean;
+  why: string | null;
+  /** The root grants no access to group or others and is owned by the scanning user. */
+  private: boolean;
+}
+
+/** st_dev as Node reports it, from the major:minor pair /proc/PID/maps prints (glibc makedev). */
+export function makeDev(major: number, minor: number): number {
+  const M = BigInt(major);
+  const m = BigInt(minor);
+  return Number(((M & 0xfffn) << 8n) | ((M & ~0xfffn) << 32n) | (m & 0xffn) | ((m & ~0xffn) << 12n));
+}
+
+export interface MapsLine {
+  /** The map_files name of the range: `start-end` in unpadded hex. */
+  range: string;
+  dev: number;
+  ino: number;
+  /** The path as the mapping process sees it (a hint only), without " (deleted)". */
+  path: string;
+  deleted: boolean;
+}
+
+const MAPS_LINE = /^([0-9a-f]+)-([0-9a-f]+)\s+\S+\s+\S+\s+([0-9a-f]+):([0-9a-f]+)\s+(\d+)\s*(.*)$/;
+
+/** One line of /proc/PID/maps, or null when it maps no file (anonymous, heap, stack, inode 0). */
+export function parseMapsLine(line: string): MapsLine | null {
+  const m = MAPS_LINE.exec(line);
+  if (!m || m[5] === '0') return null;
+  const raw = m[6] ?? '';
+  const deleted = raw.endsWith(' (deleted)');
+  return {
+    range: `${BigInt(`0x${m[1]}`).toString(16)}-${BigInt(`0x${m[2]}`).toString(16)}`,
+    dev: makeDev(parseInt(m[3]!, 16), parseInt(m[4]!, 16)),
+    ino: Number(m[5]),
+    path: deleted ? raw.slice(0, -' (deleted)'.length) : raw,
+    deleted,
+  };
+}
+
+/** Bounded scan of the tree's inodes through its open handle; never crosses a mount. */
+export function treeIdentity(dir: DirHandle, limit = TREE_SCAN_LIMIT): TreeIdentity {
+  const root = fs.fstatSync(dir.fd);
+  const euid = process.geteuid?.() ?? -1;
+  const tree: TreeIdentity = {
+    dev: root.dev,
+    ino: root.ino,
+    inodes: new Set([root.ino]),
+    complete: true,
+    why: null,
+    private: root.uid === euid && (root.mode & 0o077) === 0,
+  };
+  const stop = (why: string): void => {
+    if (tree.complete) tree.why = why;
+    tree.complete = false;
+  };
+  const visit = (d: DirHandle, depth: number): void => {
+    const names: Buffer[] = [];
+    for (const e of d.entries()) names.push(e.name);
+    const stats = d.statMany(names);
+    const subdirs: Buffer[] = [];
+    for (let i = 0; i < names.length; i++) {
+      const st = stats[i]!;
+      if (st.errno !== 0) continue; // gone since the listing
+      if (tree.inodes.size >= limit) return stop(`it has more than ${limit} entries`);
+      tree.inodes.add(st.ino);
+      if ((st.mode & 0o170000) === 0o040000) subdirs.push(names[i]!);
+    }
+    for (const name of subdirs) {
+      if (!tree.complete) return;
+      if (depth >= MAX_DEPTH) return stop(`it is deeper than ${MAX_DEPTH} levels`);
+      let sub: DirHandle;
+      try {
+        sub = d.openDir(name, { noXdev: true });
+      } catch (err) {
+        if (hasCode(err, 'ENOENT')) continue;
+        stop(`${d.path}/${name.toString()} cannot be scanned: ${(err as Error).message}`);
+        continue;
+      }
+      try {
+        // Where openat2 is missing noXdev is not enforced: compare devices.
+        if (fs.fstatSync(sub.fd).dev !== tree.dev) stop(`a file system is mounted at ${sub.path}`);
+        else visit(sub, depth + 1);
+      } finally {
+        sub.close();
+      }
+    }
+  };
+  try {
+    visit(dir, 0);
+  } catch (err) {
+    stop(`it cannot be scanned: ${(err as Error).message}`);
+  }
+  return tree;
+}
+
+type Verdict = { kind: 'inside' } | { kind: 'outside' } | { kind: 'unknown'; why: string };
+const INSIDE: Verdict = { kind: 'inside' };
+const OUTSIDE: Verdict = { kind: 'outside' };
+
+function member(tree: TreeIdentity, st: { dev: number; ino: number }): boolean {
+  return st.dev === tree.dev && tree.inodes.has(st.ino);
+}
+
+function idOf(st: fs.Stats): { dev: number; ino: number } {
+  return { dev: st.dev, ino: st.ino };
+}
+
+function mountIdOf(fd: number): string | null {
+  try {
+    return /^mnt_id:\s*(\d+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Walks up from the directory at `start` (a magic link, resolved once) through
+ * `..`, which follows the mount tree the object was reached through, until
+ * an ancestor is in the tree or the top is reached. Leaving a mount of the
+ * tree's own file system hides the rest of that directory's real ancestry: if
+ * the scan was not complete, that makes the answer unknown.
+ */
+function walkUp(start: string, tree: TreeIdentity): Verdict {
+  let fd = fs.openSync(start, O_PATH | fs.constants.O_DIRECTORY);
+  let hidden = false;
+  try {
+    for (let step = 0; step <= MAX_DEPTH; step++) {
+      const st = { ...idOf(fs.fstatSync(fd)), mountId: tree.complete ? null : mountIdOf(fd) };
+      if (member(tree, st)) return INSIDE;
+      const up = fs.openSync(`/proc/self/fd/${fd}/..`, O_PATH | fs.constants.O_DIRECTORY);
+      const below = fd;
+      fd = up;
+      fs.closeSync(below);
+      const pst = fs.fstatSync(up);
+      const top = pst.dev === st.dev && pst.ino === st.ino;
+      if (!tree.complete && st.dev === tree.dev && !top && st.mountId !== mountIdOf(up)) hidden = true;
+      if (top) {
+        if (!hidden) return OUTSIDE;
+        return { kind: 'unknown', why: `it was reached through a mount of the tree's file system, and ${tree.why}` };
+      }
+    }
+    return { kind: 'unknown', why: `it is more than ${MAX_DEPTH} levels deep` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * A non-directory not found by the scan: only undecided when the scan was
+ * incomplete. Then the path the process sees (a hint) is looked up through
+ * its own root; if that name still holds the very object, its directory is
+ * walked up.
+ */
+function fileVerdict(pid: number, st: fs.Stats, hint: string | null, tree: TreeIdentity): Verdict {
+  if (st.nlink === 0 || st.dev !== tree.dev || tree.complete) return OUTSIDE;
+  const unknown: Verdict = { kind: 'unknown', why: `${tree.why}, so the scan cannot tell whether ${hint ?? 'a file it holds'} is inside` };
+  if (!hint?.startsWith('/')) return unknown;
+  const named = `/proc/${pid}/root${hint}`;
+  try {
+    const again = fs.lstatSync(named);
+    if (again.dev !== st.dev || again.ino !== st.ino) return unknown;
+    // Outside here means the name it works with is outside: removing the
+    // tree cannot take that from under it, even if another link is inside.
+    return walkUp(named.slice(0, named.lastIndexOf('/')) || '/', tree);
+  } catch {
+    return unknown;
+  }
+}
+
+/** The verdict on one object a process holds; `at` is its magic link. */
+function objectVerdict(pid: number, at: string, tree: TreeIdentity, hint: () => string | null): Verdict | null {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(at);
+  } catch (err) {
+    if (hasCode(err, 'ENOENT', 'ESRCH')) return null; // gone: the process exited or closed it
+    throw err;
+  }
+  if (st.dev === tree.dev && st.ino === tree.ino) return INSIDE;
+  if (member(tree, st)) return INSIDE;
+  if (st.isDirectory()) {
+    if (st.dev === tree.dev && tree.complete) return OUTSIDE; // every directory inside was gathered
+    try {
+      return walkUp(at, tree);
+    } catch (err) {
+      if (hasCode(err, 'ENOENT', 'ESRCH')) return null;
+      throw err;
+    }
+  }
+  return fileVerdict(pid, st, hint(), tree);
+}
+
+function readlinkOr(p: string): string | null {
+  try {
+    return fs.readlinkSync(p);
+  } catch {
+    return null;
+  }
+}
+
+/** What one process holds, as (label, verdict) pairs, lazily; stops at the first inside. */
+function* processObjects(pid: number, tree: TreeIdentity, state: { mapFiles: boolean }): Generator<[string, Verdict | null]> {
+  const base = `/proc/${pid}`;
+  for (const link of ['cwd', 'root'] as const) yield [link, objectVerdict(pid, `${base}/${link}`, tree, () => readlinkOr(`${base}/${link}`))];
+  let fds: string[];
+  try {
+    fds = fs.readdirSync(`${base}/fd`);
+  } catch (err) {
+    if (hasCode(err, 'ENOENT', 'ESRCH')) return;
+    throw err;
+  }
+  for (const fd of fds) yield [`fd ${fd}`, objectVerdict(pid, `${base}/fd/${fd}`, tree, () => readlinkOr(`${base}/fd/${fd}`))];
+  let maps: string;
+  try {
+    maps = fs.readFileSync(`${base}/maps`, 'utf8');
+  } catch (err) {
+    if (hasCode(err, 'ENOENT', 'ESRCH')) return;
+    throw err;
+  }
+  const seen = new Set<string>();
+  for (const text of maps.split('\n')) {
+    const line = parseMapsLine(text);
+    if (!line || seen.has(`${line.dev}:${line.ino}`)) continue;
+    seen.add(`${line.dev}:${line.ino}`);
+    const label = `mapped ${line.path}`;
+    // map_files resolves to the mapped object itself (as stat sees it, so
+    // overlayfs and btrfs agree); following it needs CAP_SYS_ADMIN. Without
+    // that, the device and inode the maps line prints.
+    if (state.mapFiles) {
+      try {
+        yield [label, objectVerdict(pid, `${base}/map_files/${line.range}`, tree, () => line.path)];
+        continue;
+      } catch (err) {
+        if (!hasCode(err, 'EPERM', 'EACCES')) throw err;
+        state.mapFiles = false;
+      }
+    }
+    if (line.dev === tree.dev && (line.ino === tree.ino || tree.inodes.has(line.ino))) yield [label, INSIDE];
+    else if (line.deleted || line.dev !== tree.dev || tree.complete) yield [label, OUTSIDE];
+    else yield [label, { kind: 'unknown', why: `${tree.why}, so the scan cannot tell whether ${line.path} is inside` }];
+  }
+}
+
+/** The process's effective uid (from /proc/PID/status, which anyone may read); null when gone. */
+function effectiveUid(pid: number): number | null {
+  try {
+    const uid = Number(/^Uid:\s+\d+\s+(\d+)/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return Number.isInteger(uid) ? uid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a process we may not inspect leaves the answer open: one of
+ * another user, when the tree is open to others (not 0700 and ours). A
+ * private tree is out of that user's reach by path. Processes of our own
+ * uid that refuse inspection (non-dumpable agents) and privileged processes
+ * (which even root may be refused: a supervisor with more capabilities) are
+ * taken not to work inside a private tree of ours.
+ */
+function openToIt(pid: number, tree: TreeIdentity): { uid: number | null; open: boolean } {
+  const uid = effectiveUid(pid);
+  return { uid, open: !tree.private && uid !== (process.geteuid?.() ?? -1) };
+}
+
+/**
+ * Scans every process but this one. `scanLimit` bounds the tree scan and
+ * `pids` narrows the scan to some processes (tests use both).
+ */
+export function linuxInUse(dir: DirHandle, options: { scanLimit?: number; pids?: number[] } = {}): InUseAnswer {
+  let pids: number[];
+  try {
+    pids = options.pids ?? fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).map(Number);
+  } catch (err) {
+    return { inUse: null, detail: `cannot list processes in /proc: ${(err as Error).message}` };
+  }
+  let tree: TreeIdentity;
+  try {
+    tree = treeIdentity(dir, options.scanLimit ?? TREE_SCAN_LIMIT);
+  } catch (err) {
+    return { inUse: null, detail: `cannot identify ${dir.path}: ${(err as Error).message}` };
+  }
+  const unknowns: string[] = [];
+  const state = { mapFiles: true };
+  for (const pid of pids) {
+    if (pid === process.pid) continue;
+    try {
+      for (const [label, verdict] of processObjects(pid, tree, state)) {
+        if (verdict?.kind === 'inside') return { inUse: true, detail: `process ${pid} (${label})` };
+        if (verdict?.kind === 'unknown') {
+          unknowns.push(`process ${pid} (${label}): ${verdict.why}`);
+          break;
+        }
+      }
+    } catch (err) {
+      if (hasCode(err, 'EACCES', 'EPERM')) {
+        const { uid, open } = openToIt(pid, tree);
+        if (open) unknowns.push(`process ${pid}${uid === null ? '' : ` (uid ${uid})`} cannot be inspected: permission denied`);
+      } else {
+        unknowns.push(`process ${pid} cannot be inspected: ${(err as Error).message}`);
+      }
+    }
+  }
+  if (unknowns.length === 0) return { inUse: false, detail: null };
+  const more = unknowns.length > 1 ? ` (and ${unknowns.length - 1} more)` : '';
+  return { inUse: null, detail: `${unknowns[0]}${more}` };
+}
