@@ -3,7 +3,7 @@ import type { SweepItem, SweepReport } from '../../api/types';
 import { parseDuration } from '../../core/duration';
 import { escapeForTerminal as esc } from '../../core/humanize';
 import { api } from '../api';
-import { flag, str, strs, type Values } from '../args';
+import { flag, str, tagFilter, type Values } from '../args';
 import { report } from '../errors';
 import { plural } from '../format';
 import { UsageError, type Ctx } from '../io';
@@ -60,7 +60,7 @@ export function summarize(ctx: Ctx, r: SweepReport): number {
 async function sweep(ctx: Ctx, values: Values): Promise<number> {
   const dryRun = flag(values, 'dry-run');
   const json = flag(values, 'json');
-  const tags = strs(values, 'tag');
+  const tags = tagFilter(values);
   const bar = progress(ctx);
   let r: SweepReport;
   try {

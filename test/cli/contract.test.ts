@@ -1,0 +1,93 @@
+// The command line's contract with scripts: usage errors (exit 2) for values
+// that would otherwise be read as something else, JSON types as the seed
+// tool's documents have them, and what a command must say on stderr.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CliSandbox } from '../helpers/cli-sandbox';
+
+describe('CLI contract', () => {
+  let sb: CliSandbox;
+  before(() => {
+    sb = new CliSandbox();
+  });
+  after(() => sb.cleanup());
+
+  it('extend --forever with a duration is a usage error, never a name lookup', () => {
+    const dir = sb.ok(['new', '--prefix', '2h-', '--lifetime', '1h']).trim();
+    const name = path.basename(dir);
+    for (const args of [['extend', '--forever', '30m'], ['extend', '--forever', '2h'], ['extend', '2h', '--forever'], ['extend', '--forever', '+1h']]) {
+      const r = sb.run(args);
+      assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /either a duration or --forever/);
+    }
+    const item = (JSON.parse(sb.ok(['list', '--json'])) as Array<{ name: string; expires_at: number | null }>).find((i) => i.name === name)!;
+    assert.equal(typeof item.expires_at, 'number', 'the time limit is still there');
+    // A name (not a duration) with --forever still works.
+    sb.ok(['extend', '--forever', name]);
+    sb.ok(['rm', name]);
+  });
+
+  it('a malformed --tag filter is a usage error on every command that filters', () => {
+    for (const cmd of [['list'], ['tree'], ['sweep'], ['sweep', '--dry-run'], ['keep'], ['rm'], ['rm', '--dry-run'], ['new']]) {
+      for (const bad of ['Nope!', '', '-x', 'a/b']) {
+        const r = sb.run([...cmd, `--tag=${bad}`]);
+        assert.equal(r.code, 2, `${cmd.join(' ')} --tag=${bad}: exit ${r.code} ${r.stderr}`);
+        assert.match(r.stderr, /^ephemdir: [a-z]+: --tag: invalid tag/m);
+        assert.equal(r.stdout, '');
+      }
+    }
+    // A well-formed tag that matches nothing is fine.
+    assert.equal(sb.run(['list', '--tag', 'nothing-here']).code, 0);
+  });
+
+  it('tree --json and list --json keep the seed tool types', () => {
+    const kept = sb.ok(['new', '--lifetime', '2h', '--tag', 'types']).trim();
+    const gone = sb.ok(['new', '--lifetime', '2h', '--tag', 'types']).trim();
+    fs.rmSync(gone, { recursive: true });
+    const tree = JSON.parse(sb.ok(['tree', '--json', '--tag', 'types'])) as Array<Record<string, unknown>>;
+    assert.equal(tree.length, 2);
+    for (const t of tree) {
+      assert.equal(typeof t.size_complete, 'boolean', `size_complete of ${String(t.status)}`);
+      assert.ok(t.size_bytes === null || Number.isInteger(t.size_bytes));
+      assert.ok(Array.isArray(t.tags));
+    }
+    const missing = tree.find((t) => t.path === gone)!;
+    assert.equal(missing.size_bytes, null);
+    assert.equal(missing.size_complete, false);
+    const list = JSON.parse(sb.ok(['list', '--json', '--tag', 'types'])) as Array<Record<string, unknown>>;
+    for (const i of list) {
+      assert.ok(Number.isInteger(i.remaining_seconds), 'remaining_seconds is an integer');
+      assert.equal(typeof i.created_at, 'number');
+      assert.equal(typeof i.expires_at, 'number');
+      assert.equal(typeof i.remove_on_restart, 'boolean');
+      assert.equal(typeof i.keep_while_in_use, 'boolean');
+      assert.ok(i.description === null || typeof i.description === 'string');
+      assert.ok(['present', 'missing', 'unknown'].includes(i.original_state as string));
+      assert.ok(i.exists === null || typeof i.exists === 'boolean');
+      assert.ok('staging_state' in i, 'staging_state is part of the contract');
+    }
+    const ex = JSON.parse(sb.ok(['explain', '--json', gone])) as Record<string, unknown>;
+    assert.equal(typeof ex.size_complete, 'boolean');
+    sb.ok(['rm', kept]);
+    sb.ok(['prune']);
+  });
+
+  it('new --keep-on-restart without a lifetime says it is never cleaned up', () => {
+    const r = sb.run(['new', '--keep-on-restart']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /no auto-cleanup/);
+    sb.ok(['rm', r.stdout.trim()]);
+    for (const args of [['new', '--keep-on-restart', '--lifetime', '1h'], ['new'], ['new', '--keep-on-restart', '--max-size', '1MiB'], ['new', '--until-sweep']]) {
+      const q = sb.run(args);
+      assert.equal(q.code, 0, q.stderr);
+      assert.doesNotMatch(q.stderr, /no auto-cleanup/, args.join(' '));
+      sb.ok(['rm', q.stdout.trim()]);
+    }
+    // -q silences it like every other warning.
+    const quiet = sb.run(['-q', 'new', '--keep-on-restart']);
+    assert.equal(quiet.stderr, '');
+    sb.ok(['rm', quiet.stdout.trim()]);
+  });
+});
