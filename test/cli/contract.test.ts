@@ -90,4 +90,24 @@ describe('CLI contract', () => {
     assert.equal(quiet.stderr, '');
     sb.ok(['rm', quiet.stdout.trim()]);
   });
+
+  it('an empty managed directory is never over its size limit; what it holds is', () => {
+    const small = sb.ok(['new', '--max-size', '1', '--tag', 'sized']).trim();
+    const kib = sb.ok(['new', '--max-size', '4KiB', '--tag', 'sized']).trim();
+    let r = sb.run(['sweep', '--tag', 'sized', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout).removed, [], 'nothing due while empty');
+    assert.ok(fs.existsSync(small) && fs.existsSync(kib));
+    const tree = JSON.parse(sb.ok(['tree', '--json', '--tag', 'sized'])) as Array<{ size_bytes: number; size_complete: boolean }>;
+    assert.deepEqual(tree.map((t) => [t.size_bytes, t.size_complete]), [[0, true], [0, true]], 'an empty directory measures 0 B');
+    const ex = JSON.parse(sb.ok(['explain', '--json', small])) as { due: boolean; reasons: string[] };
+    assert.equal(ex.due, false);
+    // Content counts: 10 KB of data puts both over their limits.
+    fs.writeFileSync(path.join(small, 'data'), Buffer.alloc(10_000, 1));
+    fs.writeFileSync(path.join(kib, 'data'), Buffer.alloc(10_000, 1));
+    r = sb.run(['sweep', '--tag', 'sized', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).removed.length, 2);
+    assert.ok(!fs.existsSync(small) && !fs.existsSync(kib));
+  });
 });
