@@ -11,6 +11,7 @@ import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
+import { escapeMessage } from '../errors';
 
 /** How many due directories a tempdir() call looks at before creating. */
 export const MAINTENANCE_LIMIT = 4;
@@ -23,7 +24,7 @@ function emptyReport(dryRun: boolean): SweepReport {
 
 function item(entry: Entry, reasons: string[], blockers: string[], error?: Error): SweepItem {
   const it: SweepItem = { path: entry.path, name: entry.name, reasons, blockers };
-  if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: error.message };
+  if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: escapeMessage(error.message) };
   return it;
 }
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { DirHandle, isRegular } from '../fs/dir-handle';
 import { readFileAt } from '../fs/files';
-import { hasCode } from '../errors';
+import { escapeMessage, hasCode } from '../errors';
 import { configDir } from './paths';
 
 export interface ConfigValues {
@@ -83,7 +83,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const warnings: string[] = [];
   const result = { values, warnings, file };
   const ignored = (why: string) => {
-    warnings.push(`ignoring config file ${file}: ${why}`);
+    warnings.push(escapeMessage(`ignoring config file ${file}: ${why}`));
     return result;
   };
 
@@ -136,11 +136,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     const spec = Object.prototype.hasOwnProperty.call(KEYS, key) ? KEYS[key] : undefined;
     const v = table[key];
     if (spec === undefined) {
-      warnings.push(`${file}: ignoring unknown key ${quote(key)}`);
+      warnings.push(escapeMessage(`${file}: ignoring unknown key ${quote(key)}`));
       continue;
     }
     if (!spec.kinds.some((k) => matches(v, k))) {
-      warnings.push(`${file}: ignoring ${key}: expected ${spec.kinds.map((k) => KIND_TEXT[k]).join(' or ')}, got ${describe(v)}`);
+      warnings.push(escapeMessage(`${file}: ignoring ${key}: expected ${spec.kinds.map((k) => KIND_TEXT[k]).join(' or ')}, got ${describe(v)}`));
       continue;
     }
     (values as Record<string, unknown>)[spec.field] = v;

@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CliSandbox } from '../helpers/cli-sandbox';
+import { CliSandbox, snapshotTree } from '../helpers/cli-sandbox';
 
 describe('CLI contract', () => {
   let sb: CliSandbox;
@@ -109,5 +109,47 @@ describe('CLI contract', () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(JSON.parse(r.stdout).removed.length, 2);
     assert.ok(!fs.existsSync(small) && !fs.existsSync(kib));
+  });
+
+  it('a refused new touches nothing: no sweep, no registry, no parent folders', async () => {
+    // Something due, which a bounded sweep before creating would remove.
+    const due = sb.ok(['new', '--lifetime', '1s']).trim();
+    await new Promise((r) => setTimeout(r, 1_100));
+    const w = sb.work;
+    fs.writeFileSync(path.join(w, 'afile'), 'x');
+    fs.mkdirSync(path.join(w, 'real'));
+    fs.symlinkSync(path.join(w, 'real'), path.join(w, 'link'));
+    fs.mkdirSync(path.join(w, 'shared'), { mode: 0o700 });
+    fs.chmodSync(path.join(w, 'shared'), 0o1777);
+    fs.mkdirSync(path.join(w, 'open'));
+    fs.chmodSync(path.join(w, 'open'), 0o777);
+    fs.mkdirSync(path.join(w, 'groupw'));
+    fs.chmodSync(path.join(w, 'groupw'), 0o770);
+    const refused: Array<[string[], number]> = [
+      [['new', '-p', path.join(w, 'afile')], 1],
+      [['new', '-p', path.join(w, 'afile', 'sub', 'deeper')], 1],
+      [['new', '-p', path.join(w, 'link')], 1],
+      [['new', '-p', path.join(w, 'link', 'missing')], 1],
+      [['new', '-p', path.join(w, 'shared'), '--name-style', 'clean'], 1],
+      [['new', '-p', path.join(w, 'open')], 1],
+      [['new', '-p', path.join(w, 'open', 'missing', 'parent')], 1],
+      [['new', '-p', path.join(w, 'groupw')], 1],
+      [['new', '-p', path.join(w, 'new1', 'new2', 'x'.repeat(300))], 1],
+      [['new', '-p', path.join(w, 'new1'), '--prefix', 'a/b'], 2],
+      [['new', '-p', path.join(w, 'new1'), '--lifetime', '2x'], 2],
+    ];
+    for (const [args, code] of refused) {
+      const before = snapshotTree(sb.root);
+      const r = sb.run(args);
+      assert.equal(r.code, code, `${args.join(' ')}: ${r.stderr}`);
+      assert.match(r.stderr, /^ephemdir: new: /);
+      assert.deepEqual(snapshotTree(sb.root), before, `${args.join(' ')} changed the file system or the registry`);
+    }
+    assert.ok(fs.existsSync(due), 'no sweep ran');
+    // The same call that succeeds creates the missing parents.
+    const made = sb.ok(['new', '-p', path.join(w, 'new1', 'new2')]).trim();
+    assert.equal(path.dirname(made), path.join(w, 'new1', 'new2'));
+    assert.equal(fs.existsSync(due), false, 'the bounded sweep ran this time');
+    sb.ok(['rm', made]);
   });
 });
