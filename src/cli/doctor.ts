@@ -23,18 +23,31 @@ function attempt(name: string, fn: () => Omit<Check, 'name'>): Check {
   }
 }
 
-/** A folder of ours: owned by the user, writable by nobody else, reached without symlinks or unsafe folders. */
+/**
+ * A folder of ours: owned by the user, writable by nobody else, reached
+ * without symlinks or unsafe folders. The config folder follows config.toml's
+ * own rule (root-owned allowed, symlinks of yours or root's followed).
+ */
 function folder(name: string, dir: string, what: string): Check {
   if (!fs.existsSync(dir)) return { name, ok: true, message: `${dir} (not created yet; created on first use)`, hint: null };
   const c = attempt(name, () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { openDirectory } = require('../fs/walk') as typeof import('../fs/walk');
-    const h = openDirectory(dir, { trust: 'chain', final: 'owned' });
+    let h;
+    if (name === 'config-dir') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      h = (require('../store/config') as typeof import('../store/config')).openConfigDir(dir);
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      h = (require('../fs/walk') as typeof import('../fs/walk')).openDirectory(dir, { trust: 'chain', final: 'owned' });
+    }
     const st = h.stat();
     h.close();
     return { ok: true, message: `${dir} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`, hint: null };
   });
-  if (!c.ok) c.hint = `${what} must be yours and writable by nobody else, with no symlink or unsafe folder on the way`;
+  if (!c.ok) {
+    c.hint = name === 'config-dir'
+      ? `${what} must be yours (or root's) and writable by nobody else, with no unsafe folder or foreign symlink on the way`
+      : `${what} must be yours and writable by nobody else, with no symlink or unsafe folder on the way`;
+  }
   return c;
 }
 
