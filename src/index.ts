@@ -32,7 +32,7 @@ export {
   last,
   currentTarget,
 } from './api/index';
-export type { Hold, TempdirOptions, TrackedDirectory, SweepOptions, SweepReport, SweepItem, RemoveResult, Stats, RecoverOptions } from './api/index';
+export type { Hold, TempdirOptions, TrackedDirectory, SweepOptions, SweepReport, SweepItem, RemoveResult, Stats, RecoverOptions, QuarantinedEntry, TrackedList } from './api/index';
 export type { Entry } from './model/entry';
 export type { ExplainModel } from './policy/explain';
 export { parseDuration } from './core/duration';

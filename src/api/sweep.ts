@@ -12,6 +12,7 @@ import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outc
 import { openContext, type ApiContext } from './context';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
 import { escapeMessage } from '../errors';
+import { quarantinedOf } from './query';
 
 /** How many due directories a tempdir() call looks at before creating. */
 export const MAINTENANCE_LIMIT = 4;
@@ -19,7 +20,7 @@ export const MAINTENANCE_LIMIT = 4;
 export const MAINTENANCE_BUDGET = 1_000;
 
 function emptyReport(dryRun: boolean): SweepReport {
-  return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0 };
+  return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
 }
 
 function item(entry: Entry, reasons: string[], blockers: string[], error?: Error): SweepItem {
@@ -63,7 +64,9 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   const report = emptyReport(dryRun);
   if (!ctx) return report;
   try {
-    const entries = ctx.registry.list().entries.filter((e) => hasTags(e, options.tags));
+    const listed = ctx.registry.list();
+    report.quarantined = quarantinedOf(listed.problems);
+    const entries = listed.entries.filter((e) => hasTags(e, options.tags));
     let entriesRemoved = 0;
     let directoriesDone = 0;
     const progress = options.onProgress

@@ -13,6 +13,8 @@ export interface Check {
   ok: boolean;
   message: string;
   hint: string | null;
+  /** The registry check only: entry files set aside (corrupt or unsafe). */
+  quarantined?: Array<{ id: string | null; file: string; reason: string }>;
 }
 
 function attempt(name: string, fn: () => Omit<Check, 'name'>): Check {
@@ -107,6 +109,17 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const api = require('../api') as typeof import('../api');
       const s = await api.stats();
+      const { quarantined } = await api.list();
+      if (quarantined.length > 0) {
+        const files = quarantined.map((q) => `${q.file} (${q.reason})`).join('; ');
+        return {
+          name: 'registry',
+          ok: false,
+          message: `readable; ${s.currentlyTracked} tracked; ${quarantined.length} unusable entry ${quarantined.length === 1 ? 'file' : 'files'} set aside: ${files}`,
+          hint: 'an entry file set aside is never acted on: fix its owner/mode, or move it out of registry.d once you have checked the directory it names',
+          quarantined: quarantined.map((q) => ({ id: q.id, file: q.file, reason: q.reason })),
+        };
+      }
       return { name: 'registry', ok: true, message: `readable; ${s.currentlyTracked} tracked`, hint: null };
     } catch (err) {
       return { name: 'registry', ok: false, message: (err as Error).message, hint: 'see `ephemdir list` for details' };

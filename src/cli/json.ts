@@ -118,6 +118,7 @@ export function sweepJson(r: SweepReport): Record<string, unknown> {
     failed: r.failed.map(sweepItemJson),
     recovered: r.recovered.map(sweepItemJson),
     postponed: r.postponed,
+    quarantined: (r.quarantined ?? []).map((q) => ({ id: q.id, file: q.file, reason: q.reason })),
     ok: r.failed.length === 0,
   };
 }

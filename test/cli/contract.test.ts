@@ -152,4 +152,49 @@ describe('CLI contract', () => {
     assert.equal(fs.existsSync(due), false, 'the bounded sweep ran this time');
     sb.ok(['rm', made]);
   });
+
+  it('corrupt or unsafe entry files are reported by list, tree, sweep, path and doctor', () => {
+    const ids: string[] = [];
+    const entryFile = (dir: string): string => {
+      const files = fs.readdirSync(path.join(sb.data, 'registry.d', 'entries'), { recursive: true, encoding: 'utf8' })
+        .filter((f) => f.endsWith('.json'))
+        .map((f) => path.join(sb.data, 'registry.d', 'entries', f));
+      const mine = files.find((f) => JSON.parse(fs.readFileSync(f, 'utf8')).path === dir)!;
+      ids.push(path.basename(mine, '.json'));
+      return mine;
+    };
+    const good = sb.ok(['new', '--prefix', 'qq-', '--lifetime', '1h']).trim();
+    const corrupt = entryFile(sb.ok(['new', '--prefix', 'qq-', '--lifetime', '1h']).trim());
+    const loose = entryFile(sb.ok(['new', '--lifetime', '1h']).trim());
+    fs.writeFileSync(corrupt, '{"not": "an entry"');
+    fs.chmodSync(loose, 0o660);
+    const mentionsBoth = (text: string, what: string) => {
+      for (const id of ids) assert.match(text, new RegExp(id), `${what} names ${id}: ${text}`);
+    };
+    for (const args of [['list'], ['list', '--json'], ['tree'], ['tree', '--json'], ['sweep', '--dry-run'], ['sweep', '--json']]) {
+      const r = sb.run(args);
+      assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+      mentionsBoth(r.stderr, args.join(' '));
+      assert.match(r.stderr, /set aside/);
+      if (args.includes('--json')) JSON.parse(r.stdout);
+    }
+    const sweepJson = JSON.parse(sb.ok(['sweep', '--json'])) as { quarantined: Array<{ id: string; file: string; reason: string }> };
+    assert.deepEqual(sweepJson.quarantined.map((q) => q.id).sort(), [...ids].sort());
+    for (const q of sweepJson.quarantined) assert.ok(q.file.endsWith(`${q.id}.json`) && q.reason.length > 0);
+    // path: the readable match is printed, the unusable candidate is reported.
+    const p = sb.run(['path', 'qq-']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(p.stdout.trim(), good);
+    assert.match(p.stderr, new RegExp(`${ids[0]}.*set aside`));
+    // doctor fails its registry check and lists them.
+    const d = sb.run(['doctor']);
+    assert.equal(d.code, 1);
+    mentionsBoth(d.stdout, 'doctor');
+    const dj = JSON.parse(sb.run(['doctor', '--json']).stdout) as Array<{ name: string; ok: boolean; quarantined?: Array<{ id: string }> }>;
+    const reg = dj.find((c) => c.name === 'registry')!;
+    assert.equal(reg.ok, false);
+    assert.deepEqual(reg.quarantined!.map((q) => q.id).sort(), [...ids].sort());
+    fs.rmSync(corrupt);
+    fs.rmSync(loose);
+  });
 });

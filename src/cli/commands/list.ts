@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { TrackedDirectory } from '../../api/types';
 import { api } from '../api';
 import { flag, tagFilter, type Values } from '../args';
-import { MEASURED_STATUSES, renderList, renderTree, type TreeItem } from '../format';
+import { MEASURED_STATUSES, renderList, renderTree, warnQuarantined, type TreeItem } from '../format';
 import type { Ctx } from '../io';
 
 function byCreation(a: TrackedDirectory, b: TrackedDirectory): number {
@@ -42,7 +42,9 @@ function jsonModule(): typeof import('../json') {
 
 export async function run(ctx: Ctx, name: string, values: Values): Promise<number> {
   const tags = tagFilter(values);
-  const items = (await api().list(tags.length ? { tags } : undefined)).slice().sort(byCreation);
+  const listed = await api().list(tags.length ? { tags } : undefined);
+  warnQuarantined(ctx, listed.quarantined);
+  const items = listed.slice().sort(byCreation);
   const json = flag(values, 'json');
   const view = { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint };
   if (name === 'tree') {

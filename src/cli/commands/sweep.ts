@@ -5,7 +5,7 @@ import { escapeForTerminal as esc } from '../../core/humanize';
 import { api } from '../api';
 import { flag, str, tagFilter, type Values } from '../args';
 import { report } from '../errors';
-import { plural } from '../format';
+import { plural, warnQuarantined } from '../format';
 import { UsageError, type Ctx } from '../io';
 import { stringify, sweepJson } from '../json';
 
@@ -73,6 +73,7 @@ async function sweep(ctx: Ctx, values: Values): Promise<number> {
   } finally {
     bar.done();
   }
+  warnQuarantined(ctx, r.quarantined);
   if (json) {
     ctx.out(stringify(sweepJson(r)));
     if (!dryRun) for (const item of r.failed) ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
