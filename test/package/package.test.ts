@@ -159,4 +159,19 @@ test('npm pack gives a tarball that installs into an empty project and works', (
   const version = spawnSync(path.join(app, 'node_modules', '.bin', 'ephemdir'), ['--version'], { encoding: 'utf8' });
   assert.equal(version.status, 0, version.stderr);
   assert.match(version.stdout, /0\.1\.0/);
+
+  // The crash-test hook (test/helpers/crash-hook.ts) is not in the package:
+  // no packed code reads EPHEMDIR_CRASH_AT, and setting it changes nothing.
+  const installed = path.join(app, 'node_modules', 'ephemdir');
+  const packedJs = execFileSync('find', [installed, '-name', '*.js', '-not', '-path', '*/node_modules/ephemdir/node_modules/*'], { encoding: 'utf8' }).trim().split('\n');
+  assert.ok(packedJs.length > 10);
+  for (const f of packedJs) assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /EPHEMDIR_CRASH_AT|crash-hook/, `${f} has no crash-test switch`);
+  assert.ok(!listing.includes('crash-hook'), 'the test hook is not packed');
+  const data = path.join(work.dir, 'crash-env-data');
+  const crash = node(['-e', "const e=require('ephemdir');e.tempdir({parent:process.argv[1],lifetime:0}).then((d)=>e.sweep().then((r)=>console.log(r.removed.length, require('fs').existsSync(d.path))))", target], app, {
+    ...process.env, EPHEMDIR_DATA_DIR: data, EPHEMDIR_CONFIG_DIR: path.join(data, 'config'), EPHEMDIR_CRASH_AT: 'after-intent',
+  });
+  assert.equal(crash.signal, null, `EPHEMDIR_CRASH_AT must not kill the process: ${crash.stderr}`);
+  assert.equal(crash.status, 0, crash.stderr);
+  assert.equal(crash.stdout.trim(), '1 false');
 });
