@@ -10,7 +10,7 @@ import { loadConfig } from '../store/config';
 import { normalizeAbsolute, openDirectory } from '../fs/walk';
 import { MAX_COMPONENT_BYTES } from '../core/validate';
 import type { DirHandle } from '../fs/dir-handle';
-import { EphemdirError, ErrorCodes, hasCode } from '../errors';
+import { EphemdirError, ErrorCodes, hasCode, systemError } from '../errors';
 import { resolveSettings, type Settings } from './settings';
 import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
 import { openContext, type ApiContext } from './context';
@@ -78,7 +78,8 @@ export function checkParent(settings: Settings): void {
     try {
       fs.accessSync(dir.path, fs.constants.W_OK | fs.constants.X_OK);
     } catch (err) {
-      if (!hasCode(err, 'EACCES', 'EPERM', 'EROFS')) throw err;
+      const e = err as { errno?: number; syscall?: string };
+      if (!hasCode(err, 'EACCES', 'EPERM', 'EROFS')) throw typeof e.errno === 'number' ? systemError(e.errno, e.syscall ?? 'access', dir.path) : err;
       const what = missing.length === 0 ? 'create a directory in it' : `create ${missing.join('/')} in it`;
       throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${target}: cannot ${what} (${(err as Error).message})`, {
         path: target, cause: err, syscall: (err as { syscall?: string }).syscall, errno: (err as { errno?: number }).errno,

@@ -85,6 +85,14 @@ describe('CLI contract', () => {
       assert.doesNotMatch(q.stderr, /no auto-cleanup/, args.join(' '));
       sb.ok(['rm', q.stdout.trim()]);
     }
+    // The same when config.toml supplies the settings.
+    fs.mkdirSync(sb.config, { mode: 0o700 });
+    fs.writeFileSync(path.join(sb.config, 'config.toml'), 'remove_on_restart = false\n', { mode: 0o600 });
+    const fromConfig = sb.run(['new']);
+    assert.equal(fromConfig.code, 0, fromConfig.stderr);
+    assert.match(fromConfig.stderr, /no auto-cleanup/);
+    sb.ok(['rm', fromConfig.stdout.trim()]);
+    fs.rmSync(path.join(sb.config, 'config.toml'));
     // -q silences it like every other warning.
     const quiet = sb.run(['-q', 'new', '--keep-on-restart']);
     assert.equal(quiet.stderr, '');
