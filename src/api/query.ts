@@ -174,7 +174,10 @@ export async function last(): Promise<Entry | null> {
   const ctx = openContext({ create: false });
   if (!ctx) return null;
   try {
-    const active = ctx.registry.list().entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
+    const listed = ctx.registry.list();
+    // The newest might be one that could not be read: say so (see warnQuarantined).
+    for (const q of quarantinedOf(listed.problems)) warnQuarantined(q);
+    const active = listed.entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
     for (const entry of active) {
       const at = locate(entry);
       closeLocated(at);

@@ -194,6 +194,11 @@ describe('CLI contract', () => {
     assert.equal(p.code, 0, p.stderr);
     assert.equal(p.stdout.trim(), good);
     assert.match(p.stderr, new RegExp(`${ids[0]}.*set aside`));
+    for (const args of [['path'], ['last']]) {
+      const n = sb.run(args);
+      assert.equal(n.code, 0, n.stderr);
+      mentionsBoth(n.stderr, args.join(' '));
+    }
     // doctor fails its registry check and lists them.
     const d = sb.run(['doctor']);
     assert.equal(d.code, 1);
