@@ -2,6 +2,17 @@
 // and `path` exactly like core's fs errors; policy refusals carry a stable
 // `EPHEMDIR_*` code, the path concerned and a reason a person can act on.
 import * as util from 'node:util';
+import { escapeForTerminal } from './core/escape';
+
+/**
+ * Messages never carry raw control or invisible characters (a file name from
+ * a shared /tmp could hold terminal escapes): they are escaped here, once for
+ * every error ephemdir makes. The raw value stays in `path` (and the other
+ * fields). Backslashes are left alone, so escaping twice changes nothing.
+ */
+export function escapeMessage(text: string): string {
+  return escapeForTerminal(text, { backslashes: false });
+}
 
 /** Every policy code ephemdir throws. Stable: scripts may match on them. */
 export const ErrorCodes = {
@@ -56,7 +67,7 @@ export class EphemdirError extends Error {
 
   constructor(code: ErrorCode, message: string, options: EphemdirErrorOptions = {}) {
     const { path, cause, ...extra } = options;
-    super(message, cause === undefined ? undefined : { cause });
+    super(escapeMessage(String(message)), cause === undefined ? undefined : { cause });
     this.name = 'EphemdirError';
     this.code = code;
     if (path !== undefined) this.path = path;
@@ -96,7 +107,7 @@ export function systemError(errno: number, syscall: string, path?: string, dest?
   let message = `${code}: ${desc}, ${syscall}`;
   if (path !== undefined) message += ` '${path}'`;
   if (dest !== undefined) message += ` -> '${dest}'`;
-  const err = new Error(message) as SystemError;
+  const err = new Error(escapeMessage(message)) as SystemError;
   err.errno = n;
   err.code = code;
   err.syscall = syscall;

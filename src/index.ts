@@ -44,6 +44,8 @@ export type {
   RecoverOptions,
   ListOptions,
   ExtendOptions,
+  QuarantinedEntry,
+  TrackedList,
 } from './api/index';
 export type { Entry } from './model/entry';
 export type { ExplainModel } from './policy/explain';

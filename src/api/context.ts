@@ -30,12 +30,35 @@ function platform(): 'linux' | 'darwin' {
 }
 
 /**
+ * A system error on the way to the data folder (no writable home, as for a
+ * service user with HOME=/nonexistent; a read-only file system) says which
+ * folder and how to choose another, under a stable code. The system error
+ * stays as `cause`, with its `syscall` and `errno`.
+ */
+function dataDirError(err: unknown, create: boolean): unknown {
+  const e = err as { code?: unknown; errno?: unknown; syscall?: unknown; message?: unknown };
+  if (typeof e?.code !== 'string' || e.code.startsWith('EPHEMDIR_') || typeof e.errno !== 'number') return err;
+  const data = dataDir();
+  return new EphemdirError(
+    ErrorCodes.REGISTRY_UNUSABLE,
+    `cannot ${create ? 'create or open' : 'open'} the ephemdir data folder ${data} (${String(e.message)}); ` +
+      'set EPHEMDIR_DATA_DIR to an absolute path of a folder you can write (a service user without a writable home needs it)',
+    { path: data, cause: err, syscall: e.syscall, errno: e.errno, reason: String(e.code) },
+  );
+}
+
+/**
  * Opens the registry. With `create: false` (read-only commands) a missing
  * data directory yields null and nothing is created.
  */
 export function openContext(options: { create: boolean }): ApiContext | null {
   const plat = platform();
-  const registry = Registry.open({ create: options.create });
+  let registry: Registry | null;
+  try {
+    registry = Registry.open({ create: options.create });
+  } catch (err) {
+    throw dataDirError(err, options.create);
+  }
   if (!registry) return null;
   let guard: DeletionGuard | undefined;
   const boot = currentBoot();

@@ -1,8 +1,9 @@
-// Test hook for crash safety: with EPHEMDIR_CRASH_AT=<step> in the
-// environment, the process kills itself with SIGKILL when it reaches that
-// step of the deletion protocol. A crash is exactly what the protocol must
-// survive, so the hook cannot make anything less safe; tests use it to kill
-// a real process at every step in turn.
+// A seam for the crash tests: the deletion protocol calls crashPoint(step)
+// at each of its steps. In the package nothing is installed there, so the
+// calls do nothing: no environment variable or other outside input can make
+// a process kill itself. The test suite installs a hook from a module that is
+// never packed (test/helpers/crash-hook.ts, loaded into the child processes
+// of test/api/crash.test.ts) to kill a real process at every step in turn.
 export type CrashStep =
   | 'after-intent'
   | 'after-staging-folder'
@@ -12,6 +13,20 @@ export type CrashStep =
   | 'after-tree-removed'
   | 'after-staging-removed';
 
+export type CrashHook = (step: CrashStep) => void;
+
+let installed: CrashHook | null = null;
+
+/** Installs the function called at each step (null removes it). For the crash tests only. */
+export function setCrashHook(hook: CrashHook | null): void {
+  installed = hook;
+}
+
+/** True when a hook is installed: only then is progress wired to the mid-delete step. */
+export function crashHookInstalled(): boolean {
+  return installed !== null;
+}
+
 export function crashPoint(step: CrashStep): void {
-  if (process.env.EPHEMDIR_CRASH_AT === step) process.kill(process.pid, 'SIGKILL');
+  installed?.(step);
 }

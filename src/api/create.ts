@@ -1,13 +1,16 @@
 // Creating a managed directory: 0700, a fresh marker written through the
 // new directory's fd, then one durable registry entry. The parent chain is
 // trusted first; creation never follows a symlink.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Entry } from '../model/entry';
 import { generateName } from '../core/names';
 import { loadConfig } from '../store/config';
-import { openDirectory } from '../fs/walk';
+import { normalizeAbsolute, openDirectory } from '../fs/walk';
+import { MAX_COMPONENT_BYTES } from '../core/validate';
 import type { DirHandle } from '../fs/dir-handle';
-import { EphemdirError, ErrorCodes, hasCode } from '../errors';
+import { EphemdirError, ErrorCodes, hasCode, systemError } from '../errors';
 import { resolveSettings, type Settings } from './settings';
 import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
 import { openContext, type ApiContext } from './context';
@@ -20,15 +23,71 @@ export interface Prepared {
   warnings: string[];
 }
 
-/** Validates everything before any side effect. */
+/** Validates everything before any side effect: the options, then the parent (see checkParent). */
 export function prepare(options: TempdirOptions): Prepared {
   const config = loadConfig();
-  return { settings: resolveSettings(options ?? {}, config.values, process.cwd()), warnings: config.warnings };
+  const settings = resolveSettings(options ?? {}, config.values, process.cwd());
+  checkParent(settings);
+  return { settings, warnings: config.warnings };
 }
 
 function isPrivate(parent: DirHandle): boolean {
   const st = parent.stat();
   return st.uid === (process.geteuid?.() ?? -1) && (st.mode & 0o077) === 0;
+}
+
+function cleanNamesRefused(parentPath: string): EphemdirError {
+  return new EphemdirError(
+    ErrorCodes.UNSAFE_PARENT,
+    `refusing clean names in ${parentPath}: the parent is not private to you (owned by you, mode 0700); use nameStyle "secure"`,
+    { path: parentPath },
+  );
+}
+
+/**
+ * Every refusal createEntry would make about the parent, found without a
+ * side effect, so that a refused tempdir() neither sweeps, nor creates the
+ * registry, nor creates missing parent folders: the existing part of the
+ * chain is walked with the same rules (no symlink, trusted owners, a file
+ * is not a folder), the missing part must be creatable (names that fit,
+ * a folder we may write), and clean names need a private parent (a missing
+ * parent will be one: it is created 0700). createEntry checks all of it
+ * again through its fds; this only moves the refusals first.
+ */
+export function checkParent(settings: Settings): void {
+  const target = normalizeAbsolute(settings.parent);
+  const missing: string[] = [];
+  let at = target;
+  let dir: DirHandle | null = null;
+  while (dir === null) {
+    try {
+      dir = openDirectory(at, { trust: 'chain', final: missing.length === 0 ? 'parent' : 'any' });
+    } catch (err) {
+      if (!hasCode(err, 'ENOENT') || at === '/') throw err;
+      missing.unshift(path.posix.basename(at));
+      at = path.posix.dirname(at);
+    }
+  }
+  try {
+    for (const name of missing) {
+      if (Buffer.byteLength(name) > MAX_COMPONENT_BYTES) {
+        throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${target}: the folder name ${name} is longer than ${MAX_COMPONENT_BYTES} bytes`, { path: target });
+      }
+    }
+    if (missing.length === 0 && settings.nameStyle === 'clean' && !isPrivate(dir)) throw cleanNamesRefused(dir.path);
+    try {
+      fs.accessSync(dir.path, fs.constants.W_OK | fs.constants.X_OK);
+    } catch (err) {
+      const e = err as { errno?: number; syscall?: string };
+      if (!hasCode(err, 'EACCES', 'EPERM', 'EROFS')) throw typeof e.errno === 'number' ? systemError(e.errno, e.syscall ?? 'access', dir.path) : err;
+      const what = missing.length === 0 ? 'create a directory in it' : `create ${missing.join('/')} in it`;
+      throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${target}: cannot ${what} (${(err as Error).message})`, {
+        path: target, cause: err, syscall: (err as { syscall?: string }).syscall, errno: (err as { errno?: number }).errno,
+      });
+    }
+  } finally {
+    dir.close();
+  }
 }
 
 /**
@@ -39,13 +98,7 @@ export function createEntry(ctx: ApiContext, settings: Settings): Entry {
   const parent = openDirectory(settings.parent, { trust: 'chain', final: 'parent', create: true });
   try {
     let style: 'secure' | 'clean' = settings.nameStyle === 'auto' ? (isPrivate(parent) ? 'clean' : 'secure') : settings.nameStyle;
-    if (style === 'clean' && !isPrivate(parent)) {
-      throw new EphemdirError(
-        ErrorCodes.UNSAFE_PARENT,
-        `refusing clean names in ${parent.path}: the parent is not private to you (owned by you, mode 0700); use nameStyle "secure"`,
-        { path: parent.path },
-      );
-    }
+    if (style === 'clean' && !isPrivate(parent)) throw cleanNamesRefused(parent.path);
     let name = '';
     for (let attempt = 0; ; attempt++) {
       name = generateName({ words: settings.words, prefix: settings.prefix, style });

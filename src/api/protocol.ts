@@ -18,7 +18,7 @@ import { MARKER_NAME } from './marker';
 import { locate, closeLocated, stagingFolderName, type Located } from './probe';
 import { mountsInside, type InUseAnswer } from './in-use';
 import type { ApiContext } from './context';
-import { crashPoint } from './crash-points';
+import { crashHookInstalled, crashPoint } from './crash-points';
 
 export interface Claimed {
   entry: Entry;
@@ -152,7 +152,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
 
 /** Options for the engine when removing a claimed tree. */
 export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void, budget?: number) {
-  const crashMidway = process.env.EPHEMDIR_CRASH_AT === 'mid-delete';
+  const crashMidway = crashHookInstalled();
   const report =
     onProgress || crashMidway
       ? (p: { entriesRemoved: number }) => {

@@ -11,7 +11,8 @@ import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
 import { locate, closeLocated, quickProbes, ParentCache } from './probe';
 import { openContext, requireContext, type ApiContext } from './context';
-import type { ListOptions, Stats, TrackedDirectory } from './types';
+import type { ListOptions, QuarantinedEntry, Stats, TrackedDirectory, TrackedList } from './types';
+import type { RegistryProblem } from '../store/registry';
 import { checkCall } from '../core/options';
 import { CURRENT_TARGET, LIST, RESOLVE } from './query-signatures';
 
@@ -35,13 +36,23 @@ export function matchEntries(entries: Entry[], target: string): Entry[] {
 }
 
 export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
-  let found = matchEntries(indexedCandidates(ctx, target).filter((e) => inScope(e, scope)), target);
+  const indexed = indexedCandidates(ctx, target);
+  let found = matchEntries(indexed.entries.filter((e) => inScope(e, scope)), target);
+  let setAside = indexed.problems;
   // The name index may lack a hint lost to a power cut: never trust its "no".
-  if (found.length === 0) found = matchEntries(ctx.registry.list().entries.filter((e) => inScope(e, scope)), target);
+  if (found.length === 0) {
+    const listed = ctx.registry.list();
+    found = matchEntries(listed.entries.filter((e) => inScope(e, scope)), target);
+    setAside = listed.problems;
+  }
+  const quarantined = quarantinedOf(setAside);
   if (found.length === 0) {
     const what = scope === 'journal' ? 'interrupted deletion' : 'tracked directory';
-    throw new EphemdirError(ErrorCodes.NOT_FOUND, `no ${what} matches '${target}'`, { target });
+    const aside = quarantined.length ? `; ${quarantined.length} unusable entry ${quarantined.length === 1 ? 'file was' : 'files were'} set aside (see \`ephemdir doctor\`)` : '';
+    throw new EphemdirError(ErrorCodes.NOT_FOUND, `no ${what} matches '${target}'${aside}`, { target, quarantined });
   }
+  // A name lookup cannot return them: say so as a documented warning.
+  for (const q of quarantined) warnQuarantined(q);
   if (found.length > 1) {
     const names = found.map((e) => e.path).sort();
     throw new EphemdirError(ErrorCodes.AMBIGUOUS, `'${target}' is ambiguous; it matches: ${names.join(', ')}`, { target, matches: names });
@@ -49,12 +60,22 @@ export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
   return found[0]!;
 }
 
-/** Entries whose name could match `target`, read through the name index (no full scan). */
-function indexedCandidates(ctx: ApiContext, target: string): Entry[] {
-  if (typeof target !== 'string' || target.length === 0) return [];
+/** Entries whose name could match `target`, read through the name index (no full scan), and the candidates that could not be read. */
+function indexedCandidates(ctx: ApiContext, target: string): { entries: Entry[]; problems: RegistryProblem[] } {
+  if (typeof target !== 'string' || target.length === 0) return { entries: [], problems: [] };
   const isPath = target.includes('/') || target === '.' || target === '..';
   const name = isPath ? path.basename(path.resolve(target)) : target;
-  return ctx.registry.findByNamePrefix(name)?.entries ?? [];
+  return ctx.registry.findByNamePrefix(name) ?? { entries: [], problems: [] };
+}
+
+/**
+ * The `EPHEMDIR_QUARANTINED` process warning: an entry file that might have
+ * matched a name could not be used (the answer may be missing it).
+ */
+export function warnQuarantined(q: QuarantinedEntry): void {
+  process.emitWarning(`registry entry ${q.id ?? q.file} was set aside and not considered: ${q.reason}`, {
+    code: 'EPHEMDIR_QUARANTINED',
+  });
 }
 
 export function withContext<T>(fn: (ctx: ApiContext) => T): T {
@@ -100,14 +121,25 @@ export async function registered(): Promise<Entry[]> {
   }
 }
 
-export async function list(opts: ListOptions = {}): Promise<TrackedDirectory[]> {
+/** The registry's unusable files as the API reports them. */
+export function quarantinedOf(problems: readonly RegistryProblem[]): QuarantinedEntry[] {
+  return problems.map((p) => ({ id: p.id, file: p.file, reason: p.reason }));
+}
+
+function trackedList(items: TrackedDirectory[], quarantined: QuarantinedEntry[]): TrackedList {
+  Object.defineProperty(items, 'quarantined', { value: quarantined, enumerable: false });
+  return items as TrackedList;
+}
+
+export async function list(opts: ListOptions = {}): Promise<TrackedList> {
   checkCall(LIST, [], opts);
   const ctx = openContext({ create: false });
-  if (!ctx) return [];
+  if (!ctx) return trackedList([], []);
   try {
     const dctx = ctx.decision('full');
     const out: TrackedDirectory[] = [];
-    const entries = ctx.registry.list().entries.filter((e) => !opts.tags || opts.tags.every((t) => e.tags.includes(t)));
+    const listed = ctx.registry.list();
+    const entries = listed.entries.filter((e) => !opts.tags || opts.tags.every((t) => e.tags.includes(t)));
     entries.sort((a, b) => a.createdAt - b.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     using cache = new ParentCache();
     const probes = quickProbes(entries, cache);
@@ -124,7 +156,7 @@ export async function list(opts: ListOptions = {}): Promise<TrackedDirectory[]> 
         exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
       });
     }
-    return out;
+    return trackedList(out, quarantinedOf(listed.problems));
   } finally {
     ctx[Symbol.dispose]();
   }
@@ -146,7 +178,10 @@ export async function last(): Promise<Entry | null> {
   const ctx = openContext({ create: false });
   if (!ctx) return null;
   try {
-    const active = ctx.registry.list().entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
+    const listed = ctx.registry.list();
+    // The newest might be one that could not be read: say so (see warnQuarantined).
+    for (const q of quarantinedOf(listed.problems)) warnQuarantined(q);
+    const active = listed.entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
     for (const entry of active) {
       const at = locate(entry);
       closeLocated(at);

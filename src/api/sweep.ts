@@ -13,6 +13,8 @@ import { openContext, type ApiContext } from './context';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
 import { checkCall } from '../core/options';
 import { SWEEP } from './signatures';
+import { escapeMessage } from '../errors';
+import { quarantinedOf } from './query';
 
 /** How many due directories a tempdir() call looks at before creating. */
 export const MAINTENANCE_LIMIT = 4;
@@ -20,12 +22,12 @@ export const MAINTENANCE_LIMIT = 4;
 export const MAINTENANCE_BUDGET = 1_000;
 
 function emptyReport(dryRun: boolean): SweepReport {
-  return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0 };
+  return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
 }
 
 function item(entry: Entry, reasons: string[], blockers: string[], error?: Error): SweepItem {
   const it: SweepItem = { path: entry.path, name: entry.name, reasons, blockers };
-  if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: error.message };
+  if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: escapeMessage(error.message) };
   return it;
 }
 
@@ -65,7 +67,9 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   const report = emptyReport(dryRun);
   if (!ctx) return report;
   try {
-    const entries = ctx.registry.list().entries.filter((e) => hasTags(e, options.tags));
+    const listed = ctx.registry.list();
+    report.quarantined = quarantinedOf(listed.problems);
+    const entries = listed.entries.filter((e) => hasTags(e, options.tags));
     let entriesRemoved = 0;
     let directoriesDone = 0;
     const progress = options.onProgress

@@ -35,6 +35,27 @@ export interface TrackedDirectory {
   exists: boolean | null;
 }
 
+/**
+ * A registry entry file that could not be used (corrupt, too large, not a
+ * regular file, not yours, writable by others). It is left in place, never
+ * acted on, and reported: in `list()` results (`quarantined`), in sweep
+ * reports, and by `resolve()` as an `EPHEMDIR_QUARANTINED` process warning.
+ */
+export interface QuarantinedEntry {
+  /** The entry id the file is named after, or null for a file not named like an entry. */
+  id: string | null;
+  /** The entry file (display path; for a name lookup, the entry id). */
+  file: string;
+  /** What is wrong with it. */
+  reason: string;
+}
+
+/** What `list()` returns: the tracked directories, plus the entry files set aside. */
+export interface TrackedList extends Array<TrackedDirectory> {
+  /** Entry files that could not be used (not enumerable: the array's items are the directories). */
+  readonly quarantined: QuarantinedEntry[];
+}
+
 export interface SweepOptions {
   dryRun?: boolean;
   force?: boolean;
@@ -66,6 +87,8 @@ export interface SweepReport {
   recovered: SweepItem[];
   /** Left for a later sweep because this one was bounded (tempdir's maintenance). */
   postponed: number;
+  /** Entry files that could not be used and were left alone (set by every sweep()). */
+  quarantined?: QuarantinedEntry[];
 }
 
 export interface RemoveResult {

@@ -8,7 +8,7 @@ import type {
   SweepOptions,
   SweepReport,
   TempdirOptions,
-  TrackedDirectory,
+  TrackedList,
 } from '../api/types';
 
 export interface CreatedDirectory {
@@ -33,7 +33,7 @@ export interface CliApi {
   recover(target: string, opts?: { forget?: boolean }): Promise<{ path: string; action: string }>;
   prune(): Promise<string[]>;
   sweep(opts?: SweepOptions): Promise<SweepReport>;
-  list(opts?: { tags?: string[] }): Promise<TrackedDirectory[]>;
+  list(opts?: { tags?: string[] }): Promise<TrackedList>;
   match(target: string): Promise<Entry[]>;
   sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null>;
   stats(): Promise<Stats>;

@@ -1,5 +1,6 @@
 // Argument parsing on node:util parseArgs, with our own messages and exit 2.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { validateTags } from '../core/validate';
 import { UsageError } from './io';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
 import type { ColorMode } from './color';
@@ -161,4 +162,18 @@ export function flag(values: Values, name: string): boolean {
 export function strs(values: Values, name: string): string[] {
   const v = values[name];
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+}
+
+/**
+ * The `--tag` values of a command, checked by the one rule tags are made
+ * with: a malformed filter is a usage error (exit 2), never a filter that
+ * silently matches nothing.
+ */
+export function tagFilter(values: Values): string[] {
+  const tags = strs(values, 'tag');
+  try {
+    return validateTags(tags);
+  } catch (err) {
+    throw new UsageError(`--tag: ${(err as Error).message}`);
+  }
 }

@@ -14,6 +14,8 @@ export interface Check {
   ok: boolean;
   message: string;
   hint: string | null;
+  /** The registry check only: entry files set aside (corrupt or unsafe). */
+  quarantined?: Array<{ id: string | null; file: string; reason: string }>;
 }
 
 function attempt(name: string, fn: () => Omit<Check, 'name'>): Check {
@@ -24,18 +26,31 @@ function attempt(name: string, fn: () => Omit<Check, 'name'>): Check {
   }
 }
 
-/** A folder of ours: owned by the user, writable by nobody else, reached without symlinks or unsafe folders. */
+/**
+ * A folder of ours: owned by the user, writable by nobody else, reached
+ * without symlinks or unsafe folders. The config folder follows config.toml's
+ * own rule (root-owned allowed, symlinks of yours or root's followed).
+ */
 function folder(name: string, dir: string, what: string): Check {
   if (!fs.existsSync(dir)) return { name, ok: true, message: `${dir} (not created yet; created on first use)`, hint: null };
   const c = attempt(name, () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { openDirectory } = require('../fs/walk') as typeof import('../fs/walk');
-    const h = openDirectory(dir, { trust: 'chain', final: 'owned' });
+    let h;
+    if (name === 'config-dir') {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      h = (require('../store/config') as typeof import('../store/config')).openConfigDir(dir);
+    } else {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      h = (require('../fs/walk') as typeof import('../fs/walk')).openDirectory(dir, { trust: 'chain', final: 'owned' });
+    }
     const st = h.stat();
     h.close();
     return { ok: true, message: `${dir} (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`, hint: null };
   });
-  if (!c.ok) c.hint = `${what} must be yours and writable by nobody else, with no symlink or unsafe folder on the way`;
+  if (!c.ok) {
+    c.hint = name === 'config-dir'
+      ? `${what} must be yours (or root's) and writable by nobody else, with no unsafe folder or foreign symlink on the way`
+      : `${what} must be yours and writable by nobody else, with no symlink or unsafe folder on the way`;
+  }
   return c;
 }
 
@@ -103,6 +118,17 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const api = require('../api') as typeof import('../api');
       const s = await api.stats();
+      const { quarantined } = await api.list();
+      if (quarantined.length > 0) {
+        const files = quarantined.map((q) => `${q.file} (${q.reason})`).join('; ');
+        return {
+          name: 'registry',
+          ok: false,
+          message: `readable; ${s.currentlyTracked} tracked; ${quarantined.length} unusable entry ${quarantined.length === 1 ? 'file' : 'files'} set aside: ${files}`,
+          hint: 'an entry file set aside is never acted on: fix its owner/mode, or move it out of registry.d once you have checked the directory it names',
+          quarantined: quarantined.map((q) => ({ id: q.id, file: q.file, reason: q.reason })),
+        };
+      }
       return { name: 'registry', ok: true, message: `readable; ${s.currentlyTracked} tracked`, hint: null };
     } catch (err) {
       return { name: 'registry', ok: false, message: (err as Error).message, hint: 'see `ephemdir list` for details' };

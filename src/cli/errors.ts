@@ -1,17 +1,11 @@
 // Turning a thrown error into one diagnostic line and an exit status:
 // 2 for usage or invalid input, 1 for everything else. Expected failures never
 // show a stack trace; an unexpected one shows it only with -v.
+import { escapeMessage } from '../errors';
 import { Reported, UsageError, type Ctx } from './io';
 
-const UNSAFE = /[\p{Cc}\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
-
 /** Escapes characters a terminal may act on, leaving readable text (and backslashes) alone. */
-export function sanitize(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const cp = c.codePointAt(0)!;
-    return cp < 0x100 ? `\\x${cp.toString(16).padStart(2, '0')}` : `\\u{${cp.toString(16)}}`;
-  });
-}
+export const sanitize = escapeMessage;
 
 function isPolicyError(err: unknown): err is Error & { code: string; matches?: unknown } {
   const code = err instanceof Error ? (err as { code?: unknown }).code : undefined;

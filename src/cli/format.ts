@@ -1,11 +1,12 @@
 // Human output: the `list` table, the `tree` view and the small helpers they
 // share. Every name, path, tag and description goes through escapeForTerminal
 // before it reaches a terminal.
-import type { TrackedDirectory } from '../api/types';
+import type { QuarantinedEntry, TrackedDirectory } from '../api/types';
 import { escapeForTerminal } from '../core/humanize';
 import { formatSize } from '../core/size';
 import { ASCII_TAG_WIDTH, STATUS_STYLE, type Status } from '../policy/status';
 import type { Painter } from './color';
+import type { Ctx } from './io';
 
 export const esc = escapeForTerminal;
 
@@ -148,4 +149,9 @@ export function renderTree(items: readonly TreeItem[], opts: { emoji: boolean; p
 
 export function plural(n: number, one: string, many = `${one}s`): string {
   return `${n} ${n === 1 ? one : many}`;
+}
+
+/** One stderr line per registry entry file set aside (corrupt or unsafe): never silent. */
+export function warnQuarantined(ctx: Ctx, quarantined: readonly QuarantinedEntry[] | undefined): void {
+  for (const q of quarantined ?? []) ctx.warn(`registry entry file ${esc(q.file)} was set aside and not used: ${esc(q.reason)}`);
 }

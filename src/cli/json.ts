@@ -44,8 +44,13 @@ export function entryJson(e: Entry): Record<string, unknown> {
   };
 }
 
-/** One element of `list --json`. */
-export function listItemJson(t: TrackedDirectory): Record<string, unknown> {
+export type StagingState = 'present' | 'missing' | 'unknown' | null;
+
+/**
+ * One element of `list --json`. `stagingState` says whether the staging path
+ * of an interrupted deletion exists (null for an entry that has none).
+ */
+export function listItemJson(t: TrackedDirectory, stagingState: StagingState = null): Record<string, unknown> {
   const e = t.entry;
   return {
     path: e.path,
@@ -55,6 +60,7 @@ export function listItemJson(t: TrackedDirectory): Record<string, unknown> {
     exists: t.exists,
     original_state: originalState(t),
     staging_path: e.stagingPath,
+    staging_state: e.stagingPath === null ? null : stagingState ?? 'unknown',
     created_at: e.createdAt,
     expires_at: e.expiresAt,
     remaining_seconds: t.remainingSeconds,
@@ -78,7 +84,8 @@ export function treeItemJson(t: TrackedDirectory, size: { bytes: number; complet
     parent: t.entry.parent,
     status: t.status,
     size_bytes: size?.bytes ?? null,
-    size_complete: size?.complete ?? null,
+    // A boolean as in the reference tool: false when nothing was measured.
+    size_complete: size?.complete ?? false,
     tags: [...t.entry.tags],
   };
 }
@@ -111,6 +118,7 @@ export function sweepJson(r: SweepReport): Record<string, unknown> {
     failed: r.failed.map(sweepItemJson),
     recovered: r.recovered.map(sweepItemJson),
     postponed: r.postponed,
+    quarantined: (r.quarantined ?? []).map((q) => ({ id: q.id, file: q.file, reason: q.reason })),
     ok: r.failed.length === 0,
   };
 }

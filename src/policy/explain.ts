@@ -231,7 +231,7 @@ export function explainJson(model: ExplainModel): Record<string, unknown> {
     description: model.description,
     list_status: model.listStatus,
     lifecycle_state: model.lifecycleState,
-    size_complete: model.sizeComplete,
+    size_complete: model.sizeComplete ?? false,
     notes: model.notes.map((n) => n.code),
     verdict: model.verdict,
     hint: model.hint,

@@ -1,13 +1,15 @@
 // Per-user defaults from `<configDir>/config.toml`. The file is honoured
 // only when it is a regular file (never a symlink), at most 1 MiB, owned by
-// the caller or root and writable by nobody else; otherwise it is ignored
-// with a warning. Values come back raw (the API layer validates them with the
+// the caller or root and writable by nobody else, in a folder reached and
+// held the same way (see openConfigDir); otherwise it is ignored with a
+// warning. Values come back raw (the API layer validates them with the
 // duration/size grammars); unknown or mistyped keys are dropped with a warning.
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { DirHandle, isRegular } from '../fs/dir-handle';
 import { readFileAt } from '../fs/files';
-import { hasCode } from '../errors';
+import { openDirectory } from '../fs/walk';
+import { EphemdirError, ErrorCodes, escapeMessage, hasCode, systemError } from '../errors';
 import { configDir } from './paths';
 
 export interface ConfigValues {
@@ -75,6 +77,60 @@ function euid(): number {
   return process.geteuid?.() ?? -1;
 }
 
+const MAX_LINK_HOPS = 8;
+
+/**
+ * Opens the config folder under the rules the data folder has: every folder
+ * on the way owned by you or root and, when others may write it, sticky (the
+ * chain rule of fs/walk); the folder itself owned by you or root and writable
+ * by nobody else. A symlink on the way (dotfile setups, a symlinked home) is
+ * followed only when it is yours or root's, so nobody else can plant one; its
+ * target is walked under the same rules.
+ */
+export function openConfigDir(dirPath: string): DirHandle {
+  let target = dirPath;
+  for (let hops = 0; ; hops++) {
+    try {
+      const dir = openDirectory(target, { trust: 'chain', final: 'any' });
+      const problem = configDirProblem(dir.stat());
+      if (problem !== null) {
+        dir.close();
+        throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${target}: ${problem}`, { path: target, reason: problem });
+      }
+      return target === dirPath ? dir : new DirHandle(dir.release(), dirPath);
+    } catch (err) {
+      const link = (err as { component?: unknown }).component;
+      if (!hasCode(err, ErrorCodes.SYMLINK_IN_PATH) || typeof link !== 'string' || hops >= MAX_LINK_HOPS) throw err;
+      target = followOwnLink(link, target);
+    }
+  }
+}
+
+function configDirProblem(st: { uid: number; mode: number }): string | null {
+  if (st.uid !== euid() && st.uid !== 0) return `it is owned by uid ${st.uid}, not by you (uid ${euid()}) or root`;
+  if ((st.mode & 0o022) !== 0) return `it is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
+  return null;
+}
+
+/** `target` with the symlink `link` (a prefix of it) replaced by where the link points, if the link is yours or root's. */
+function followOwnLink(link: string, target: string): string {
+  const parent = openDirectory(path.posix.dirname(link), { trust: 'chain', final: 'any' });
+  try {
+    const name = path.posix.basename(link);
+    const st = parent.tryStat(name);
+    if (st === null) throw systemError(-2, 'lstat', link);
+    if (st.uid !== euid() && st.uid !== 0) {
+      const reason = `${link} is a symlink owned by uid ${st.uid}, not by you (uid ${euid()}) or root`;
+      throw new EphemdirError(ErrorCodes.SYMLINK_IN_PATH, `refusing ${target}: ${reason}`, { path: target, reason });
+    }
+    const to = parent.readlink(name).toString('utf8');
+    const rest = target.slice(link.length);
+    return path.posix.normalize(path.posix.resolve(path.posix.dirname(link), to) + rest);
+  } finally {
+    parent.close();
+  }
+}
+
 /** Reads and filters the config; never throws for the file's content, ownership or absence. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const dirPath = configDir(env);
@@ -83,18 +139,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const warnings: string[] = [];
   const result = { values, warnings, file };
   const ignored = (why: string) => {
-    warnings.push(`ignoring config file ${file}: ${why}`);
+    warnings.push(escapeMessage(`ignoring config file ${file}: ${why}`));
     return result;
   };
 
-  // The directory's own path may go through symlinks (dotfile setups,
-  // symlinked homes); the file itself is opened O_NOFOLLOW relative to it.
   let dir: DirHandle;
   try {
-    dir = new DirHandle(fs.openSync(dirPath, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY), dirPath);
+    dir = openConfigDir(dirPath);
   } catch (err) {
     if (hasCode(err, 'ENOENT')) return result;
-    return ignored(`cannot open its directory (${hasCode(err, 'ENOTDIR') ? 'not a directory' : (err as Error).message})`);
+    if (hasCode(err, 'ENOTDIR')) return ignored('its folder is not a directory');
+    const why = (err as { reason?: unknown }).reason;
+    return ignored(typeof why === 'string' ? `its folder cannot be trusted: ${(err as Error).message}` : `cannot open its folder (${(err as Error).message})`);
   }
   let data: Buffer;
   try {
@@ -136,11 +192,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
     const spec = Object.prototype.hasOwnProperty.call(KEYS, key) ? KEYS[key] : undefined;
     const v = table[key];
     if (spec === undefined) {
-      warnings.push(`${file}: ignoring unknown key ${quote(key)}`);
+      warnings.push(escapeMessage(`${file}: ignoring unknown key ${quote(key)}`));
       continue;
     }
     if (!spec.kinds.some((k) => matches(v, k))) {
-      warnings.push(`${file}: ignoring ${key}: expected ${spec.kinds.map((k) => KIND_TEXT[k]).join(' or ')}, got ${describe(v)}`);
+      warnings.push(escapeMessage(`${file}: ignoring ${key}: expected ${spec.kinds.map((k) => KIND_TEXT[k]).join(' or ')}, got ${describe(v)}`));
       continue;
     }
     (values as Record<string, unknown>)[spec.field] = v;

@@ -10,6 +10,8 @@ import { runNode, srcModule } from '../helpers/child';
 import * as api from '../../src/api/index';
 
 const env = isolatedEnv('crash');
+// The test-only module that turns EPHEMDIR_CRASH_AT into a SIGKILL (the package has no such hook).
+const CRASH_HOOK = path.join(__dirname, '..', 'helpers', `crash-hook${path.extname(__filename)}`);
 after(() => env.cleanup());
 
 const STEPS = [
@@ -48,7 +50,7 @@ for (const step of STEPS) {
     const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: [step] });
     const files = step === 'mid-delete' ? 16_000 : 2_000;
     fill(d.path, files);
-    const r = runNode(`require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: [${JSON.stringify(step)}] }).then(() => console.log('finished'))`, {
+    const r = runNode(`require(${JSON.stringify(CRASH_HOOK)}); require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: [${JSON.stringify(step)}] }).then(() => console.log('finished'))`, {
       env: { ...process.env, EPHEMDIR_CRASH_AT: step },
     });
     assert.equal(r.signal, 'SIGKILL', `the child must die at ${step}: ${r.stderr}`);
@@ -75,3 +77,16 @@ for (const step of STEPS) {
     assert.equal(fs.readFileSync(sentinel, 'utf8'), 'outside');
   });
 }
+
+test('without the test hook, EPHEMDIR_CRASH_AT does nothing', async () => {
+  const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: ['no-hook'] });
+  fill(d.path, 400);
+  for (const step of STEPS) {
+    const r = runNode(`require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: ['no-hook'] }).then(() => console.log('finished'))`, {
+      env: { ...process.env, EPHEMDIR_CRASH_AT: step },
+    });
+    assert.equal(r.signal, null, `${step}: ${r.stderr}`);
+    assert.equal(r.stdout.trim(), 'finished');
+  }
+  assert.equal(fs.existsSync(d.path), false, 'swept normally');
+});

@@ -191,8 +191,8 @@ describe('list and tree rendering', () => {
 describe('JSON documents', () => {
   it('list items use the reference snake_case keys', () => {
     const j = listItemJson(tracked({ tags: ['t'] }));
-    assert.deepEqual(Object.keys(j).slice(0, 15), [
-      'path', 'name', 'status', 'lifecycle_state', 'exists', 'original_state', 'staging_path', 'created_at',
+    assert.deepEqual(Object.keys(j).slice(0, 16), [
+      'path', 'name', 'status', 'lifecycle_state', 'exists', 'original_state', 'staging_path', 'staging_state', 'created_at',
       'expires_at', 'remaining_seconds', 'remove_on_restart', 'keep_while_in_use', 'tags', 'description', 'parent',
     ]);
     assert.equal(j.created_at, 1_800_000_000.5);

@@ -122,6 +122,20 @@ async function installAndUse(label: string, bin: string, installArgs: string[]) 
   assert.equal(npx.status, 0, `${label}: npx ephemdir new:\n${npx.stderr}`);
   const made = npx.stdout.trim();
   assert.ok(made.startsWith(app + path.sep) && fs.statSync(made).isDirectory(), `${label}: npx ephemdir new made ${made}`);
+  // The crash-test switch (test/helpers/crash-hook.ts) is not in the package:
+  // no installed code reads EPHEMDIR_CRASH_AT, and setting it changes nothing.
+  const shipped = execFileSync('find', [path.join(pkg, 'dist'), '-name', '*.js'], { encoding: 'utf8' }).trim().split('\n');
+  assert.ok(shipped.length > 10, `${label}: dist/ is installed`);
+  for (const f of shipped) assert.doesNotMatch(fs.readFileSync(f, 'utf8'), /EPHEMDIR_CRASH_AT|crash-hook/, `${f} has no crash-test switch`);
+  fs.writeFileSync(
+    path.join(app, 'crash.js'),
+    "const e = require('ephemdir');\n" +
+      "const d = e.tempdirSync({ lifetime: 0 });\n" +
+      "e.sweep().then((r) => console.log(r.removed.length, require('fs').existsSync(d.path)));\n",
+  );
+  const crash = await run('node', ['crash.js'], { cwd: app, env: { ...env, EPHEMDIR_CRASH_AT: 'after-intent' } });
+  assert.equal(crash.status, 0, `${label}: EPHEMDIR_CRASH_AT must change nothing:\n${crash.stderr}`);
+  assert.equal(crash.stdout.trim(), '1 false');
   return { app, pkg, install };
 }
 

@@ -138,4 +138,5 @@ test('npm pack ships what loading and rebuilding need, and nothing from the chec
   const packedNative = listing.split('\n').filter((l) => l.startsWith('package/native/')).map((l) => l.slice('package/native/'.length)).sort();
   assert.deepEqual(packedNative, fs.readdirSync(path.join(root, 'native')).sort());
   assert.ok(!listing.includes('package/test/') && !listing.includes('package/build/'), 'no tests or build outputs packed');
+  assert.ok(!listing.includes('crash-hook'), 'the crash-test hook is not packed');
 });

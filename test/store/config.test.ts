@@ -144,3 +144,67 @@ test('a config owned by another user is ignored; one owned by root is honoured',
 test('a relative EPHEMDIR_CONFIG_DIR is an invalid argument', () => {
   assert.throws(() => loadConfig({ EPHEMDIR_CONFIG_DIR: 'conf' }), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /EPHEMDIR_CONFIG_DIR/ });
 });
+
+test('the config folder is trusted like the data folder: its owner, its mode and the folders on the way', () => {
+  // Group-writable config folder.
+  withConfig('lifetime = "1h"\n', (env, _file, dir) => {
+    fs.chmodSync(dir, 0o770);
+    const c = loadConfig(env);
+    assert.deepEqual(c.values, {});
+    assert.match(c.warnings[0]!, /folder cannot be trusted: .*writable/);
+    assert.equal(fs.statSync(dir).mode & 0o777, 0o770, 'never repaired');
+  });
+  // A folder on the way that anybody may write (no sticky bit): someone could swap the config folder.
+  withConfig('lifetime = "1h"\n', (env, _file, dir) => {
+    const up = path.dirname(dir);
+    fs.chmodSync(up, 0o777);
+    try {
+      const c = loadConfig(env);
+      assert.deepEqual(c.values, {});
+      assert.match(c.warnings[0]!, /group\/world-writable without the sticky bit/);
+    } finally {
+      fs.chmodSync(up, 0o700);
+    }
+  });
+});
+
+test('a symlinked config folder is followed only when the link is yours and its target is safe', () => {
+  withConfig('lifetime = "1h"\n', (env, _file, dir) => {
+    // A dotfile setup: config -> dotfiles/ephemdir, all yours.
+    const real = path.join(path.dirname(dir), 'dotfiles', 'ephemdir');
+    fs.mkdirSync(path.dirname(real), { mode: 0o700 });
+    fs.renameSync(dir, real);
+    fs.symlinkSync(path.relative(path.dirname(dir), real), dir);
+    assert.deepEqual(loadConfig(env), { values: { lifetime: '1h' }, warnings: [], file: path.join(dir, 'config.toml') });
+    // The same link into a folder others may write is refused.
+    fs.chmodSync(path.dirname(real), 0o777);
+    const c = loadConfig(env);
+    assert.deepEqual(c.values, {});
+    assert.match(c.warnings[0]!, /without the sticky bit/);
+  });
+});
+
+test('a config folder owned, or a symlink to it planted, by another user is ignored', { skip: !isRoot && 'needs root' }, () => {
+  const u = makeUser('cfgd');
+  try {
+    withConfig('lifetime = "1h"\n', (env, _file, dir) => {
+      fs.chownSync(dir, u.uid, u.gid);
+      const c = loadConfig(env);
+      assert.deepEqual(c.values, {});
+      assert.match(c.warnings[0]!, new RegExp(`owned by uid ${u.uid}`));
+    });
+    withConfig('lifetime = "1h"\n', (env, _file, dir) => {
+      const real = path.join(path.dirname(dir), 'elsewhere');
+      fs.renameSync(dir, real);
+      fs.symlinkSync(real, dir);
+      fs.lchownSync(dir, u.uid, u.gid);
+      const c = loadConfig(env);
+      assert.deepEqual(c.values, {});
+      assert.match(c.warnings[0]!, new RegExp(`symlink owned by uid ${u.uid}`));
+      fs.lchownSync(dir, 0, 0);
+      assert.deepEqual(loadConfig(env).values, { lifetime: '1h' });
+    });
+  } finally {
+    u.remove();
+  }
+});

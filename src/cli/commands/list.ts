@@ -1,8 +1,9 @@
 // `ephemdir list` and `ephemdir tree`.
+import * as fs from 'node:fs';
 import type { TrackedDirectory } from '../../api/types';
 import { api } from '../api';
-import { flag, strs, type Values } from '../args';
-import { MEASURED_STATUSES, renderList, renderTree, type TreeItem } from '../format';
+import { flag, tagFilter, type Values } from '../args';
+import { MEASURED_STATUSES, renderList, renderTree, warnQuarantined, type TreeItem } from '../format';
 import type { Ctx } from '../io';
 
 function byCreation(a: TrackedDirectory, b: TrackedDirectory): number {
@@ -23,6 +24,16 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (t:
   return out;
 }
 
+/** Whether an interrupted deletion's staging path exists (a look, not a proof of identity). */
+function stagingState(p: string): 'present' | 'missing' | 'unknown' {
+  try {
+    fs.lstatSync(p);
+    return 'present';
+  } catch (err) {
+    return (err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'ENOTDIR' ? 'missing' : 'unknown';
+  }
+}
+
 /** The JSON shapes, loaded only for --json. */
 function jsonModule(): typeof import('../json') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -30,8 +41,10 @@ function jsonModule(): typeof import('../json') {
 }
 
 export async function run(ctx: Ctx, name: string, values: Values): Promise<number> {
-  const tags = strs(values, 'tag');
-  const items = (await api().list(tags.length ? { tags } : undefined)).slice().sort(byCreation);
+  const tags = tagFilter(values);
+  const listed = await api().list(tags.length ? { tags } : undefined);
+  warnQuarantined(ctx, listed.quarantined);
+  const items = listed.slice().sort(byCreation);
   const json = flag(values, 'json');
   const view = { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint };
   if (name === 'tree') {
@@ -49,7 +62,7 @@ export async function run(ctx: Ctx, name: string, values: Values): Promise<numbe
   }
   if (json) {
     const { stringify, listItemJson } = jsonModule();
-    ctx.out(stringify(items.map(listItemJson)));
+    ctx.out(stringify(items.map((t) => listItemJson(t, t.entry.stagingPath === null ? null : stagingState(t.entry.stagingPath)))));
   }
   else if (items.length === 0) ctx.note('no tracked directories');
   else ctx.out(renderList(items, view));

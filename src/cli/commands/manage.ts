@@ -5,7 +5,7 @@ import { parseExtension } from '../../core/duration';
 import { escapeForTerminal as esc, formatRemaining } from '../../core/humanize';
 import { EphemdirError, ErrorCodes } from '../../errors';
 import { api } from '../api';
-import { flag, strs, type Values } from '../args';
+import { flag, tagFilter, type Values } from '../args';
 import { report } from '../errors';
 import { plural } from '../format';
 import { UsageError, type Ctx } from '../io';
@@ -17,7 +17,7 @@ async function tagged(tags: string[]): Promise<Entry[]> {
 }
 
 function tagOrTarget(values: Values, positionals: string[]): string[] {
-  const tags = strs(values, 'tag');
+  const tags = tagFilter(values);
   if (tags.length && positionals.length) throw new UsageError('give either NAME or --tag, not both');
   return tags;
 }
@@ -109,8 +109,12 @@ async function extend(ctx: Ctx, values: Values, positionals: string[]): Promise<
     if (forever) throw new UsageError('give either a duration or --forever, not both');
     [target, duration] = positionals as [string, string];
   } else if (positionals.length === 1) {
-    if (forever) target = positionals[0];
-    else if (looksLikeExtension(positionals[0]!)) duration = positionals[0];
+    if (forever) {
+      // `extend --forever 30m` must not look up a directory named "30m" (or,
+      // worse, one whose name starts with "2h"): a duration here is a mistake.
+      if (looksLikeExtension(positionals[0]!)) throw new UsageError('give either a duration or --forever, not both');
+      target = positionals[0];
+    } else if (looksLikeExtension(positionals[0]!)) duration = positionals[0];
     else {
       // Not a duration: it is either a NAME without a duration, or a malformed duration.
       const looksNumeric = /^[+\d.]/.test(positionals[0]!);

@@ -1,10 +1,11 @@
 // `ephemdir new`: create a directory, print its path.
 import type { SweepReport, TempdirOptions } from '../../api/types';
+import type { Entry } from '../../model/entry';
 import { parseDuration } from '../../core/duration';
 import { parseSize } from '../../core/size';
 import { escapeForTerminal } from '../../core/humanize';
 import { api } from '../api';
-import { flag, str, strs, type Values } from '../args';
+import { flag, str, tagFilter, type Values } from '../args';
 import { UsageError, type Ctx } from '../io';
 import { newJson, stringify } from '../json';
 import { dataPath } from '../target';
@@ -53,7 +54,7 @@ export function buildOptions(values: Values): TempdirOptions {
     if (!/^\d+$/.test(words)) throw new UsageError(`--words must be a whole number, not '${escapeForTerminal(words)}'`);
     opts.words = Number(words);
   }
-  const tags = strs(values, 'tag');
+  const tags = tagFilter(values);
   if (tags.length) opts.tags = tags;
   const desc = str(values, 'desc');
   const description = str(values, 'description');
@@ -75,10 +76,21 @@ export async function run(ctx: Ctx, _name: string, values: Values): Promise<numb
       ctx.warn(`could not remove ${escapeForTerminal(f.path)}: ${escapeForTerminal(f.error?.message ?? 'unknown error')}`);
     }
   }
-  if (flag(values, 'json')) {
-    const entry = (await api().match(dir.path).catch(() => [])).find((e) => e.path === dir.path) ?? null;
-    ctx.out(stringify(newJson(dir, entry, sweep)));
+  const json = flag(values, 'json');
+  // The entry as recorded (config.toml may have filled in what was not given).
+  const entry = json || dir.expiresAt === null
+    ? (await api().match(dir.path).catch(() => [])).find((e) => e.path === dir.path) ?? null
+    : null;
+  if (entry && neverCleanedUp(entry)) {
+    const pin = ctx.emoji(false) ? '\u{1F4CC}' : '[pin]';
+    ctx.warn(`${pin} no auto-cleanup: ${escapeForTerminal(entry.name)} has no lifetime and survives restarts, so it stays until you remove it (ephemdir rm); give --lifetime to have it cleaned up`);
   }
+  if (json) ctx.out(stringify(newJson(dir, entry, sweep)));
   else ctx.out(`${dataPath(ctx, dir.path)}\n`);
   return 0;
+}
+
+/** No rule would ever make it due: what `list` shows as kept (no auto-cleanup). */
+function neverCleanedUp(e: Entry): boolean {
+  return e.cleanup === 'auto' && e.expiresAt === null && !e.removeOnRestart && e.maxSize === null;
 }

@@ -3,9 +3,9 @@ import type { SweepItem, SweepReport } from '../../api/types';
 import { parseDuration } from '../../core/duration';
 import { escapeForTerminal as esc } from '../../core/humanize';
 import { api } from '../api';
-import { flag, str, strs, type Values } from '../args';
+import { flag, str, tagFilter, type Values } from '../args';
 import { report } from '../errors';
-import { plural } from '../format';
+import { plural, warnQuarantined } from '../format';
 import { UsageError, type Ctx } from '../io';
 import { stringify, sweepJson } from '../json';
 
@@ -60,7 +60,7 @@ export function summarize(ctx: Ctx, r: SweepReport): number {
 async function sweep(ctx: Ctx, values: Values): Promise<number> {
   const dryRun = flag(values, 'dry-run');
   const json = flag(values, 'json');
-  const tags = strs(values, 'tag');
+  const tags = tagFilter(values);
   const bar = progress(ctx);
   let r: SweepReport;
   try {
@@ -73,6 +73,7 @@ async function sweep(ctx: Ctx, values: Values): Promise<number> {
   } finally {
     bar.done();
   }
+  warnQuarantined(ctx, r.quarantined);
   if (json) {
     ctx.out(stringify(sweepJson(r)));
     if (!dryRun) for (const item of r.failed) ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);

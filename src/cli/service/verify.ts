@@ -91,17 +91,65 @@ export function checkTree(root: string, uid: number, what: string, skip: Readonl
   return null;
 }
 
-/** The runtime dependencies' package folders, as node would load them from `root`. */
-export function dependencyDirs(root: string): string[] {
-  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-  const out: string[] = [];
-  for (const dep of Object.keys(pkg.dependencies ?? {})) {
+// Needed only to build the addon from source (its C++ headers); the scheduled
+// job never loads it, so a prebuilt install may lack it.
+const BUILD_ONLY = new Set(['node-addon-api']);
+
+interface Manifest {
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+
+/**
+ * The folder node would load package `name` from when required from the
+ * package at `from`: the first `node_modules/<name>` on node's lookup path
+ * holding a package.json. Found by presence, not through `require.resolve`,
+ * so a package whose `exports` hides package.json (smol-toml) is found too.
+ */
+export function packageDir(name: string, from: string): string | null {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createRequire } = require('node:module') as typeof import('node:module');
+  for (const dir of createRequire(path.join(from, 'package.json')).resolve.paths(name) ?? []) {
+    const candidate = path.join(dir, name);
     try {
-      out.push(path.dirname(require.resolve(`${dep}/package.json`, { paths: [root] })));
+      if (fs.statSync(path.join(candidate, 'package.json')).isFile()) return candidate;
     } catch {
-      // not installed (build-only, e.g. node-addon-api in a prebuilt install): nothing to run
+      // not in this node_modules: keep looking, as node does
     }
   }
+  return null;
+}
+
+/**
+ * Every package the scheduled job could load from `root`: its runtime
+ * dependencies and theirs, as node would find them. A runtime dependency that
+ * cannot be found is an error (node would look for it in folders above,
+ * which nobody has checked), unless it is optional or only needed to build.
+ */
+export function dependencyDirs(root: string): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visit = (from: string, what: string) => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(from, 'package.json'), 'utf8')) as Manifest;
+    const optional = new Set(Object.keys(pkg.optionalDependencies ?? {}));
+    for (const dep of [...Object.keys(pkg.dependencies ?? {}), ...optional]) {
+      const dir = packageDir(dep, from);
+      if (dir === null) {
+        if (optional.has(dep) || (from === root && BUILD_ONLY.has(dep))) continue;
+        throw new EphemdirError(
+          ErrorCodes.NOT_FOUND,
+          `refusing to install the service: ${what} depends on ${dep}, which is not installed where node would load it from ${from}; reinstall ephemdir`,
+          { path: from, dependency: dep },
+        );
+      }
+      const real = fs.realpathSync(dir);
+      if (seen.has(real)) continue;
+      seen.add(real);
+      out.push(dir);
+      visit(dir, `the dependency ${dep}`);
+    }
+  };
+  visit(root, 'the ephemdir package');
   return out;
 }
 
@@ -133,7 +181,7 @@ export function verifyRuntime(rt: Runtime, uid: number): void {
   const treeProblem = checkTree(rt.root, uid, 'the ephemdir package', SKIP_AT_ROOT);
   if (treeProblem) fail(treeProblem, 'the ephemdir package');
   for (const dir of dependencyDirs(rt.root)) {
-    const what = `the dependency ${path.basename(dir)}`;
+    const what = `the dependency ${dir.slice(dir.lastIndexOf('node_modules/') + 'node_modules/'.length)}`;
     const p = checkChain(dir, uid, what) ?? checkTree(dir, uid, what);
     if (p) fail(p, what);
   }
