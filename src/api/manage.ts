@@ -90,7 +90,12 @@ export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | 
     case 'postponed':
       return new EphemdirError(ErrorCodes.INCOMPLETE, `${entry.path}: removal postponed; the next sweep resumes it`, { path: entry.path });
     case 'reconciled':
-      return o.action === 'completed' ? null : new EphemdirError(ErrorCodes.RECOVERY_REQUIRED, `${entry.path}: ${o.message}`, { path: entry.path });
+      if (o.action === 'completed') return null;
+      return new EphemdirError(
+        ErrorCodes.RECOVERY_REQUIRED,
+        `${entry.path}: ${o.message}${o.action === 'parked' ? `; \`ephemdir recover --forget ${entry.name}\` drops the entry (it deletes nothing)` : ''}`,
+        { path: entry.path },
+      );
   }
 }
 
@@ -143,12 +148,25 @@ export async function prune(): Promise<string[]> {
   if (!ctx) return [];
   try {
     const forgotten: string[] = [];
+    const failed: { path: string; message: string }[] = [];
     for (const entry of ctx.registry.list().entries.filter((e) => e.state === 'active')) {
-      const at = locate(entry);
-      closeLocated(at);
-      if (at.presence !== 'missing') continue;
-      ctx.registry.update(entry.id, (cur) => ({ entry: cur && cur.state === 'active' ? null : cur, result: undefined }));
-      forgotten.push(entry.path);
+      try {
+        const at = locate(entry);
+        closeLocated(at);
+        if (at.presence !== 'missing') continue;
+        ctx.registry.update(entry.id, (cur) => ({ entry: cur && cur.state === 'active' && cur.ino === entry.ino ? null : cur, result: undefined }));
+        forgotten.push(entry.path);
+      } catch (err) {
+        // One entry that cannot be pruned does not keep the others tracked.
+        failed.push({ path: entry.path, message: (err as Error).message });
+      }
+    }
+    if (failed.length > 0) {
+      throw new EphemdirError(
+        ErrorCodes.INCOMPLETE,
+        `pruned ${forgotten.length}; could not prune ${failed.map((f) => `${f.path} (${f.message})`).join('; ')}`,
+        { forgotten, failed },
+      );
     }
     return forgotten;
   } finally {

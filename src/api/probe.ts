@@ -37,6 +37,23 @@ export function stagingFolderName(claimId: string): string {
   return `.ephemdir-staging-${claimId}`;
 }
 
+export const STAGING_PREFIX = '.ephemdir-staging-';
+const STAGING_RE = /^\.ephemdir-staging-[0-9a-f]{32}$/;
+
+/**
+ * The entry's staging folder (a name in its parent), from the recorded
+ * stagingPath: the claim id is dropped when a claim ends (a parked entry has
+ * none), the staging path never is. Null when none is recorded; undefined
+ * when the recorded one is not a staging folder beside the original (a
+ * hand-edited entry), which nothing may act on.
+ */
+export function stagingFolderOf(entry: Entry): string | null | undefined {
+  const p = entry.stagingPath;
+  if (p === null) return entry.claimId ? stagingFolderName(entry.claimId) : null;
+  const name = path.posix.basename(p);
+  return path.posix.dirname(p) === entry.parent && STAGING_RE.test(name) ? name : undefined;
+}
+
 export function closeLocated(l: Located): void {
   l.dir?.close();
   l.parent?.close();
@@ -116,13 +133,15 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
     return { presence: 'unavailable', identity: 'unknown', parentSafe: null, problem: (err as Error).message };
   }
   if (where === 'original') return classify(entry, parent, entry.name);
-  if (!entry.claimId) {
+  const folder = stagingFolderOf(entry);
+  if (folder == null) {
     parent.close();
-    return { presence: 'missing', identity: 'unknown', parentSafe: true };
+    if (folder === null) return { presence: 'missing', identity: 'unknown', parentSafe: true };
+    return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `its staging path ${entry.stagingPath} is not a staging folder beside it` };
   }
   let staging: DirHandle;
   try {
-    staging = parent.openDir(stagingFolderName(entry.claimId), { noXdev: true });
+    staging = parent.openDir(folder, { noXdev: true });
   } catch (err) {
     parent.close();
     if (hasCode(err, 'ENOENT')) return { presence: 'missing', identity: 'unknown', parentSafe: true };

@@ -15,7 +15,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { MARKER_NAME } from './marker';
-import { locate, closeLocated, stagingFolderName, type Located } from './probe';
+import { locate, closeLocated, stagingFolderName, stagingFolderOf, type Located } from './probe';
 import { mountsInside } from './in-use';
 import type { ApiContext } from './context';
 import { crashPoint } from './crash-points';
@@ -190,7 +190,8 @@ export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error
 }
 
 function removeStagingFolder(entry: Entry): void {
-  if (!entry.claimId) return;
+  const folder = stagingFolderOf(entry);
+  if (!folder) return;
   let parent: DirHandle;
   try {
     parent = openDirectory(entry.parent, { trust: 'chain', final: 'parent' });
@@ -199,7 +200,7 @@ function removeStagingFolder(entry: Entry): void {
     throw err;
   }
   try {
-    parent.rmdir(stagingFolderName(entry.claimId));
+    parent.rmdir(folder);
     parent.fsync();
   } catch (err) {
     // ENOTEMPTY: something is still in it; leave it for the next reconcile.
@@ -224,7 +225,9 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
   if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
 
   const park = (why: string): Reconciled => {
-    write(ctx, entry.id, { ...entry, state: 'recovery', lastError: why.slice(0, 1024) });
+    // A parked entry has no live claim (the codec insists): its staging
+    // folder stays findable through stagingPath.
+    write(ctx, entry.id, { ...entry, state: 'recovery', claimId: null, lastError: why.slice(0, 1024) });
     return { action: 'parked', message: why };
   };
   const original = locate(entry, 'original');
@@ -265,8 +268,9 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
       write(ctx, entry.id, null);
       return { action: 'completed', message: 'the interrupted deletion had finished' };
     }
+    const problem = staged.problem ?? original.problem;
     return park(
-      `ambiguous interrupted deletion (original ${original.presence}/${original.identity}, staging ${staged.presence}/${staged.identity})`,
+      `ambiguous interrupted deletion (original ${original.presence}/${original.identity}, staging ${staged.presence}/${staged.identity})${problem ? `: ${problem}` : ''}`,
     );
   } finally {
     closeLocated(original);

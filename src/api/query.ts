@@ -110,15 +110,20 @@ export async function list(opts: { tags?: string[] } = {}): Promise<TrackedDirec
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const probe = probes[i]!;
-      const d = decide(entry, probe, dctx);
-      const status = displayStatus(entry, probe, d, dctx);
-      out.push({
-        entry,
-        status,
-        note: statusNote(status, entry, dctx, d),
-        remainingSeconds: d.remainingSeconds,
-        exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
-      });
+      try {
+        const d = decide(entry, probe, dctx);
+        const status = displayStatus(entry, probe, d, dctx);
+        out.push({
+          entry,
+          status,
+          note: statusNote(status, entry, dctx, d),
+          remainingSeconds: d.remainingSeconds,
+          exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
+        });
+      } catch (err) {
+        // One entry the policy cannot place is listed as such, not fatal to the listing.
+        out.push({ entry, status: 'unavailable', note: `cannot be assessed: ${(err as Error).message}`, remainingSeconds: null, exists: null });
+      }
     }
     return out;
   } finally {
@@ -144,7 +149,12 @@ export async function last(): Promise<Entry | null> {
   try {
     const active = ctx.registry.list().entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
     for (const entry of active) {
-      const at = locate(entry);
+      let at;
+      try {
+        at = locate(entry);
+      } catch {
+        continue; // cannot be inspected now: not the one to return
+      }
       closeLocated(at);
       if (at.presence === 'present' && at.identity === 'ours') return entry;
     }
