@@ -74,8 +74,9 @@ export function claim(
     if (guarded) return refusal('protected-path', `it is ${guarded}`);
     const mounts = mountsInside(current.path);
     if (mounts && mounts.length > 0) return refusal('mount-inside', `a filesystem is mounted inside it: ${mounts.join(', ')}`);
+    // Kept from here through the rename into staging (released when `at` is
+    // closed): a hold() cannot slip in between the check and the move.
     if (!at.dir.lock('exclusive')) return refusal('locked', 'another process holds it with flock');
-    at.dir.unlock();
     if (current.keepWhileInUse) {
       const used = checks.inUse();
       if (used === null) return refusal('in-use-unknown', 'cannot tell whether it is in use');
