@@ -230,7 +230,7 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
     mountsInside: null,
   };
   if (located.stat) {
-    const refusal = ctx.guard.refusal(located.stat);
+    const refusal = ctx.guard.refusal(located.stat, entry.path);
     if (refusal) probe.guard = `it is ${refusal}, which ephemdir never removes`;
   }
   if (located.dir && opts.lock) {

@@ -70,7 +70,7 @@ export function claim(
     if (at.presence === 'missing') return refusal('path-missing', 'it is missing on disk');
     if (at.presence === 'unavailable' || !at.dir || !at.parent || !at.stat) return refusal('unavailable', at.problem ?? 'it cannot be inspected');
     if (at.identity !== 'ours') return refusal(at.identity === 'foreign' ? 'identity-changed' : 'ownership-unverified', 'it is not the directory ephemdir created');
-    const guarded = ctx.guard.refusal(at.stat);
+    const guarded = ctx.guard.refusal(at.stat, current.path);
     if (guarded) return refusal('protected-path', `it is ${guarded}`);
     const mounts = mountsInside(current.path);
     if (mounts && mounts.length > 0) return refusal('mount-inside', `a filesystem is mounted inside it: ${mounts.join(', ')}`);
@@ -250,6 +250,9 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
       return { action: 'left', message: staged.problem ?? original.problem ?? 'cannot inspect it now' };
     }
     if (sOurs && !oOurs) {
+      // A hand-edited journal entry can name anything: the guard has the last word here too.
+      const guarded = ctx.guard.refusal(staged.stat!, entry.path);
+      if (guarded) return park(`refusing to resume: it is ${guarded}`);
       const claimed: Claimed = {
         entry: { ...entry, state: 'deleting', lastError: null },
         staging: staged.parent!.dup(),
