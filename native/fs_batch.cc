@@ -160,11 +160,97 @@ Napi::Value StatNamesAt(const Napi::CallbackInfo& info) {
   return ToFloat64Array(env, out);
 }
 
+// Numbers per name in probeMarkedDirsAt's `meta`.
+enum { kProbeErrno, kProbeMode, kProbeIno, kProbeMarker, kProbeMeta };
+
+// Reads the marker file `marker` (at most `max` bytes) of directory `name`:
+// its length, or a negative errno (-EINVAL: not a regular file, or larger).
+int ReadMarker(int dirfd, const char* marker, int64_t max, char* out) {
+  int fd = sys::OpenAt(dirfd, marker, O_RDONLY | O_NONBLOCK, 0);
+  if (fd < 0) return fd;
+  sys::Stat st;
+  int code = sys::StatFd(fd, &st);
+  if (code == 0 && (!S_ISREG(st.mode) || st.size > max)) code = -EINVAL;
+  size_t len = 0;
+  while (code == 0 && len < (size_t)max + 1) {
+    ssize_t r = read(fd, out + len, (size_t)max + 1 - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) code = -errno;
+    if (r <= 0) break;
+    len += (size_t)r;
+  }
+  sys::Close(fd);
+  if (code == 0 && len > (size_t)max) code = -EINVAL;  // grew past the limit
+  return code < 0 ? code : (int)len;
+}
+
+// probeMarkedDirsAt(dirfd, names, marker, max) -> { meta: Float64Array,
+// markers: Buffer } or a negative errno. What a listing needs to tell
+// whether each name is still the directory it tracks, in one call: kProbeMeta
+// numbers per name (errno 0 or negative; mode and ino of the name, lstat
+// semantics; the marker's length or a negative errno), and the marker's
+// bytes at markers[i * (max + 1)]. A directory is opened without following
+// a symlink or leaving the dirfd (sys::OpenDirAt), its marker with
+// O_NOFOLLOW|O_NONBLOCK and read only when fstat says it is a small regular
+// file. Not a directory: mode and ino come from lstat, the marker is -ENOTDIR.
+Napi::Value ProbeMarkedDirsAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dirfd = info[0].As<Napi::Number>().Int32Value();
+  if (!info[1].IsArray()) return Errno(env, -EINVAL);
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::string marker;
+  if (!GetName(info[2], &marker)) return Errno(env, -EINVAL);
+  int64_t max = info[3].As<Napi::Number>().Int64Value();
+  if (max < 1 || max > 4096) return Errno(env, -EINVAL);
+  const uint32_t n = list.Length();
+  std::vector<double> meta((size_t)n * kProbeMeta, 0.0);
+  Napi::Buffer<char> markers = Napi::Buffer<char>::New(env, (size_t)n * (size_t)(max + 1));
+  std::memset(markers.Data(), 0, markers.Length());
+  std::string name;
+  for (uint32_t i = 0; i < n; i++) {
+    double* m = &meta[(size_t)i * kProbeMeta];
+    m[kProbeMarker] = -ENOTDIR;
+    if (!GetName(list.Get(i), &name)) {
+      m[kProbeErrno] = -EINVAL;
+      continue;
+    }
+    sys::Stat st;
+    int fd = sys::OpenDirAt(dirfd, name.c_str(), false);
+    if (fd == -EBADF) return Errno(env, fd);
+    if (fd < 0) {
+      int code = sys::StatAt(dirfd, name.c_str(), &st);
+      if (code == -EBADF || code == -ENOTDIR) return Errno(env, code);
+      m[kProbeErrno] = code;
+      if (code == 0) {
+        m[kProbeMode] = st.mode;
+        m[kProbeIno] = (double)st.ino;
+        // A directory we could not open (permissions, a mount we may not
+        // enter): its marker is unknown, not absent.
+        if (S_ISDIR(st.mode)) m[kProbeMarker] = fd;
+      }
+      continue;
+    }
+    int code = sys::StatFd(fd, &st);
+    m[kProbeErrno] = code;
+    if (code == 0) {
+      m[kProbeMode] = st.mode;
+      m[kProbeIno] = (double)st.ino;
+      m[kProbeMarker] = ReadMarker(fd, marker.c_str(), max, markers.Data() + (size_t)i * (size_t)(max + 1));
+    }
+    sys::Close(fd);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("meta", ToFloat64Array(env, meta));
+  o.Set("markers", markers);
+  return o;
+}
+
 }  // namespace
 
 void InitFsBatch(Napi::Env env, Napi::Object exports) {
   exports.Set("readFilesAt", Napi::Function::New(env, ReadFilesAt));
   exports.Set("statNamesAt", Napi::Function::New(env, StatNamesAt));
+  exports.Set("probeMarkedDirsAt", Napi::Function::New(env, ProbeMarkedDirsAt));
 }
 
 }  // namespace ephem

@@ -26,6 +26,23 @@ async function withContextAsync<T>(fn: (ctx: ApiContext) => Promise<T>): Promise
 }
 
 
+/**
+ * Under the entry lock: refuses a directory that is no longer the one
+ * ephemdir created (another directory at its path, or its marker changed).
+ * A missing one may still be kept or extended: nothing on disk is touched.
+ */
+function requireOurs(entry: Entry, action: string): void {
+  const at = locate(entry);
+  closeLocated(at);
+  if (at.presence === 'present' && at.identity === 'foreign') {
+    throw new EphemdirError(
+      ErrorCodes.NOT_OURS,
+      `refusing to ${action} ${entry.path}: it was replaced by another directory (its inode or marker changed); nothing was changed, and \`ephemdir prune\` forgets the entry`,
+      { path: entry.path },
+    );
+  }
+}
+
 /** Stop tracking a directory by id, keeping it on disk; removes our marker. */
 export function keepById(ctx: ApiContext, id: string): string {
   const kept = ctx.registry.update(id, (current) => {
@@ -33,6 +50,7 @@ export function keepById(ctx: ApiContext, id: string): string {
     if (current.state !== 'active') {
       throw new EphemdirError(ErrorCodes.INVALID_STATE, `${current.path} is being deleted (${current.state}); a sweep claimed it first`, { path: current.path });
     }
+    requireOurs(current, 'keep');
     return { entry: null, result: current };
   });
   const at = locate(kept);
@@ -64,6 +82,7 @@ export function extendById(ctx: ApiContext, id: string, lifetime: number | strin
     if (current.state !== 'active') {
       throw new EphemdirError(ErrorCodes.INVALID_STATE, `${current.path} is being deleted (${current.state})`, { path: current.path });
     }
+    requireOurs(current, 'extend');
     const now = nowSeconds();
     const base = relative ? Math.max(current.expiresAt ?? now, now) : now;
     const next: Entry = { ...current, expiresAt: seconds === null ? null : base + seconds, cleanup: 'auto' };
@@ -142,7 +161,7 @@ export async function recover(target: string, opts: { forget?: boolean } = {}): 
   });
 }
 
-/** Forget active entries whose directory is missing; never touches disk. */
+/** Forget active entries whose directory is missing or was replaced by another; never touches disk. */
 export async function prune(): Promise<string[]> {
   const ctx = openContext({ create: false });
   if (!ctx) return [];
@@ -153,7 +172,7 @@ export async function prune(): Promise<string[]> {
       try {
         const at = locate(entry);
         closeLocated(at);
-        if (at.presence !== 'missing') continue;
+        if (at.presence !== 'missing' && !(at.presence === 'present' && at.identity === 'foreign')) continue;
         ctx.registry.update(entry.id, (cur) => ({ entry: cur && cur.state === 'active' && cur.ino === entry.ino ? null : cur, result: undefined }));
         forgotten.push(entry.path);
       } catch (err) {

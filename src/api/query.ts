@@ -83,6 +83,9 @@ export async function resolve(target: string): Promise<string> {
     if (at.presence === 'missing') {
       throw new EphemdirError(ErrorCodes.NOT_FOUND, `${entry.path} is tracked but missing; the entry was kept (run \`ephemdir prune\` to forget it)`, { path: entry.path });
     }
+    if (at.presence === 'present' && at.identity === 'foreign') {
+      throw new EphemdirError(ErrorCodes.NOT_OURS, `${entry.path} was replaced by another directory (its inode or marker changed); run \`ephemdir prune\` to forget the entry`, { path: entry.path });
+    }
     return entry.path;
   });
 }
