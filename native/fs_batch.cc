@@ -163,11 +163,9 @@ Napi::Value StatNamesAt(const Napi::CallbackInfo& info) {
 // Numbers per name in probeMarkedDirsAt's `meta`.
 enum { kProbeErrno, kProbeMode, kProbeIno, kProbeMarker, kProbeMeta };
 
-// Reads the marker file `marker` (at most `max` bytes) of directory `name`:
-// its length, or a negative errno (-EINVAL: not a regular file, or larger).
-int ReadMarker(int dirfd, const char* marker, int64_t max, char* out) {
-  int fd = sys::OpenAt(dirfd, marker, O_RDONLY | O_NONBLOCK, 0);
-  if (fd < 0) return fd;
+// Reads an opened marker file (at most `max` bytes) into `out` and closes
+// it: its length, or a negative errno (-EINVAL: not a regular file, or larger).
+int ReadOpenMarker(int fd, int64_t max, char* out) {
   sys::Stat st;
   int code = sys::StatFd(fd, &st);
   if (code == 0 && (!S_ISREG(st.mode) || st.size > max)) code = -EINVAL;
@@ -189,10 +187,10 @@ int ReadMarker(int dirfd, const char* marker, int64_t max, char* out) {
 // whether each name is still the directory it tracks, in one call: kProbeMeta
 // numbers per name (errno 0 or negative; mode and ino of the name, lstat
 // semantics; the marker's length or a negative errno), and the marker's
-// bytes at markers[i * (max + 1)]. A directory is opened without following
-// a symlink or leaving the dirfd (sys::OpenDirAt), its marker with
-// O_NOFOLLOW|O_NONBLOCK and read only when fstat says it is a small regular
-// file. Not a directory: mode and ino come from lstat, the marker is -ENOTDIR.
+// bytes at markers[i * (max + 1)]. The marker is opened without following a
+// symlink or leaving the dirfd (sys::OpenChildAt, else sys::OpenDirAt and
+// OpenAt), with O_NONBLOCK, and read only when fstat says it is a small
+// regular file. Not a directory: the marker slot is -ENOTDIR.
 Napi::Value ProbeMarkedDirsAt(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int dirfd = info[0].As<Napi::Number>().Int32Value();
@@ -214,30 +212,34 @@ Napi::Value ProbeMarkedDirsAt(const Napi::CallbackInfo& info) {
       m[kProbeErrno] = -EINVAL;
       continue;
     }
+    // lstat first: the type and inode a listing compares, and nothing more
+    // to do for anything but a directory.
     sys::Stat st;
-    int fd = sys::OpenDirAt(dirfd, name.c_str(), false);
-    if (fd == -EBADF) return Errno(env, fd);
-    if (fd < 0) {
-      int code = sys::StatAt(dirfd, name.c_str(), &st);
-      if (code == -EBADF || code == -ENOTDIR) return Errno(env, code);
-      m[kProbeErrno] = code;
-      if (code == 0) {
-        m[kProbeMode] = st.mode;
-        m[kProbeIno] = (double)st.ino;
-        // A directory we could not open (permissions, a mount we may not
-        // enter): its marker is unknown, not absent.
-        if (S_ISDIR(st.mode)) m[kProbeMarker] = fd;
-      }
+    int code = sys::StatAt(dirfd, name.c_str(), &st);
+    if (code == -EBADF || code == -ENOTDIR) return Errno(env, code);
+    m[kProbeErrno] = code;
+    if (code != 0) continue;
+    m[kProbeMode] = st.mode;
+    m[kProbeIno] = (double)st.ino;
+    if (!S_ISDIR(st.mode)) continue;
+    char* out = markers.Data() + (size_t)i * (size_t)(max + 1);
+    // One openat2 of name/marker where the kernel has it; else the
+    // directory (never a symlink), then the marker in it.
+    int fd = sys::OpenChildAt(dirfd, name.c_str(), marker.c_str(), O_RDONLY | O_NONBLOCK);
+    if (fd != -ENOSYS) {
+      m[kProbeMarker] = fd < 0 ? fd : ReadOpenMarker(fd, max, out);
       continue;
     }
-    int code = sys::StatFd(fd, &st);
-    m[kProbeErrno] = code;
-    if (code == 0) {
-      m[kProbeMode] = st.mode;
-      m[kProbeIno] = (double)st.ino;
-      m[kProbeMarker] = ReadMarker(fd, marker.c_str(), max, markers.Data() + (size_t)i * (size_t)(max + 1));
+    int dfd = sys::OpenDirAt(dirfd, name.c_str(), false);
+    // A directory we could not open (permissions, a mount we may not
+    // enter): its marker is unknown, not absent.
+    if (dfd < 0) {
+      m[kProbeMarker] = dfd;
+      continue;
     }
-    sys::Close(fd);
+    int mfd = sys::OpenAt(dfd, marker.c_str(), O_RDONLY | O_NONBLOCK, 0);
+    m[kProbeMarker] = mfd < 0 ? mfd : ReadOpenMarker(mfd, max, out);
+    sys::Close(dfd);
   }
   Napi::Object o = Napi::Object::New(env);
   o.Set("meta", ToFloat64Array(env, meta));
