@@ -160,11 +160,99 @@ Napi::Value StatNamesAt(const Napi::CallbackInfo& info) {
   return ToFloat64Array(env, out);
 }
 
+// Numbers per name in probeMarkedDirsAt's `meta`.
+enum { kProbeErrno, kProbeMode, kProbeIno, kProbeMarker, kProbeMeta };
+
+// Reads an opened marker file (at most `max` bytes) into `out` and closes
+// it: its length, or a negative errno (-EINVAL: not a regular file, or larger).
+int ReadOpenMarker(int fd, int64_t max, char* out) {
+  sys::Stat st;
+  int code = sys::StatFd(fd, &st);
+  if (code == 0 && (!S_ISREG(st.mode) || st.size > max)) code = -EINVAL;
+  size_t len = 0;
+  while (code == 0 && len < (size_t)max + 1) {
+    ssize_t r = read(fd, out + len, (size_t)max + 1 - len);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0) code = -errno;
+    if (r <= 0) break;
+    len += (size_t)r;
+  }
+  sys::Close(fd);
+  if (code == 0 && len > (size_t)max) code = -EINVAL;  // grew past the limit
+  return code < 0 ? code : (int)len;
+}
+
+// probeMarkedDirsAt(dirfd, names, marker, max) -> { meta: Float64Array,
+// markers: Buffer } or a negative errno. What a listing needs to tell
+// whether each name is still the directory it tracks, in one call: kProbeMeta
+// numbers per name (errno 0 or negative; mode and ino of the name, lstat
+// semantics; the marker's length or a negative errno), and the marker's
+// bytes at markers[i * (max + 1)]. The marker is opened without following a
+// symlink or leaving the dirfd (sys::OpenChildAt, else sys::OpenDirAt and
+// OpenAt), with O_NONBLOCK, and read only when fstat says it is a small
+// regular file. Not a directory: the marker slot is -ENOTDIR.
+Napi::Value ProbeMarkedDirsAt(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int dirfd = info[0].As<Napi::Number>().Int32Value();
+  if (!info[1].IsArray()) return Errno(env, -EINVAL);
+  Napi::Array list = info[1].As<Napi::Array>();
+  std::string marker;
+  if (!GetName(info[2], &marker)) return Errno(env, -EINVAL);
+  int64_t max = info[3].As<Napi::Number>().Int64Value();
+  if (max < 1 || max > 4096) return Errno(env, -EINVAL);
+  const uint32_t n = list.Length();
+  std::vector<double> meta((size_t)n * kProbeMeta, 0.0);
+  Napi::Buffer<char> markers = Napi::Buffer<char>::New(env, (size_t)n * (size_t)(max + 1));
+  std::memset(markers.Data(), 0, markers.Length());
+  std::string name;
+  for (uint32_t i = 0; i < n; i++) {
+    double* m = &meta[(size_t)i * kProbeMeta];
+    m[kProbeMarker] = -ENOTDIR;
+    if (!GetName(list.Get(i), &name)) {
+      m[kProbeErrno] = -EINVAL;
+      continue;
+    }
+    // lstat first: the type and inode a listing compares, and nothing more
+    // to do for anything but a directory.
+    sys::Stat st;
+    int code = sys::StatAt(dirfd, name.c_str(), &st);
+    if (code == -EBADF || code == -ENOTDIR) return Errno(env, code);
+    m[kProbeErrno] = code;
+    if (code != 0) continue;
+    m[kProbeMode] = st.mode;
+    m[kProbeIno] = (double)st.ino;
+    if (!S_ISDIR(st.mode)) continue;
+    char* out = markers.Data() + (size_t)i * (size_t)(max + 1);
+    // One openat2 of name/marker where the kernel has it; else the
+    // directory (never a symlink), then the marker in it.
+    int fd = sys::OpenChildAt(dirfd, name.c_str(), marker.c_str(), O_RDONLY | O_NONBLOCK);
+    if (fd != -ENOSYS) {
+      m[kProbeMarker] = fd < 0 ? fd : ReadOpenMarker(fd, max, out);
+      continue;
+    }
+    int dfd = sys::OpenDirAt(dirfd, name.c_str(), false);
+    // A directory we could not open (permissions, a mount we may not
+    // enter): its marker is unknown, not absent.
+    if (dfd < 0) {
+      m[kProbeMarker] = dfd;
+      continue;
+    }
+    int mfd = sys::OpenAt(dfd, marker.c_str(), O_RDONLY | O_NONBLOCK, 0);
+    m[kProbeMarker] = mfd < 0 ? mfd : ReadOpenMarker(mfd, max, out);
+    sys::Close(dfd);
+  }
+  Napi::Object o = Napi::Object::New(env);
+  o.Set("meta", ToFloat64Array(env, meta));
+  o.Set("markers", markers);
+  return o;
+}
+
 }  // namespace
 
 void InitFsBatch(Napi::Env env, Napi::Object exports) {
   exports.Set("readFilesAt", Napi::Function::New(env, ReadFilesAt));
   exports.Set("statNamesAt", Napi::Function::New(env, StatNamesAt));
+  exports.Set("probeMarkedDirsAt", Napi::Function::New(env, ProbeMarkedDirsAt));
 }
 
 }  // namespace ephem

@@ -72,6 +72,11 @@ int OpenDirAt(int dirfd, const char* name, bool no_xdev);
 int OpenPathAt(int dirfd, const char* name, bool directory);
 // openat with O_NOFOLLOW|O_CLOEXEC always added.
 int OpenAt(int dirfd, const char* name, int flags, int mode);
+// Opens the file `child` of the directory `name` under dirfd (two single
+// components) in one openat2 call: no symlink followed (ELOOP), nothing
+// outside dirfd, no mount crossed; O_NOFOLLOW|O_CLOEXEC added. -ENOSYS where
+// openat2 is unavailable: the caller opens the directory first.
+int OpenChildAt(int dirfd, const char* name, const char* child, int flags);
 
 int UnlinkAt(int dirfd, const char* name, bool remove_dir);
 int MkdirAt(int dirfd, const char* name, int mode);

@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -49,6 +50,21 @@ int OpenDirAt(int dirfd, const char* name, bool no_xdev) {
 #endif
   (void)no_xdev;
   return (int)EPHEM_RETRY(openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+}
+
+int OpenChildAt(int dirfd, const char* name, const char* child, int flags) {
+  if (!IsComponent(name) || !IsComponent(child)) return -EINVAL;
+#if defined(__linux__)
+  if (Caps().openat2) {
+    std::string rel = std::string(name) + "/" + child;
+    OpenHow how{};
+    how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
+    how.resolve = kResolveNoSymlinks | kResolveNoMagiclinks | kResolveBeneath | kResolveNoXdev;
+    return (int)EPHEM_RETRY(syscall(SYS_openat2, dirfd, rel.c_str(), &how, sizeof how));
+  }
+#endif
+  (void)flags;
+  return -ENOSYS;
 }
 
 int OpenPathAt(int dirfd, const char* name, bool directory) {

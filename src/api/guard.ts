@@ -1,44 +1,116 @@
-// The deletion guard: ephemdir never removes `/`, the home directory,
-// its own data or config directories, or any ancestor of them, whatever the
-// registry says. Compared by identity (dev, ino) of opened directories, so a
-// hand-edited registry or a symlinked alias cannot talk it round.
+// The deletion guard: ephemdir never removes `/`, the home directory, its
+// own data or config directories, any ancestor of them, anything inside the
+// data or config directory, or a staging folder of its own protocol,
+// whatever the registry says. Decided by identity (dev, ino) of the
+// candidate and of every directory above it, so a hand-edited registry, a
+// symlinked alias or a bind mount of the data directory cannot talk it round.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { openDirectory } from '../fs/walk';
 import type { Stat } from '../fs/dir-handle';
 
-export class DeletionGuard {
-  readonly #protected = new Map<string, string>();
+const STAGING_PREFIX = '.ephemdir-staging-';
 
-  /** Protects each existing path and every ancestor of it. */
-  constructor(paths: string[]) {
+function key(st: { dev: number; ino: number }): string {
+  return `${st.dev}:${st.ino}`;
+}
+
+/** The identity of the directory at `p` (never following a symlink we would not trust), or null. */
+function identityOf(p: string): string | null {
+  try {
+    const d = openDirectory(p, { trust: 'nofollow' });
+    try {
+      return key(d.stat());
+    } finally {
+      d.close();
+    }
+  } catch {
+    // A symlinked component (a symlinked home, macOS /tmp): what it leads to
+    // is what must be protected.
+    try {
+      const st = fs.statSync(p);
+      return st.isDirectory() ? key(st) : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
+function realpath(p: string): string | null {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return null;
+  }
+}
+
+export class DeletionGuard {
+  /** Identities never removed themselves: the protected paths and every ancestor of them. */
+  readonly #protected = new Map<string, string>();
+  /** Identities nothing inside of which is removed: the data and config directories. */
+  readonly #inner = new Map<string, string>();
+  /** Identities of the ancestors looked at so far (one guard serves one call). */
+  readonly #seen = new Map<string, string | null>();
+
+  /** Protects each path and every ancestor of it; with `contents`, everything inside it too. */
+  constructor(paths: string[], contents: string[] = []) {
     for (const p of paths) this.#add(p);
+    for (const p of contents) {
+      this.#add(p);
+      for (const q of [p, realpath(p)]) {
+        if (q === null || !path.isAbsolute(q)) continue;
+        const id = identityOf(q);
+        if (id !== null) this.#inner.set(id, q);
+      }
+    }
   }
 
   #add(p: string): void {
     if (!path.isAbsolute(p)) return;
-    let current = p;
-    for (;;) {
-      try {
-        const d = openDirectory(current, { trust: 'nofollow' });
-        const st = d.stat();
-        d.close();
-        this.#protected.set(`${st.dev}:${st.ino}`, current);
-      } catch {
-        // a path that does not exist (yet) protects nothing by itself
+    for (const start of [p, realpath(p)]) {
+      if (start === null) continue;
+      for (let current = start; ; current = path.dirname(current)) {
+        // A path that does not exist (yet) protects nothing by itself.
+        const id = identityOf(current);
+        if (id !== null && !this.#protected.has(id)) this.#protected.set(id, current);
+        if (path.dirname(current) === current) break;
       }
-      const up = path.dirname(current);
-      if (up === current) break;
-      current = up;
     }
   }
 
-  /** The protected path the directory is, or null when it may be removed. */
-  refusal(st: Pick<Stat, 'dev' | 'ino'>): string | null {
-    return this.#protected.get(`${st.dev}:${st.ino}`) ?? null;
+  #identity(p: string): string | null {
+    let id = this.#seen.get(p);
+    if (id === undefined) {
+      id = identityOf(p);
+      this.#seen.set(p, id);
+    }
+    return id;
+  }
+
+  /**
+   * Why the directory must not be removed, or null when it may be. `st` is
+   * the candidate as opened; `where` its tracked path, whose every ancestor
+   * is checked by identity against the data and config directories.
+   */
+  refusal(st: Pick<Stat, 'dev' | 'ino'>, where?: string): string | null {
+    const own = this.#protected.get(key(st));
+    if (own !== undefined) return own;
+    const inside = this.#inner.get(key(st));
+    if (inside !== undefined) return inside;
+    if (where === undefined || !path.isAbsolute(where)) return null;
+    if (path.basename(where).startsWith(STAGING_PREFIX)) return `${where}, a staging folder of ephemdir's deletion protocol`;
+    for (let up = path.dirname(where); ; up = path.dirname(up)) {
+      if (path.basename(up).startsWith(STAGING_PREFIX)) return `inside ${up}, a staging folder of ephemdir's deletion protocol`;
+      const id = this.#identity(up);
+      if (id === null) return `not provably outside ephemdir's own folders (${up} cannot be examined)`;
+      const dir = this.#inner.get(id);
+      if (dir !== undefined) return `inside ${dir}, ephemdir's own folder`;
+      if (path.dirname(up) === up) return null;
+    }
   }
 
   static forUser(dataDir: string, configDir: string): DeletionGuard {
-    return new DeletionGuard(['/', os.homedir(), dataDir, configDir]);
+    return new DeletionGuard(['/', os.homedir()], [dataDir, configDir]);
   }
 }

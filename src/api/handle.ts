@@ -99,18 +99,60 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
     }
   }
 
-  /** Holds a shared flock until released or the process ends. */
+  /**
+   * Holds a shared flock until released or the process ends. A sweep keeps
+   * its exclusive lock from its last check through the rename into staging,
+   * so once the lock is ours the directory is either still the tracked one
+   * at its path (and stays until released) or already claimed: that is
+   * checked after locking, and a claimed one throws rather than "holds".
+   */
   hold(): Hold {
     const dir: DirHandle = openDirectory(this.path, { trust: 'chain' });
-    if (readMarker(dir) !== this.id) {
+    try {
+      if (readMarker(dir) !== this.id) throw this.#notOurs('it is not the directory this handle created');
+      dir.lock('shared', { wait: true });
+      this.#verifyHeld(dir);
+    } catch (err) {
       dir.close();
-      throw new EphemdirError(ErrorCodes.NOT_OURS, `${this.path} is not the directory this handle created`, { path: this.path });
+      throw err;
     }
-    dir.lock('shared', { wait: true });
     return {
       release: () => dir.close(),
       [Symbol.dispose]: () => dir.close(),
     };
+  }
+
+  #notOurs(why: string): EphemdirError {
+    return new EphemdirError(ErrorCodes.NOT_OURS, `cannot hold ${this.path}: ${why}`, { path: this.path });
+  }
+
+  /** Under the held lock: still tracked and active, still at its path, still carrying our marker. */
+  #verifyHeld(dir: DirHandle): void {
+    const held = dir.stat();
+    const ctx = requireContext();
+    try {
+      const entry = this.#current(ctx);
+      if (!entry) throw this.#notOurs('it is no longer tracked (kept or removed)');
+      if (entry.state !== 'active') {
+        throw new EphemdirError(ErrorCodes.INVALID_STATE, `cannot hold ${this.path}: it is being deleted (${entry.state})`, { path: this.path });
+      }
+      if (entry.ino !== held.ino || entry.dev !== held.dev) throw this.#notOurs('it is not the tracked directory');
+    } finally {
+      ctx[Symbol.dispose]();
+    }
+    let now: DirHandle;
+    try {
+      now = openDirectory(this.path, { trust: 'chain' });
+    } catch (err) {
+      throw this.#notOurs(`it is no longer at its path (${(err as Error).message})`);
+    }
+    try {
+      const st = now.stat();
+      if (st.ino !== held.ino || st.dev !== held.dev) throw this.#notOurs('another directory is at its path now');
+    } finally {
+      now.close();
+    }
+    if (readMarker(dir) !== this.id) throw this.#notOurs('its marker changed');
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -28,6 +28,23 @@ async function withContextAsync<T>(fn: (ctx: ApiContext) => Promise<T>): Promise
 }
 
 
+/**
+ * Under the entry lock: refuses a directory that is no longer the one
+ * ephemdir created (another directory at its path, or its marker changed).
+ * A missing one may still be kept or extended: nothing on disk is touched.
+ */
+function requireOurs(entry: Entry, action: string): void {
+  const at = locate(entry);
+  closeLocated(at);
+  if (at.presence === 'present' && at.identity === 'foreign') {
+    throw new EphemdirError(
+      ErrorCodes.NOT_OURS,
+      `refusing to ${action} ${entry.path}: it was replaced by another directory (its inode or marker changed); nothing was changed, and \`ephemdir prune\` forgets the entry`,
+      { path: entry.path },
+    );
+  }
+}
+
 /** Stop tracking a directory by id, keeping it on disk; removes our marker. */
 export function keepById(ctx: ApiContext, id: string): string {
   const kept = ctx.registry.update(id, (current) => {
@@ -35,6 +52,7 @@ export function keepById(ctx: ApiContext, id: string): string {
     if (current.state !== 'active') {
       throw new EphemdirError(ErrorCodes.INVALID_STATE, `${current.path} is being deleted (${current.state}); a sweep claimed it first`, { path: current.path });
     }
+    requireOurs(current, 'keep');
     return { entry: null, result: current };
   });
   const at = locate(kept);
@@ -67,6 +85,7 @@ export function extendById(ctx: ApiContext, id: string, lifetime: number | strin
     if (current.state !== 'active') {
       throw new EphemdirError(ErrorCodes.INVALID_STATE, `${current.path} is being deleted (${current.state})`, { path: current.path });
     }
+    requireOurs(current, 'extend');
     const now = nowSeconds();
     const base = relative ? Math.max(current.expiresAt ?? now, now) : now;
     const next: Entry = { ...current, expiresAt: seconds === null ? null : base + seconds, cleanup: 'auto' };
@@ -94,7 +113,12 @@ export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | 
     case 'postponed':
       return new EphemdirError(ErrorCodes.INCOMPLETE, `${entry.path}: removal postponed; the next sweep resumes it`, { path: entry.path });
     case 'reconciled':
-      return o.action === 'completed' ? null : new EphemdirError(ErrorCodes.RECOVERY_REQUIRED, `${entry.path}: ${o.message}`, { path: entry.path });
+      if (o.action === 'completed') return null;
+      return new EphemdirError(
+        ErrorCodes.RECOVERY_REQUIRED,
+        `${entry.path}: ${o.message}${o.action === 'parked' ? `; \`ephemdir recover --forget ${entry.name}\` drops the entry (it deletes nothing)` : ''}`,
+        { path: entry.path },
+      );
   }
 }
 
@@ -144,18 +168,31 @@ export async function recover(target: string, opts: RecoverOptions = {}): Promis
   });
 }
 
-/** Forget active entries whose directory is missing; never touches disk. */
+/** Forget active entries whose directory is missing or was replaced by another; never touches disk. */
 export async function prune(): Promise<string[]> {
   const ctx = openContext({ create: false });
   if (!ctx) return [];
   try {
     const forgotten: string[] = [];
+    const failed: { path: string; message: string }[] = [];
     for (const entry of ctx.registry.list().entries.filter((e) => e.state === 'active')) {
-      const at = locate(entry);
-      closeLocated(at);
-      if (at.presence !== 'missing') continue;
-      ctx.registry.update(entry.id, (cur) => ({ entry: cur && cur.state === 'active' ? null : cur, result: undefined }));
-      forgotten.push(entry.path);
+      try {
+        const at = locate(entry);
+        closeLocated(at);
+        if (at.presence !== 'missing' && !(at.presence === 'present' && at.identity === 'foreign')) continue;
+        ctx.registry.update(entry.id, (cur) => ({ entry: cur && cur.state === 'active' && cur.ino === entry.ino ? null : cur, result: undefined }));
+        forgotten.push(entry.path);
+      } catch (err) {
+        // One entry that cannot be pruned does not keep the others tracked.
+        failed.push({ path: entry.path, message: (err as Error).message });
+      }
+    }
+    if (failed.length > 0) {
+      throw new EphemdirError(
+        ErrorCodes.INCOMPLETE,
+        `pruned ${forgotten.length}; could not prune ${failed.map((f) => `${f.path} (${f.message})`).join('; ')}`,
+        { forgotten, failed },
+      );
     }
     return forgotten;
   } finally {

@@ -19,13 +19,21 @@ export function writeMarker(dir: DirHandle, id: string): void {
   createFileExclusive(dir, MARKER_NAME, `${id}\n`, { mode: 0o600, durable: true });
 }
 
+/** At most this many bytes are read of a marker (32 hex characters and a newline). */
+export const MARKER_MAX_BYTES = 33;
+
+/** The id a marker file's bytes carry, or null when they are not a valid marker. */
+export function parseMarker(data: Buffer): string | null {
+  const text = data.toString('latin1');
+  return MARKER_RE.test(text) ? text.slice(0, 32) : null;
+}
+
 /** The marker id in `dir`, or null when absent or not a valid marker. */
 export function readMarker(dir: DirHandle): string | null {
   try {
-    const r = readFileAt(dir, MARKER_NAME, 33);
+    const r = readFileAt(dir, MARKER_NAME, MARKER_MAX_BYTES);
     if (!r) return null;
-    const text = r.data.toString('latin1');
-    return MARKER_RE.test(text) ? text.slice(0, 32) : null;
+    return parseMarker(r.data);
   } catch (err) {
     // A symlink, FIFO or oversized file where the marker should be is no marker.
     if (hasCode(err, 'ELOOP', 'EPHEMDIR_INVALID_STATE', 'ENOTDIR')) return null;

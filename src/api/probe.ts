@@ -2,10 +2,10 @@
 // fd-relative through a trusted parent chain; nothing is followed.
 import * as os from 'node:os';
 import { unknownProbe, type Entry, type Probe } from '../model/entry';
-import { DirHandle, type ShallowStat, type Stat } from '../fs/dir-handle';
+import { DirHandle, type Stat } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { hasCode } from '../errors';
-import { readMarker } from './marker';
+import { readMarker, parseMarker, MARKER_NAME, MARKER_MAX_BYTES } from './marker';
 import type { ApiContext } from './context';
 
 /** The /proc and mount-table scans, loaded only by probes that ask for them (not by listings). */
@@ -15,6 +15,8 @@ function inUse(): typeof import('./in-use') {
 }
 
 const ENOENT = -os.constants.errno.ENOENT;
+const EINVAL = -os.constants.errno.EINVAL;
+const ELOOP = -os.constants.errno.ELOOP;
 
 export type Presence = Probe['presence'];
 export type Identity = Probe['identity'];
@@ -35,13 +37,36 @@ export function stagingFolderName(claimId: string): string {
   return `.ephemdir-staging-${claimId}`;
 }
 
+export const STAGING_PREFIX = '.ephemdir-staging-';
+const STAGING_RE = /^\.ephemdir-staging-[0-9a-f]{32}$/;
+
+/**
+ * The entry's staging folder (a name in its parent), from the recorded
+ * stagingPath: the claim id is dropped when a claim ends (a parked entry has
+ * none), the staging path never is. Null when none is recorded; undefined
+ * when the recorded one is not a staging folder beside the original (a
+ * hand-edited entry), which nothing may act on.
+ */
+export function stagingFolderOf(entry: Entry): string | null | undefined {
+  const p = entry.stagingPath;
+  if (p === null) return entry.claimId ? stagingFolderName(entry.claimId) : null;
+  const name = path.posix.basename(p);
+  return path.posix.dirname(p) === entry.parent && STAGING_RE.test(name) ? name : undefined;
+}
+
 export function closeLocated(l: Located): void {
   l.dir?.close();
   l.parent?.close();
 }
 
-/** Opens `name` in `parentDir` and classifies it against the entry. */
-function classify(entry: Entry, parent: DirHandle, name: string): Located {
+/**
+ * Opens `name` in `parentDir` and classifies it against the entry. At the
+ * original path a directory without our marker is not ours: every managed
+ * directory gets its marker before it is tracked, so one without it is a
+ * replacement (an inode number reused after rm -rf + mkdir). In staging it is
+ * `unverified`: the engine removes the marker last.
+ */
+function classify(entry: Entry, parent: DirHandle, name: string, where: 'original' | 'staging'): Located {
   let dir: DirHandle;
   try {
     dir = parent.openDir(name, { noXdev: true });
@@ -57,7 +82,7 @@ function classify(entry: Entry, parent: DirHandle, name: string): Located {
     const marker = readMarker(dir);
     if (stat.ino !== entry.ino) identity = 'foreign';
     else if (marker === entry.id) identity = 'ours';
-    else if (marker === null) identity = 'unverified';
+    else if (marker === null) identity = where === 'staging' ? 'unverified' : 'foreign';
     else identity = 'foreign';
   } catch {
     identity = 'unknown';
@@ -113,14 +138,16 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
     }
     return { presence: 'unavailable', identity: 'unknown', parentSafe: null, problem: (err as Error).message };
   }
-  if (where === 'original') return classify(entry, parent, entry.name);
-  if (!entry.claimId) {
+  if (where === 'original') return classify(entry, parent, entry.name, 'original');
+  const folder = stagingFolderOf(entry);
+  if (folder == null) {
     parent.close();
-    return { presence: 'missing', identity: 'unknown', parentSafe: true };
+    if (folder === null) return { presence: 'missing', identity: 'unknown', parentSafe: true };
+    return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `its staging path ${entry.stagingPath} is not a staging folder beside it` };
   }
   let staging: DirHandle;
   try {
-    staging = parent.openDir(stagingFolderName(entry.claimId), { noXdev: true });
+    staging = parent.openDir(folder, { noXdev: true });
   } catch (err) {
     parent.close();
     if (hasCode(err, 'ENOENT')) return { presence: 'missing', identity: 'unknown', parentSafe: true };
@@ -133,7 +160,7 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
     staging.close();
     return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `staging folder ${staging.path} is not private` };
   }
-  return classify(entry, staging, entry.name);
+  return classify(entry, staging, entry.name, 'staging');
 }
 
 /** What a listing's probe makes of a parent that could not be opened as trusted. */
@@ -144,23 +171,30 @@ function parentProbe(err: unknown): Probe {
   return { ...probe, presence: 'unavailable' };
 }
 
-/** What a listing's probe makes of one lstat through the trusted parent. */
-function statProbe(entry: Entry, st: ShallowStat | null): Probe {
+type MarkedDir = ReturnType<DirHandle['probeMarkedDirs']>[number];
+
+/** What a listing's probe makes of one name and its marker, read through the trusted parent (as classify decides). */
+function markedProbe(entry: Entry, st: MarkedDir | null): Probe {
   const probe = unknownProbe('missing');
   probe.parentSafe = true;
   if (st === null || (st.errno !== 0 && st.errno !== ENOENT)) probe.presence = 'unavailable';
   else if (st.errno === 0) {
     probe.presence = 'present';
-    probe.identity = (st.mode & 0o170000) === 0o040000 && st.ino === entry.ino ? 'ours' : 'foreign';
+    if ((st.mode & 0o170000) !== 0o040000 || st.ino !== entry.ino) probe.identity = 'foreign';
+    else if (typeof st.marker !== 'number') probe.identity = parseMarker(st.marker) === entry.id ? 'ours' : 'foreign';
+    // No marker, or not a small regular file (a symlink, a FIFO): not ours.
+    else if (st.marker === ENOENT || st.marker === EINVAL || st.marker === ELOOP) probe.identity = 'foreign';
+    else probe.identity = 'unknown';
   }
   return probe;
 }
 
 /**
  * Cheap probes for a listing, in the order of `entries`: per parent, one
- * trusted open (cached) and one batched lstat of every name, comparing the
- * type and inode. The marker is not read here; every destructive path, and
- * `explain`, verifies it before acting.
+ * trusted open (cached) and one native call that opens every name as a
+ * directory (never following a symlink) and reads its marker, comparing
+ * type, inode and marker id: a directory replaced at its path, or whose
+ * marker changed, lists as replaced.
  */
 export function quickProbes(entries: readonly Entry[], cache: ParentCache): Probe[] {
   const out = new Array<Probe>(entries.length);
@@ -178,13 +212,13 @@ export function quickProbes(entries: readonly Entry[], cache: ParentCache): Prob
       for (const i of indexes) out[i] = parentProbe(err);
       continue;
     }
-    let stats: ShallowStat[] | null = null;
+    let stats: MarkedDir[] | null = null;
     try {
-      stats = parent.statMany(indexes.map((i) => entries[i]!.name));
+      stats = parent.probeMarkedDirs(indexes.map((i) => entries[i]!.name), MARKER_NAME, MARKER_MAX_BYTES);
     } catch {
       // the whole batch failed: every entry under this parent is unavailable
     }
-    for (let k = 0; k < indexes.length; k++) out[indexes[k]!] = statProbe(entries[indexes[k]!]!, stats?.[k] ?? null);
+    for (let k = 0; k < indexes.length; k++) out[indexes[k]!] = markedProbe(entries[indexes[k]!]!, stats?.[k] ?? null);
   }
   return out;
 }
@@ -209,7 +243,7 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
     mountsInside: null,
   };
   if (located.stat) {
-    const refusal = ctx.guard.refusal(located.stat);
+    const refusal = ctx.guard.refusal(located.stat, entry.path);
     if (refusal) probe.guard = `it is ${refusal}, which ephemdir never removes`;
   }
   if (located.dir && opts.lock) {

@@ -15,7 +15,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { MARKER_NAME } from './marker';
-import { locate, closeLocated, stagingFolderName, type Located } from './probe';
+import { locate, closeLocated, stagingFolderName, stagingFolderOf, type Located } from './probe';
 import { mountsInside, type InUseAnswer } from './in-use';
 import type { ApiContext } from './context';
 import { crashHookInstalled, crashPoint } from './crash-points';
@@ -70,12 +70,13 @@ export function claim(
     if (at.presence === 'missing') return refusal('path-missing', 'it is missing on disk');
     if (at.presence === 'unavailable' || !at.dir || !at.parent || !at.stat) return refusal('unavailable', at.problem ?? 'it cannot be inspected');
     if (at.identity !== 'ours') return refusal(at.identity === 'foreign' ? 'identity-changed' : 'ownership-unverified', 'it is not the directory ephemdir created');
-    const guarded = ctx.guard.refusal(at.stat);
+    const guarded = ctx.guard.refusal(at.stat, current.path);
     if (guarded) return refusal('protected-path', `it is ${guarded}`);
     const mounts = mountsInside(current.path);
     if (mounts && mounts.length > 0) return refusal('mount-inside', `a filesystem is mounted inside it: ${mounts.join(', ')}`);
+    // Kept from here through the rename into staging (released when `at` is
+    // closed): a hold() cannot slip in between the check and the move.
     if (!at.dir.lock('exclusive')) return refusal('locked', 'another process holds it with flock');
-    at.dir.unlock();
     if (current.keepWhileInUse) {
       const used = checks.inUse(at.dir);
       if (used.inUse === null) return refusal('in-use-unknown', `cannot tell whether it is in use: ${used.detail}`);
@@ -190,7 +191,8 @@ export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error
 }
 
 function removeStagingFolder(entry: Entry): void {
-  if (!entry.claimId) return;
+  const folder = stagingFolderOf(entry);
+  if (!folder) return;
   let parent: DirHandle;
   try {
     parent = openDirectory(entry.parent, { trust: 'chain', final: 'parent' });
@@ -199,7 +201,7 @@ function removeStagingFolder(entry: Entry): void {
     throw err;
   }
   try {
-    parent.rmdir(stagingFolderName(entry.claimId));
+    parent.rmdir(folder);
     parent.fsync();
   } catch (err) {
     // ENOTEMPTY: something is still in it; leave it for the next reconcile.
@@ -224,7 +226,9 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
   if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
 
   const park = (why: string): Reconciled => {
-    write(ctx, entry.id, { ...entry, state: 'recovery', lastError: why.slice(0, 1024) });
+    // A parked entry has no live claim (the codec insists): its staging
+    // folder stays findable through stagingPath.
+    write(ctx, entry.id, { ...entry, state: 'recovery', claimId: null, lastError: why.slice(0, 1024) });
     return { action: 'parked', message: why };
   };
   const original = locate(entry, 'original');
@@ -246,6 +250,9 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
       return { action: 'left', message: staged.problem ?? original.problem ?? 'cannot inspect it now' };
     }
     if (sOurs && !oOurs) {
+      // A hand-edited journal entry can name anything: the guard has the last word here too.
+      const guarded = ctx.guard.refusal(staged.stat!, entry.path);
+      if (guarded) return park(`refusing to resume: it is ${guarded}`);
       const claimed: Claimed = {
         entry: { ...entry, state: 'deleting', lastError: null },
         staging: staged.parent!.dup(),
@@ -265,8 +272,9 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
       write(ctx, entry.id, null);
       return { action: 'completed', message: 'the interrupted deletion had finished' };
     }
+    const problem = staged.problem ?? original.problem;
     return park(
-      `ambiguous interrupted deletion (original ${original.presence}/${original.identity}, staging ${staged.presence}/${staged.identity})`,
+      `ambiguous interrupted deletion (original ${original.presence}/${original.identity}, staging ${staged.presence}/${staged.identity})${problem ? `: ${problem}` : ''}`,
     );
   } finally {
     closeLocated(original);

@@ -107,6 +107,9 @@ export async function resolve(target: string): Promise<string> {
     if (at.presence === 'missing') {
       throw new EphemdirError(ErrorCodes.NOT_FOUND, `${entry.path} is tracked but missing; the entry was kept (run \`ephemdir prune\` to forget it)`, { path: entry.path });
     }
+    if (at.presence === 'present' && at.identity === 'foreign') {
+      throw new EphemdirError(ErrorCodes.NOT_OURS, `${entry.path} was replaced by another directory (its inode or marker changed); run \`ephemdir prune\` to forget the entry`, { path: entry.path });
+    }
     return entry.path;
   });
 }
@@ -146,15 +149,20 @@ export async function list(opts: ListOptions = {}): Promise<TrackedList> {
     for (let i = 0; i < entries.length; i++) {
       const entry = entries[i]!;
       const probe = probes[i]!;
-      const d = decide(entry, probe, dctx);
-      const status = displayStatus(entry, probe, d, dctx);
-      out.push({
-        entry,
-        status,
-        note: statusNote(status, entry, dctx, d),
-        remainingSeconds: d.remainingSeconds,
-        exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
-      });
+      try {
+        const d = decide(entry, probe, dctx);
+        const status = displayStatus(entry, probe, d, dctx);
+        out.push({
+          entry,
+          status,
+          note: statusNote(status, entry, dctx, d),
+          remainingSeconds: d.remainingSeconds,
+          exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
+        });
+      } catch (err) {
+        // One entry the policy cannot place is listed as such, not fatal to the listing.
+        out.push({ entry, status: 'unavailable', note: `cannot be assessed: ${(err as Error).message}`, remainingSeconds: null, exists: null });
+      }
     }
     return trackedList(out, quarantinedOf(listed.problems));
   } finally {
@@ -183,7 +191,12 @@ export async function last(): Promise<Entry | null> {
     for (const q of quarantinedOf(listed.problems)) warnQuarantined(q);
     const active = listed.entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
     for (const entry of active) {
-      const at = locate(entry);
+      let at;
+      try {
+        at = locate(entry);
+      } catch {
+        continue; // cannot be inspected now: not the one to return
+      }
       closeLocated(at);
       if (at.presence === 'present' && at.identity === 'ours') return entry;
     }

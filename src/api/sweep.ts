@@ -2,6 +2,7 @@
 // entry with the pure policy and remove the due ones through the protocol.
 // The maintenance sweep run by tempdir() is bounded: it looks only at the
 // entries the schedule hints name, at most a handful, and leaves the rest.
+import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { decide } from '../policy/decide';
@@ -29,6 +30,11 @@ function item(entry: Entry, reasons: string[], blockers: string[], error?: Error
   const it: SweepItem = { path: entry.path, name: entry.name, reasons, blockers };
   if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: escapeMessage(error.message) };
   return it;
+}
+
+/** One entry that could not be handled: reported, and the sweep goes on with the others. */
+function failure(report: SweepReport, entry: Entry, reasons: string[], err: unknown): void {
+  report.failed.push(item(entry, reasons, [], err instanceof Error ? err : new Error(String(err))));
 }
 
 function hasTags(entry: Entry, tags: string[] | undefined): boolean {
@@ -90,29 +96,39 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         report.removed.push(item(entry, [describeJournal(entry).status], []));
         continue;
       }
-      const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}) });
-      record(report, entry, ['resume-deletion'], o);
-      after(o);
+      try {
+        const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}) });
+        record(report, entry, ['resume-deletion'], o);
+        after(o);
+      } catch (err) {
+        failure(report, entry, ['resume-deletion'], err);
+      }
     }
 
     for (const entry of entries.filter((e) => e.state === 'active')) {
-      const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
-      if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
-      const d = decide(entry, probe, ctx.decision(mode));
-      if (!d.due) continue;
-      if (!d.destructiveAllowed) {
-        report.deferred.push(item(entry, d.reasons, d.blockers));
-        continue;
+      let reasons: string[] = [];
+      try {
+        const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
+        if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
+        const d = decide(entry, probe, ctx.decision(mode));
+        reasons = d.reasons;
+        if (!d.due) continue;
+        if (!d.destructiveAllowed) {
+          report.deferred.push(item(entry, d.reasons, d.blockers));
+          continue;
+        }
+        if (dryRun) {
+          report.removed.push(item(entry, d.reasons, []));
+          continue;
+        }
+        const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}) });
+        record(report, entry, d.reasons, o);
+        after(o);
+      } catch (err) {
+        failure(report, entry, reasons, err);
       }
-      if (dryRun) {
-        report.removed.push(item(entry, d.reasons, []));
-        continue;
-      }
-      const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}) });
-      record(report, entry, d.reasons, o);
-      after(o);
     }
-    if (!dryRun && report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
+    if (!dryRun && report.removed.length > 0) countSwept(ctx, report.removed.length);
     return report;
   } finally {
     ctx[Symbol.dispose]();
@@ -120,23 +136,59 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
 }
 
 /** Due candidates for the bounded sweep: hinted entries that really are due now. */
-function maintenanceCandidates(ctx: ApiContext): { due: Entry[]; postponed: number } {
-  const ids = ctx.registry.dueHints(ctx.now, ctx.bootId, MAINTENANCE_LIMIT * 4);
+function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Entry[]; postponed: number } {
   const due: Entry[] = [];
   let postponed = 0;
+  let ids: string[];
+  try {
+    ids = ctx.registry.dueHints(ctx.now, ctx.bootId, MAINTENANCE_LIMIT * 4);
+  } catch (err) {
+    // The hints only speed sweeps up: without them this call sweeps nothing.
+    report.failed.push(registryItem(ctx, err));
+    return { due, postponed };
+  }
   for (const id of ids) {
-    const entry = ctx.registry.get(id);
+    let entry: Entry | null;
+    try {
+      entry = ctx.registry.get(id);
+    } catch (err) {
+      // A corrupt entry file is another entry's problem: never the caller's.
+      report.failed.push(registryItem(ctx, err, id));
+      continue;
+    }
     // In-use scans and size measurements are too slow for the caller's path;
     // parked (recovery) entries wait for `recover`.
     if (!entry || entry.state === 'recovery' || entry.keepWhileInUse) continue;
     if (entry.state === 'active') {
-      const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
-      if (!decide(entry, probe, ctx.decision('maintenance')).destructiveAllowed) continue;
+      try {
+        const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
+        if (!decide(entry, probe, ctx.decision('maintenance')).destructiveAllowed) continue;
+      } catch (err) {
+        failure(report, entry, ['due'], err);
+        continue;
+      }
     }
     if (due.length < MAINTENANCE_LIMIT) due.push(entry);
     else postponed++;
   }
   return { due, postponed };
+}
+
+/** A failure that belongs to no readable entry: named after the registry (and the entry id, when known). */
+function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepItem {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const where = (e as { path?: unknown }).path;
+  const p = typeof where === 'string' ? where : ctx.registry.path;
+  return { path: p, name: id ?? path.basename(p), reasons: [], blockers: [], error: { code: (e as { code?: string }).code ?? 'ERROR', message: e.message } };
+}
+
+/** The usage ledger is best effort: a busy or broken stats file never fails a sweep. */
+function countSwept(ctx: ApiContext, n: number): void {
+  try {
+    ctx.registry.incrementStat('swept', n);
+  } catch {
+    // the directories are gone either way; only the counter is behind
+  }
 }
 
 interface MaintenanceRun {
@@ -147,7 +199,7 @@ interface MaintenanceRun {
 
 function startMaintenance(ctx: ApiContext): MaintenanceRun {
   const report = emptyReport(false);
-  const { due, postponed } = maintenanceCandidates(ctx);
+  const { due, postponed } = maintenanceCandidates(ctx, report);
   report.postponed = postponed;
   return { report, budget: MAINTENANCE_BUDGET, due };
 }
@@ -167,8 +219,25 @@ function account(run: MaintenanceRun, entry: Entry, o: Outcome): void {
 }
 
 function endMaintenance(ctx: ApiContext, run: MaintenanceRun): SweepReport {
-  if (run.report.removed.length > 0) ctx.registry.incrementStat('swept', run.report.removed.length);
+  if (run.report.removed.length > 0) countSwept(ctx, run.report.removed.length);
   return run.report;
+}
+
+/** One removal of the bounded sweep; whatever goes wrong with it is reported, never thrown at tempdir()'s caller. */
+function step(run: MaintenanceRun, entry: Entry, attempt: () => Outcome): void {
+  try {
+    account(run, entry, attempt());
+  } catch (err) {
+    failure(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], err);
+  }
+}
+
+async function stepAsync(run: MaintenanceRun, entry: Entry, attempt: () => Promise<Outcome>): Promise<void> {
+  try {
+    account(run, entry, await attempt());
+  } catch (err) {
+    failure(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], err);
+  }
 }
 
 /**
@@ -182,7 +251,7 @@ export function maintenanceSweepSync(ctx: ApiContext): SweepReport {
   for (const entry of run.due) {
     const opts = nextStep(run);
     if (!opts) continue;
-    account(run, entry, entry.state === 'active' ? removeEntrySync(ctx, entry, opts) : recoverEntrySync(ctx, entry, opts));
+    step(run, entry, () => (entry.state === 'active' ? removeEntrySync(ctx, entry, opts) : recoverEntrySync(ctx, entry, opts)));
   }
   return endMaintenance(ctx, run);
 }
@@ -192,7 +261,7 @@ export async function maintenanceSweep(ctx: ApiContext): Promise<SweepReport> {
   for (const entry of run.due) {
     const opts = nextStep(run);
     if (!opts) continue;
-    account(run, entry, entry.state === 'active' ? await removeEntry(ctx, entry, opts) : await recoverEntry(ctx, entry, opts));
+    await stepAsync(run, entry, () => (entry.state === 'active' ? removeEntry(ctx, entry, opts) : recoverEntry(ctx, entry, opts)));
   }
   return endMaintenance(ctx, run);
 }

@@ -268,6 +268,29 @@ export class DirHandle implements Disposable {
     return out;
   }
 
+  /**
+   * For each name, in one native call: lstat's type and inode, and for a
+   * directory the content of its file `marker` (at most `maxBytes`), read
+   * without following a symlink. `marker` is the content, or the negative
+   * errno that kept it from being read (-ENOENT: no marker; -EINVAL: not a
+   * small regular file; -ENOTDIR: the name is no directory).
+   */
+  probeMarkedDirs(names: readonly Name[], marker: Name, maxBytes: number): { errno: number; mode: number; ino: number; marker: Buffer | number }[] {
+    const r = check(native().probeMarkedDirsAt(this.fd, names, marker, maxBytes), 'open', this.path);
+    const out = [];
+    const slot = maxBytes + 1;
+    for (let i = 0, o = 0; o < r.meta.length; i++, o += 4) {
+      const len = r.meta[o + 3]!;
+      out.push({
+        errno: r.meta[o]!,
+        mode: r.meta[o + 1]!,
+        ino: r.meta[o + 2]!,
+        marker: len >= 0 ? r.markers.subarray(i * slot, i * slot + len) : len,
+      });
+    }
+    return out;
+  }
+
   /** A second, independent handle on the same directory (shares locks' description). */
   dup(): DirHandle {
     return new DirHandle(check(native().dup(this.fd), 'dup', this.path), this.path);

@@ -95,6 +95,13 @@ export interface NativeFs {
    * dirfd that is not an open directory (EBADF, ENOTDIR) fails the whole call.
    */
   statNamesAt(dirfd: number, names: readonly Name[]): Float64Array | Errno;
+  /**
+   * Per name under dirfd, whether it is a directory and what marker file
+   * (at most maxBytes) it holds: 4 numbers per name in `meta` (errno; mode
+   * and ino, lstat semantics; the marker's length or a negative errno) and
+   * the marker's bytes at markers[i * (maxBytes + 1)]. Never follows a symlink.
+   */
+  probeMarkedDirsAt(dirfd: number, names: readonly Name[], marker: Name, maxBytes: number): { meta: Float64Array; markers: Buffer } | Errno;
 }
 
 /**

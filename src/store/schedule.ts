@@ -91,18 +91,27 @@ export function hintsMinus(a: Hint[], b: Hint[]): Hint[] {
 
 export type TopDir = (kind: HintKind, create: boolean) => DirHandle | null;
 
-/** Opens (creating with `create`) `name` under `parent`; null if absent or removed concurrently. */
+/**
+ * Opens (creating with `create`) `name` under `parent`; null if absent or
+ * removed concurrently. ENOENT from mkdir means `parent` itself was just
+ * removed as empty by another process's removeHints: null, and the caller
+ * starts again from the top.
+ */
 function subdir(parent: DirHandle, name: string, create: boolean, made?: Map<string, DirHandle>): DirHandle | null {
   if (create) {
     try {
       parent.mkdir(name, 0o700);
       made?.set(parent.path, parent);
     } catch (err) {
+      if (hasCode(err, 'ENOENT')) return null;
       if (!hasCode(err, 'EEXIST')) throw err;
     }
   }
   return parent.tryOpenDir(name);
 }
+
+/** Retries of one hint against concurrent removal of its empty folders; each retry means another process made progress. */
+const MAX_HINT_ATTEMPTS = 64;
 
 /**
  * Creates hint files; with `durable`, also fsyncs the folders that changed.
@@ -117,21 +126,31 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   try {
     for (const h of hints) {
       const root = top(h.kind, true)!;
-      for (let attempt = 0; ; attempt++) {
+      for (let attempt = 1; ; attempt++) {
         // A concurrent cleanup may remove an empty folder between our mkdir
         // and open, or between open and create: make it again.
+        const retry = (err?: unknown): void => {
+          if (attempt >= MAX_HINT_ATTEMPTS) throw err ?? new Error(`hint folders for ${h.id} keep being removed`);
+        };
         const outer = subdir(root, h.outer, true, toSync);
-        if (outer === null) continue;
+        if (outer === null) {
+          retry();
+          continue;
+        }
         opened.push(outer);
         const inner = subdir(outer, h.inner, true, toSync);
-        if (inner === null) continue;
+        if (inner === null) {
+          retry();
+          continue;
+        }
         opened.push(inner);
         let fd: number;
         try {
           fd = inner.openFile(h.id, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK, 0o600);
         } catch (err) {
-          if (hasCode(err, 'ENOENT') && attempt < 16) continue;
-          throw err;
+          if (!hasCode(err, 'ENOENT')) throw err;
+          retry(err);
+          continue;
         }
         try {
           if (h.mtime !== null) {

@@ -169,3 +169,44 @@ test('a failure of the whole call throws like the other DirHandle methods', () =
     s.cleanup();
   }
 });
+
+test('probeMarkedDirs: type, inode and marker of each name, never following a symlink', { timeout: 30_000 }, () => {
+  const s = scratch('batch-marker');
+  try {
+    const mk = (name: string, marker?: string | null) => {
+      fs.mkdirSync(path.join(s.dir, name));
+      if (typeof marker === 'string') fs.writeFileSync(path.join(s.dir, name, 'm'), marker);
+    };
+    mk('ok', 'abc\n');
+    mk('none');
+    mk('big', 'x'.repeat(34));
+    mk('exact', 'y'.repeat(33));
+    mk('linked');
+    fs.writeFileSync(path.join(s.dir, 'elsewhere'), 'abc\n');
+    fs.symlinkSync(path.join(s.dir, 'elsewhere'), path.join(s.dir, 'linked', 'm'));
+    mk('fifo');
+    execFileSync('mkfifo', [path.join(s.dir, 'fifo', 'm')]);
+    mk('dirmarker');
+    fs.mkdirSync(path.join(s.dir, 'dirmarker', 'm'));
+    fs.symlinkSync(path.join(s.dir, 'ok'), path.join(s.dir, 'dirlink'));
+    using dir = openDirectory(s.dir);
+    const names = ['ok', 'none', 'big', 'exact', 'linked', 'fifo', 'dirmarker', 'dirlink', 'elsewhere', 'missing', 'a/b'];
+    const got = Object.fromEntries(names.map((n, i) => [n, dir.probeMarkedDirs(names, 'm', 33)[i]!]));
+    const ino = (n: string) => fs.lstatSync(path.join(s.dir, n)).ino;
+    assert.deepEqual(got.ok, { errno: 0, mode: fs.statSync(path.join(s.dir, 'ok')).mode, ino: ino('ok'), marker: Buffer.from('abc\n') });
+    assert.equal(got.none!.marker, -E.ENOENT);
+    assert.equal(got.big!.marker, -E.EINVAL, 'over the limit: not read');
+    assert.deepEqual(got.exact!.marker, Buffer.from('y'.repeat(33)));
+    assert.equal(got.linked!.marker, -E.ELOOP, 'a symlinked marker is not followed');
+    assert.equal(got.fifo!.marker, -E.EINVAL, 'a FIFO is opened without blocking and not read');
+    assert.equal(got.dirmarker!.marker, -E.EINVAL);
+    assert.equal(type(got.dirlink!.mode), S.S_IFLNK, 'a symlinked directory is reported as the symlink');
+    assert.equal(got.dirlink!.ino, ino('dirlink'));
+    assert.equal(got.dirlink!.marker, -E.ENOTDIR);
+    assert.equal(type(got.elsewhere!.mode), S.S_IFREG);
+    assert.equal(got.missing!.errno, -E.ENOENT);
+    assert.equal(got['a/b']!.errno, -E.EINVAL);
+  } finally {
+    s.cleanup();
+  }
+});
