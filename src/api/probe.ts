@@ -1,6 +1,7 @@
 // Gathering the facts the pure policy decides on. Everything is opened
 // fd-relative through a trusted parent chain; nothing is followed.
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { unknownProbe, type Entry, type Probe } from '../model/entry';
 import { DirHandle, type Stat } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
