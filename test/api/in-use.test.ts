@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { linuxInUse, makeDev, parseMapsLine } from '../../src/api/in-use-linux';
 import { openDirectory } from '../../src/fs/walk';
 import { scratch, isRoot, isLinux } from '../helpers/scratch';
@@ -17,7 +17,6 @@ import { stageForOtherUsers } from '../helpers/stage';
 import { srcModule } from '../helpers/child';
 import { isolatedEnv } from '../helpers/api-env';
 import * as api from '../../src/api/index';
-import { spawnSync } from 'node:child_process';
 
 const noLinux = !isLinux && 'the /proc scan is Linux-only';
 const noNamespaces = noLinux || mountUnavailable() || (!isRoot && 'mount namespaces with bind mounts need root');

@@ -6,7 +6,8 @@
 // TypeScript sources and tsx when the suite runs under tsx), the fixtures,
 // the native addon with what its loader checks, and the runtime packages.
 // It lives in a fresh 0755 folder under /tmp, is made once per test process
-// on first use, readable (never writable) by everyone, and removed at exit.
+// on first use, readable (never writable) by everyone, and removed at exit
+// (or, if the process was killed, by the next test process that stages).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { repoRoot, underTsx } from './race';
@@ -55,10 +56,26 @@ function openUp(p: string): void {
   }
 }
 
+const PREFIX = 'ephemdir-stage-';
+
+/** Stages left by test processes that were killed (their pid is in the name and gone). */
+function removeStale(): void {
+  for (const name of fs.readdirSync('/tmp')) {
+    const pid = Number(/^ephemdir-stage-(\d+)-/.exec(name)?.[1]);
+    if (!pid || pid === process.pid) continue;
+    try {
+      process.kill(pid, 0);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') fs.rmSync(path.join('/tmp', name), { recursive: true, force: true });
+    }
+  }
+}
+
 /** The stage for this test process (made on first use, removed when the process exits). */
 export function stageForOtherUsers(): Stage {
   if (made) return made;
-  const root = fs.mkdtempSync('/tmp/ephemdir-stage-');
+  removeStale();
+  const root = fs.mkdtempSync(`/tmp/${PREFIX}${process.pid}-`);
   process.on('exit', () => fs.rmSync(root, { recursive: true, force: true }));
   for (const rel of ['package.json', 'binding.gyp', 'native', 'scripts/native-stamp.js', 'build/Release', 'prebuilds', 'test/fixtures']) {
     copy(root, rel);
