@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, check, isDir, isRegular, joinDisplay } from '../fs/dir-handle';
 import { chainProblem, openDirectory } from '../fs/walk';
+import { directoryArgument, type PathLike } from '../fs/tree-path';
 import { native } from '../native/binding';
 import { validateComponent } from '../core/validate';
 import { describeValue } from '../core/humanize';
@@ -72,11 +73,8 @@ export class FileStore {
   readonly path: string;
 
   /** `dir` may be relative; it is resolved against the current directory now. */
-  constructor(dir: string) {
-    if (typeof dir !== 'string' || dir === '') {
-      throw invalidArgument(`invalid store directory ${describeValue(dir)}: expected a path`, { value: dir });
-    }
-    this.path = path.resolve(dir);
+  constructor(dir: PathLike) {
+    this.path = path.resolve(directoryArgument(dir, 'store directory'));
   }
 
   #openStore(create = false): DirHandle {

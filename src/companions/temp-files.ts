@@ -17,6 +17,7 @@ import { threadId } from 'node:worker_threads';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, check, isDir, joinDisplay } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
+import { directoryArgument, type PathLike } from '../fs/tree-path';
 import { native } from '../native/binding';
 import { validatePrefix } from '../core/validate';
 import { describeValue } from '../core/humanize';
@@ -24,7 +25,7 @@ import { adoptFd, adoptFdSync, type PathFileHandle } from './file-handle';
 
 export interface TempFilesOptions {
   /** Where the folder is created (absolute). Default: `os.tmpdir()`. */
-  root?: string;
+  root?: PathLike;
   /** Start of the folder's name; default `ephemdir-files-`. */
   prefix?: string;
 }
@@ -73,7 +74,8 @@ export class TempFiles {
       throw invalidArgument(`invalid options ${describeValue(options)}: expected an object`);
     }
     const prefix = options.prefix === undefined ? 'ephemdir-files-' : validatePrefix(options.prefix);
-    const parent = openDirectory(options.root ?? os.tmpdir(), { trust: 'chain', final: 'parent' });
+    const root = options.root === undefined ? os.tmpdir() : directoryArgument(options.root, 'root');
+    const parent = openDirectory(root, { trust: 'chain', final: 'parent' });
     try {
       let name = '';
       for (let attempt = 0; ; attempt++) {
