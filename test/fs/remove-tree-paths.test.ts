@@ -15,6 +15,7 @@ import { scanTree, scanTreeSync } from '../../src/fs/scan-tree';
 import { fileUrlBytes, lastComponentProblem, splitComponents, treePath } from '../../src/fs/tree-path';
 import { createTempDir, root, TempFiles, FileStore } from '../../src/companions';
 import * as api from '../../src/api/index';
+import { followProblem, transitionProblem, type LinkFacts } from '../../src/fs/walk';
 
 const env = isolatedEnv('paths');
 after(() => env.cleanup());
@@ -199,4 +200,33 @@ test('Buffer paths are raw bytes end to end: a non-UTF-8 directory (and a %FF UR
   } finally {
     s.cleanup();
   }
+});
+
+test('followProblem / transitionProblem: the chase-safe rule as a table', () => {
+  const me = 1000;
+  const other = 1001;
+  const base: LinkFacts = { holderUid: me, holderIsTrustedRoot: false, linkUid: me, unsafeAbove: null, me };
+  const table: Array<[string, 'safe' | 'nofollow' | 'chain', Partial<LinkFacts>, RegExp | null]> = [
+    ['own link in own dir', 'safe', {}, null],
+    ['root link in own dir', 'safe', { linkUid: 0 }, null],
+    ['own link in root dir', 'safe', { holderUid: 0 }, null],
+    ['root link in root dir', 'safe', { holderUid: 0, linkUid: 0 }, null],
+    ['link of another user', 'safe', { linkUid: other }, /link is owned by uid 1001/],
+    ['own link in a dir of another user', 'safe', { holderUid: other }, /holding it is owned by uid 1001/],
+    ['own link below an unsafe transition', 'safe', { unsafeAbove: '/x (owned by uid 1001) sits in /y (owned by uid 1000)' }, /sits in/],
+    ['trusted root-level link, nofollow', 'nofollow', { holderUid: 0, holderIsTrustedRoot: true, linkUid: 0 }, null],
+    ['trusted root-level link, chain', 'chain', { holderUid: 0, holderIsTrustedRoot: true, linkUid: 0 }, null],
+    ['own link, chain (managed parents)', 'chain', {}, /only at the root/],
+    ['own link, nofollow', 'nofollow', {}, /only at the root/],
+    ['user link directly in /, chain', 'chain', { holderUid: 0, holderIsTrustedRoot: true }, /only at the root/],
+  ];
+  for (const [label, trust, facts, want] of table) {
+    const got = followProblem(trust, { ...base, ...facts });
+    if (want === null) assert.equal(got, null, label);
+    else assert.match(got ?? '', want, label);
+  }
+  assert.equal(transitionProblem(0, '/', other, '/home/o'), null, 'leaving a root-owned directory');
+  assert.equal(transitionProblem(me, '/a', me, '/a/b'), null, 'same owner');
+  assert.match(transitionProblem(me, '/a', other, '/a/b') ?? '', /\/a\/b \(owned by uid 1001\) sits in \/a \(owned by uid 1000\)/);
+  assert.match(transitionProblem(other, '/o', me, '/o/m') ?? '', /owned by uid 1000/);
 });
