@@ -76,6 +76,48 @@ bool RefuseRoot(const RemoveOptions& opts, const sys::Stat& s, const struct stat
   return false;
 }
 
+// "Never crosses a mount" holds for the root too: a root that is a mount
+// point, or on another mount than the directory holding it, is refused
+// before anything is touched unless the caller asked to empty a mount.
+// Fails closed when the parent cannot be stat'ed.
+bool RefuseMountRoot(int parent_fd, const RemoveOptions& opts, const sys::Stat& s, const std::string& display,
+                     RemoveResult* res) {
+  if (opts.empty_mount) return false;
+  sys::Stat ps;
+  int r = sys::StatFd(parent_fd, &ps);
+  if (r < 0) {
+    SetSystemError(res, r, "fstat", display);
+    return true;
+  }
+  if (!OtherMount(RootInfoOf(ps), s)) return false;
+  res->status = Status::kMount;
+  res->path = display;
+  res->message = "refusing to remove " + display +
+                 ": it is a mount point (or on another mount than its parent); pass emptyMount: true to empty it";
+  return true;
+}
+
+// The root cannot be opened for reading (EACCES) and permission repair is
+// off, not ours to do, or failed: rmdir needs no read permission, so an empty root
+// goes at once, after the same refusals as any root. True when that settled
+// the call (removed, gone, or refused) with *res set.
+bool RemoveUnreadableRoot(int parent_fd, const std::string& name, const std::string& display,
+                          const RemoveOptions& opts, RemoveResult* res) {
+  if (opts.keep_root || opts.skip_locked) return false;  // nothing to do, or a lock we cannot check
+  sys::Stat s;
+  struct stat raw;
+  if (sys::StatAt(parent_fd, name.c_str(), &s) < 0 || !S_ISDIR(s.mode)) return false;
+  if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0) return false;
+  if (RefuseRoot(opts, s, raw, display, res) || RefuseMountRoot(parent_fd, opts, s, display, res)) return true;
+  int r = sys::UnlinkAt(parent_fd, name.c_str(), true);
+  if (r == 0) {
+    res->entries_removed = 1;
+    res->directories_removed = 1;
+    return true;
+  }
+  return r == -ENOENT;
+}
+
 }  // namespace
 
 RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::string& display,
@@ -114,6 +156,7 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
         return res;
       }
       if (RefuseRoot(opts, s, raw, display, &res)) return res;
+      if (RefuseMountRoot(parent_fd, opts, s, display, &res)) return res;
       if (opts.keep_root) {
         // "Empty it but keep it" means nothing for a file or a symlink.
         SetSystemError(&res, -ENOTDIR, "scandir", display);
@@ -141,6 +184,7 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
       if (r == 0 && fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(s.mode) &&
           s.uid == geteuid()) {
         if (RefuseRoot(opts, s, raw, display, &res)) return res;
+        if (RefuseMountRoot(parent_fd, opts, s, display, &res)) return res;
         int pfd = sys::OpenPathAt(parent_fd, name.c_str(), true);
         if (pfd >= 0) {
           sys::Stat ps;
@@ -153,6 +197,7 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
         }
       }
     }
+    if (fd == -EACCES && RemoveUnreadableRoot(parent_fd, name, display, opts, &res)) return res;
     SetSystemError(&res, fd, "open", display);
     return res;
   }
@@ -166,7 +211,7 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
     SetSystemError(&res, err, "fstat", display);
     return res;
   }
-  if (RefuseRoot(opts, rs, raw, display, &res)) {
+  if (RefuseRoot(opts, rs, raw, display, &res) || RefuseMountRoot(parent_fd, opts, rs, display, &res)) {
     CloseFd(fd);
     return res;
   }

@@ -262,6 +262,18 @@ void Walker::OpenChild(size_t fi, Pending p) {
     Mount(fi, p.name);
     return;
   }
+  if (fd == -EACCES && !sh_.opts.skip_locked) {
+    // rmdir needs no read permission: an empty directory we cannot read
+    // (mode 0300) goes at once, repaired or not. Only a non-empty one needs
+    // opening. (With skipLocked its lock could not be checked first.)
+    int rr = sys::UnlinkAt(st_.frames[fi].fd, name, true);
+    if (rr == -EACCES && RepairSelf(fi)) rr = sys::UnlinkAt(st_.frames[fi].fd, name, true);
+    if (rr == 0) {
+      sh_.Removed(true);
+      return;
+    }
+    if (rr == -ENOENT) return;
+  }
   if (fd == -EACCES) fd = RepairOpen(fi, p, &syscall);
   if (fd == -ENOENT) return;
   if (fd == -ESTALE) {

@@ -67,8 +67,9 @@ int StatFd(int fd, Stat* out);
 // RESOLVE_NO_XDEV, else a mount id comparison done by the caller).
 // ENOTDIR or ELOOP means "not a directory" (a symlink, a file).
 int OpenDirAt(int dirfd, const char* name, bool no_xdev);
-// An anchoring handle: O_PATH|O_NOFOLLOW on Linux, O_RDONLY|O_NOFOLLOW on
-// macOS. Works on mode-000 directories of ours.
+// An anchoring handle: O_PATH|O_NOFOLLOW on Linux (works on mode-000
+// directories of ours, and needs only search permission on dirfd);
+// O_SEARCH where macOS has it for a directory, else O_RDONLY|O_NOFOLLOW.
 int OpenPathAt(int dirfd, const char* name, bool directory);
 // openat with O_NOFOLLOW|O_CLOEXEC always added.
 int OpenAt(int dirfd, const char* name, int flags, int mode);

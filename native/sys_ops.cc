@@ -72,6 +72,14 @@ int OpenPathAt(int dirfd, const char* name, bool directory) {
 #if defined(__linux__)
   return (int)EPHEM_RETRY(openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0)));
 #else
+#if defined(O_SEARCH)
+  // A directory opened for search only needs no read permission (a 0711
+  // ancestor); fall back to reading where the filesystem refuses O_SEARCH.
+  if (directory) {
+    int fd = (int)EPHEM_RETRY(openat(dirfd, name, O_SEARCH | O_NOFOLLOW | O_CLOEXEC | O_DIRECTORY));
+    if (fd != -EINVAL && fd != -ENOTSUP) return fd;
+  }
+#endif
   return (int)EPHEM_RETRY(openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | (directory ? O_DIRECTORY : 0)));
 #endif
 }

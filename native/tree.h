@@ -24,6 +24,7 @@ enum class Status {
   kSystem,       // a system error on the root itself (err/syscall/path)
   kInvalid,      // a malformed argument
   kAborted,      // the progress callback asked to stop (sync mode: JS threw)
+  kMount,        // the root is a mount point or on another mount than its parent: nothing was touched
 };
 
 struct Failure {
@@ -44,6 +45,9 @@ struct Identity {
 
 struct RemoveOptions {
   bool keep_root = false;
+  // The root may be a mount point (emptied, never removed: keep_root is set
+  // with it); without it such a root is refused with kMount.
+  bool empty_mount = false;
   bool skip_locked = false;
   bool repair_permissions = true;
   bool has_remove_last = false;

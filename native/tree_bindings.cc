@@ -26,6 +26,7 @@ const char* StatusName(tree::Status s) {
     case tree::Status::kSystem: return "system";
     case tree::Status::kInvalid: return "invalid";
     case tree::Status::kAborted: return "aborted";
+    case tree::Status::kMount: return "mount";
   }
   return "system";
 }
@@ -64,6 +65,8 @@ bool ParseOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* w
   if (!v.IsObject()) return true;
   Napi::Object o = v.As<Napi::Object>();
   out->keep_root = GetBool(o, "keepRoot", false);
+  out->empty_mount = GetBool(o, "emptyMount", false);
+  if (out->empty_mount) out->keep_root = true;
   out->skip_locked = GetBool(o, "skipLocked", false);
   out->repair_permissions = GetBool(o, "repairPermissions", true);
   out->max_rescans = ClampInt(GetNumber(o, "maxRescans", 8), 0, 1 << 20);

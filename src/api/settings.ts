@@ -14,6 +14,7 @@ import {
   validateWords,
 } from '../core/validate';
 import { invalidArgument } from '../errors';
+import { directoryArgument } from '../fs/tree-path';
 import type { TempdirOptions } from './types';
 
 export interface ConfigValues {
@@ -66,12 +67,11 @@ export function resolveSettings(options: TempdirOptions, config: ConfigValues, c
   const lifetime = pick(options, config, 'lifetime', null);
   const restart = pick(options, config, 'removeOnRestart', true);
   const cleanup = pick(options, config, 'cleanup', 'auto');
-  const parentRaw = pick(options, config, 'parent', cwd).value;
-
-  if (typeof parentRaw !== 'string' || parentRaw.length === 0) {
-    throw invalidArgument(`parent must be a non-empty path string, got ${JSON.stringify(parentRaw)}`, { value: parentRaw });
+  const parentGiven = pick(options, config, 'parent', cwd).value;
+  if (typeof parentGiven === 'string' && parentGiven.length === 0) {
+    throw invalidArgument(`parent must be a non-empty path, got ${JSON.stringify(parentGiven)}`, { value: parentGiven });
   }
-  if (parentRaw.includes('\0')) throw invalidArgument(`parent contains a NUL byte: ${JSON.stringify(parentRaw)}`);
+  const parentRaw = directoryArgument(parentGiven, 'parent');
 
   const settings: Settings = {
     lifetime: parseDuration(lifetime.value as number | string | null),

@@ -15,7 +15,7 @@ export interface TempdirOptions {
   maxSize?: number | string | null;
   nameStyle?: 'secure' | 'clean' | 'auto';
   /** Where to create it (default: the current directory). */
-  parent?: string;
+  parent?: string | URL | Buffer;
   prefix?: string;
   words?: number;
   tags?: string[];

@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, check, isDir, isRegular, joinDisplay } from '../fs/dir-handle';
 import { chainProblem, openDirectory } from '../fs/walk';
+import { directoryArgument, type PathLike } from '../fs/tree-path';
 import { native } from '../native/binding';
 import { adoptFd, type PathFileHandle } from './file-handle';
 import { AREAS, RESERVED_PREFIX, checkCreateMode, type Area, type CreateMode } from './file-store-names';
@@ -49,9 +50,9 @@ export class FileStore {
   readonly path: string;
 
   /** `dir` may be relative; it is resolved against the current directory now. */
-  constructor(dir: string) {
+  constructor(dir: PathLike) {
     checkCall(FILE_STORE, [dir]);
-    this.path = path.resolve(dir);
+    this.path = path.resolve(directoryArgument(dir, 'store directory'));
   }
 
   #openStore(create = false): DirHandle {

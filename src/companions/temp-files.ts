@@ -17,6 +17,7 @@ import { threadId } from 'node:worker_threads';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { DirHandle, check, isDir, joinDisplay } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
+import { directoryArgument, type PathLike } from '../fs/tree-path';
 import { native } from '../native/binding';
 import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
@@ -25,7 +26,7 @@ import { adoptFd, adoptFdSync, type PathFileHandle } from './file-handle';
 
 export interface TempFilesOptions {
   /** Where the folder is created (absolute). Default: `os.tmpdir()`. */
-  root?: string;
+  root?: PathLike;
   /** Start of the folder's name; default `ephemdir-files-`. */
   prefix?: string;
 }
@@ -72,7 +73,8 @@ export class TempFiles {
   constructor(options: TempFilesOptions = {}) {
     checkCall(TEMP_FILES, [], options);
     const prefix = options.prefix === undefined ? 'ephemdir-files-' : validatePrefix(options.prefix);
-    const parent = openDirectory(options.root ?? os.tmpdir(), { trust: 'chain', final: 'parent' });
+    const root = options.root === undefined ? os.tmpdir() : directoryArgument(options.root, 'root');
+    const parent = openDirectory(root, { trust: 'chain', final: 'parent' });
     try {
       let name = '';
       for (let attempt = 0; ; attempt++) {

@@ -11,6 +11,7 @@ import * as os from 'node:os';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, isDir, isSymlink, joinDisplay, type Stat } from '../fs/dir-handle';
 import { normalizeAbsolute, openDirectory } from '../fs/walk';
+import { directoryArgument, type PathLike } from '../fs/tree-path';
 import { removeTreeAt, removeTreeAtSync, type RemoveTreeResult } from '../fs/remove-tree';
 import { native } from '../native/binding';
 import { parseDuration } from '../core/duration';
@@ -20,7 +21,7 @@ import { CREATE_TEMP_DIR, ROOT, ROOT_CONSTRUCTOR } from './signatures';
 
 export interface CreateTempDirOptions {
   /** Parent directory (absolute). Default: `os.tmpdir()`. It must exist. */
-  dir?: string;
+  dir?: PathLike;
   /** Start of the directory's name; default `tmp-`. */
   prefix?: string;
 }
@@ -170,7 +171,8 @@ export class TemporaryDirectory implements Disposable, AsyncDisposable {
 export function createTempDir(options: CreateTempDirOptions = {}): TemporaryDirectory {
   checkCall(CREATE_TEMP_DIR, [], options);
   const prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
-  const parent = openDirectory(options.dir ?? os.tmpdir(), { trust: 'chain', final: 'parent' });
+  const dir = options.dir === undefined ? os.tmpdir() : directoryArgument(options.dir, 'dir');
+  const parent = openDirectory(dir, { trust: 'chain', final: 'parent' });
   try {
     return makeIn(parent, prefix);
   } catch (err) {
@@ -254,12 +256,13 @@ export class Root {
   lastCleanup: CleanupReport | null = null;
   readonly #prefix: string;
 
-  constructor(dir: string, options: RootOptions = {}) {
+  constructor(dir: PathLike, options: RootOptions = {}) {
     checkCall(ROOT_CONSTRUCTOR, [dir], options);
+    const given = directoryArgument(dir, 'root directory');
     this.timeoutMs = resolveTimeoutMs(options);
     this.#prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
     // Only validated and normalised here (it may not exist yet); every call reopens it.
-    this.path = normalizeAbsolute(dir);
+    this.path = normalizeAbsolute(given);
   }
 
   #open(create: boolean): DirHandle {
@@ -447,7 +450,7 @@ function recordFailure(report: CleanupReport, path: string, err: unknown): void 
  * A {@link Root} for `dir`. `options.timeout` is in seconds (or a duration
  * string); `options.timeoutMs` in milliseconds.
  */
-export function root(dir: string, options: RootOptions = {}): Root {
+export function root(dir: PathLike, options: RootOptions = {}): Root {
   checkCall(ROOT, [dir], options);
   return new Root(dir, options);
 }

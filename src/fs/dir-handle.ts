@@ -127,6 +127,18 @@ export class DirHandle implements Disposable {
     }
   }
 
+  /**
+   * Opens the subdirectory `name` for search only (O_PATH on Linux, O_SEARCH
+   * on macOS where it exists): enough to open, stat, unlink and readlink the
+   * entries below it, with no read permission on it (a mode-0711 home).
+   * Never follows a symlink: a symlink or a non-directory gives ENOTDIR.
+   * Such a handle cannot list or lock.
+   */
+  openSearch(name: Name): DirHandle {
+    const path = joinDisplay(this.path, name);
+    return new DirHandle(check(native().openPathAt(this.fd, name, true), 'open', path), path);
+  }
+
   /** An anchoring handle (O_PATH on Linux): usable for stat and chmod only. */
   openPath(name: Name, directory = true): PathHandle {
     const path = joinDisplay(this.path, name);

@@ -16,7 +16,8 @@ import { EphemdirError, ErrorCodes, describeErrno, hasCode, invalidArgument, sys
 import type { Name } from '../native/binding';
 import { treeNative, type NativeRemoveOptions, type NativeRemoveResult } from '../native/tree-binding';
 import { DirHandle, joinDisplay } from './dir-handle';
-import { openParent } from './walk';
+import { splitComponents, treePath, type PathLike } from './tree-path';
+import { openParentOf } from './walk';
 import { checkCall } from '../core/options';
 import { REMOVE_TREE, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, REMOVE_TREE_SYNC } from './signatures';
 
@@ -38,6 +39,13 @@ export interface RemoveTreeOptions {
   removeLast?: Name;
   /** Empty the directory but keep it. */
   keepRoot?: boolean;
+  /**
+   * The root may be a mount point (or on another mount than its parent):
+   * empty it and keep it, like keepRoot, never descending into mounts nested
+   * inside. Without it such a root is refused with EPHEMDIR_CROSSES_MOUNT
+   * before anything is touched.
+   */
+  emptyMount?: boolean;
   /** The root must have this identity, else EPHEMDIR_NOT_OURS and nothing is touched. */
   expect?: { dev: number; ino: number };
   /** Called with the running count, at most every ~100 ms or 10,000 entries, and once at the end. */
@@ -97,7 +105,8 @@ function toNative(options: RemoveTreeOptions): NativeRemoveOptions {
   for (const p of options.protect ?? []) protect.push(path.resolve(p));
   const out: NativeRemoveOptions = {
     protect,
-    keepRoot: options.keepRoot === true,
+    keepRoot: options.keepRoot === true || options.emptyMount === true,
+    emptyMount: options.emptyMount === true,
     skipLocked: options.skipLocked === true,
     repairPermissions: options.repairPermissions !== false,
     maxRescans: options.maxRescans ?? 8,
@@ -160,6 +169,8 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
       throw new EphemdirError(ErrorCodes.PROTECTED_PATH, r.message, { path: r.path || display });
     case 'invalid':
       throw invalidArgument(r.message, { path: display });
+    case 'mount':
+      throw new EphemdirError(ErrorCodes.CROSSES_MOUNT, r.message, { path: r.path || display });
     case 'aborted':
       throw new EphemdirError(ErrorCodes.INCOMPLETE, `removal of ${display} stopped by its progress callback`, {
         path: display,
@@ -208,12 +219,11 @@ function runAtSync(parent: DirHandle, name: Name, display: string, options: Remo
   return settle(r, display);
 }
 
-function openTarget(p: string): { parent: DirHandle; name: string; display: string } | null {
-  if (typeof p !== 'string') throw invalidArgument(`path must be a string, got ${typeof p}`);
-  const abs = path.resolve(p);
+function openTarget(p: PathLike): { parent: DirHandle; name: Name; display: string } | null {
+  const t = treePath(p);
   try {
-    const { parent, name } = openParent(abs, { trust: 'nofollow' });
-    return { parent, name, display: abs };
+    const { parent, name } = openParentOf(splitComponents(t.bytes), t.display, { trust: 'safe' });
+    return { parent, name, display: t.display };
   } catch (err) {
     if (hasCode(err, 'ENOENT')) return null; // already gone
     throw err;
@@ -221,12 +231,16 @@ function openTarget(p: string): { parent: DirHandle; name: string; display: stri
 }
 
 /**
- * Removes `p` and everything below it. A symlink named by `p` is removed
- * itself (never followed); a file is unlinked; a missing path resolves with
- * zero counts. Refuses `/`, the home directory, `options.protect` and their
- * ancestors (EPHEMDIR_PROTECTED_PATH).
+ * Removes `p` (a string, a Buffer of raw bytes or a file: URL) and
+ * everything below it. A symlink named by `p` is removed itself (never
+ * followed); a file is unlinked; a missing path resolves with zero counts.
+ * Ancestor symlinks are followed only when no other user can have planted
+ * or changed them (see walk.ts). Refuses an empty path and a last component
+ * of `.` or `..` (EPHEMDIR_INVALID_ARGUMENT); `/`, the home directory,
+ * `options.protect` and their ancestors (EPHEMDIR_PROTECTED_PATH); a root
+ * that is a mount point, unless `emptyMount` (EPHEMDIR_CROSSES_MOUNT).
  */
-export async function removeTree(p: string, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
+export async function removeTree(p: PathLike, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
   checkCall(REMOVE_TREE, [p], options); // before touching anything
   const t = openTarget(p);
   if (!t) return emptyResult();
@@ -238,7 +252,7 @@ export async function removeTree(p: string, options: RemoveTreeOptions = {}): Pr
 }
 
 /** Synchronous {@link removeTree} (blocks the event loop; `parallel` still uses threads). */
-export function removeTreeSync(p: string, options: RemoveTreeOptions = {}): RemoveTreeResult {
+export function removeTreeSync(p: PathLike, options: RemoveTreeOptions = {}): RemoveTreeResult {
   checkCall(REMOVE_TREE_SYNC, [p], options);
   const t = openTarget(p);
   if (!t) return emptyResult();

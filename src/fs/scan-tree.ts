@@ -2,12 +2,12 @@
 // hard links counted once), never following a symlink, never crossing a
 // mount, bounded by entries, depth, time and a byte threshold. Runs in
 // native code, off the main thread for the async variant.
-import * as path from 'node:path';
 import { EphemdirError, ErrorCodes, invalidArgument, systemError } from '../errors';
 import type { Name } from '../native/binding';
 import { treeNative, type NativeScanOptions, type NativeScanResult } from '../native/tree-binding';
 import { DirHandle, joinDisplay } from './dir-handle';
-import { openParent } from './walk';
+import { splitComponents, treePath, type PathLike } from './tree-path';
+import { openParentOf } from './walk';
 import { checkCall } from '../core/options';
 import { SCAN_TREE, SCAN_TREE_SYNC } from './signatures';
 
@@ -35,7 +35,7 @@ export interface ScanTreeResult {
   mounts: string[];
 }
 
-export type ScanTarget = string | { parent: DirHandle; name: Name };
+export type ScanTarget = PathLike | { parent: DirHandle; name: Name };
 
 /** The engine's form of options already checked against the signature (see ./signatures). */
 function toNative(options: ScanTreeOptions): NativeScanOptions {
@@ -62,10 +62,10 @@ function settle(r: NativeScanResult, display: string): ScanTreeResult {
 }
 
 function resolveTarget(target: ScanTarget): { parent: DirHandle; name: Name; display: string; owned: boolean } {
-  if (typeof target === 'string') {
-    const abs = path.resolve(target);
-    const { parent, name } = openParent(abs, { trust: 'nofollow' });
-    return { parent, name, display: abs, owned: true };
+  if (typeof target === 'string' || Buffer.isBuffer(target) || target instanceof URL) {
+    const t = treePath(target);
+    const { parent, name } = openParentOf(splitComponents(t.bytes), t.display, { trust: 'safe' });
+    return { parent, name, display: t.display, owned: true };
   }
   if (typeof target !== 'object' || target === null || !(target.parent instanceof DirHandle)) {
     throw invalidArgument('scanTree target must be a path or { parent: DirHandle, name }');

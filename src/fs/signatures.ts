@@ -32,6 +32,7 @@ const REMOVE_TREE_OPTIONS = optionsOf<RemoveTreeOptions>({
   skipLocked: boolean(),
   removeLast: component(),
   keepRoot: boolean(),
+  emptyMount: boolean(),
   expect: record({ dev: integer(0, MAX), ino: integer(0, MAX) }, '{ dev, ino } (non-negative integers)'),
   onProgress: func(),
   parallel: integer(1, 64),
@@ -56,7 +57,7 @@ const SCAN_TREE_OPTIONS = optionsOf<ScanTreeOptions>({
 const scanTarget: ValueSpec = {
   expected: 'a path, or { parent: DirHandle, name }',
   problem(value) {
-    if (typeof value !== 'object' || value === null) return pathString().problem(value);
+    if (typeof value !== 'object' || value === null || value instanceof URL || value instanceof Uint8Array) return fsPath().problem(value);
     return record({ parent: openHandle, name: component() }, 'a path, or { parent: DirHandle, name }').problem(value);
   },
 };
@@ -67,7 +68,7 @@ export const SCAN_TREE_SYNC = signature('scanTreeSync', { target: scanTarget }, 
 export const OPEN_DIRECTORY = signature(
   'openDirectory',
   { path: fsPath({ absolute: true }) },
-  optionsOf<WalkOptions>({ trust: oneOf('nofollow', 'chain'), final: oneOf('any', 'parent', 'owned'), create: boolean() }),
+  optionsOf<WalkOptions>({ trust: oneOf('nofollow', 'chain', 'safe'), final: oneOf('any', 'parent', 'owned'), create: boolean() }),
 );
 
 /** Every signature of this layer, for the coverage test. */

@@ -1,15 +1,29 @@
-// Resolving an absolute path to a directory fd, one component at a time,
-// never following a symlink. The single exception is a root-owned symlink
-// directly in a root-owned "/" that only root can write (macOS /tmp -> private/tmp,
-// /var, a merged /bin): whoever can change it is root already.
+// Resolving a path to a directory fd, one component at a time, each opened
+// relative to its parent's fd with O_NOFOLLOW. Ancestors are opened for
+// search only (O_PATH on Linux), so a directory we may pass through but not
+// list (a mode-0711 home) is no obstacle; only the directory handed back by
+// openDirectory is opened for reading.
 //
-// Two trust levels: 'nofollow' only refuses symlinks (enough for removeTree,
-// which works through fds afterwards); 'chain' also requires every directory
-// to be owned by root or the caller and, when others can write it, sticky, so
-// no other user can swap a component of a directory ephemdir manages.
+// Three trust levels decide what happens at a symlink:
+// - 'nofollow' and 'chain' follow only a root-owned symlink directly in a
+//   root-owned "/" that only root can write (macOS /tmp -> private/tmp, /var,
+//   a merged /bin): whoever can change it is root already. 'chain' also
+//   requires every directory to be owned by root or the caller and, when
+//   others can write it, sticky, so no other user can swap a component of a
+//   directory ephemdir manages (the registry stores the path; later sweeps
+//   walk it again).
+// - 'safe' (removeTree, scanTree) also follows a symlink no other user can
+//   have planted or changed -- systemd's chase() CHASE_SAFE rule: the link
+//   and the directory holding it are owned by the caller or root, and no
+//   step of the resolved chain goes from a directory owned by one user into
+//   one owned by another unless the first is root's. `..` is resolved
+//   physically, against the chain as resolved so far.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
-import { DirHandle, isDir, isSymlink, type Stat } from './dir-handle';
+import { EphemdirError, ErrorCodes, hasCode, invalidArgument, systemError } from '../errors';
+import { DirHandle, isDir, isSymlink, joinDisplay, nameToString, type Stat } from './dir-handle';
+import { lastComponentProblem, pathBytes, splitComponents, type PathLike } from './tree-path';
 import { checkCall } from '../core/options';
 import { OPEN_DIRECTORY } from './signatures';
 
@@ -21,15 +35,20 @@ export type FinalPolicy =
   /** Owned by the caller and writable by nobody else (ephemdir's own data). */
   | 'owned';
 
+export type Trust = 'nofollow' | 'chain' | 'safe';
+
 export interface WalkOptions {
-  trust?: 'nofollow' | 'chain';
+  trust?: Trust;
   final?: FinalPolicy;
   /** Create missing components with mode 0700 (each creation is fsynced). */
   create?: boolean;
 }
 
-const MAX_SYMLINK_HOPS = 8;
+/** Symlinks followed in one resolution before ELOOP (the kernel's own limit). */
+export const MAX_SYMLINK_HOPS = 40;
 const S_ISVTX = 0o1000;
+const ELOOP = -os.constants.errno.ELOOP;
+const ENOENT = -os.constants.errno.ENOENT;
 
 function euid(): number {
   return process.geteuid?.() ?? -1;
@@ -79,73 +98,157 @@ export function finalProblem(st: Stat, policy: FinalPolicy): string | null {
   return `it is owned by uid ${st.uid}; only your own directories or root-owned sticky ones like /tmp are used`;
 }
 
-function isTrustedRootSymlink(root: DirHandle, rootStat: Stat, link: Stat): boolean {
-  return root.path === '/' && rootStat.uid === 0 && (rootStat.mode & 0o022) === 0 && link.uid === 0;
+/** Plain facts about one symlink met on the way, for {@link followProblem}. */
+export interface LinkFacts {
+  /** uid of the directory holding the link, and whether it is "/" (root-owned, writable by root only). */
+  holderUid: number;
+  holderIsTrustedRoot: boolean;
+  linkUid: number;
+  /** The first unsafe ownership transition on the chain up to the holder, or null. */
+  unsafeAbove: string | null;
+  me: number;
 }
 
 /**
- * Opens the directory at `absPath`. Every component is opened relative to
- * its parent's fd with O_NOFOLLOW; a symlinked component (other than a
- * trusted root-level one) is refused with EPHEMDIR_SYMLINK_IN_PATH.
+ * Whether a symlink met while resolving may be followed under `trust`:
+ * null when it may, else why not (for the message).
  */
-export function openDirectory(absPath: string, options: WalkOptions = {}): DirHandle {
-  checkCall(OPEN_DIRECTORY, [absPath], options);
-  const trust = options.trust ?? 'chain';
-  const finalPolicy = options.final ?? 'any';
-  const display = normalizeAbsolute(absPath);
-  let pending = components(display);
-  let hops = 0;
-  let dir = DirHandle.openRoot();
-  let dirStat = dir.stat();
-  let shown = '/';
+export function followProblem(trust: Trust, f: LinkFacts): string | null {
+  if (f.holderIsTrustedRoot && f.linkUid === 0) return null;
+  if (trust !== 'safe') return 'symlinks are followed only at the root, and only root-owned ones';
+  const who = (uid: number): boolean => uid === 0 || uid === f.me;
+  if (!who(f.linkUid)) return `the link is owned by uid ${f.linkUid}, not by root or uid ${f.me}, so that user could point it anywhere`;
+  if (!who(f.holderUid)) return `the directory holding it is owned by uid ${f.holderUid}, not by root or uid ${f.me}, so that user could replace it`;
+  if (f.unsafeAbove) return `${f.unsafeAbove}, so another user could redirect the path`;
+  return null;
+}
+
+/**
+ * The chase-safe transition rule for one step down the chain: null when
+ * going from a directory owned by `fromUid` into one owned by `toUid` is
+ * safe (same owner, or leaving a root-owned directory).
+ */
+export function transitionProblem(fromUid: number, fromShown: string, toUid: number, toShown: string): string | null {
+  if (fromUid === 0 || fromUid === toUid) return null;
+  return `${toShown} (owned by uid ${toUid}) sits in ${fromShown} (owned by uid ${fromUid})`;
+}
+
+interface Step {
+  /** Search-only handle (the root: readable). */
+  dir: DirHandle;
+  st: Stat;
+  /** The name in the previous step's directory; null for "/". */
+  name: Buffer | null;
+  shown: string;
+  /** The first unsafe ownership transition on the chain down to here, or null. */
+  unsafe: string | null;
+}
+
+function realPathHint(display: string): string {
   try {
+    const real = fs.realpathSync.native(display);
+    return real === display ? '' : `; use its real path ${real}`;
+  } catch {
+    return '';
+  }
+}
+
+function closeAll(stack: Step[]): void {
+  for (const s of stack) s.dir.close();
+  stack.length = 0;
+}
+
+/** Reopens the directory of `stack`'s last step for reading, checking it is the same inode. */
+function reopenReadable(stack: Step[]): DirHandle {
+  const top = stack[stack.length - 1]!;
+  if (stack.length === 1) return DirHandle.openRoot();
+  const h = stack[stack.length - 2]!.dir.openDir(top.name!);
+  const st = h.stat();
+  if (st.dev !== top.st.dev || st.ino !== top.st.ino) {
+    h.close();
+    throw new EphemdirError(ErrorCodes.CONCURRENT_MODIFICATION, `${top.shown} was replaced while it was being opened`, { path: top.shown });
+  }
+  return h;
+}
+
+/**
+ * Resolves `parts` (components of an absolute path) to a chain of
+ * search-only directory handles from "/". The caller owns the returned
+ * handles (closeAll).
+ */
+function resolveChain(parts: Buffer[], display: string, options: WalkOptions): Step[] {
+  const trust = options.trust ?? 'chain';
+  const me = euid();
+  const pending = parts.slice();
+  const root = DirHandle.openRoot();
+  const stack: Step[] = [];
+  let hops = 0;
+  let followed: string | null = null; // the first symlink followed ('safe' trust)
+  try {
+    stack.push({ dir: root, st: root.stat(), name: null, shown: '/', unsafe: null });
     if (trust === 'chain') {
-      const p = chainProblem(dirStat);
+      const p = chainProblem(stack[0]!.st);
       if (p) throw unsafe('/', p);
     }
     while (pending.length > 0) {
       const name = pending.shift()!;
-      const here = shown === '/' ? `/${name}` : `${shown}/${name}`;
-      let next: DirHandle | null = null;
+      if (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e) {
+        if (stack.length > 1) stack.pop()!.dir.close(); // ".." of "/" is "/"
+        continue;
+      }
+      const cur = stack[stack.length - 1]!;
+      const here = joinDisplay(cur.shown, name);
+      let next: DirHandle;
       try {
-        next = dir.openDir(name);
+        next = cur.dir.openSearch(name);
       } catch (err) {
-        if (hasCode(err, 'ENOTDIR')) {
-          const st = dir.tryStat(name);
-          if (st && isSymlink(st) && isTrustedRootSymlink(dir, dirStat, st) && hops++ < MAX_SYMLINK_HOPS) {
-            const target = dir.readlink(name).toString('utf8');
-            const parts = components(target);
-            if (target.startsWith('/')) {
-              // Restart from the root with the target spliced in.
-              dir.close();
-              dir = DirHandle.openRoot();
-              dirStat = dir.stat();
-              shown = '/';
-            }
-            pending = [...parts, ...pending];
-            continue;
-          }
-          if (st && isSymlink(st)) {
-            throw new EphemdirError(ErrorCodes.SYMLINK_IN_PATH, `refusing ${display}: ${here} is a symlink`, {
+        if (hasCode(err, 'ENOTDIR', 'ELOOP')) {
+          const ls = cur.dir.tryStat(name);
+          if (!ls || !isSymlink(ls)) throw err;
+          const why = followProblem(trust, {
+            holderUid: cur.st.uid,
+            holderIsTrustedRoot: stack.length === 1 && cur.st.uid === 0 && (cur.st.mode & 0o022) === 0,
+            linkUid: ls.uid,
+            unsafeAbove: cur.unsafe,
+            me,
+          });
+          if (why) {
+            const hint = trust === 'safe' ? '' : realPathHint(display);
+            throw new EphemdirError(ErrorCodes.SYMLINK_IN_PATH, `refusing ${display}: ${here} is a symlink and is not followed: ${why}${hint}`, {
               path: display,
               component: here,
+              reason: why,
             });
           }
-          throw err;
+          if (++hops > MAX_SYMLINK_HOPS) throw systemError(ELOOP, 'open', display);
+          const target = cur.dir.readlink(name);
+          if (target.length === 0) throw systemError(ENOENT, 'open', here);
+          if (target[0] === 0x2f) {
+            while (stack.length > 1) stack.pop()!.dir.close(); // an absolute target restarts at "/"
+          }
+          pending.unshift(...splitComponents(target));
+          followed ??= here;
+          continue;
         }
         if (hasCode(err, 'ENOENT') && options.create) {
           try {
-            dir.mkdir(name, 0o700);
-            dir.fsync();
+            cur.dir.mkdir(name, 0o700);
+            syncDirectory(stack);
           } catch (mkErr) {
             if (!hasCode(mkErr, 'EEXIST')) throw mkErr;
           }
-          next = dir.openDir(name);
+          next = cur.dir.openSearch(name);
         } else {
           throw err;
         }
       }
-      const st = next.stat();
+      let st: Stat;
+      try {
+        st = next.stat();
+      } catch (err) {
+        next.close();
+        throw err;
+      }
       if (!isDir(st)) {
         next.close();
         throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${here}: not a directory`, { path: here });
@@ -157,26 +260,103 @@ export function openDirectory(absPath: string, options: WalkOptions = {}): DirHa
           throw unsafe(here, p);
         }
       }
-      dir.close();
-      dir = new DirHandle(next.release(), here);
-      dirStat = st;
-      shown = here;
+      const step: Step = {
+        dir: next,
+        st,
+        name: Buffer.from(name),
+        shown: here,
+        unsafe: cur.unsafe ?? transitionProblem(cur.st.uid, cur.shown, st.uid, here),
+      };
+      stack.push(step);
+      if (followed && step.unsafe) {
+        throw new EphemdirError(
+          ErrorCodes.SYMLINK_IN_PATH,
+          `refusing ${display}: the symlink ${followed} leads through ${step.unsafe}, so another user could redirect the path`,
+          { path: display, component: followed, reason: step.unsafe },
+        );
+      }
     }
-    const p = finalProblem(dirStat, finalPolicy);
-    if (p) throw unsafe(display, p);
-    return dir.path === display ? dir : new DirHandle(dir.release(), display);
+    return stack;
   } catch (err) {
-    dir.close();
+    closeAll(stack);
+    root.close();
     throw err;
   }
 }
 
+/** fsync of the last directory of the chain, after creating an entry in it. */
+function syncDirectory(stack: Step[]): void {
+  let h: DirHandle;
+  try {
+    h = reopenReadable(stack);
+  } catch (err) {
+    // A directory we may search but not read cannot be fsynced by us; the
+    // entry is there all the same, only its durability is the kernel's.
+    if (hasCode(err, 'EACCES')) return;
+    throw err;
+  }
+  try {
+    h.fsync();
+  } finally {
+    h.close();
+  }
+}
+
+/** The components and display form of an absolute path argument. */
+function absoluteArgument(p: PathLike): { parts: Buffer[]; display: string } {
+  const bytes = pathBytes(p);
+  const shown = nameToString(bytes);
+  if (bytes[0] !== 0x2f) throw invalidArgument(`path must be absolute: ${shown}`, { path: shown });
+  const why = lastComponentProblem(bytes);
+  if (why) throw invalidArgument(`refusing path ${JSON.stringify(shown)}: ${why}`, { path: shown });
+  return { parts: splitComponents(bytes), display: path.posix.normalize(shown).replace(/(.)\/+$/, '$1') };
+}
+
 /**
- * Opens the parent of `absPath` and returns it with the final name, for
- * operations that must act on the last component through the parent's fd.
+ * Opens the directory at `absPath` for reading (see the trust levels above).
+ * A symlink that may not be followed is refused with
+ * EPHEMDIR_SYMLINK_IN_PATH naming the component and why.
  */
-export function openParent(absPath: string, options: WalkOptions = {}): { parent: DirHandle; name: string } {
-  const abs = normalizeAbsolute(absPath);
-  if (abs === '/') throw new EphemdirError(ErrorCodes.PROTECTED_PATH, 'refusing to operate on /', { path: '/' });
-  return { parent: openDirectory(path.posix.dirname(abs), options), name: path.posix.basename(abs) };
+export function openDirectory(absPath: PathLike, options: WalkOptions = {}): DirHandle {
+  checkCall(OPEN_DIRECTORY, [absPath], options);
+  const { parts, display } = absoluteArgument(absPath);
+  const stack = resolveChain(parts, display, options);
+  try {
+    const top = stack[stack.length - 1]!;
+    const p = finalProblem(top.st, options.final ?? 'any');
+    if (p) throw unsafe(display, p);
+    const h = reopenReadable(stack);
+    return new DirHandle(h.release(), display);
+  } finally {
+    closeAll(stack);
+  }
+}
+
+/**
+ * Opens, for search only, the parent of the absolute path given by `parts`
+ * and returns it with the final name, for operations that must act on the
+ * last component through the parent's fd. The final name is never followed.
+ */
+export function openParentOf(parts: Buffer[], display: string, options: WalkOptions = {}): { parent: DirHandle; name: Buffer } {
+  const name = parts[parts.length - 1];
+  const up = parts.slice(0, -1);
+  if (name === undefined || (name.length === 2 && name[0] === 0x2e && name[1] === 0x2e)) {
+    throw new EphemdirError(ErrorCodes.PROTECTED_PATH, `refusing to operate on / (${display})`, { path: display });
+  }
+  const stack = resolveChain(up, display, options);
+  const top = stack.pop()!;
+  closeAll(stack);
+  const p = finalProblem(top.st, options.final ?? 'any');
+  if (p) {
+    top.dir.close();
+    throw unsafe(display, p);
+  }
+  return { parent: new DirHandle(top.dir.release(), top.shown), name: Buffer.from(name) };
+}
+
+/** {@link openParentOf} for an absolute path. */
+export function openParent(absPath: PathLike, options: WalkOptions = {}): { parent: DirHandle; name: Buffer } {
+  const bytes = pathBytes(absPath);
+  const { parts, display } = absoluteArgument(bytes);
+  return openParentOf(parts, display, options);
 }

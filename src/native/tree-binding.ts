@@ -6,6 +6,8 @@ import { native, type Name } from './binding';
 
 export interface NativeRemoveOptions {
   keepRoot?: boolean;
+  /** The root may be a mount point (emptied and kept); else such a root is refused ('mount'). */
+  emptyMount?: boolean;
   skipLocked?: boolean;
   repairPermissions?: boolean;
   removeLast?: Name;
@@ -30,7 +32,8 @@ export type NativeTreeStatus =
   | 'protected'
   | 'system'
   | 'invalid'
-  | 'aborted';
+  | 'aborted'
+  | 'mount';
 
 export interface NativeTreeStatusFields {
   status: NativeTreeStatus;

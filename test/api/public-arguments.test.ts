@@ -126,6 +126,7 @@ const REMOVE_TREE_BAD: Bad<RemoveTreeOptions> = {
   skipLocked: BOOL,
   removeLast: COMPONENT,
   keepRoot: BOOL,
+  emptyMount: BOOL,
   expect: IDENTITY,
   onProgress: FUNC,
   parallel: int(1, 64),

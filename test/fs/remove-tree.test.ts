@@ -96,10 +96,14 @@ test('a top-level symlink: only the link goes, its target stays intact', async (
     assert.equal(r.directoriesRemoved, 0);
     assert.equal(fs.existsSync(link), false);
     assert.equal(fs.readFileSync(path.join(target, 'canary'), 'utf8'), 'keep');
-    // A symlinked parent component is refused rather than followed.
+    // A symlinked parent component the caller (or root) owns, in a directory
+    // the caller owns, is followed; the link itself stays.
     fs.symlinkSync(target, link);
-    await assert.rejects(removeTree(path.join(link, 'canary')), { code: 'EPHEMDIR_SYMLINK_IN_PATH' });
-    assert.equal(fs.readFileSync(path.join(target, 'canary'), 'utf8'), 'keep');
+    touch(path.join(target, 'other'), 'keep');
+    assert.equal((await removeTree(path.join(link, 'canary'))).entriesRemoved, 1);
+    assert.equal(fs.existsSync(path.join(target, 'canary')), false);
+    assert.equal(fs.readFileSync(path.join(target, 'other'), 'utf8'), 'keep');
+    assert.ok(fs.lstatSync(link).isSymbolicLink());
   } finally {
     s.cleanup();
   }
@@ -266,7 +270,8 @@ test('protected paths are refused by identity: /, home, protect, and their ances
   try {
     await assert.rejects(removeTree('/'), { code: 'EPHEMDIR_PROTECTED_PATH' });
     assert.throws(() => removeTreeSync('/'), { code: 'EPHEMDIR_PROTECTED_PATH' });
-    await assert.rejects(removeTree('/tmp/..'), { code: 'EPHEMDIR_PROTECTED_PATH' });
+    await assert.rejects(removeTree('//'), { code: 'EPHEMDIR_PROTECTED_PATH' });
+    await assert.rejects(removeTree('/tmp/..'), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
 
     // Home (os.homedir() reads $HOME) and every ancestor of it.
     const home = path.join(s.dir, 'users', 'me');
