@@ -142,7 +142,7 @@ describe('CLI contract', () => {
       [['new', '-p', path.join(w, 'open')], 1],
       [['new', '-p', path.join(w, 'open', 'missing', 'parent')], 1],
       [['new', '-p', path.join(w, 'groupw')], 1],
-      [['new', '-p', path.join(w, 'new1', 'new2', 'x'.repeat(300))], 1],
+      [['new', '-p', path.join(w, 'new1', 'new2', 'x'.repeat(300))], 2],
       [['new', '-p', path.join(w, 'new1'), '--prefix', 'a/b'], 2],
       [['new', '-p', path.join(w, 'new1'), '--lifetime', '2x'], 2],
     ];
