@@ -10,7 +10,7 @@ import { loadConfig } from '../store/config';
 import { normalizeAbsolute, openDirectory } from '../fs/walk';
 import { MAX_COMPONENT_BYTES } from '../core/validate';
 import type { DirHandle } from '../fs/dir-handle';
-import { EphemdirError, ErrorCodes, hasCode, systemError } from '../errors';
+import { EphemdirError, ErrorCodes, hasCode, invalidArgument, systemError } from '../errors';
 import { resolveSettings, type Settings } from './settings';
 import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
 import { openContext, type ApiContext } from './context';
@@ -71,7 +71,7 @@ export function checkParent(settings: Settings): void {
   try {
     for (const name of missing) {
       if (Buffer.byteLength(name) > MAX_COMPONENT_BYTES) {
-        throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${target}: the folder name ${name} is longer than ${MAX_COMPONENT_BYTES} bytes`, { path: target });
+        throw invalidArgument(`invalid parent ${target}: the folder name ${name} is longer than ${MAX_COMPONENT_BYTES} bytes`, { path: target });
       }
     }
     if (missing.length === 0 && settings.nameStyle === 'clean' && !isPrivate(dir)) throw cleanNamesRefused(dir.path);

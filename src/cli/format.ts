@@ -7,6 +7,7 @@ import { formatSize } from '../core/size';
 import { ASCII_TAG_WIDTH, STATUS_STYLE, type Status } from '../policy/status';
 import type { Painter } from './color';
 import type { Ctx } from './io';
+import type { Entry } from '../model/entry';
 
 export const esc = escapeForTerminal;
 
@@ -154,4 +155,16 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 /** One stderr line per registry entry file set aside (corrupt or unsafe): never silent. */
 export function warnQuarantined(ctx: Ctx, quarantined: readonly QuarantinedEntry[] | undefined): void {
   for (const q of quarantined ?? []) ctx.warn(`registry entry file ${esc(q.file)} was set aside and not used: ${esc(q.reason)}`);
+}
+
+/** No rule would ever make it due: what `list` shows as kept (📌 no auto-cleanup). */
+export function neverCleanedUp(e: Entry): boolean {
+  return e.cleanup === 'auto' && e.expiresAt === null && !e.removeOnRestart && e.maxSize === null;
+}
+
+/** Says on stderr (unless -q) that a directory will stay until removed by hand, never silently. */
+export function warnNoAutoCleanup(ctx: Ctx, e: Entry, hint: string): void {
+  if (!neverCleanedUp(e)) return;
+  const pin = ctx.emoji(false) ? '\u{1F4CC}' : '[pin]';
+  ctx.warn(`${pin} no auto-cleanup: ${esc(e.name)} has no lifetime and survives restarts, so it stays until you remove it (ephemdir rm); ${hint}`);
 }

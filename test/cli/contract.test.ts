@@ -93,6 +93,15 @@ describe('CLI contract', () => {
     assert.match(fromConfig.stderr, /no auto-cleanup/);
     sb.ok(['rm', fromConfig.stdout.trim()]);
     fs.rmSync(path.join(sb.config, 'config.toml'));
+    // extend --forever on a directory kept across restarts: the same warning.
+    const ext = sb.ok(['new', '--keep-on-restart', '--lifetime', '1h']).trim();
+    const e = sb.run(['extend', '--forever', ext]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stderr, /no auto-cleanup/);
+    sb.ok(['rm', ext]);
+    const ext2 = sb.ok(['new', '--lifetime', '1h']).trim();
+    assert.doesNotMatch(sb.run(['extend', '--forever', ext2]).stderr, /no auto-cleanup/, 'until restart is still a cleanup');
+    sb.ok(['rm', ext2]);
     // -q silences it like every other warning.
     const quiet = sb.run(['-q', 'new', '--keep-on-restart']);
     assert.equal(quiet.stderr, '');
@@ -142,7 +151,7 @@ describe('CLI contract', () => {
       [['new', '-p', path.join(w, 'open')], 1],
       [['new', '-p', path.join(w, 'open', 'missing', 'parent')], 1],
       [['new', '-p', path.join(w, 'groupw')], 1],
-      [['new', '-p', path.join(w, 'new1', 'new2', 'x'.repeat(300))], 1],
+      [['new', '-p', path.join(w, 'new1', 'new2', 'x'.repeat(300))], 2],
       [['new', '-p', path.join(w, 'new1'), '--prefix', 'a/b'], 2],
       [['new', '-p', path.join(w, 'new1'), '--lifetime', '2x'], 2],
     ];

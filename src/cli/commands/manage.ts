@@ -7,7 +7,7 @@ import { EphemdirError, ErrorCodes } from '../../errors';
 import { api } from '../api';
 import { flag, tagFilter, type Values } from '../args';
 import { report } from '../errors';
-import { plural } from '../format';
+import { plural, warnNoAutoCleanup } from '../format';
 import { UsageError, type Ctx } from '../io';
 import { dataPath, here, targetOrHere } from '../target';
 
@@ -131,7 +131,10 @@ async function extend(ctx: Ctx, values: Values, positionals: string[]): Promise<
     const ext = parseExtension(duration!);
     entry = await api().extend(path, ext.seconds, { relative: ext.relative });
   }
-  if (entry.expiresAt === null) ctx.note(`${esc(entry.name)} now has no time limit`);
+  if (entry.expiresAt === null) {
+    ctx.note(`${esc(entry.name)} now has no time limit`);
+    warnNoAutoCleanup(ctx, entry, 'extend it with a duration to have it cleaned up');
+  }
   else {
     const left = Math.max(0, Math.floor(entry.expiresAt - Date.now() / 1000));
     ctx.note(`${esc(entry.name)} now expires in ${formatRemaining(left)} (${new Date(entry.expiresAt * 1000).toISOString()})`);

@@ -1,6 +1,5 @@
 // `ephemdir new`: create a directory, print its path.
 import type { SweepReport, TempdirOptions } from '../../api/types';
-import type { Entry } from '../../model/entry';
 import { parseDuration } from '../../core/duration';
 import { parseSize } from '../../core/size';
 import { escapeForTerminal } from '../../core/humanize';
@@ -9,7 +8,7 @@ import { flag, str, tagFilter, type Values } from '../args';
 import { UsageError, type Ctx } from '../io';
 import { newJson, stringify } from '../json';
 import { dataPath } from '../target';
-import { plural } from '../format';
+import { plural, warnNoAutoCleanup } from '../format';
 
 function conflict(values: Values, a: string, b: string): void {
   if (flag(values, a) && flag(values, b)) throw new UsageError(`--${a} and --${b} cannot be combined`);
@@ -81,16 +80,8 @@ export async function run(ctx: Ctx, _name: string, values: Values): Promise<numb
   const entry = json || dir.expiresAt === null
     ? (await api().match(dir.path).catch(() => [])).find((e) => e.path === dir.path) ?? null
     : null;
-  if (entry && neverCleanedUp(entry)) {
-    const pin = ctx.emoji(false) ? '\u{1F4CC}' : '[pin]';
-    ctx.warn(`${pin} no auto-cleanup: ${escapeForTerminal(entry.name)} has no lifetime and survives restarts, so it stays until you remove it (ephemdir rm); give --lifetime to have it cleaned up`);
-  }
+  if (entry) warnNoAutoCleanup(ctx, entry, 'give --lifetime to have it cleaned up');
   if (json) ctx.out(stringify(newJson(dir, entry, sweep)));
   else ctx.out(`${dataPath(ctx, dir.path)}\n`);
   return 0;
-}
-
-/** No rule would ever make it due: what `list` shows as kept (no auto-cleanup). */
-function neverCleanedUp(e: Entry): boolean {
-  return e.cleanup === 'auto' && e.expiresAt === null && !e.removeOnRestart && e.maxSize === null;
 }
