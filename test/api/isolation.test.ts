@@ -18,9 +18,12 @@ after(() => env.cleanup());
 const registry = () => path.join(env.data, 'registry.d');
 
 /** A real sweep SIGKILLed right after it journaled its intent, then the directory removed by other means. */
+// The test-only module that turns EPHEMDIR_CRASH_AT into a SIGKILL (the package has no such hook).
+const CRASH_HOOK = path.join(__dirname, '..', 'helpers', `crash-hook${path.extname(__filename)}`);
+
 async function strandedIntent(tag: string): Promise<api.EphemeralDirectory> {
   const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: [tag] });
-  const r = runNode(`require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: [${JSON.stringify(tag)}] })`, {
+  const r = runNode(`require(${JSON.stringify(CRASH_HOOK)}); require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: [${JSON.stringify(tag)}] })`, {
     env: { ...process.env, EPHEMDIR_CRASH_AT: 'after-intent' },
   });
   assert.equal(r.signal, 'SIGKILL', r.stderr);
