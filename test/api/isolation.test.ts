@@ -135,3 +135,21 @@ test('an entry whose lock file is unusable fails alone; the others are swept', a
   fs.rmdirSync(lock);
   assert.equal((await api.sweep({ tags: ['badlock'] })).removed.length, 1);
 });
+
+test('an interrupted deletion that cannot be inspected now is held back and said so, not skipped silently', async () => {
+  const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: ['uninspectable'] });
+  const r = runNode(`require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: ['uninspectable'] })`, {
+    env: { ...process.env, EPHEMDIR_CRASH_AT: 'after-intent' },
+  });
+  assert.equal(r.signal, 'SIGKILL', r.stderr);
+  const entry = (await api.registered()).find((e) => e.id === d.id)!;
+  fs.writeFileSync(entry.stagingPath!, 'not a folder'); // where the staging folder should be
+  const report = await api.sweep({ tags: ['uninspectable'] });
+  assert.deepEqual(report.deferred.map((i) => [i.path, i.blockers]), [[d.path, ['unavailable']]]);
+  assert.match(report.deferred[0]!.error!.message, /not a directory|ENOTDIR/);
+  assert.equal(fs.existsSync(path.join(d.path, '.ephemdir')), true, 'left alone');
+  fs.rmSync(entry.stagingPath!);
+  const next = await api.sweep({ tags: ['uninspectable'] });
+  assert.deepEqual(next.recovered.map((i) => i.reasons), [['reactivated']]);
+  assert.equal((await api.sweep({ tags: ['uninspectable'] })).removed.length, 1);
+});
