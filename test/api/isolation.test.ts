@@ -153,3 +153,23 @@ test('an interrupted deletion that cannot be inspected now is held back and said
   assert.deepEqual(next.recovered.map((i) => i.reasons), [['reactivated']]);
   assert.equal((await api.sweep({ tags: ['uninspectable'] })).removed.length, 1);
 });
+
+test('prune forgets every missing directory it can, then says which it could not', async () => {
+  const [bad, good] = fresh('prune', 2);
+  fs.rmSync(bad!.path, { recursive: true });
+  fs.rmSync(good!.path, { recursive: true });
+  const lock = path.join(registry(), 'locks', `${bad!.id}.lock`);
+  fs.rmSync(lock, { force: true });
+  fs.mkdirSync(lock, { recursive: true });
+  await assert.rejects(api.prune(), (err: { code: string; message: string; forgotten: string[] }) => {
+    assert.equal(err.code, 'EPHEMDIR_INCOMPLETE');
+    assert.ok(err.forgotten.includes(good!.path));
+    assert.ok(err.message.includes(bad!.path), err.message);
+    return true;
+  });
+  const left = (await api.registered()).map((e) => e.id);
+  assert.equal(left.includes(good!.id), false, 'the other missing one was forgotten');
+  assert.equal(left.includes(bad!.id), true);
+  fs.rmdirSync(lock);
+  assert.ok((await api.prune()).includes(bad!.path));
+});
