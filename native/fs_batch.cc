@@ -171,11 +171,13 @@ int ReadOpenMarker(int fd, int64_t max, char* out) {
   if (code == 0 && (!S_ISREG(st.mode) || st.size > max)) code = -EINVAL;
   size_t len = 0;
   while (code == 0 && len < (size_t)max + 1) {
-    ssize_t r = read(fd, out + len, (size_t)max + 1 - len);
+    const size_t ask = (size_t)max + 1 - len;
+    ssize_t r = read(fd, out + len, ask);
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) code = -errno;
     if (r <= 0) break;
     len += (size_t)r;
+    if ((size_t)r < ask) break;  // a regular file's short read is its end: one read() for a marker
   }
   sys::Close(fd);
   if (code == 0 && len > (size_t)max) code = -EINVAL;  // grew past the limit

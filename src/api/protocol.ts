@@ -213,7 +213,7 @@ function removeStagingFolder(entry: Entry): void {
 
 export type Reconciled =
   | { action: 'resume'; claimed: Claimed }
-  | { action: 'reactivated' | 'completed' | 'parked' | 'left'; message: string };
+  | { action: 'reactivated' | 'completed' | 'parked' | 'left' | 'unavailable'; message: string };
 
 /**
  * Reconciles an interrupted deletion (state moving or deleting; recovery
@@ -247,7 +247,7 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
       (staged.identity === 'ours' || (staged.identity === 'unverified' && entry.state !== 'moving'));
 
     if (staged.presence === 'unavailable' || original.presence === 'unavailable') {
-      return { action: 'left', message: staged.problem ?? original.problem ?? 'cannot inspect it now' };
+      return { action: 'unavailable', message: staged.problem ?? original.problem ?? 'cannot inspect it now' };
     }
     if (sOurs && !oOurs) {
       // A hand-edited journal entry can name anything: the guard has the last word here too.

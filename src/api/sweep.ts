@@ -60,6 +60,8 @@ function record(report: SweepReport, entry: Entry, reasons: string[], outcome: O
       break;
     case 'reconciled':
       if (outcome.action === 'parked') report.failed.push(item(entry, reasons, ['recovery-required'], new Error(outcome.message)));
+      // Cannot be inspected now (the next sweep tries again): held back, and said so.
+      else if (outcome.action === 'unavailable') report.deferred.push(item(entry, reasons, ['unavailable'], new Error(outcome.message)));
       else if (outcome.action !== 'left') report.recovered.push(item(entry, [outcome.action], []));
       break;
   }

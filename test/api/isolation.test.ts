@@ -138,3 +138,41 @@ test('an entry whose lock file is unusable fails alone; the others are swept', a
   fs.rmdirSync(lock);
   assert.equal((await api.sweep({ tags: ['badlock'] })).removed.length, 1);
 });
+
+test('an interrupted deletion that cannot be inspected now is held back and said so, not skipped silently', async () => {
+  const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: ['uninspectable'] });
+  const r = runNode(`require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: ['uninspectable'] })`, {
+    env: { ...process.env, EPHEMDIR_CRASH_AT: 'after-intent' },
+  });
+  assert.equal(r.signal, 'SIGKILL', r.stderr);
+  const entry = (await api.registered()).find((e) => e.id === d.id)!;
+  fs.writeFileSync(entry.stagingPath!, 'not a folder'); // where the staging folder should be
+  const report = await api.sweep({ tags: ['uninspectable'] });
+  assert.deepEqual(report.deferred.map((i) => [i.path, i.blockers]), [[d.path, ['unavailable']]]);
+  assert.match(report.deferred[0]!.error!.message, /not a directory|ENOTDIR/);
+  assert.equal(fs.existsSync(path.join(d.path, '.ephemdir')), true, 'left alone');
+  fs.rmSync(entry.stagingPath!);
+  const next = await api.sweep({ tags: ['uninspectable'] });
+  assert.deepEqual(next.recovered.map((i) => i.reasons), [['reactivated']]);
+  assert.equal((await api.sweep({ tags: ['uninspectable'] })).removed.length, 1);
+});
+
+test('prune forgets every missing directory it can, then says which it could not', async () => {
+  const [bad, good] = fresh('prune', 2);
+  fs.rmSync(bad!.path, { recursive: true });
+  fs.rmSync(good!.path, { recursive: true });
+  const lock = path.join(registry(), 'locks', `${bad!.id}.lock`);
+  fs.rmSync(lock, { force: true });
+  fs.mkdirSync(lock, { recursive: true });
+  await assert.rejects(api.prune(), (err: { code: string; message: string; forgotten: string[] }) => {
+    assert.equal(err.code, 'EPHEMDIR_INCOMPLETE');
+    assert.ok(err.forgotten.includes(good!.path));
+    assert.ok(err.message.includes(bad!.path), err.message);
+    return true;
+  });
+  const left = (await api.registered()).map((e) => e.id);
+  assert.equal(left.includes(good!.id), false, 'the other missing one was forgotten');
+  assert.equal(left.includes(bad!.id), true);
+  fs.rmdirSync(lock);
+  assert.ok((await api.prune()).includes(bad!.path));
+});
