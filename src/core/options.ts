@@ -209,13 +209,18 @@ export function pathList(): ValueSpec {
   };
 }
 
-/** A single path component (string or Buffer): not empty, `.` or `..`; no `/` or NUL. */
+/** A single path component (string or Buffer): not empty, `.` or `..`; no `/` or NUL. Allocation-free (hot paths). */
 export function component(): ValueSpec {
   return spec('a single name (a string or Buffer without / or NUL, not empty, . or ..)', (v) => {
-    if (typeof v !== 'string' && !(v instanceof Uint8Array)) return false;
-    const s = typeof v === 'string' ? v : Buffer.from(v).toString('latin1');
-    return s.length > 0 && s !== '.' && s !== '..' && !s.includes('/') && !s.includes('\0');
+    if (typeof v === 'string') return v.length > 0 && v !== '.' && v !== '..' && !v.includes('/') && !v.includes('\0');
+    if (!(v instanceof Uint8Array) || v.length === 0 || v.includes(0x2f) || v.includes(0)) return false;
+    return !(v[0] === 0x2e && (v.length === 1 || (v.length === 2 && v[1] === 0x2e)));
   });
+}
+
+/** A string or a Buffer (a name whose form a lower layer checks). */
+export function nameValue(): ValueSpec {
+  return spec('a name (a string or a Buffer)', (v) => typeof v === 'string' || v instanceof Uint8Array);
 }
 
 /** A plain object with exactly these keys, each checked by its spec. */

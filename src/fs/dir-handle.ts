@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import { isAscii } from 'node:buffer';
 import { native, type Name, type NativeStat } from '../native/binding';
 import { systemError, hasCode, EphemdirError, ErrorCodes } from '../errors';
+import { boolean, checkCall, instance, nameValue, oneOf, optionsOf, signature } from '../core/options';
 
 export type Stat = NativeStat;
 
@@ -82,6 +83,23 @@ export interface ShallowStat {
   ctimeMs: number;
 }
 
+export interface OpenDirOptions {
+  /** Refuse to cross into another mount (EXDEV) where openat2 exists. */
+  noXdev?: boolean;
+}
+
+export interface RenameOptions {
+  /** Fail with EEXIST rather than replace. */
+  noReplace?: boolean;
+  /** Swap the two names atomically. */
+  exchange?: boolean;
+}
+
+export interface LockOptions {
+  /** Block until the lock is granted (default: fail at once with `false`). */
+  wait?: boolean;
+}
+
 export class DirHandle implements Disposable {
   #fd: number;
   readonly path: string;
@@ -112,13 +130,14 @@ export class DirHandle implements Disposable {
    * openat2 exists; callers compare mount ids otherwise. A symlink or a
    * non-directory gives ENOTDIR.
    */
-  openDir(name: Name, options: { noXdev?: boolean } = {}): DirHandle {
+  openDir(name: Name, options: OpenDirOptions = {}): DirHandle {
+    checkCall(OPEN_DIR, [name], options);
     const path = joinDisplay(this.path, name);
     return new DirHandle(check(native().openDirAt(this.fd, name, options.noXdev ?? false), 'open', path), path);
   }
 
   /** Like openDir, but returns null when the entry does not exist. */
-  tryOpenDir(name: Name, options: { noXdev?: boolean } = {}): DirHandle | null {
+  tryOpenDir(name: Name, options: OpenDirOptions = {}): DirHandle | null {
     try {
       return this.openDir(name, options);
     } catch (err) {
@@ -183,7 +202,8 @@ export class DirHandle implements Disposable {
    * Renames `name` to `toName` in `toDir`. `noReplace` fails with EEXIST
    * rather than replacing; `exchange` swaps the two atomically.
    */
-  rename(name: Name, toDir: DirHandle, toName: Name, options: { noReplace?: boolean; exchange?: boolean } = {}): void {
+  rename(name: Name, toDir: DirHandle, toName: Name, options: RenameOptions = {}): void {
+    checkCall(RENAME, [name, toDir, toName], options);
     const c = native().constants;
     const flags = (options.noReplace ? c.RENAME_NOREPLACE : 0) | (options.exchange ? c.RENAME_EXCHANGE : 0);
     check(
@@ -202,7 +222,8 @@ export class DirHandle implements Disposable {
    * flock on this directory. Returns false when another open file
    * description holds a conflicting lock (with `wait: false`, the default).
    */
-  lock(mode: 'shared' | 'exclusive', options: { wait?: boolean } = {}): boolean {
+  lock(mode: 'shared' | 'exclusive', options: LockOptions = {}): boolean {
+    checkCall(LOCK, [mode], options);
     const c = native().constants;
     const op = (mode === 'shared' ? c.LOCK_SH : c.LOCK_EX) | (options.wait ? 0 : c.LOCK_NB);
     const r = native().flock(this.fd, op);
@@ -378,3 +399,19 @@ export class PathHandle implements Disposable {
     this.close();
   }
 }
+
+// The arguments of the methods that take flags or options (see
+// core/options.ts). A name that is not a single component is refused by the
+// addon with EINVAL, as for every other method of the handle.
+const openHandle = instance(DirHandle, 'an open DirHandle', (h) => !h.closed);
+const name = nameValue();
+const OPEN_DIR = signature('DirHandle.openDir', { name }, optionsOf<OpenDirOptions>({ noXdev: boolean() }));
+const RENAME = signature(
+  'DirHandle.rename',
+  { name, toDir: openHandle, toName: name },
+  optionsOf<RenameOptions>({ noReplace: boolean(), exchange: boolean() }),
+);
+const LOCK = signature('DirHandle.lock', { mode: oneOf('shared', 'exclusive') }, optionsOf<LockOptions>({ wait: boolean() }));
+
+/** The DirHandle signatures, for the coverage test. */
+export const DIR_HANDLE_SIGNATURES = [OPEN_DIR, RENAME, LOCK];

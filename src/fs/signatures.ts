@@ -16,7 +16,7 @@ import {
   signature,
   type ValueSpec,
 } from '../core/options';
-import { DirHandle } from './dir-handle';
+import { DIR_HANDLE_SIGNATURES, DirHandle } from './dir-handle';
 import type { RemoveTreeOptions } from './remove-tree';
 import type { ScanTreeOptions } from './scan-tree';
 import type { WalkOptions } from './walk';
@@ -72,4 +72,13 @@ export const OPEN_DIRECTORY = signature(
 );
 
 /** Every signature of this layer, for the coverage test. */
-export const FS_SIGNATURES = [REMOVE_TREE, REMOVE_TREE_SYNC, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, SCAN_TREE, SCAN_TREE_SYNC, OPEN_DIRECTORY];
+export const FS_SIGNATURES = [
+  REMOVE_TREE,
+  REMOVE_TREE_SYNC,
+  REMOVE_TREE_AT,
+  REMOVE_TREE_AT_SYNC,
+  SCAN_TREE,
+  SCAN_TREE_SYNC,
+  OPEN_DIRECTORY,
+  ...DIR_HANDLE_SIGNATURES,
+];

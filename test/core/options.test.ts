@@ -11,6 +11,7 @@ import {
   fsPath,
   func,
   integer,
+  nameValue,
   nullable,
   oneOf,
   optional,
@@ -123,6 +124,12 @@ specTable('component', component(), ['a', '.marker', Buffer.from([0xff])], [
   ['a/b', "'a/b'"],
   [Buffer.from('a/b'), 'a Buffer'],
   [7, '7'],
+]);
+
+specTable('nameValue', nameValue(), ['a', 'a/b', Buffer.from('x')], [
+  [1, '1'],
+  [null, 'null'],
+  [{}, 'an object'],
 ]);
 
 specTable('record', record({ dev: integer(0, 9), ino: integer(0, 9) }, '{ dev, ino }'), [{ dev: 1, ino: 2 }], [
