@@ -104,6 +104,7 @@ export function publicCalls(f: Fixtures): Case[] {
     skipLocked: BOOL,
     removeLast: COMPONENT,
     keepRoot: BOOL,
+    emptyMount: BOOL,
     expect: IDENTITY,
     onProgress: FUNC,
     parallel: int(1, 64),
