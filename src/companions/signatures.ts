@@ -26,7 +26,7 @@ export const ROOT_CONSTRUCTOR = signature('new Root', { dir: absolute }, ROOT_OP
 export const TEMP_FILES = signature('new TempFiles', {}, optionsOf<TempFilesOptions>({ root: absolute, prefix }));
 export const TEMP_FILES_FORGET = signature('TempFiles.forget', { path: pathString() });
 
-export const FILE_STORE = signature('new FileStore', { dir: pathString() });
+export const FILE_STORE = signature('new FileStore', { dir: fsPath() });
 export const FILE_STORE_CREATE = signature('FileStore.create', { name: storeName, mode: validatedBy("'w', 'wx', 'w+', 'wx+', 'a' or 'a+' (a 'b' is ignored)", checkCreateMode) });
 export const FILE_STORE_LIST = signature('FileStore.list', { area });
 export const FILE_STORE_MOVE = signature('FileStore.move', { name: storeName, from: area, to: area });
