@@ -116,7 +116,8 @@ function writePackedStamp(root) {
   const before = identities(root);
   const stamp = computeStamp(root);
   if (JSON.stringify(before) !== JSON.stringify(identities(root))) throw new Error('the native sources changed while being hashed');
-  const files = nativeSources(root).map((rel) => [rel.split(path.sep).join('/'), fs.lstatSync(path.join(root, rel)).size]);
+  // The sizes the hash was computed over (identities() lists package.json first, then the sources).
+  const files = before.slice(1).map(([rel, , size]) => [rel, size]);
   const file = path.join(root, PACKED);
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;

@@ -52,11 +52,15 @@ function hostLibc() {
   try {
     const fd = fs.openSync(process.execPath, 'r');
     try {
+      // One read holds the headers and the interpreter's name in any usual layout; further reads only if not.
+      const head = Buffer.alloc(4096);
+      const got = head.subarray(0, fs.readSync(fd, head, 0, head.length, 0));
       const readAt = (pos, len) => {
+        if (pos + len <= got.length) return got.subarray(pos, pos + len);
         const buf = Buffer.alloc(len);
         return buf.subarray(0, fs.readSync(fd, buf, 0, len, pos));
       };
-      const found = libcFromInterpreter(elfInterpreter(readAt(0, 64), readAt));
+      const found = libcFromInterpreter(elfInterpreter(got, readAt));
       if (found) return found;
     } finally {
       fs.closeSync(fd);

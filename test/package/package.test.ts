@@ -120,8 +120,11 @@ test('the install step rebuilds rather than keep a prebuild built from other sou
   fs.rmSync(path.join(pkg, 'build'), { recursive: true });
   const source = fs.readdirSync(path.join(pkg, 'native')).find((f) => f.endsWith('.cc'))!;
   fs.appendFileSync(path.join(pkg, 'native', source), '\n// sources changed after the prebuild\n');
-  const install = spawnSync(process.execPath, [path.join(pkg, 'scripts', 'install.js')], { cwd: pkg, encoding: 'utf8', timeout: 600_000 });
+  // As `npm rebuild` runs it, so that a failed compile fails here rather than completing quietly.
+  const env = { ...process.env, npm_command: 'rebuild' };
+  const install = spawnSync(process.execPath, [path.join(pkg, 'scripts', 'install.js')], { cwd: pkg, env, encoding: 'utf8', timeout: 600_000 });
   assert.equal(install.status, 0, install.stderr);
+  assert.match(install.stderr, /^ephemdir: no prebuilt binary fits .*; compiling from source with node-gyp/m);
   assert.ok(fs.existsSync(path.join(pkg, 'build', 'Release', 'ephemdir.node')), 'built from source');
   const r = node(['-e', probe], projectWith(pkg, 'stale-prebuild-consumer'));
   assert.equal(r.status, 0, r.stderr);
