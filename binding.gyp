@@ -17,6 +17,9 @@
         "native/remove_tree.cc",
         "native/scan_tree.cc",
         "native/tree_bindings.cc",
+        # Keeps prebuilds built on a current Debian loadable on glibc 2.28+
+        # with GCC 5's libstdc++: binds the few symbols a newer toolchain
+        # ties to newer versions to their old ones (see the file's header).
         "native/abi_floor.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
