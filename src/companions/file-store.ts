@@ -17,7 +17,7 @@ import { chainProblem, openDirectory } from '../fs/walk';
 import { native } from '../native/binding';
 import { validateComponent } from '../core/validate';
 import { describeValue } from '../core/humanize';
-import { adoptFd, type PathFileHandle } from './file-handle';
+import { adoptFd, openOwnFileAt, type PathFileHandle } from './file-handle';
 
 export const AREAS = ['tmp', 'new', 'cur'] as const;
 export type Area = (typeof AREAS)[number];
@@ -46,22 +46,24 @@ function checkName(name: unknown): string {
   return n;
 }
 
-function parseMode(mode: unknown): { open: number; reopen: number } {
+// `truncate` is not an open flag: the file is truncated only once it is
+// known to be a regular file of the caller's (see openOwnFileAt).
+function parseMode(mode: unknown): { open: number; truncate: boolean; reopen: number } {
   const c = native().constants;
   const m = typeof mode === 'string' ? mode.replace('b', '') : mode;
   switch (m) {
     case 'w':
-      return { open: c.O_WRONLY | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_WRONLY };
+      return { open: c.O_WRONLY | c.O_CREAT, truncate: true, reopen: fs.constants.O_WRONLY };
     case 'wx':
-      return { open: c.O_WRONLY | c.O_CREAT | c.O_EXCL, reopen: fs.constants.O_WRONLY };
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_EXCL, truncate: false, reopen: fs.constants.O_WRONLY };
     case 'w+':
-      return { open: c.O_RDWR | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_RDWR };
+      return { open: c.O_RDWR | c.O_CREAT, truncate: true, reopen: fs.constants.O_RDWR };
     case 'wx+':
-      return { open: c.O_RDWR | c.O_CREAT | c.O_EXCL, reopen: fs.constants.O_RDWR };
+      return { open: c.O_RDWR | c.O_CREAT | c.O_EXCL, truncate: false, reopen: fs.constants.O_RDWR };
     case 'a':
-      return { open: c.O_WRONLY | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_WRONLY | fs.constants.O_APPEND };
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_APPEND, truncate: false, reopen: fs.constants.O_WRONLY | fs.constants.O_APPEND };
     case 'a+':
-      return { open: c.O_RDWR | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_RDWR | fs.constants.O_APPEND };
+      return { open: c.O_RDWR | c.O_CREAT | c.O_APPEND, truncate: false, reopen: fs.constants.O_RDWR | fs.constants.O_APPEND };
     default:
       throw invalidArgument(`invalid mode ${describeValue(mode)}: expected 'w', 'wx', 'w+', 'wx+', 'a' or 'a+'`, { value: mode });
   }
@@ -133,6 +135,11 @@ export class FileStore {
    * `fs.promises.FileHandle` with a `path` property. Mode `w` (default)
    * creates or truncates; `wx` fails with EEXIST if the file exists; `a`
    * appends; a `+` opens for reading too. New files get 0666 minus the umask.
+   * The area may be shared (sticky, world-writable): an existing name that
+   * is not a regular file of the caller's with one link (a FIFO, a socket, a
+   * symlink, another user's file, a hard link) is refused with
+   * EPHEMDIR_NOT_OURS before anything is written or truncated, and opening
+   * never blocks.
    */
   async create(name: string, mode: CreateMode | string = 'w'): Promise<PathFileHandle> {
     const n = checkName(name);
@@ -142,7 +149,7 @@ export class FileStore {
     {
       using store = this.#openStore();
       using tmp = this.#openArea(store, 'tmp');
-      fd = tmp.openFile(n, flags.open, 0o666);
+      fd = openOwnFileAt(tmp, n, flags.open, 0o666, flags.truncate);
       shown = joinDisplay(tmp.path, n);
     }
     return adoptFd(fd, shown, flags.reopen);
