@@ -151,7 +151,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
 }
 
 /** Options for the engine when removing a claimed tree. */
-export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void, budget?: number) {
+export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void, budget?: number, signal?: AbortSignal) {
   const crashMidway = process.env.EPHEMDIR_CRASH_AT === 'mid-delete';
   const report =
     onProgress || crashMidway
@@ -166,6 +166,7 @@ export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemove
     skipLocked: true,
     ...(report ? { onProgress: report } : {}),
     ...(budget !== undefined ? { maxEntries: Math.max(1, budget) } : {}),
+    ...(signal ? { signal } : {}),
   };
 }
 

@@ -10,6 +10,7 @@ import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
+import { abortError, checkSignal } from '../fs/abort';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
 
 /** How many due directories a tempdir() call looks at before creating. */
@@ -55,14 +56,29 @@ function record(report: SweepReport, entry: Entry, reasons: string[], outcome: O
   }
 }
 
+/** Rejects (with the report so far) once `signal` is aborted. */
+function checkAborted(signal: AbortSignal | undefined, report: SweepReport): void {
+  if (signal?.aborted) throw abortError(signal, { report });
+}
+
 export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
+  const signal = checkSignal(options.signal);
   const dryRun = options.dryRun ?? false;
+  checkAborted(signal, emptyReport(dryRun));
   const mode: SweepMode = options.mode ?? (options.force ? 'force' : 'full');
   const ctx = openContext({ create: false });
   const report = emptyReport(dryRun);
   if (!ctx) return report;
   try {
     const entries = ctx.registry.list().entries.filter((e) => hasTags(e, options.tags));
+    const counted = () => {
+      if (!dryRun && report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
+    };
+    const stopIfAborted = () => {
+      if (!signal?.aborted) return;
+      counted();
+      checkAborted(signal, report);
+    };
     let entriesRemoved = 0;
     let directoriesDone = 0;
     const progress = options.onProgress
@@ -83,12 +99,14 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         report.removed.push(item(entry, [describeJournal(entry).status], []));
         continue;
       }
-      const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}) });
+      stopIfAborted();
+      const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
       record(report, entry, ['resume-deletion'], o);
       after(o);
     }
 
     for (const entry of entries.filter((e) => e.state === 'active')) {
+      stopIfAborted();
       const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
       if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
       const d = decide(entry, probe, ctx.decision(mode));
@@ -101,11 +119,12 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         report.removed.push(item(entry, d.reasons, []));
         continue;
       }
-      const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}) });
+      const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
       record(report, entry, d.reasons, o);
       after(o);
     }
-    if (!dryRun && report.removed.length > 0) ctx.registry.incrementStat('swept', report.removed.length);
+    stopIfAborted();
+    counted();
     return report;
   } finally {
     ctx[Symbol.dispose]();
