@@ -257,6 +257,12 @@ function notStarted(signal: AbortSignal | undefined, display: string): void {
   if (signal?.aborted) throw abortError(signal, { ...emptyResult(), complete: false, failures: [], failureCount: 0, failuresOmitted: 0, path: display });
 }
 
+/** A path that is not there: zero counts, unless the signal was aborted before the call. */
+function gone(signal: AbortSignal | undefined, p: string): RemoveTreeResult {
+  notStarted(signal, path.resolve(p));
+  return emptyResult();
+}
+
 async function runAt(parent: DirHandle, name: Name, display: string, options: RemoveTreeOptions): Promise<RemoveTreeResult> {
   const opts = toNative(options);
   notStarted(options.signal, display);
@@ -297,9 +303,8 @@ function openTarget(p: string): { parent: DirHandle; name: string; display: stri
  */
 export async function removeTree(p: string, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
   toNative(options); // validate before touching anything
-  notStarted(options.signal, typeof p === 'string' ? p : '');
   const t = openTarget(p);
-  if (!t) return emptyResult();
+  if (!t) return gone(options.signal, p);
   try {
     return await runAt(t.parent, t.name, t.display, options);
   } finally {
@@ -310,9 +315,8 @@ export async function removeTree(p: string, options: RemoveTreeOptions = {}): Pr
 /** Synchronous {@link removeTree} (blocks the event loop; `parallel` still uses threads). */
 export function removeTreeSync(p: string, options: RemoveTreeOptions = {}): RemoveTreeResult {
   toNative(options);
-  notStarted(options.signal, typeof p === 'string' ? p : '');
   const t = openTarget(p);
-  if (!t) return emptyResult();
+  if (!t) return gone(options.signal, p);
   try {
     return runAtSync(t.parent, t.name, t.display, options);
   } finally {
