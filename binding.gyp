@@ -11,6 +11,7 @@
         "native/fs_batch.cc",
         "native/tree_names.cc",
         "native/tree_stack.cc",
+        "native/tree_logs.cc",
         "native/remove_walker.cc",
         "native/remove_repair.cc",
         "native/remove_parallel.cc",

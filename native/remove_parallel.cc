@@ -24,7 +24,7 @@ struct WorkerArg {
 
 void WorkLoop(WorkerArg* a) {
   for (;;) {
-    if (a->sh->abort.load()) return;
+    if (a->sh->Stopped()) return;
     size_t i = a->next->fetch_add(1);
     if (i >= a->queue->size()) return;
     a->w->stack().frames[0].subdirs.push_back(std::move((*a->queue)[i]));
@@ -80,9 +80,9 @@ void RunParallel(Shared& sh, Walker& main, int threads, int ring) {
     Frame& b = w.stack().frames[0];
     r.blocked_fail = r.blocked_fail || b.blocked_fail;
     r.blocked_skip = r.blocked_skip || b.blocked_skip;
-    for (Failure& f : w.failures) main.failures.push_back(std::move(f));
-    for (std::string& m : w.mounts) main.mounts.push_back(std::move(m));
-    for (std::string& l : w.locked) main.locked.push_back(std::move(l));
+    main.failures.Merge(std::move(w.failures));
+    main.mounts.Merge(std::move(w.mounts));
+    main.locked.Merge(std::move(w.locked));
   }
 }
 

@@ -240,14 +240,14 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
 
   int rescans = 0;
   bool done = false;
-  for (int pass = 1; !sh.abort.load(); pass++) {
+  for (int pass = 1; !sh.Stopped(); pass++) {
     uint64_t seen = w.ReadPass(true);
     if (threads > 1 && w.stack().frames[0].subdirs.size() > 1) {
       RunParallel(sh, w, threads, ring);
     } else {
       w.Drain();
     }
-    if (sh.abort.load()) break;
+    if (sh.Stopped()) break;
     auto blocked = [&] {
       const Frame& rf = w.stack().frames[0];  // re-read: pushes move frames
       return rf.blocked_fail || rf.blocked_skip;
@@ -296,10 +296,10 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
       }
       continue;
     }
-    if (rr == -EBUSY) w.mounts.push_back(display);
+    if (rr == -EBUSY) w.mounts.Add(display);
     Failure f{display, rr, "rmdir"};
     f.concurrent = rr == -ENOTDIR;  // the root's name now holds a symlink or a file
-    w.failures.push_back(std::move(f));
+    w.failures.Add(std::move(f));
     break;
   }
   CloseFd(lock_fd);
@@ -317,18 +317,17 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
     res.syscall = sh.fatal_syscall;
     res.path = sh.fatal_path;
     res.message = sh.fatal_msg;
-  } else if (!res.failures.empty()) {
+  } else if (res.failures.count > 0) {
     res.status = Status::kIncomplete;
     res.path = display;
-    for (const Failure& f : res.failures) {
-      if (!f.concurrent) continue;
+    if (res.failures.has_concurrent) {
+      const Failure& f = res.failures.first_concurrent;
       res.status = Status::kConcurrent;
       res.err = f.err;
       res.syscall = f.syscall;
       res.path = f.path;
       res.message = f.path + " was replaced by another entry while it was being removed (" + f.syscall +
                     " found something else there)";
-      break;
     }
   }
   return res;

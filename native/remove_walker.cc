@@ -41,6 +41,17 @@ void Shared::Fatal(Status s, int err, const char* syscall, const std::string& pa
   abort.store(true);
 }
 
+bool Shared::Stopped() {
+  if (abort.load(std::memory_order_relaxed)) return true;
+  // The finish (marker, then root) is two syscalls and is never split: a
+  // root left without its marker would no longer be recognised as ours.
+  if (opts.cancel && opts.cancel->load(std::memory_order_relaxed) && !finishing.load(std::memory_order_relaxed)) {
+    Fatal(Status::kAborted, 0, "", "", "the removal was cancelled");
+    return true;
+  }
+  return false;
+}
+
 void Shared::Removed(bool dir) {
   uint64_t n = entries.fetch_add(1, std::memory_order_relaxed) + 1;
   if (dir) dirs.fetch_add(1, std::memory_order_relaxed);
@@ -202,16 +213,18 @@ void Walker::UnlinkNonDir(size_t fi, Pending p) {
   Fail(fi, st_.ChildPath(p.name), p.name, r, "unlink");
 }
 
-void Walker::Fail(size_t fi, const std::string& path, const std::string& name, int err, const char* syscall) {
-  failures.push_back(Failure{path, err, syscall});
+void Walker::Fail(size_t fi, const std::string& path, const std::string& name, int err, const char* syscall,
+                  bool concurrent) {
+  Failure failure{path, err, syscall};
+  failure.concurrent = concurrent;
+  failures.Add(std::move(failure));
   Frame& f = st_.frames[fi];
   f.blocked_fail = true;
   if (!name.empty()) f.MarkFailed(name);
 }
 
 void Walker::FailSwapped(size_t fi, const std::string& name, int err, const char* syscall) {
-  Fail(fi, st_.ChildPath(name), name, err, syscall);
-  failures.back().concurrent = true;
+  Fail(fi, st_.ChildPath(name), name, err, syscall, true);
 }
 
 void Walker::HandleEntry(size_t fi, const sys::DirEntry& e) {
@@ -240,7 +253,7 @@ void Walker::HandleEntry(size_t fi, const sys::DirEntry& e) {
 
 void Walker::Mount(size_t fi, const std::string& name) {
   std::string path = st_.ChildPath(name);
-  mounts.push_back(path);
+  mounts.Add(path);
   Fail(fi, path, name, -EXDEV, "open");
 }
 
@@ -298,7 +311,7 @@ void Walker::OpenChild(size_t fi, Pending p) {
   }
   if (sh_.opts.skip_locked && sys::Flock(fd, LOCK_EX | LOCK_NB) == -EWOULDBLOCK) {
     CloseFd(fd);
-    locked.push_back(st_.ChildPath(p.name));
+    locked.Add(st_.ChildPath(p.name));
     Frame& f = st_.frames[fi];
     f.blocked_skip = true;
     f.MarkFailed(p.name);
@@ -371,7 +384,7 @@ void Walker::PopDone() {
     FailSwapped(pi, name, rr, "rmdir");
     return;
   }
-  if (rr == -EBUSY) mounts.push_back(st_.ChildPath(name));
+  if (rr == -EBUSY) mounts.Add(st_.ChildPath(name));
   Fail(pi, st_.ChildPath(name), name, rr, "rmdir");
 }
 

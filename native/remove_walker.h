@@ -52,7 +52,9 @@ struct Shared {
   // Counts one removed entry (and reports progress now and then); stops
   // every thread once the work budget is spent.
   void Removed(bool dir);
-  bool Stopped() const { return abort.load(std::memory_order_relaxed); }
+  // True once the removal must stop: a fatal status, the budget, or the
+  // caller's cancel flag (which this turns into kAborted).
+  bool Stopped();
   // Calls on_progress if enough has happened since the last call (always with force).
   void Tick(bool force);
 };
@@ -63,9 +65,9 @@ class Walker {
   Walker(Shared& sh, int ring) : sh_(sh), st_(ring) {}
 
   Stack& stack() { return st_; }
-  std::vector<Failure> failures;
-  std::vector<std::string> mounts;
-  std::vector<std::string> locked;
+  FailureLog failures;
+  PathLog mounts;
+  PathLog locked;
 
   // Reads the top frame from the start: unlinks what is not a directory,
   // queues subdirectories. Returns how many entries it saw.
@@ -84,7 +86,8 @@ class Walker {
   Stack st_;
   std::vector<sys::DirEntry> batch_;
 
-  void Fail(size_t fi, const std::string& path, const std::string& name, int err, const char* syscall);
+  void Fail(size_t fi, const std::string& path, const std::string& name, int err, const char* syscall,
+            bool concurrent = false);
   // A failure on `name` in frame `fi` that shows the name was swapped under us.
   void FailSwapped(size_t fi, const std::string& name, int err, const char* syscall);
   // Works one listed entry unless it is the removeLast marker or failed before.

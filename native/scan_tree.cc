@@ -38,6 +38,9 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
   const bool timed = opts.timeout_ms >= 0;
   const Clock::time_point deadline = Clock::now() + std::chrono::milliseconds(timed ? opts.timeout_ms : 0);
   auto add_bytes = [&](int64_t blocks) { res.bytes += blocks > 0 ? (uint64_t)blocks * 512 : 0; };
+  auto saw_mtime = [&](int64_t ns) {
+    if (ns > res.newest_mtime_ns) res.newest_mtime_ns = ns;
+  };
 
   // The root is opened without following a symlink; a non-directory is
   // counted as itself.
@@ -50,6 +53,7 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
       return res;
     }
     add_bytes(s.blocks);
+    saw_mtime(s.mtime_ns);
     return res;
   }
   if (fd < 0) {
@@ -59,6 +63,7 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
   sys::Stat rs;
   if (!StatOpenedRoot(fd, display, &rs, &res)) return res;
   add_bytes(rs.blocks);
+  saw_mtime(rs.mtime_ns);
   const RootInfo root = RootInfoOf(rs);
 
   Stack st(opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(1));
@@ -77,6 +82,11 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
   bool stop = false;
   uint64_t ticks = 0;
   auto limit_hit = [&]() {
+    if (opts.cancel && opts.cancel->load(std::memory_order_relaxed)) {
+      res.status = Status::kAborted;
+      res.message = "the scan was cancelled";
+      return true;
+    }
     if (res.bytes > opts.stop_above_bytes) return true;
     if (timed && (++ticks & 63) == 0 && Clock::now() >= deadline) return true;
     return false;
@@ -117,11 +127,12 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
           }
           if (S_ISDIR(s.mode)) {
             if (OtherMount(root, s)) {
-              res.mounts.push_back(st.ChildPath(batch[i].name));
+              res.mounts.Add(st.ChildPath(batch[i].name));
               continue;
             }
             res.entries++;
             add_bytes(s.blocks);
+            saw_mtime(s.mtime_ns);
             int64_t child_depth = st.frames[ti].depth + 1;
             if (opts.max_depth >= 0 && child_depth >= opts.max_depth) {
               res.complete = false;  // its entries are deeper than allowed
@@ -133,6 +144,7 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
             st.frames[ti].subdirs.push_back(std::move(p));
           } else {
             res.entries++;
+            saw_mtime(s.mtime_ns);
             if (s.nlink > 1 && !links.insert({s.dev, s.ino}).second) continue;
             add_bytes(s.blocks);
           }
@@ -146,7 +158,7 @@ ScanResult ScanTreeAt(int parent_fd, const std::string& name, const std::string&
       int cfd = st.WithFds([&] { return sys::OpenDirAt(st.frames[ti].fd, p.name.c_str(), true); });
       if (cfd == -ENOENT) continue;
       if (cfd == -EXDEV) {
-        res.mounts.push_back(st.ChildPath(p.name));
+        res.mounts.Add(st.ChildPath(p.name));
         continue;
       }
       if (cfd < 0) {

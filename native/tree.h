@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,9 +24,13 @@ enum class Status {
   kProtected,    // the target is, or is an ancestor of, a protected path
   kSystem,       // a system error on the root itself (err/syscall/path)
   kInvalid,      // a malformed argument
-  kAborted,      // the progress callback asked to stop (sync mode: JS threw)
+  kAborted,      // the progress callback asked to stop, or the cancel flag was set
   kMount,        // the root is a mount point or on another mount than its parent: nothing was touched
 };
+
+// Set from another thread (the JS thread: an AbortSignal, a throwing
+// progress callback) to stop a walk at the next entry it looks at.
+using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 
 struct Failure {
   std::string path;     // display path (valid UTF-8; other bytes escaped)
@@ -34,6 +39,40 @@ struct Failure {
   // The name was replaced under us (a directory we were emptying became a
   // symlink or file, or kept flipping): the removal ends kConcurrent.
   bool concurrent = false;
+};
+
+// What a walk keeps of its failures, mounts and locked subtrees is bounded:
+// a co-writer of the tree can plant any number of entries that fail, each
+// with a path as long as the tree is deep (a 400-level tree of 255-byte
+// names gives 100 KB paths), so keeping every one costs memory without
+// bound. The first few are kept, each path cut to its last
+// kMaxKeptPathBytes; every one is counted.
+constexpr size_t kMaxKeptPaths = 100;
+constexpr size_t kMaxKeptPathBytes = 4096;
+constexpr size_t kMaxKeptBytes = 64 * 1024;
+
+// `path` itself when short enough, else "..." and its last bytes (cut on a
+// UTF-8 character boundary).
+std::string KeptPath(const std::string& path);
+
+struct FailureLog {
+  std::vector<Failure> kept;  // the first ones, within kMaxKeptPaths and kMaxKeptBytes
+  uint64_t count = 0;         // every failure
+  size_t bytes = 0;           // path bytes held by `kept`
+  bool has_concurrent = false;
+  Failure first_concurrent{"", 0, "", true};  // the first failure that shows a swap
+
+  void Add(Failure f);
+  void Merge(FailureLog&& o);
+};
+
+struct PathLog {
+  std::vector<std::string> kept;
+  uint64_t count = 0;
+  size_t bytes = 0;
+
+  void Add(const std::string& path);
+  void Merge(PathLog&& o);
 };
 
 struct Identity {
@@ -67,6 +106,9 @@ struct RemoveOptions {
   // When true, on_progress is only called from the thread that started the
   // removal (the sync binding calls into JS from it).
   bool progress_on_caller_thread = false;
+  // Stops the removal at the next entry (kAborted), except once the finish
+  // (removeLast marker, then the root) has begun.
+  CancelFlag cancel;
 };
 
 struct RemoveResult {
@@ -76,9 +118,9 @@ struct RemoveResult {
   // True once the tree is gone (or emptied, keepRoot); false when max_entries
   // stopped it first, and after any failure.
   bool complete = true;
-  std::vector<std::string> mounts;   // mount points left alone
-  std::vector<std::string> locked;   // locked subtrees skipped (skipLocked)
-  std::vector<Failure> failures;
+  PathLog mounts;                    // mount points left alone
+  PathLog locked;                    // locked subtrees skipped (skipLocked)
+  FailureLog failures;
   // For the fatal statuses (kConcurrent, kSystem, kBusy, kNotOurs, kProtected):
   int err = 0;
   const char* syscall = "";
@@ -98,6 +140,7 @@ struct ScanOptions {
   int64_t timeout_ms = -1;
   uint64_t stop_above_bytes = UINT64_MAX;
   int max_open_dirs = 0;
+  CancelFlag cancel;  // stops the scan at the next entry (kAborted)
 };
 
 struct ScanResult {
@@ -105,7 +148,11 @@ struct ScanResult {
   uint64_t bytes = 0;    // allocated bytes (st_blocks * 512), hard links counted once
   uint64_t entries = 0;  // entries below the root (the root itself not counted)
   bool complete = true;  // false when a limit stopped it or something was unreadable
-  std::vector<std::string> mounts;
+  // The latest modification time (ns since the epoch) of the root and of
+  // every entry counted below it (a directory not descended into, past
+  // maxDepth, counts with its own mtime; mount points are not counted).
+  int64_t newest_mtime_ns = 0;
+  PathLog mounts;
   int err = 0;
   const char* syscall = "";
   std::string path;

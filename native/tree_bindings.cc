@@ -60,10 +60,39 @@ uint64_t ToU64(double v) {
   return (uint64_t)v;
 }
 
+// A cancel flag as JS holds it: an External owning a reference to the flag
+// the engine polls (the engine keeps its own reference for as long as it runs).
+using CancelExternal = Napi::External<tree::CancelFlag>;
+
+// options.cancel, when it is a flag made by newCancelFlag().
+tree::CancelFlag GetCancel(const Napi::Object& o) {
+  if (!Has(o, "cancel")) return nullptr;
+  Napi::Value v = o.Get("cancel");
+  if (!v.IsExternal()) return nullptr;
+  tree::CancelFlag* f = v.As<CancelExternal>().Data();
+  return f != nullptr ? *f : nullptr;
+}
+
+// newCancelFlag() -> an opaque flag to pass as options.cancel
+Napi::Value NewCancelFlag(const Napi::CallbackInfo& info) {
+  auto* f = new tree::CancelFlag(std::make_shared<std::atomic<bool>>(false));
+  return CancelExternal::New(info.Env(), f, [](Napi::Env, tree::CancelFlag* p) { delete p; });
+}
+
+// cancel(flag): a removal or scan holding the flag stops at its next entry.
+Napi::Value Cancel(const Napi::CallbackInfo& info) {
+  if (info.Length() > 0 && info[0].IsExternal()) {
+    tree::CancelFlag* f = info[0].As<CancelExternal>().Data();
+    if (f != nullptr && *f) (*f)->store(true);
+  }
+  return info.Env().Undefined();
+}
+
 // Reads the options object; false (with *why) when malformed.
 bool ParseOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* why) {
   if (!v.IsObject()) return true;
   Napi::Object o = v.As<Napi::Object>();
+  out->cancel = GetCancel(o);
   out->keep_root = GetBool(o, "keepRoot", false);
   out->empty_mount = GetBool(o, "emptyMount", false);
   if (out->empty_mount) out->keep_root = true;
@@ -112,6 +141,7 @@ bool ParseOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* w
 bool ParseOptions(const Napi::Value& v, tree::ScanOptions* out, std::string* /*why*/) {
   if (!v.IsObject()) return true;
   Napi::Object o = v.As<Napi::Object>();
+  out->cancel = GetCancel(o);
   double me = GetNumber(o, "maxEntries", std::numeric_limits<double>::infinity());
   out->max_entries = ToU64(me);
   double md = GetNumber(o, "maxDepth", -1);
@@ -129,6 +159,12 @@ Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
   return a;
 }
 
+// Sets o[key] to the kept paths and o[countKey] to how many there were.
+void SetPaths(Napi::Object o, Napi::Env env, const char* key, const char* count_key, const tree::PathLog& log) {
+  o.Set(key, Strings(env, log.kept));
+  o.Set(count_key, Napi::Number::New(env, (double)log.count));
+}
+
 void SetError(Napi::Object o, Napi::Env env, tree::Status status, int err, const char* syscall,
               const std::string& path, const std::string& message) {
   o.Set("status", Napi::String::New(env, StatusName(status)));
@@ -144,17 +180,19 @@ Napi::Object ResultToObject(Napi::Env env, const tree::RemoveResult& r) {
   o.Set("entriesRemoved", Napi::Number::New(env, (double)r.entries_removed));
   o.Set("directoriesRemoved", Napi::Number::New(env, (double)r.directories_removed));
   o.Set("complete", Napi::Boolean::New(env, r.complete));
-  o.Set("mounts", Strings(env, r.mounts));
-  o.Set("locked", Strings(env, r.locked));
-  Napi::Array f = Napi::Array::New(env, r.failures.size());
-  for (size_t i = 0; i < r.failures.size(); i++) {
+  SetPaths(o, env, "mounts", "mountCount", r.mounts);
+  SetPaths(o, env, "locked", "lockedCount", r.locked);
+  const std::vector<tree::Failure>& kept = r.failures.kept;
+  Napi::Array f = Napi::Array::New(env, kept.size());
+  for (size_t i = 0; i < kept.size(); i++) {
     Napi::Object e = Napi::Object::New(env);
-    e.Set("path", Napi::String::New(env, r.failures[i].path));
-    e.Set("errno", Napi::Number::New(env, r.failures[i].err));
-    e.Set("syscall", Napi::String::New(env, r.failures[i].syscall));
+    e.Set("path", Napi::String::New(env, kept[i].path));
+    e.Set("errno", Napi::Number::New(env, kept[i].err));
+    e.Set("syscall", Napi::String::New(env, kept[i].syscall));
     f.Set((uint32_t)i, e);
   }
   o.Set("failures", f);
+  o.Set("failureCount", Napi::Number::New(env, (double)r.failures.count));
   return o;
 }
 
@@ -164,7 +202,8 @@ Napi::Object ResultToObject(Napi::Env env, const tree::ScanResult& r) {
   o.Set("bytes", Napi::Number::New(env, (double)r.bytes));
   o.Set("entries", Napi::Number::New(env, (double)r.entries));
   o.Set("complete", Napi::Boolean::New(env, r.complete));
-  o.Set("mounts", Strings(env, r.mounts));
+  o.Set("newestMtimeMs", Napi::Number::New(env, (double)r.newest_mtime_ns / 1e6));
+  SetPaths(o, env, "mounts", "mountCount", r.mounts);
   return o;
 }
 
@@ -267,6 +306,8 @@ class RemoveWorker
   RemoveWorker(Napi::Env env, TreeCall<tree::RemoveOptions>&& call, Napi::Value progress)
       : TreeWorker(env, "ephemdir:removeTree", std::move(call)) {
     if (progress.IsFunction()) progress_ = Napi::Persistent(progress.As<Napi::Function>());
+    // A progress callback that throws stops the removal through this flag.
+    if (!call_.opts.cancel) call_.opts.cancel = std::make_shared<std::atomic<bool>>(false);
   }
 
  protected:
@@ -286,7 +327,12 @@ class RemoveWorker
     Napi::Env env = Env();
     Napi::HandleScope scope(env);
     progress_.Call({Napi::Number::New(env, (double)data[count - 1])});
-    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+    if (env.IsExceptionPending()) {
+      // The worker runs on; stop it at its next entry (src/fs/remove-tree.ts
+      // catches the callback's own errors and cancels the same way).
+      env.GetAndClearPendingException();
+      call_.opts.cancel->store(true);
+    }
   }
 
  private:
@@ -360,6 +406,8 @@ void InitTree(Napi::Env env, Napi::Object exports) {
   exports.Set("removeTreeAtSync", Napi::Function::New(env, RemoveTreeSync));
   exports.Set("scanTreeAt", Napi::Function::New(env, ScanTreeAsync));
   exports.Set("scanTreeAtSync", Napi::Function::New(env, ScanTreeSync));
+  exports.Set("newCancelFlag", Napi::Function::New(env, NewCancelFlag));
+  exports.Set("cancel", Napi::Function::New(env, Cancel));
 }
 
 }  // namespace ephem

@@ -9,6 +9,7 @@ export type { Capabilities } from './native/binding';
 export { removeTree, removeTreeSync, removeTreeAt, removeTreeAtSync } from './fs/remove-tree';
 export type { RemoveTreeOptions, RemoveTreeResult, RemoveTreeFailure, RemoveTreeIncomplete, RemoveTreeProgress } from './fs/remove-tree';
 export { scanTree, scanTreeSync } from './fs/scan-tree';
+export { AbortError } from './fs/abort';
 export type { ScanTreeOptions, ScanTreeResult } from './fs/scan-tree';
 export { DirHandle } from './fs/dir-handle';
 export { openDirectory } from './fs/walk';

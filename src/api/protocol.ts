@@ -152,7 +152,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
 }
 
 /** Options for the engine when removing a claimed tree. */
-export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void, budget?: number) {
+export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemoved: number }) => void, budget?: number, signal?: AbortSignal) {
   const crashMidway = crashHookInstalled();
   const report =
     onProgress || crashMidway
@@ -167,6 +167,7 @@ export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemove
     skipLocked: true,
     ...(report ? { onProgress: report } : {}),
     ...(budget !== undefined ? { maxEntries: Math.max(1, budget) } : {}),
+    ...(signal ? { signal } : {}),
   };
 }
 

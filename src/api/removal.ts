@@ -8,6 +8,7 @@ import { claim, engineOptions, finish, reconcile, type Claimed } from './protoco
 import { inUseAtSync, type InUseAnswer } from './in-use';
 import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
+import { AbortError } from '../fs/abort';
 import type { RemoveTreeResult } from '../fs/remove-tree';
 import type { ApiContext } from './context';
 
@@ -28,6 +29,8 @@ export interface RemovalOptions {
   onProgress?: (p: { entriesRemoved: number }) => void;
   /** At most this many entries removed (the bounded maintenance sweep). */
   budget?: number;
+  /** Stops the removal at its next entry; it is then left mid-deletion, like a spent budget. */
+  signal?: AbortSignal;
 }
 
 function inUseCheck(honour: boolean): (dir: DirHandle) => InUseAnswer {
@@ -57,6 +60,11 @@ function settle(ctx: ApiContext, lock: EntryLock, claimed: Claimed, r: RemoveTre
 }
 
 function failed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, err: unknown): Outcome {
+  if (err instanceof AbortError) {
+    // Stopped on request, not failed: journaled "deleting", resumed by the next sweep.
+    finish(ctx, lock, claimed, undefined, true);
+    return { kind: 'postponed', entriesRemoved: (err as AbortError & { entriesRemoved?: number }).entriesRemoved ?? 0 };
+  }
   finish(ctx, lock, claimed, err);
   return { kind: 'failed', error: err as Error };
 }
@@ -64,7 +72,7 @@ function failed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, err: unknown
 async function runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Promise<Outcome> {
   let r: RemoveTreeResult;
   try {
-    r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
+    r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget, opts.signal));
   } catch (err) {
     return failed(ctx, lock, claimed, err);
   }

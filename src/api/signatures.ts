@@ -4,7 +4,7 @@
 // Adding an option: add it to the options type in types.ts and one line here.
 import { parseDuration, parseExtension } from '../core/duration';
 import { parseSize } from '../core/size';
-import { boolean, fsPath, func, oneOf, optionsOf, signature, validatedBy } from '../core/options';
+import { abortSignal, boolean, fsPath, func, oneOf, optionsOf, signature, validatedBy } from '../core/options';
 import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateWords } from '../core/validate';
 import type { ExtendOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
 import { CURRENT_TARGET, LIST, RESOLVE, tags, target } from './query-signatures';
@@ -44,6 +44,7 @@ export const SWEEP = signature(
     force: boolean(),
     tags,
     mode: oneOf('full', 'force', 'maintenance'),
+    signal: abortSignal(),
     onProgress: func(),
   }),
 );

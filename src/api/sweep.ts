@@ -11,6 +11,7 @@ import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
+import { abortError, checkSignal } from '../fs/abort';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
 import { checkCall } from '../core/options';
 import { SWEEP } from './signatures';
@@ -67,9 +68,16 @@ function record(report: SweepReport, entry: Entry, reasons: string[], outcome: O
   }
 }
 
+/** Rejects (with the report so far) once `signal` is aborted. */
+function checkAborted(signal: AbortSignal | undefined, report: SweepReport): void {
+  if (signal?.aborted) throw abortError(signal, { report });
+}
+
 export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   checkCall(SWEEP, [], options);
+  const signal = checkSignal(options.signal);
   const dryRun = options.dryRun ?? false;
+  checkAborted(signal, emptyReport(dryRun));
   const mode: SweepMode = options.mode ?? (options.force ? 'force' : 'full');
   const ctx = openContext({ create: false });
   const report = emptyReport(dryRun);
@@ -78,6 +86,14 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
     const listed = ctx.registry.list();
     report.quarantined = quarantinedOf(listed.problems);
     const entries = listed.entries.filter((e) => hasTags(e, options.tags));
+    const counted = () => {
+      if (!dryRun && report.removed.length > 0) countSwept(ctx, report.removed.length);
+    };
+    const stopIfAborted = () => {
+      if (!signal?.aborted) return;
+      counted();
+      checkAborted(signal, report);
+    };
     let entriesRemoved = 0;
     let directoriesDone = 0;
     const progress = options.onProgress
@@ -98,16 +114,19 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         report.removed.push(item(entry, [describeJournal(entry).status], []));
         continue;
       }
+      stopIfAborted();
       try {
-        const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}) });
+        const o = await recoverEntry(ctx, entry, { waitMs: 0, honourInUse: false, retry: false, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
         record(report, entry, ['resume-deletion'], o);
         after(o);
       } catch (err) {
+        stopIfAborted(); // an abort ends the sweep; it is no failure of this entry
         failure(report, entry, ['resume-deletion'], err);
       }
     }
 
     for (const entry of entries.filter((e) => e.state === 'active')) {
+      stopIfAborted();
       let reasons: string[] = [];
       try {
         const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
@@ -123,14 +142,16 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
           report.removed.push(item(entry, d.reasons, []));
           continue;
         }
-        const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}) });
+        const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
         record(report, entry, d.reasons, o);
         after(o);
       } catch (err) {
+        stopIfAborted();
         failure(report, entry, reasons, err);
       }
     }
-    if (!dryRun && report.removed.length > 0) countSwept(ctx, report.removed.length);
+    stopIfAborted();
+    counted();
     return report;
   } finally {
     ctx[Symbol.dispose]();

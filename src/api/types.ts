@@ -64,6 +64,13 @@ export interface SweepOptions {
   /** Internal: the bounded sweep tempdir() runs first. */
   mode?: SweepMode;
   onProgress?: (p: { entriesRemoved: number; directoriesDone: number }) => void;
+  /**
+   * Stops the sweep: already aborted, nothing is touched; aborted mid-way,
+   * the removal under way stops at its next entry and stays mid-deletion
+   * (the next sweep resumes it), and the sweep rejects with an AbortError
+   * whose `report` says what was done.
+   */
+  signal?: AbortSignal;
 }
 
 export interface SweepItem {

@@ -6,7 +6,8 @@
 // compared by device and inode with the descriptor before it is handed out.
 import * as fs from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { EphemdirError, ErrorCodes } from '../errors';
+import { EphemdirError, ErrorCodes, hasCode } from '../errors';
+import { check, isRegular, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
 import { native } from '../native/binding';
 
 /** A FileHandle that also carries the path it was created at. */
@@ -64,5 +65,62 @@ export async function adoptFd(fd: number, path: string, flags: number): Promise<
     throw err;
   } finally {
     native().close(fd);
+  }
+}
+
+function kindOf(st: Stat): string {
+  const fmt = st.mode & 0o170000;
+  if (fmt === 0o010000) return 'a FIFO';
+  if (fmt === 0o140000) return 'a socket';
+  if (fmt === 0o020000 || fmt === 0o060000) return 'a device';
+  if (fmt === 0o040000) return 'a directory';
+  if (fmt === 0o120000) return 'a symlink';
+  return 'not a regular file';
+}
+
+function refused(shown: string, why: string): EphemdirError {
+  return new EphemdirError(ErrorCodes.NOT_OURS, `refusing to write to ${shown}: ${why}`, { path: shown });
+}
+
+/**
+ * Opens `name` in `dir` for writing, creating it if missing, in a directory
+ * other users may write to (a sticky, world-writable area): never follows
+ * a symlink, never blocks (O_NONBLOCK: a planted FIFO cannot hang the
+ * process), and refuses, before any byte is written or truncated, anything
+ * that is not a regular file of the caller's with a single link. `flags`
+ * must not hold O_TRUNC: `truncate` is applied only after the checks.
+ * Returns the addon's raw fd.
+ */
+export function openOwnFileAt(dir: DirHandle, name: string, flags: number, mode: number, truncate: boolean): number {
+  const c = native().constants;
+  const shown = joinDisplay(dir.path, name);
+  let fd: number;
+  try {
+    fd = dir.openFile(name, flags | c.O_NONBLOCK, mode);
+  } catch (err) {
+    // ENXIO: a FIFO with no reader (opened write-only) or a socket. EACCES
+    // or EPERM: the kernel's own protection of sticky directories
+    // (fs.protected_symlinks, fs.protected_regular) against another user's
+    // entry. A symlink otherwise fails ELOOP (O_NOFOLLOW), passed on as is.
+    if (hasCode(err, 'ENXIO', 'EACCES', 'EPERM')) {
+      const st = dir.tryStat(name);
+      const me = process.geteuid?.() ?? -1;
+      if (st && (st.uid !== me || !isRegular(st))) {
+        throw refused(shown, `it is ${st.uid !== me && isRegular(st) ? 'a file' : kindOf(st)} owned by uid ${st.uid}`);
+      }
+    }
+    throw err;
+  }
+  try {
+    const st = check(native().statFd(fd), 'fstat', shown);
+    const me = process.geteuid?.() ?? -1;
+    if (!isRegular(st)) throw refused(shown, `it is ${kindOf(st)}`);
+    if (st.uid !== me) throw refused(shown, `it is owned by uid ${st.uid}, not by uid ${me}`);
+    if (st.nlink !== 1) throw refused(shown, `it has ${st.nlink} hard links`);
+    if (truncate) fs.ftruncateSync(fd, 0);
+    return fd;
+  } catch (err) {
+    native().close(fd);
+    throw err;
   }
 }

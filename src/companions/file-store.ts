@@ -16,7 +16,7 @@ import { DirHandle, check, isDir, isRegular, joinDisplay } from '../fs/dir-handl
 import { chainProblem, openDirectory } from '../fs/walk';
 import { directoryArgument, type PathLike } from '../fs/tree-path';
 import { native } from '../native/binding';
-import { adoptFd, type PathFileHandle } from './file-handle';
+import { adoptFd, openOwnFileAt, type PathFileHandle } from './file-handle';
 import { AREAS, RESERVED_PREFIX, checkCreateMode, type Area, type CreateMode } from './file-store-names';
 import { checkCall } from '../core/options';
 import { FILE_STORE, FILE_STORE_COPY, FILE_STORE_CREATE, FILE_STORE_LIST, FILE_STORE_MOVE, FILE_STORE_REMOVE } from './signatures';
@@ -27,21 +27,23 @@ export type { Area, CreateMode } from './file-store-names';
 const read = promisify(fs.read);
 const write = promisify(fs.write);
 
-function parseMode(mode: unknown): { open: number; reopen: number } {
+// `truncate` is not an open flag: the file is truncated only once it is
+// known to be a regular file of the caller's (see openOwnFileAt).
+function parseMode(mode: unknown): { open: number; truncate: boolean; reopen: number } {
   const c = native().constants;
   switch (checkCreateMode(mode)) {
     case 'w':
-      return { open: c.O_WRONLY | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_WRONLY };
+      return { open: c.O_WRONLY | c.O_CREAT, truncate: true, reopen: fs.constants.O_WRONLY };
     case 'wx':
-      return { open: c.O_WRONLY | c.O_CREAT | c.O_EXCL, reopen: fs.constants.O_WRONLY };
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_EXCL, truncate: false, reopen: fs.constants.O_WRONLY };
     case 'w+':
-      return { open: c.O_RDWR | c.O_CREAT | c.O_TRUNC, reopen: fs.constants.O_RDWR };
+      return { open: c.O_RDWR | c.O_CREAT, truncate: true, reopen: fs.constants.O_RDWR };
     case 'wx+':
-      return { open: c.O_RDWR | c.O_CREAT | c.O_EXCL, reopen: fs.constants.O_RDWR };
+      return { open: c.O_RDWR | c.O_CREAT | c.O_EXCL, truncate: false, reopen: fs.constants.O_RDWR };
     case 'a':
-      return { open: c.O_WRONLY | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_WRONLY | fs.constants.O_APPEND };
+      return { open: c.O_WRONLY | c.O_CREAT | c.O_APPEND, truncate: false, reopen: fs.constants.O_WRONLY | fs.constants.O_APPEND };
     case 'a+':
-      return { open: c.O_RDWR | c.O_CREAT | c.O_APPEND, reopen: fs.constants.O_RDWR | fs.constants.O_APPEND };
+      return { open: c.O_RDWR | c.O_CREAT | c.O_APPEND, truncate: false, reopen: fs.constants.O_RDWR | fs.constants.O_APPEND };
   }
 }
 
@@ -109,6 +111,11 @@ export class FileStore {
    * `fs.promises.FileHandle` with a `path` property. Mode `w` (default)
    * creates or truncates; `wx` fails with EEXIST if the file exists; `a`
    * appends; a `+` opens for reading too. New files get 0666 minus the umask.
+   * The area may be shared (sticky, world-writable): an existing name that
+   * is not a regular file of the caller's with one link (a FIFO, a socket, a
+   * symlink, another user's file, a hard link) is refused with
+   * EPHEMDIR_NOT_OURS before anything is written or truncated, and opening
+   * never blocks.
    */
   async create(name: string, mode: CreateMode | string = 'w'): Promise<PathFileHandle> {
     checkCall(FILE_STORE_CREATE, [name, mode]);
@@ -119,7 +126,7 @@ export class FileStore {
     {
       using store = this.#openStore();
       using tmp = this.#openArea(store, 'tmp');
-      fd = tmp.openFile(n, flags.open, 0o666);
+      fd = openOwnFileAt(tmp, n, flags.open, 0o666, flags.truncate);
       shown = joinDisplay(tmp.path, n);
     }
     return adoptFd(fd, shown, flags.reopen);

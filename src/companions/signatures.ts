@@ -19,6 +19,7 @@ const ROOT_OPTIONS = optionsOf<RootOptions>({
   timeout: validatedBy('a number of seconds, a duration string such as "30m", or null', (v) => parseDuration(v as never)),
   timeoutMs: nullable(finiteNumber(0)),
   prefix,
+  ageBy: oneOf('self', 'tree'),
 });
 export const ROOT = signature('root', { dir: absolute }, ROOT_OPTIONS);
 export const ROOT_CONSTRUCTOR = signature('new Root', { dir: absolute }, ROOT_OPTIONS);

@@ -9,10 +9,25 @@
 import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
-import { DirHandle, isDir, isSymlink, joinDisplay, type Stat } from '../fs/dir-handle';
+import { DirHandle, isDir, joinDisplay, type Stat } from '../fs/dir-handle';
 import { normalizeAbsolute, openDirectory } from '../fs/walk';
 import { directoryArgument, type PathLike } from '../fs/tree-path';
-import { removeTreeAt, removeTreeAtSync, type RemoveTreeResult } from '../fs/remove-tree';
+import { removeTreeAt, removeTreeAtSync } from '../fs/remove-tree';
+import { scanTreeAt, scanTreeAtSync, type ScanTreeResult } from '../fs/scan-tree';
+import {
+  TREE_AGE_SCAN,
+  candidates,
+  checkAgeBy,
+  ready,
+  recordFailure,
+  settleRemoval,
+  treeIsOld,
+  type AgeBy,
+  type Candidate,
+  type CleanupReport,
+} from './tempman-cleanup';
+
+export type { AgeBy, CleanupReport, SkippedEntry, SkipReason } from './tempman-cleanup';
 import { native } from '../native/binding';
 import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
@@ -192,41 +207,17 @@ export interface RootOptions {
   timeoutMs?: number | null;
   /** Start of created directories' names; default `tmp-`. */
   prefix?: string;
+  /**
+   * How a sub-directory's age is measured. `'self'` (default, as tempman):
+   * by its own mtime and atime only, which a job writing only deep inside it
+   * does not change -- such a job is protected only if it holds the
+   * directory with flock or touches it now and then. `'tree'`: by the newest
+   * mtime of anything inside it too, found with the engine's scanner
+   * (bounded, never following a symlink or crossing a mount); a tree too big
+   * or too slow to scan is left, reported as 'age-unknown'.
+   */
+  ageBy?: AgeBy;
 }
-
-export type SkipReason =
-  /** A symlink: never followed, never removed. */
-  | 'symlink'
-  /** Owned by another user. */
-  | 'foreign-owner'
-  /** A mount point (or on another mount than the root). */
-  | 'mount'
-  /** A process holds a flock on it (or on a subdirectory: see `locked`). */
-  | 'locked'
-  /** It changed between inspection and removal (another process replaced it). */
-  | 'replaced'
-  /** Removal started but left entries behind; see `error.failures`. */
-  | 'incomplete'
-  /** Any other failure; see `error`. */
-  | 'error';
-
-export interface SkippedEntry {
-  path: string;
-  reason: SkipReason;
-  /** The error behind `incomplete`, `error` and some `locked` / `replaced` entries. */
-  error?: unknown;
-  /** For `locked` found inside: the subdirectories held (the rest was removed). */
-  locked?: string[];
-}
-
-export interface CleanupReport {
-  /** Paths of the subdirectories removed. */
-  removed: string[];
-  /** Old enough to remove, but left alone, with the reason. */
-  skipped: SkippedEntry[];
-}
-
-type Candidate = { name: Buffer; path: string; expect: Identity };
 
 function resolveTimeoutMs(options: RootOptions): number | null {
   const hasSeconds = options.timeout !== undefined && options.timeout !== null;
@@ -255,12 +246,14 @@ export class Root {
   /** What the cleanup run by the last createTempDir() did. */
   lastCleanup: CleanupReport | null = null;
   readonly #prefix: string;
+  readonly #ageBy: AgeBy;
 
   constructor(dir: PathLike, options: RootOptions = {}) {
     checkCall(ROOT_CONSTRUCTOR, [dir], options);
     const given = directoryArgument(dir, 'root directory');
     this.timeoutMs = resolveTimeoutMs(options);
     this.#prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
+    this.#ageBy = checkAgeBy(options.ageBy);
     // Only validated and normalised here (it may not exist yet); every call reopens it.
     this.path = normalizeAbsolute(given);
   }
@@ -299,7 +292,8 @@ export class Root {
 
   /**
    * Removes the direct subdirectories whose age (now minus the later of
-   * their modification and access times) exceeds the timeout. Never follows
+   * their modification and access times; with ageBy 'tree', also of the
+   * newest modification time inside them) exceeds the timeout. Never follows
    * a symlink, never crosses into another mount, leaves directories owned by
    * other users and directories a process holds with flock. Per-directory
    * failures are reported in `skipped`, not thrown; a root that cannot be
@@ -321,8 +315,12 @@ export class Root {
   async #cleanupAsync(dir: DirHandle): Promise<CleanupReport> {
     const report: CleanupReport = { removed: [], skipped: [] };
     if (this.timeoutMs === null) return report;
-    for (const c of this.#candidates(dir, report)) {
-      if (!this.#ready(dir, c, report)) continue;
+    for (const c of candidates(dir, this.timeoutMs, report)) {
+      if (this.#ageBy === 'tree') {
+        const scan = await scanTreeAt(dir, c.name, TREE_AGE_SCAN).catch((error: unknown) => ({ error }));
+        if (!treeIsOld(report, c, scan, Date.now(), this.timeoutMs)) continue;
+      }
+      if (!ready(dir, c, report)) continue;
       try {
         const r = await removeTreeAt(dir, c.name, { expect: c.expect, skipLocked: true });
         settleRemoval(report, c.path, r);
@@ -336,8 +334,9 @@ export class Root {
   #cleanupSync(dir: DirHandle): CleanupReport {
     const report: CleanupReport = { removed: [], skipped: [] };
     if (this.timeoutMs === null) return report;
-    for (const c of this.#candidates(dir, report)) {
-      if (!this.#ready(dir, c, report)) continue;
+    for (const c of candidates(dir, this.timeoutMs, report)) {
+      if (this.#ageBy === 'tree' && !treeIsOld(report, c, scanSync(dir, c.name), Date.now(), this.timeoutMs)) continue;
+      if (!ready(dir, c, report)) continue;
       try {
         const r = removeTreeAtSync(dir, c.name, { expect: c.expect, skipLocked: true });
         settleRemoval(report, c.path, r);
@@ -347,103 +346,14 @@ export class Root {
     }
     return report;
   }
+}
 
-  /** Old subdirectories that pass the symlink, owner and mount rules. */
-  #candidates(dir: DirHandle, report: CleanupReport): Candidate[] {
-    const c = native().constants;
-    const rootStat = dir.stat();
-    const me = euid();
-    const now = Date.now();
-    const out: Candidate[] = [];
-    const names: Buffer[] = [];
-    for (const ent of dir.entries()) {
-      if (ent.type === c.DT_DIR || ent.type === c.DT_UNKNOWN || ent.type === c.DT_LNK) names.push(ent.name);
-    }
-    for (const name of names) {
-      const path = joinDisplay(dir.path, name);
-      let st: Stat | null;
-      try {
-        st = dir.tryStat(name);
-      } catch (err) {
-        report.skipped.push({ path, reason: 'error', error: err });
-        continue;
-      }
-      if (st === null) continue; // vanished meanwhile
-      if (isSymlink(st)) {
-        report.skipped.push({ path, reason: 'symlink' });
-        continue;
-      }
-      if (!isDir(st)) continue;
-      if (now - Math.max(st.mtimeMs, st.atimeMs) <= this.timeoutMs!) continue;
-      if (st.uid !== me) {
-        report.skipped.push({ path, reason: 'foreign-owner' });
-        continue;
-      }
-      if (onOtherMount(rootStat, st)) {
-        report.skipped.push({ path, reason: 'mount' });
-        continue;
-      }
-      out.push({ name, path, expect: { dev: st.dev, ino: st.ino } });
-    }
-    return out;
+function scanSync(dir: DirHandle, name: Buffer): ScanTreeResult | { error: unknown } {
+  try {
+    return scanTreeAtSync(dir, name, TREE_AGE_SCAN);
+  } catch (error) {
+    return { error };
   }
-
-  /**
-   * Opens the candidate (never across a mount), checks it is still the
-   * directory inspected, and tries its flock: a holder means "in use".
-   */
-  #ready(dir: DirHandle, cand: Candidate, report: CleanupReport): boolean {
-    let sub: DirHandle;
-    try {
-      sub = dir.openDir(cand.name, { noXdev: true });
-    } catch (err) {
-      if (hasCode(err, 'ENOENT')) return false;
-      if (hasCode(err, 'EXDEV')) report.skipped.push({ path: cand.path, reason: 'mount' });
-      else if (hasCode(err, 'ENOTDIR')) report.skipped.push({ path: cand.path, reason: 'replaced' });
-      else report.skipped.push({ path: cand.path, reason: 'error', error: err });
-      return false;
-    }
-    try {
-      const st = sub.stat();
-      if (st.dev !== cand.expect.dev || st.ino !== cand.expect.ino) {
-        report.skipped.push({ path: cand.path, reason: 'replaced' });
-        return false;
-      }
-      if (!sub.lock('exclusive')) {
-        report.skipped.push({ path: cand.path, reason: 'locked' });
-        return false;
-      }
-      // Released at close, before the engine takes its own lock.
-      return true;
-    } catch (err) {
-      report.skipped.push({ path: cand.path, reason: 'error', error: err });
-      return false;
-    } finally {
-      sub.close();
-    }
-  }
-}
-
-function onOtherMount(rootStat: Stat, st: Stat): boolean {
-  if (st.dev !== rootStat.dev) return true;
-  if (st.mountRoot === true) return true;
-  return st.mntId !== null && rootStat.mntId !== null && st.mntId !== rootStat.mntId;
-}
-
-function settleRemoval(report: CleanupReport, path: string, r: RemoveTreeResult): void {
-  // Subdirectories another process holds a flock on are left, and so is the
-  // directory around them.
-  if (r.locked.length > 0) report.skipped.push({ path, reason: 'locked', locked: r.locked });
-  else report.removed.push(path);
-}
-
-function recordFailure(report: CleanupReport, path: string, err: unknown): void {
-  if (hasCode(err, 'ENOENT')) return; // removed by someone else meanwhile
-  if (hasCode(err, ErrorCodes.BUSY, ErrorCodes.IN_USE)) report.skipped.push({ path, reason: 'locked', error: err });
-  else if (hasCode(err, ErrorCodes.NOT_OURS)) report.skipped.push({ path, reason: 'replaced', error: err });
-  else if (hasCode(err, ErrorCodes.CROSSES_MOUNT)) report.skipped.push({ path, reason: 'mount', error: err });
-  else if (hasCode(err, ErrorCodes.INCOMPLETE)) report.skipped.push({ path, reason: 'incomplete', error: err });
-  else report.skipped.push({ path, reason: 'error', error: err });
 }
 
 /**

@@ -15,6 +15,7 @@ import * as path from 'node:path';
 import { EphemdirError, ErrorCodes, describeErrno, hasCode, invalidArgument, systemError } from '../errors';
 import type { Name } from '../native/binding';
 import { treeNative, type NativeRemoveOptions, type NativeRemoveResult } from '../native/tree-binding';
+import { Cancellation, abortError, checkSignal, withCounts } from './abort';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';
@@ -48,8 +49,19 @@ export interface RemoveTreeOptions {
   emptyMount?: boolean;
   /** The root must have this identity, else EPHEMDIR_NOT_OURS and nothing is touched. */
   expect?: { dev: number; ino: number };
-  /** Called with the running count, at most every ~100 ms or 10,000 entries, and once at the end. */
+  /**
+   * Called with the running count, at most every ~100 ms or 10,000 entries,
+   * and once at the end. If it throws, the removal stops at its next entry
+   * (both forms) and fails with that error, given the counts so far.
+   */
   onProgress?: (p: RemoveTreeProgress) => void;
+  /**
+   * Stops the removal: already aborted, nothing is touched; aborted while it
+   * runs, it stops at its next entry and rejects with an AbortError (code
+   * ABORT_ERR, `cause` the signal's reason) carrying the counts so far.
+   * The sync form only checks it before starting.
+   */
+  signal?: AbortSignal;
   /** Threads removing the root's subdirectories in parallel (default 1, at most 64). */
   parallel?: number;
   /** Open directory fds per thread (default: from RLIMIT_NOFILE, at most 32). For tests and tight fd budgets. */
@@ -84,9 +96,18 @@ export interface RemoveTreeFailure {
   syscall: string;
 }
 
-/** Fields an EPHEMDIR_INCOMPLETE error carries besides `code`, `message` and `path`. */
+/**
+ * Fields an EPHEMDIR_INCOMPLETE (or concurrent-modification, or abort) error
+ * carries besides `code`, `message` and `path`. What is kept of the
+ * failures is bounded (the first 100, at most 64 KiB of paths, each path cut
+ * to its last 4 KiB with a leading "..."); every failure is counted.
+ */
 export interface RemoveTreeIncomplete extends RemoveTreeResult {
   failures: RemoveTreeFailure[];
+  /** Every failure, kept or not. */
+  failureCount: number;
+  /** failureCount minus the failures kept. */
+  failuresOmitted: number;
 }
 
 function homeDir(): string | undefined {
@@ -126,9 +147,8 @@ function emptyResult(): RemoveTreeResult {
   return { entriesRemoved: 0, directoriesRemoved: 0, complete: true, mounts: [], locked: [] };
 }
 
-/** Turns the engine's answer into the resolved value, or throws the matching error. */
-function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
-  const counts: RemoveTreeResult = {
+function countsOf(r: NativeRemoveResult): RemoveTreeResult {
+  return {
     entriesRemoved: r.entriesRemoved,
     directoriesRemoved: r.directoriesRemoved,
     // An error never completed, whatever the engine's flag says.
@@ -136,30 +156,39 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
     mounts: r.mounts,
     locked: r.locked,
   };
+}
+
+/** The counts and the (bounded) failures an error carries. */
+function errorFields(r: NativeRemoveResult): RemoveTreeIncomplete {
   const failures: RemoveTreeFailure[] = r.failures.map((f) => ({
     path: f.path,
     code: describeErrno(f.errno)[0],
     errno: f.errno,
     syscall: f.syscall,
   }));
+  const failureCount = Math.max(r.failureCount, failures.length);
+  return { ...countsOf(r), complete: false, failures, failureCount, failuresOmitted: failureCount - failures.length };
+}
+
+/** Turns the engine's answer into the resolved value, or throws the matching error. */
+function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
+  if (r.status === 'ok') return countsOf(r);
+  const fields = errorFields(r);
+  const { failures, failureCount } = fields;
   switch (r.status) {
-    case 'ok':
-      return counts;
     case 'incomplete': {
       const first = failures[0];
-      const more = failures.length > 1 ? ` and ${failures.length - 1} more` : '';
+      const more = failureCount > 1 ? ` and ${failureCount - 1} more` : '';
       const what = first ? `: ${first.code} on ${first.syscall} '${first.path}'${more}` : '';
       throw new EphemdirError(ErrorCodes.INCOMPLETE, `could not remove all of ${display}${what}`, {
+        ...fields,
         path: display,
-        failures,
-        ...counts,
       });
     }
     case 'concurrent':
       throw new EphemdirError(ErrorCodes.CONCURRENT_MODIFICATION, r.message || `${r.path} changed while it was being removed`, {
+        ...fields,
         path: r.path || display,
-        failures,
-        ...counts,
       });
     case 'busy':
       throw new EphemdirError(ErrorCodes.BUSY, r.message, { path: r.path || display });
@@ -172,10 +201,9 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
     case 'mount':
       throw new EphemdirError(ErrorCodes.CROSSES_MOUNT, r.message, { path: r.path || display });
     case 'aborted':
-      throw new EphemdirError(ErrorCodes.INCOMPLETE, `removal of ${display} stopped by its progress callback`, {
+      throw new EphemdirError(ErrorCodes.INCOMPLETE, `removal of ${display} was stopped before the end`, {
+        ...fields,
         path: display,
-        failures,
-        ...counts,
       });
     case 'system':
     default:
@@ -183,40 +211,61 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
   }
 }
 
-function progressAdapter(options: RemoveTreeOptions): { cb?: (n: number) => void; error(): unknown } {
+/**
+ * The caller's onProgress, wrapped: the first time it throws, the removal is
+ * cancelled (it stops at its next entry) and the error kept for the caller.
+ */
+function progressAdapter(options: RemoveTreeOptions, cancel: Cancellation): { cb?: (n: number) => void; thrown?: { error: unknown } } {
   const user = options.onProgress;
-  if (!user) return { error: () => undefined };
-  let failed = false;
-  let error: unknown;
-  return {
-    cb: (n: number) => {
-      if (failed) return;
-      try {
-        user({ entriesRemoved: n });
-      } catch (err) {
-        failed = true;
-        error = err;
-      }
-    },
-    error: () => (failed ? error : undefined),
+  if (!user) return {};
+  const state: { cb?: (n: number) => void; thrown?: { error: unknown } } = {};
+  state.cb = (n: number) => {
+    if (state.thrown) return;
+    try {
+      user({ entriesRemoved: n });
+    } catch (error) {
+      state.thrown = { error };
+      cancel.cancel();
+    }
   };
+  return state;
+}
+
+/** What an engine call that was stopped, or whose callback threw, ends with; else settle(). */
+function conclude(r: NativeRemoveResult, display: string, thrown: { error: unknown } | undefined, signal: AbortSignal | undefined): RemoveTreeResult {
+  if (thrown) throw withCounts(thrown.error, errorFields(r));
+  if (r.status === 'aborted' && signal?.aborted) throw abortError(signal, { ...errorFields(r), path: display });
+  return settle(r, display);
+}
+
+function notStarted(signal: AbortSignal | undefined, display: string): void {
+  if (signal?.aborted) throw abortError(signal, { ...emptyResult(), complete: false, failures: [], failureCount: 0, failuresOmitted: 0, path: display });
+}
+
+/** A path that is not there: zero counts, unless the signal was aborted before the call. */
+function gone(signal: AbortSignal | undefined, p: PathLike): RemoveTreeResult {
+  notStarted(signal, treePath(p).display);
+  return emptyResult();
 }
 
 async function runAt(parent: DirHandle, name: Name, display: string, options: RemoveTreeOptions): Promise<RemoveTreeResult> {
   const opts = toNative(options);
-  const progress = progressAdapter(options);
+  notStarted(options.signal, display);
+  using cancel = new Cancellation(options.signal);
+  opts.cancel = cancel.flag;
+  const progress = progressAdapter(options, cancel);
   const r = await treeNative().removeTreeAt(parent.fd, name, display, opts, progress.cb);
-  const err = progress.error();
-  if (err !== undefined) throw err; // the callback threw; the removal itself ran to its end
-  return settle(r, display);
+  return conclude(r, display, progress.thrown, options.signal);
 }
 
 function runAtSync(parent: DirHandle, name: Name, display: string, options: RemoveTreeOptions): RemoveTreeResult {
   const opts = toNative(options);
-  const cb = options.onProgress;
-  // A throwing callback stops the removal and its error propagates from here.
-  const r = treeNative().removeTreeAtSync(parent.fd, name, display, opts, cb ? (n) => cb({ entriesRemoved: n }) : undefined);
-  return settle(r, display);
+  notStarted(options.signal, display);
+  using cancel = new Cancellation(undefined); // no event can fire while this call blocks
+  opts.cancel = cancel.flag;
+  const progress = progressAdapter(options, cancel);
+  const r = treeNative().removeTreeAtSync(parent.fd, name, display, opts, progress.cb);
+  return conclude(r, display, progress.thrown, undefined);
 }
 
 function openTarget(p: PathLike): { parent: DirHandle; name: Name; display: string } | null {
@@ -243,7 +292,7 @@ function openTarget(p: PathLike): { parent: DirHandle; name: Name; display: stri
 export async function removeTree(p: PathLike, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
   checkCall(REMOVE_TREE, [p], options); // before touching anything
   const t = openTarget(p);
-  if (!t) return emptyResult();
+  if (!t) return gone(options.signal, p);
   try {
     return await runAt(t.parent, t.name, t.display, options);
   } finally {
@@ -255,7 +304,7 @@ export async function removeTree(p: PathLike, options: RemoveTreeOptions = {}): 
 export function removeTreeSync(p: PathLike, options: RemoveTreeOptions = {}): RemoveTreeResult {
   checkCall(REMOVE_TREE_SYNC, [p], options);
   const t = openTarget(p);
-  if (!t) return emptyResult();
+  if (!t) return gone(options.signal, p);
   try {
     return runAtSync(t.parent, t.name, t.display, options);
   } finally {

@@ -5,6 +5,7 @@
 import { EphemdirError, ErrorCodes, invalidArgument, systemError } from '../errors';
 import type { Name } from '../native/binding';
 import { treeNative, type NativeScanOptions, type NativeScanResult } from '../native/tree-binding';
+import { Cancellation, abortError, checkSignal } from './abort';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';
@@ -22,6 +23,13 @@ export interface ScanTreeOptions {
   stopAboveBytes?: number;
   /** Open directory fds kept (default: from RLIMIT_NOFILE, at most 32). */
   maxOpenDirs?: number;
+  /**
+   * Stops the scan: already aborted, nothing is read; aborted while it runs,
+   * it stops at its next entry and rejects with an AbortError (code
+   * ABORT_ERR, `cause` the signal's reason) carrying what was counted so
+   * far. The sync form only checks it before starting.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ScanTreeResult {
@@ -31,6 +39,12 @@ export interface ScanTreeResult {
   entries: number;
   /** False when a limit stopped the scan or something could not be read. */
   complete: boolean;
+  /**
+   * The latest modification time (ms since the epoch) of the root and of
+   * every entry counted below it; a directory past maxDepth counts with its
+   * own mtime, mount points are not counted.
+   */
+  newestMtimeMs: number;
   /** Mount points inside, not descended into and not counted. */
   mounts: string[];
 }
@@ -51,7 +65,7 @@ function toNative(options: ScanTreeOptions): NativeScanOptions {
 function settle(r: NativeScanResult, display: string): ScanTreeResult {
   switch (r.status) {
     case 'ok':
-      return { bytes: r.bytes, entries: r.entries, complete: r.complete, mounts: r.mounts };
+      return { bytes: r.bytes, entries: r.entries, complete: r.complete, newestMtimeMs: r.newestMtimeMs, mounts: r.mounts };
     case 'invalid':
       throw invalidArgument(r.message, { path: display });
     case 'system':
@@ -74,12 +88,23 @@ function resolveTarget(target: ScanTarget): { parent: DirHandle; name: Name; dis
 }
 
 /** Measures the allocated size of a tree (see {@link ScanTreeOptions} for the bounds). */
+function notStarted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw abortError(signal, { bytes: 0, entries: 0, complete: false, newestMtimeMs: 0, mounts: [] });
+}
+
 export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}): Promise<ScanTreeResult> {
   checkCall(SCAN_TREE, [target], options);
   const opts = toNative(options);
+  notStarted(options.signal);
   const t = resolveTarget(target);
   try {
-    return settle(await treeNative().scanTreeAt(t.parent.fd, t.name, t.display, opts), t.display);
+    using cancel = new Cancellation(options.signal);
+    opts.cancel = cancel.flag;
+    const r = await treeNative().scanTreeAt(t.parent.fd, t.name, t.display, opts);
+    if (r.status === 'aborted' && options.signal?.aborted) {
+      throw abortError(options.signal, { bytes: r.bytes, entries: r.entries, complete: false, newestMtimeMs: r.newestMtimeMs, mounts: r.mounts, path: t.display });
+    }
+    return settle(r, t.display);
   } finally {
     if (t.owned) t.parent.close();
   }
@@ -89,6 +114,7 @@ export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}
 export function scanTreeSync(target: ScanTarget, options: ScanTreeOptions = {}): ScanTreeResult {
   checkCall(SCAN_TREE_SYNC, [target], options);
   const opts = toNative(options);
+  notStarted(options.signal);
   const t = resolveTarget(target);
   try {
     return settle(treeNative().scanTreeAtSync(t.parent.fd, t.name, t.display, opts), t.display);

@@ -2,6 +2,7 @@
 // core/options.ts). Adding an option to RemoveTreeOptions or ScanTreeOptions
 // without a line here fails to compile.
 import {
+  abortSignal,
   boolean,
   component,
   fsPath,
@@ -33,6 +34,7 @@ const REMOVE_TREE_OPTIONS = optionsOf<RemoveTreeOptions>({
   removeLast: component(),
   keepRoot: boolean(),
   emptyMount: boolean(),
+  signal: abortSignal(),
   expect: record({ dev: integer(0, MAX), ino: integer(0, MAX) }, '{ dev, ino } (non-negative integers)'),
   onProgress: func(),
   parallel: integer(1, 64),
@@ -51,6 +53,7 @@ const SCAN_TREE_OPTIONS = optionsOf<ScanTreeOptions>({
   timeoutMs: integer(0, MAX),
   stopAboveBytes: integer(0, MAX),
   maxOpenDirs: integer(1, 4096),
+  signal: abortSignal(),
 });
 
 /** A path, or `{ parent: DirHandle, name }`. */

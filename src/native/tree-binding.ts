@@ -4,7 +4,11 @@
 // and src/fs/scan-tree.ts turn them into values or errors.
 import { native, type Name } from './binding';
 
+/** An opaque flag made by newCancelFlag(): the engine stops at its next entry once cancel(flag) is called. */
+export type NativeCancelFlag = { readonly __cancelFlag: unique symbol };
+
 export interface NativeRemoveOptions {
+  cancel?: NativeCancelFlag;
   keepRoot?: boolean;
   /** The root may be a mount point (emptied and kept); else such a root is refused ('mount'). */
   emptyMount?: boolean;
@@ -56,12 +60,18 @@ export interface NativeRemoveResult extends NativeTreeStatusFields {
   directoriesRemoved: number;
   /** False when maxEntries stopped the removal before the end. */
   complete: boolean;
+  /** The first mount points met (bounded); mountCount counts them all. */
   mounts: string[];
+  mountCount: number;
   locked: string[];
+  lockedCount: number;
+  /** The first failures (at most 100, 64 KiB of paths, each path cut to its last 4 KiB); failureCount counts them all. */
   failures: NativeRemoveFailure[];
+  failureCount: number;
 }
 
 export interface NativeScanOptions {
+  cancel?: NativeCancelFlag;
   maxEntries?: number;
   maxDepth?: number;
   timeoutMs?: number;
@@ -73,7 +83,10 @@ export interface NativeScanResult extends NativeTreeStatusFields {
   bytes: number;
   entries: number;
   complete: boolean;
+  /** Latest mtime (ms since the epoch) of the root and every entry counted. */
+  newestMtimeMs: number;
   mounts: string[];
+  mountCount: number;
 }
 
 export interface NativeTree {
@@ -93,6 +106,8 @@ export interface NativeTree {
   ): NativeRemoveResult;
   scanTreeAt(dirfd: number, name: Name, display: string, options: NativeScanOptions): Promise<NativeScanResult>;
   scanTreeAtSync(dirfd: number, name: Name, display: string, options: NativeScanOptions): NativeScanResult;
+  newCancelFlag(): NativeCancelFlag;
+  cancel(flag: NativeCancelFlag): void;
 }
 
 /** The tree engine's functions on the loaded addon. */

@@ -149,6 +149,56 @@ test('the parent is opened without following symlinks and must be safe', () => {
   }
 });
 
+/** A job directory whose own timestamps, and its directories', are 2 h old; its deep log file is `logAge` seconds old. */
+function job(base: string, name: string, logAge: number): string {
+  const dir = path.join(base, name);
+  const deep = path.join(dir, 'a', 'b', 'c');
+  fs.mkdirSync(deep, { recursive: true });
+  fs.writeFileSync(path.join(deep, 'out.log'), 'still writing');
+  makeOld(path.join(deep, 'out.log'), logAge);
+  for (const p of [deep, path.join(dir, 'a', 'b'), path.join(dir, 'a'), dir]) makeOld(p, 2 * HOUR);
+  return dir;
+}
+
+test("ageBy 'tree': a long job writing only deep inside keeps its directory; by default ('self') it is removed", async () => {
+  const s = scratch('tm');
+  try {
+    // Default: the directory's own timestamps only (as tempman): the busy job's directory goes.
+    const busy = job(s.dir, 'busy', 5);
+    assert.deepEqual((await root(s.dir, { timeout: HOUR }).cleanup()).removed, [busy]);
+    assert.equal(fs.existsSync(busy), false);
+    job(s.dir, 'busy', 5);
+    assert.deepEqual(root(s.dir, { timeout: HOUR, ageBy: 'self' }).cleanupSync().removed, [busy]);
+
+    // ageBy 'tree': the newest mtime inside counts; an all-old tree still goes.
+    job(s.dir, 'busy', 5);
+    const idle = job(s.dir, 'idle', 2 * HOUR);
+    const tree = root(s.dir, { timeout: HOUR, ageBy: 'tree' });
+    assert.deepEqual(await tree.cleanup(), { removed: [idle], skipped: [] });
+    assert.ok(fs.existsSync(path.join(busy, 'a', 'b', 'c', 'out.log')), 'the busy job keeps its directory');
+    job(s.dir, 'idle', 2 * HOUR);
+    assert.deepEqual(tree.cleanupSync(), { removed: [idle], skipped: [] });
+    assert.ok(fs.existsSync(busy));
+    // Once the job stops writing for longer than the timeout, it goes too.
+    makeOld(path.join(busy, 'a', 'b', 'c', 'out.log'), 2 * HOUR);
+    makeOld(busy, 2 * HOUR);
+    assert.deepEqual(tree.cleanupSync().removed, [busy]);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('ageBy is validated: only self or tree', () => {
+  const s = scratch('tm');
+  try {
+    for (const bad of ['TREE', 'newest', '', 1, true, null, {}]) {
+      assert.throws(() => root(s.dir, { timeout: HOUR, ageBy: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /ageBy/ }, String(bad));
+    }
+  } finally {
+    s.cleanup();
+  }
+});
+
 test('timeout: a number is seconds, a string is a duration, timeoutMs is milliseconds', () => {
   const s = scratch('tm');
   try {

@@ -38,6 +38,7 @@ const DESCRIPTION = ['two\nlines', 'x'.repeat(300), 1, true, {}, []];
 const COMPONENT = ['', '.', '..', 'a/b', 'a\0b', 1, null, true, {}, []];
 const PATH_LIST = ['/a', [1], [''], ['a\0b'], [null], 1, null, true, {}];
 const IDENTITY = [{}, { dev: 1 }, { dev: '1', ino: 1 }, { dev: -1, ino: 1 }, { dev: 1, ino: 1.5 }, { dev: 1, ino: 1, extra: 1 }, null, 1, 'x', []];
+const SIGNAL = [true, 'abort', 1, null, {}, [], () => 0, new AbortController()];
 const MILLIS = [-1, NaN, Infinity, '1', true, {}, []];
 const NOT_A_NAME = [1, null, undefined, true, {}, [], () => 0];
 const AREA = ['', 'TMP', 'foo', 1, null, true, {}, []];
@@ -93,7 +94,7 @@ export function publicCalls(f: Fixtures): Case[] {
     description: DESCRIPTION,
     removeOnExit: BOOL,
   };
-  const SWEEP_BAD: Bad<SweepOptions> = { dryRun: BOOL, force: BOOL, tags: TAGS, mode: ENUM, onProgress: FUNC };
+  const SWEEP_BAD: Bad<SweepOptions> = { dryRun: BOOL, force: BOOL, tags: TAGS, mode: ENUM, onProgress: FUNC, signal: SIGNAL };
   const LIST_BAD: Bad<ListOptions> = { tags: TAGS };
   const EXTEND_BAD: Bad<ExtendOptions> = { relative: BOOL };
   const RECOVER_BAD: Bad<RecoverOptions> = { forget: BOOL };
@@ -110,6 +111,7 @@ export function publicCalls(f: Fixtures): Case[] {
     parallel: int(1, 64),
     maxOpenDirs: int(2, 4096),
     maxEntries: int(1, Number.MAX_SAFE_INTEGER),
+    signal: SIGNAL,
   };
   const SCAN_TREE_BAD: Bad<ScanTreeOptions> = {
     maxEntries: int(0, Number.MAX_SAFE_INTEGER),
@@ -117,10 +119,11 @@ export function publicCalls(f: Fixtures): Case[] {
     timeoutMs: int(0, Number.MAX_SAFE_INTEGER),
     stopAboveBytes: int(0, Number.MAX_SAFE_INTEGER),
     maxOpenDirs: int(1, 4096),
+    signal: SIGNAL,
   };
   const WALK_BAD: Bad<WalkOptions> = { trust: ENUM, final: ENUM, create: BOOL };
   const CREATE_TEMP_DIR_BAD: Bad<CreateTempDirOptions> = { dir: ABSOLUTE, prefix: PREFIX };
-  const ROOT_BAD: Bad<RootOptions> = { timeout: DURATION, timeoutMs: MILLIS, prefix: PREFIX };
+  const ROOT_BAD: Bad<RootOptions> = { timeout: DURATION, timeoutMs: MILLIS, prefix: PREFIX, ageBy: ENUM };
   const TEMP_FILES_BAD: Bad<TempFilesOptions> = { root: ABSOLUTE, prefix: PREFIX };
 
   const HANDLE_BAD = [closedHandle, null, 'x', 1, {}, []];
@@ -353,6 +356,7 @@ export const EXPORTS: Record<string, ExportKind> = {
   ErrorCodes: { notCallable: true },
   AREAS: { notCallable: true },
   EphemdirError: { exempt: 'an error class; ephemdir constructs it' },
+  AbortError: { exempt: 'an error class; ephemdir constructs it' },
   capabilities: { noArguments: true },
   removeTree: { signatures: ['removeTree'] },
   removeTreeSync: { signatures: ['removeTreeSync'] },

@@ -1,0 +1,64 @@
+// Stopping an engine call from the JS thread: an AbortSignal, or a progress
+// callback that throws, sets a flag the native walk polls at every entry
+// (native/tree_bindings.cc newCancelFlag / cancel). The error an aborted
+// call rejects with has Node's shape (name AbortError, code ABORT_ERR,
+// `cause` = signal.reason) plus the counts of what was done before it stopped.
+import { invalidArgument } from '../errors';
+import { treeNative, type NativeCancelFlag } from '../native/tree-binding';
+
+export class AbortError extends Error {
+  readonly code = 'ABORT_ERR';
+  constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'AbortError';
+  }
+}
+
+/** The `signal` option, checked: undefined or an AbortSignal. */
+export function checkSignal(value: unknown): AbortSignal | undefined {
+  if (value === undefined) return undefined;
+  if (!(value instanceof AbortSignal)) {
+    throw invalidArgument(`signal must be an AbortSignal, got ${value === null ? 'null' : typeof value}`, { value });
+  }
+  return value;
+}
+
+/** The AbortError for `signal`, carrying `counts`. */
+export function abortError(signal: AbortSignal, counts: object): AbortError {
+  return Object.assign(new AbortError(undefined, { cause: signal.reason }), counts);
+}
+
+/** Adds `counts` to an error thrown by a caller's callback, when it is an object that takes them. */
+export function withCounts(err: unknown, counts: object): unknown {
+  if (typeof err === 'object' && err !== null && Object.isExtensible(err)) {
+    try {
+      Object.assign(err, counts);
+    } catch {
+      // a getter-only or frozen field: the error goes out as it is
+    }
+  }
+  return err;
+}
+
+/**
+ * One cancellable engine call: the flag to pass as the native `cancel`
+ * option, wired to `signal` until dispose().
+ */
+export class Cancellation implements Disposable {
+  readonly flag: NativeCancelFlag = treeNative().newCancelFlag();
+  readonly #signal: AbortSignal | undefined;
+  readonly #onAbort = (): void => this.cancel();
+
+  constructor(signal: AbortSignal | undefined) {
+    this.#signal = signal;
+    signal?.addEventListener('abort', this.#onAbort, { once: true });
+  }
+
+  cancel(): void {
+    treeNative().cancel(this.flag);
+  }
+
+  [Symbol.dispose](): void {
+    this.#signal?.removeEventListener('abort', this.#onAbort);
+  }
+}
