@@ -141,7 +141,7 @@ test('an entry whose lock file is unusable fails alone; the others are swept', a
 
 test('an interrupted deletion that cannot be inspected now is held back and said so, not skipped silently', async () => {
   const d = await api.tempdir({ parent: env.work, lifetime: 0, tags: ['uninspectable'] });
-  const r = runNode(`require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: ['uninspectable'] })`, {
+  const r = runNode(`require(${JSON.stringify(CRASH_HOOK)}); require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: ['uninspectable'] })`, {
     env: { ...process.env, EPHEMDIR_CRASH_AT: 'after-intent' },
   });
   assert.equal(r.signal, 'SIGKILL', r.stderr);

@@ -370,7 +370,7 @@ export const EXPORTS: Record<string, ExportKind> = {
       // openDir checks the call; tryOpenDir passes its arguments straight to it.
       'DirHandle.tryOpenDir': 'delegates to openDir',
       ...Object.fromEntries(
-        ['openPath', 'openSearch', 'openFile', 'stat', 'tryStat', 'unlink', 'rmdir', 'mkdir', 'readlink', 'readSmallFiles', 'statMany'].map((m) => [
+        ['openPath', 'openSearch', 'openFile', 'stat', 'tryStat', 'unlink', 'rmdir', 'mkdir', 'readlink', 'readSmallFiles', 'statMany', 'probeMarkedDirs'].map((m) => [
           `DirHandle.${m}`,
           'one syscall on one name, no options: the addon refuses anything but a single component (EINVAL)',
         ]),
