@@ -32,6 +32,12 @@ enum class Status {
 // progress callback) to stop a walk at the next entry it looks at.
 using CancelFlag = std::shared_ptr<std::atomic<bool>>;
 
+// A fresh, unset flag. Not std::make_shared: with RTTI its control block
+// calls _Sp_make_shared_tag::_S_eq, a GLIBCXX_3.4.26 symbol above the
+// prebuilds' GCC 5 floor (see abi_floor.cc); a separate control block needs
+// nothing newer.
+inline CancelFlag MakeCancelFlag() { return CancelFlag(new std::atomic<bool>(false)); }
+
 struct Failure {
   std::string path;     // display path (valid UTF-8; other bytes escaped)
   int err = 0;          // negative errno

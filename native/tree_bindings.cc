@@ -75,7 +75,7 @@ tree::CancelFlag GetCancel(const Napi::Object& o) {
 
 // newCancelFlag() -> an opaque flag to pass as options.cancel
 Napi::Value NewCancelFlag(const Napi::CallbackInfo& info) {
-  auto* f = new tree::CancelFlag(std::make_shared<std::atomic<bool>>(false));
+  auto* f = new tree::CancelFlag(tree::MakeCancelFlag());
   return CancelExternal::New(info.Env(), f, [](Napi::Env, tree::CancelFlag* p) { delete p; });
 }
 
@@ -307,7 +307,7 @@ class RemoveWorker
       : TreeWorker(env, "ephemdir:removeTree", std::move(call)) {
     if (progress.IsFunction()) progress_ = Napi::Persistent(progress.As<Napi::Function>());
     // A progress callback that throws stops the removal through this flag.
-    if (!call_.opts.cancel) call_.opts.cancel = std::make_shared<std::atomic<bool>>(false);
+    if (!call_.opts.cancel) call_.opts.cancel = tree::MakeCancelFlag();
   }
 
  protected:

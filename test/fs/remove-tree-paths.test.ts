@@ -143,7 +143,7 @@ test('the companions and tempdir() refuse the same directory arguments', () => {
     const store = new FileStore(Buffer.from(path.join(d, 'store')));
     assert.equal(store.path, path.join(d, 'store'));
     assert.equal(root(pathToFileURL(d)).path, d);
-    assert.throws(() => root(new URL('http://example.com/x')), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /file: protocol/ });
+    assert.throws(() => root(new URL('http://example.com/x')), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /file: URL/ });
   } finally {
     s.cleanup();
   }

@@ -101,7 +101,7 @@ test('the ABI floor check refuses every kind of too-new need, and nothing at the
 test('npm pack ships a libc-tagged, stamped prebuild for each target of this host (linux-x64 and linux-arm64 here)', { timeout: 1_300_000 }, (t) => {
   if (prebuild.hostTargets().length === 0) return t.skip(`no prebuilds are made on ${process.platform}`);
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts.prepack, 'node scripts/prebuild.js', 'npm pack builds them first');
+  assert.equal(pkg.scripts.prepack, 'node scripts/prebuild.js && node scripts/native-stamp.js --pack', 'npm pack builds them first');
   assert.ok(!('prebuild' in pkg.scripts), 'no `prebuild` script (npm would run it before any `build`)');
   ensurePrebuilds();
   const files = packedFiles();
