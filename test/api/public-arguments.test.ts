@@ -15,6 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isolatedEnv } from '../helpers/api-env';
 import * as pkg from '../../src/index';
+import * as testing from '../../src/testing';
 import { describeValue } from '../../src/core/humanize';
 import type { Signature } from '../../src/core/options';
 import { API_SIGNATURES } from '../../src/api/signatures';
@@ -147,7 +148,56 @@ const TEMP_FILES_BAD: Bad<TempFilesOptions> = { root: ABSOLUTE, prefix: PREFIX }
 const HANDLE_BAD = [closedHandle, null, 'x', 1, {}, []];
 const SCAN_TARGET_BAD = ['', 'a\0b', 1, null, true, [], { parent: 'x', name: 'tree' }, { name: 'tree' }, { parent: closedHandle, name: 'tree' }];
 
+// A test context whose after hook is never run: a broken check would leave a directory, which the snapshot sees.
+const testContext = { after() {} };
+const TEST_CONTEXT_BAD = [null, undefined, {}, { after: 1 }, 'x', 1, true, []];
+
 const CASES: Case[] = [
+  {
+    name: 'withTempdir',
+    async: true,
+    args: () => [() => 1],
+    base: () => ({ parent: env.work, tags: ['args'] }),
+    call: (a, o) => pkg.withTempdir(a[0] as never, o as never),
+    badArgs: { fn: FUNC },
+    badOptions: TEMPDIR_BAD,
+  },
+  {
+    name: 'withTempdirSync',
+    async: false,
+    args: () => [() => 1],
+    base: () => ({ parent: env.work, tags: ['args'] }),
+    call: (a, o) => pkg.withTempdirSync(a[0] as never, o as never),
+    badArgs: { fn: FUNC },
+    badOptions: TEMPDIR_BAD,
+  },
+  {
+    name: 'testTempdir',
+    async: false,
+    args: () => [testContext],
+    base: () => ({ parent: env.work, tags: ['args'] }),
+    call: (a, o) => testing.testTempdir(a[0] as never, o as never),
+    badArgs: { t: TEST_CONTEXT_BAD },
+    badOptions: TEMPDIR_BAD,
+  },
+  {
+    name: 'withTempDir',
+    async: true,
+    args: () => [() => 1],
+    base: () => ({ dir: env.work }),
+    call: (a, o) => pkg.withTempDir(a[0] as never, o as never),
+    badArgs: { fn: FUNC },
+    badOptions: CREATE_TEMP_DIR_BAD,
+  },
+  {
+    name: 'withTempDirSync',
+    async: false,
+    args: () => [() => 1],
+    base: () => ({ dir: env.work }),
+    call: (a, o) => pkg.withTempDirSync(a[0] as never, o as never),
+    badArgs: { fn: FUNC },
+    badOptions: CREATE_TEMP_DIR_BAD,
+  },
   {
     name: 'tempdir',
     async: true,
@@ -482,6 +532,11 @@ const EXPORTS: Record<string, { signatures: string[] } | { noArguments: true } |
   ErrorCodes: { notCallable: true },
   AREAS: { notCallable: true },
   EphemdirError: { exempt: 'an error class; ephemdir constructs it' },
+  isEphemdirError: { exempt: 'a type guard; it refuses an unknown code itself (test/errors/narrowing.test.ts)' },
+  withTempdir: { signatures: ['withTempdir'] },
+  withTempdirSync: { signatures: ['withTempdirSync'] },
+  withTempDir: { signatures: ['withTempDir'] },
+  withTempDirSync: { signatures: ['withTempDirSync'] },
   capabilities: { noArguments: true },
   removeTree: { signatures: ['removeTree'] },
   removeTreeSync: { signatures: ['removeTreeSync'] },
@@ -518,6 +573,13 @@ const EXPORTS: Record<string, { signatures: string[] } | { noArguments: true } |
   FileStore: { signatures: ['new FileStore', 'FileStore.create', 'FileStore.list', 'FileStore.move', 'FileStore.copy', 'FileStore.remove'] },
 };
 
+/** The same for the `ephemdir/testing` subpath. */
+const TESTING_EXPORTS: typeof EXPORTS = {
+  testTempdir: { signatures: ['testTempdir'] },
+  TEST_LIFETIME: { notCallable: true },
+  TEST_TAG: { notCallable: true },
+};
+
 /** A function taking arguments by its name; for a class, its methods that take arguments. */
 function takesArguments(value: unknown): string[] {
   if (typeof value !== 'function') return [];
@@ -538,9 +600,16 @@ describe('coverage', () => {
     assert.deepEqual(Object.keys(pkg).sort(), Object.keys(EXPORTS).sort());
   });
 
+  it('every export of ephemdir/testing is listed, and nothing else', () => {
+    assert.deepEqual(Object.keys(testing).sort(), Object.keys(TESTING_EXPORTS).sort());
+  });
+
   it('every export that takes arguments has its signatures; the rest take none', () => {
-    for (const [name, kind] of Object.entries(EXPORTS)) {
-      const value = (pkg as Record<string, unknown>)[name];
+    const all: Array<[string, unknown, (typeof EXPORTS)[string]]> = [
+      ...Object.entries(EXPORTS).map(([n, k]) => [n, (pkg as Record<string, unknown>)[n], k] as [string, unknown, (typeof EXPORTS)[string]]),
+      ...Object.entries(TESTING_EXPORTS).map(([n, k]) => [n, (testing as Record<string, unknown>)[n], k] as [string, unknown, (typeof EXPORTS)[string]]),
+    ];
+    for (const [name, value, kind] of all) {
       if ('notCallable' in kind) assert.notEqual(typeof value, 'function', name);
       if ('noArguments' in kind) assert.deepEqual(takesArguments(value), [], `${name} takes arguments: give it a signature`);
       if ('signatures' in kind) {
@@ -551,7 +620,7 @@ describe('coverage', () => {
   });
 
   it('every signature has a row, and each row has bad values for exactly its arguments and options', () => {
-    const listed = new Set(Object.values(EXPORTS).flatMap((k) => ('signatures' in k ? k.signatures : [])));
+    const listed = new Set([...Object.values(EXPORTS), ...Object.values(TESTING_EXPORTS)].flatMap((k) => ('signatures' in k ? k.signatures : [])));
     for (const sig of ALL_SIGNATURES) {
       assert.ok(listed.has(sig.name), `${sig.name} is not reachable from an export in EXPORTS`);
       const c = CASES.find((x) => x.name === sig.name);
