@@ -59,6 +59,7 @@ export const ErrorCodes = {
 /** The union of every `EPHEMDIR_*` code: `'EPHEMDIR_INVALID_ARGUMENT' | 'EPHEMDIR_AMBIGUOUS' | ...`. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/** The fields an {@link EphemdirError} is made with: `path`, `cause`, and any extra ones the code carries (see {@link ErrorFields}). */
 export interface EphemdirErrorOptions {
   path?: string;
   cause?: unknown;
@@ -189,7 +190,6 @@ export type EphemdirErrorOf<C extends ErrorCode = ErrorCode> = C extends ErrorCo
 
 // Every code has its row in ErrorFields (a new code fails to compile until it does).
 type Holds<T extends true> = T;
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
 type _EveryCodeHasFields = Holds<[Exclude<ErrorCode, keyof ErrorFields>] extends [never] ? true : false>;
 
 const KNOWN_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
@@ -231,6 +231,7 @@ export function invalidArgument(message: string, extra: EphemdirErrorOptions = {
   return new EphemdirError(ErrorCodes.INVALID_ARGUMENT, message, extra);
 }
 
+/** A system error in Node's own shape (`ENOENT: no such file or directory, open '/x'`): `code`, negative `errno`, `syscall`, `path`. */
 export interface SystemError extends Error {
   code: string;
   errno: number;

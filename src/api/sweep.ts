@@ -65,6 +65,15 @@ function record(report: SweepReport, entry: Entry, reasons: string[], outcome: O
   }
 }
 
+/**
+ * Removes every tracked directory that is due (lifetime over, machine
+ * rebooted, over its size limit, `cleanup: 'next-sweep'`) and not blocked
+ * (in use, held with flock, replaced at its path, a mount inside...),
+ * finishing interrupted deletions on the way. `dryRun` reports
+ * without removing, `force` treats every directory as due (blockers still
+ * apply), `tags` limits it to directories carrying all of them. One directory
+ * that fails never stops the others: see the report's `failed`.
+ */
 export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   checkCall(SWEEP, [], options);
   const dryRun = options.dryRun ?? false;

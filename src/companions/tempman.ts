@@ -18,6 +18,7 @@ import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
 import { CREATE_TEMP_DIR, ROOT, ROOT_CONSTRUCTOR } from './signatures';
 
+/** Options of {@link createTempDir} (and of `withTempDir`). */
 export interface CreateTempDirOptions {
   /** Parent directory (absolute). Default: `os.tmpdir()`. It must exist. */
   dir?: string;
@@ -179,6 +180,7 @@ export function createTempDir(options: CreateTempDirOptions = {}): TemporaryDire
   }
 }
 
+/** Options of {@link root} and `new Root()`. */
 export interface RootOptions {
   /**
    * Age after which a subdirectory is removed by cleanup: a number of
@@ -192,6 +194,7 @@ export interface RootOptions {
   prefix?: string;
 }
 
+/** Why {@link Root.cleanup} left an old subdirectory in place. */
 export type SkipReason =
   /** A symlink: never followed, never removed. */
   | 'symlink'
@@ -208,6 +211,7 @@ export type SkipReason =
   /** Any other failure; see `error`. */
   | 'error';
 
+/** A subdirectory {@link Root.cleanup} was old enough to remove but left, and why. */
 export interface SkippedEntry {
   path: string;
   reason: SkipReason;
@@ -217,6 +221,7 @@ export interface SkippedEntry {
   locked?: string[];
 }
 
+/** What {@link Root.cleanup} removed and what it left alone. */
 export interface CleanupReport {
   /** Paths of the subdirectories removed. */
   removed: string[];

@@ -82,6 +82,12 @@ export interface ShallowStat {
   ctimeMs: number;
 }
 
+/**
+ * An open directory file descriptor (O_CLOEXEC) with the fd-relative calls
+ * ephemdir is built on: open a child without following symlinks, stat,
+ * mkdir, lock, remove by name. Made by {@link openDirectory}; close it with
+ * `close()` or `using`.
+ */
 export class DirHandle implements Disposable {
   #fd: number;
   readonly path: string;
