@@ -139,7 +139,10 @@ export interface ErrorFields {
   EPHEMDIR_CONCURRENT_MODIFICATION: Partial<RemoveTreeCounts> & {
     failures?: RemoveTreeFailure[];
   };
-  EPHEMDIR_NOT_OURS: {};
+  EPHEMDIR_NOT_OURS: {
+    /** Why a removal was refused (`identity-changed`, `ownership-unverified`). */
+    blockers?: BlockerCode[];
+  };
   EPHEMDIR_NOT_FOUND: {
     /** The name or prefix looked up. */
     target?: string;
@@ -178,6 +181,7 @@ export interface ErrorFields {
     blockers?: BlockerCode[];
   };
   EPHEMDIR_INVALID_STATE: {
+    /** Why a removal was refused. */
     blockers?: BlockerCode[];
   };
 }
