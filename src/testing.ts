@@ -79,9 +79,21 @@ export function testTempdir(t: TestContextLike, options: TempdirOptions = {}): E
     }
     throw err;
   }
-  t.after(() => {
+  const cleanup = () => {
     hold.release();
     return dir.remove();
-  });
+  };
+  try {
+    t.after(cleanup);
+  } catch (err) {
+    // No hook (the test already ended, say): nothing would remove it, so do it now.
+    hold.release();
+    try {
+      dir.removeSync();
+    } catch (cleanupError) {
+      throw withSuppressed(err, cleanupError, 'testTempdir');
+    }
+    throw err;
+  }
   return dir;
 }

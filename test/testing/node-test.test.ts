@@ -96,6 +96,17 @@ test('bad arguments are refused before anything is made', () => {
   assert.deepEqual(fs.readdirSync(env.work).sort(), before);
 });
 
+test('a context whose after() throws gets nothing left behind: the error propagates, the directory is removed', () => {
+  const before = fs.readdirSync(env.work).sort();
+  const refusing = {
+    after() {
+      throw new Error('test has already finished');
+    },
+  };
+  assert.throws(() => testTempdir(refusing), /test has already finished/);
+  assert.deepEqual(fs.readdirSync(env.work).sort(), before);
+});
+
 /** This process's environment, minus what makes a node:test child report to its parent runner. */
 function childEnv(): NodeJS.ProcessEnv {
   const e = { ...process.env };
