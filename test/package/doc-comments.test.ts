@@ -4,7 +4,8 @@
 // followed through its re-exports to the declaration, and the text the
 // language service would show must be non-empty. A second test checks that
 // a consumer resolves both entry points' types through the package's
-// `exports` (node16, bundler) and `typesVersions` (node10).
+// `exports` (node16, bundler) and `typesVersions` (node10), and that every
+// ```ts example in the README type-checks against the built package.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -47,6 +48,40 @@ for (const file of ENTRY_POINTS) {
 const s = scratch('types');
 after(() => s.cleanup());
 
+function consumerOptions(moduleResolution: 'node16' | 'bundler' | 'node10'): ts.CompilerOptions {
+  return {
+    strict: true,
+    noEmit: true,
+    types: ['node'],
+    typeRoots: [path.join(repoRoot, 'node_modules', '@types')],
+    target: ts.ScriptTarget.ES2022,
+    lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
+    skipLibCheck: true,
+    ...(moduleResolution === 'node16'
+      ? { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }
+      : moduleResolution === 'bundler'
+        ? { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }
+        : { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }),
+  };
+}
+
+test('every ```ts example in README.md type-checks against the built package (strict)', { skip }, () => {
+  const dir = path.join(s.dir, 'readme');
+  fs.mkdirSync(path.join(dir, 'node_modules'), { recursive: true });
+  fs.symlinkSync(repoRoot, path.join(dir, 'node_modules', 'ephemdir'));
+  const text = fs.readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+  const files: string[] = [];
+  for (const m of text.matchAll(/^```ts\n([\s\S]*?)^```$/gm)) {
+    const file = path.join(dir, `example${files.length}.ts`);
+    fs.writeFileSync(file, `${m[1]}\nexport {};\n`);
+    files.push(file);
+  }
+  assert.ok(files.length >= 2, `found ${files.length} examples`);
+  const program = ts.createProgram(files, consumerOptions('node16'));
+  const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => `${path.basename(d.file?.fileName ?? '')}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`);
+  assert.deepEqual(diagnostics, []);
+});
+
 for (const moduleResolution of ['node16', 'bundler', 'node10'] as const) {
   test(`a TypeScript consumer resolves ephemdir and ephemdir/testing (moduleResolution ${moduleResolution})`, { skip }, () => {
     const dir = path.join(s.dir, moduleResolution);
@@ -67,20 +102,7 @@ for (const moduleResolution of ['node16', 'bundler', 'node10'] as const) {
         '',
       ].join('\n'),
     );
-    const options: ts.CompilerOptions = {
-      strict: true,
-      noEmit: true,
-      types: ['node'],
-      typeRoots: [path.join(repoRoot, 'node_modules', '@types')],
-      target: ts.ScriptTarget.ES2022,
-      lib: ['lib.es2023.d.ts', 'lib.esnext.disposable.d.ts'],
-      skipLibCheck: true,
-      ...(moduleResolution === 'node16'
-        ? { module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16 }
-        : moduleResolution === 'bundler'
-          ? { module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler }
-          : { module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10 }),
-    };
+    const options = consumerOptions(moduleResolution);
     const program = ts.createProgram([file], options);
     const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
     assert.deepEqual(diagnostics, []);
