@@ -1,7 +1,7 @@
 // Public API of ephemdir. One module format (CommonJS): the registry, locks
 // and exit hooks are process-wide, so there must be exactly one copy.
-export { ErrorCodes, EphemdirError } from './errors';
-export type { ErrorCode, SystemError } from './errors';
+export { ErrorCodes, EphemdirError, isEphemdirError } from './errors';
+export type { ErrorCode, ErrorFields, EphemdirErrorOf, EphemdirErrorOptions, SystemError } from './errors';
 export { capabilities } from './native/binding';
 export type { Capabilities } from './native/binding';
 
@@ -33,6 +33,7 @@ export {
   last,
   currentTarget,
 } from './api/index';
+export { withTempdir, withTempdirSync } from './api/scoped';
 export type {
   Hold,
   TempdirOptions,
@@ -54,6 +55,7 @@ export { parseDuration } from './core/duration';
 export { parseSize } from './core/size';
 
 // Companion APIs.
+export { withTempDir, withTempDirSync } from './companions/scoped';
 export { createTempDir, root, Root, TemporaryDirectory, TempFiles, defaultTempFiles, FileStore, AREAS } from './companions';
 export type {
   CreateTempDirOptions,

@@ -18,6 +18,15 @@ export interface Hold extends Disposable {
   release(): void;
 }
 
+/**
+ * A managed temporary directory, as {@link tempdir} and `tempdirSync()`
+ * return it: `path`, `name`, `id` (its marker), `createdAt`, `expiresAt`.
+ * `remove()` / `removeSync()` delete it now, `keep()` untracks it for good,
+ * `extend()` changes its lifetime, `hold()` keeps sweeps away while held.
+ * `await using` / `using` remove it at the end of the block (a no-op once
+ * kept). It refers to its registry entry by id, never by path, so a `keep`
+ * or a sweep elsewhere is always seen.
+ */
 export class EphemeralDirectory implements AsyncDisposable, Disposable {
   readonly path: string;
   readonly name: string;
@@ -35,6 +44,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
     this.#expiresAt = entry.expiresAt === null ? null : new Date(entry.expiresAt * 1000);
   }
 
+  /** When it falls due; null when it has no time limit. */
   get expiresAt(): Date | null {
     return this.#expiresAt;
   }
@@ -62,6 +72,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
     }
   }
 
+  /** Synchronous {@link remove}. */
   removeSync(): void {
     cancelAtExit(this.id);
     const ctx = openContext({ create: false });

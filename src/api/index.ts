@@ -37,6 +37,7 @@ export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDi
   }
 }
 
+/** Synchronous {@link tempdir}: creates a managed temporary directory, after sweeping a few that are already due. */
 export function tempdirSync(options: TempdirOptions = {}): EphemeralDirectory {
   checkCall(TEMPDIR_SYNC, [], options);
   const { settings, warnings } = prepare(options);

@@ -66,6 +66,13 @@ export function keepById(ctx: ApiContext, id: string): string {
   return kept.path;
 }
 
+/**
+ * Stops tracking a directory and removes its `.ephemdir` marker: it becomes
+ * an ordinary directory that stays on disk for good. `target` is a full
+ * path, an exact name or a unique prefix. Resolves to its path. Refuses a
+ * directory that was replaced at its path (`EPHEMDIR_NOT_OURS`) or is being
+ * deleted (`EPHEMDIR_INVALID_STATE`).
+ */
 export async function keep(target: string): Promise<string> {
   checkCall(KEEP, [target]);
   return withContext((ctx) => keepById(ctx, pickOne(ctx, target, 'active').id));
@@ -93,6 +100,12 @@ export function extendById(ctx: ApiContext, id: string, lifetime: number | strin
   });
 }
 
+/**
+ * Gives a tracked directory a new lifetime: a duration from now (seconds or
+ * `"2h"`), `"+30m"` to add to its current expiry (or `{ relative: true }`),
+ * or `null` for no time limit. `target` is a full path, an exact name or a
+ * unique prefix. Resolves to the updated entry.
+ */
 export async function extend(target: string, lifetime: number | string | null, opts: ExtendOptions = {}): Promise<Entry> {
   checkCall(EXTEND, [target, lifetime], opts);
   return withContext((ctx) => extendById(ctx, pickOne(ctx, target, 'active').id, lifetime, opts.relative ?? false));
@@ -130,12 +143,23 @@ export async function removeById(ctx: ApiContext, entry: Entry): Promise<RemoveR
   return { path: entry.path, name: entry.name, entriesRemoved: o.kind === 'removed' ? o.entriesRemoved : 0 };
 }
 
+/**
+ * Removes a tracked directory now, through the journaled protocol (moved
+ * aside first, then deleted fd-relative, never across a mount). `target` is a
+ * full path, an exact name or a unique prefix. Resolves to what was removed;
+ * rejects with `EPHEMDIR_IN_USE`, `EPHEMDIR_NOT_OURS`, `EPHEMDIR_INCOMPLETE`
+ * (the rest stays tracked and the next sweep retries), ...
+ */
 export async function remove(target: string): Promise<RemoveResult> {
   checkCall(REMOVE, [target]);
   return withContextAsync((ctx) => removeById(ctx, pickOne(ctx, target, 'active')));
 }
 
 
+/**
+ * Why a tracked directory is or is not due: every reason it is due and every
+ * blocker holding it back, as `ephemdir explain` prints them. Reads only.
+ */
 export async function explain(target: string): Promise<ExplainModel> {
   checkCall(EXPLAIN, [target]);
   return withContextAsync(async (ctx) => {
@@ -147,6 +171,12 @@ export async function explain(target: string): Promise<ExplainModel> {
   });
 }
 
+/**
+ * Finishes an interrupted deletion (a directory left mid-deletion by a crash
+ * or a failure), or with `{ forget: true }` drops its entry without deleting
+ * anything. Resolves to the path and what was done (`removed`, `forgotten`,
+ * ...).
+ */
 export async function recover(target: string, opts: RecoverOptions = {}): Promise<{ path: string; action: string }> {
   checkCall(RECOVER, [target], opts);
   return withContextAsync(async (ctx) => {

@@ -98,6 +98,12 @@ export async function match(target: string): Promise<Entry[]> {
   }
 }
 
+/**
+ * The path of a tracked directory, by full path, exact name or unique
+ * prefix. Rejects with `EPHEMDIR_NOT_FOUND`, `EPHEMDIR_AMBIGUOUS` (the
+ * candidates in `matches`), or when the directory is missing or was replaced
+ * at its path.
+ */
 export async function resolve(target: string): Promise<string> {
   checkCall(RESOLVE, [target]);
   return withContext((ctx) => {
@@ -114,6 +120,7 @@ export async function resolve(target: string): Promise<string> {
   });
 }
 
+/** Every registry entry as stored, without looking at the disk (empty when there is no registry yet). */
 export async function registered(): Promise<Entry[]> {
   const ctx = openContext({ create: false });
   if (!ctx) return [];
@@ -134,6 +141,12 @@ function trackedList(items: TrackedDirectory[], quarantined: QuarantinedEntry[])
   return items as TrackedList;
 }
 
+/**
+ * The tracked directories with their status and time left, as `ephemdir
+ * list` shows them (each probed on disk: missing, replaced, ...), optionally
+ * only those carrying every tag in `tags`. The array also has a
+ * non-enumerable `quarantined`: entry files that could not be used.
+ */
 export async function list(opts: ListOptions = {}): Promise<TrackedList> {
   checkCall(LIST, [], opts);
   const ctx = openContext({ create: false });
@@ -170,6 +183,7 @@ export async function list(opts: ListOptions = {}): Promise<TrackedList> {
   }
 }
 
+/** Counters kept by the registry (created, swept, kept, removed) and how many directories are tracked now. */
 export async function stats(): Promise<Stats> {
   const ctx = openContext({ create: false });
   if (!ctx) return { created: 0, swept: 0, kept: 0, removed: 0, currentlyTracked: 0 };

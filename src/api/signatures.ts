@@ -4,7 +4,8 @@
 // Adding an option: add it to the options type in types.ts and one line here.
 import { parseDuration, parseExtension } from '../core/duration';
 import { parseSize } from '../core/size';
-import { abortSignal, boolean, fsPath, func, oneOf, optionsOf, signature, validatedBy } from '../core/options';
+import { abortSignal, boolean, fsPath, func, oneOf, optionsOf, signature, validatedBy, type ValueSpec } from '../core/options';
+import { describeValue } from '../core/humanize';
 import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateWords } from '../core/validate';
 import type { ExtendOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
 import { CURRENT_TARGET, LIST, RESOLVE, tags, target } from './query-signatures';
@@ -56,5 +57,20 @@ export const EXPLAIN = signature('explain', { target });
 export const RECOVER = signature('recover', { target }, optionsOf<RecoverOptions>({ forget: boolean() }));
 export const HANDLE_EXTEND = signature('EphemeralDirectory.extend', { lifetime: extension });
 
+// Scoped tasks and test fixtures: the callback (or the test context) first,
+// then tempdir()'s own options, checked by tempdir()'s own table.
+export const WITH_TEMPDIR = signature('withTempdir', { fn: func() }, TEMPDIR_OPTIONS);
+export const WITH_TEMPDIR_SYNC = signature('withTempdirSync', { fn: func() }, TEMPDIR_OPTIONS);
+const TEST_CONTEXT = 'a test context with an after() method (node:test)';
+const testContext: ValueSpec = {
+  expected: TEST_CONTEXT,
+  problem: (v) =>
+    typeof v === 'object' && v !== null && typeof (v as { after?: unknown }).after === 'function'
+      ? null
+      : `invalid value ${describeValue(v)}: expected ${TEST_CONTEXT}`,
+};
+export const TEST_TEMPDIR = signature('testTempdir', { t: testContext }, TEMPDIR_OPTIONS);
+
 /** Every signature of this layer, for the coverage test. */
-export const API_SIGNATURES = [TEMPDIR, TEMPDIR_SYNC, SWEEP, LIST, KEEP, EXTEND, REMOVE, RESOLVE, EXPLAIN, RECOVER, CURRENT_TARGET, HANDLE_EXTEND];
+export const API_SIGNATURES = [TEMPDIR, TEMPDIR_SYNC, SWEEP, LIST, KEEP, EXTEND, REMOVE, RESOLVE, EXPLAIN, RECOVER, CURRENT_TARGET, HANDLE_EXTEND,
+  WITH_TEMPDIR, WITH_TEMPDIR_SYNC, TEST_TEMPDIR];

@@ -73,6 +73,15 @@ function checkAborted(signal: AbortSignal | undefined, report: SweepReport): voi
   if (signal?.aborted) throw abortError(signal, { report });
 }
 
+/**
+ * Removes every tracked directory that is due (lifetime over, machine
+ * rebooted, over its size limit, `cleanup: 'next-sweep'`) and not blocked
+ * (in use, held with flock, replaced at its path, a mount inside...),
+ * finishing interrupted deletions on the way. `dryRun` reports
+ * without removing, `force` treats every directory as due (blockers still
+ * apply), `tags` limits it to directories carrying all of them. One directory
+ * that fails never stops the others: see the report's `failed`.
+ */
 export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   checkCall(SWEEP, [], options);
   const signal = checkSignal(options.signal);

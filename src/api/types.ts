@@ -2,6 +2,7 @@
 // journaled sweep). The CLI is written against these.
 import type { Entry, SweepMode } from '../model/entry';
 
+/** Options of {@link tempdir} and {@link tempdirSync}; any left out come from `config.toml`, then the defaults. */
 export interface TempdirOptions {
   /** Seconds, a duration string ("30m", "1h30m", "7d"), or null for no time limit. */
   lifetime?: number | string | null;
@@ -56,13 +57,17 @@ export interface TrackedList extends Array<TrackedDirectory> {
   readonly quarantined: QuarantinedEntry[];
 }
 
+/** Options of {@link sweep}. */
 export interface SweepOptions {
+  /** Report what would be removed; remove nothing. */
   dryRun?: boolean;
+  /** Treat every directory as due (blockers such as in-use still apply). */
   force?: boolean;
   /** Only entries carrying every one of these tags. */
   tags?: string[];
   /** Internal: the bounded sweep tempdir() runs first. */
   mode?: SweepMode;
+  /** Called as the sweep goes, with the entries removed and directories finished so far. */
   onProgress?: (p: { entriesRemoved: number; directoriesDone: number }) => void;
   /**
    * Stops the sweep: already aborted, nothing is touched; aborted mid-way,
@@ -73,6 +78,7 @@ export interface SweepOptions {
   signal?: AbortSignal;
 }
 
+/** One directory in a {@link SweepReport}: which, why it was due (`reasons`) and what held it back (`blockers`). */
 export interface SweepItem {
   path: string;
   name: string;
@@ -82,6 +88,7 @@ export interface SweepItem {
   error?: { code: string; message: string };
 }
 
+/** What {@link sweep} did (or, with `dryRun`, would do), directory by directory. */
 export interface SweepReport {
   dryRun: boolean;
   /** Removed (or, with dryRun, would be removed). */
@@ -98,12 +105,14 @@ export interface SweepReport {
   quarantined?: QuarantinedEntry[];
 }
 
+/** What {@link remove} removed: the directory and how many entries it held (itself included). */
 export interface RemoveResult {
   path: string;
   name: string;
   entriesRemoved: number;
 }
 
+/** The registry counters {@link stats} returns; `currentlyTracked` is counted now. */
 export interface Stats {
   created: number;
   swept: number;
@@ -112,16 +121,19 @@ export interface Stats {
   currentlyTracked: number;
 }
 
+/** Options of {@link list}. */
 export interface ListOptions {
   /** Only entries carrying every one of these tags. */
   tags?: string[];
 }
 
+/** Options of {@link extend}. */
 export interface ExtendOptions {
   /** Add to the current expiry instead of counting from now (as a leading "+" does). */
   relative?: boolean;
 }
 
+/** Options of {@link recover}. */
 export interface RecoverOptions {
   /** Drop the registry entry only; never deletes files. */
   forget?: boolean;

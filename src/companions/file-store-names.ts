@@ -4,7 +4,9 @@ import { invalidArgument } from '../errors';
 import { validateComponent } from '../core/validate';
 import { describeValue } from '../core/humanize';
 
+/** The areas of a {@link FileStore}, in the order a file moves through them: written in `tmp`, complete in `new`, taken in `cur`. */
 export const AREAS = ['tmp', 'new', 'cur'] as const;
+/** One of {@link AREAS}: `'tmp'`, `'new'` or `'cur'`. */
 export type Area = (typeof AREAS)[number];
 
 /** Modes accepted by FileStore.create (a `b` as in Python's "wb" is accepted and ignored). */

@@ -47,6 +47,13 @@ function parseMode(mode: unknown): { open: number; truncate: boolean; reopen: nu
   }
 }
 
+/**
+ * A maildir-like file store (gocept.filestore): files are written in `tmp`,
+ * moved to `new` when complete and to `cur` by whoever processes them. Each
+ * move is one rename that never overwrites, so when several processes move
+ * the same file exactly one succeeds. Call `prepare()` once to create the
+ * areas.
+ */
 export class FileStore {
   /** Absolute path of the store directory. */
   readonly path: string;

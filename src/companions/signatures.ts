@@ -1,7 +1,7 @@
 // The argument and option tables of the companion APIs (see core/options.ts).
 import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
-import { finiteNumber, fsPath, nullable, oneOf, optionsOf, pathString, signature, validatedBy, type ValueSpec } from '../core/options';
+import { finiteNumber, fsPath, func, nullable, oneOf, optionsOf, pathString, signature, validatedBy, type ValueSpec } from '../core/options';
 import type { CreateTempDirOptions, RootOptions } from './tempman';
 import type { TempFilesOptions } from './temp-files';
 import { AREAS, checkCreateMode, checkStoreName } from './file-store-names';
@@ -13,7 +13,11 @@ const absolute = fsPath({ absolute: true });
 const area = oneOf(...AREAS);
 const storeName: ValueSpec = validatedBy('a file name in the store', checkStoreName);
 
-export const CREATE_TEMP_DIR = signature('createTempDir', {}, optionsOf<CreateTempDirOptions>({ dir: absolute, prefix }));
+const CREATE_TEMP_DIR_OPTIONS = optionsOf<CreateTempDirOptions>({ dir: absolute, prefix });
+export const CREATE_TEMP_DIR = signature('createTempDir', {}, CREATE_TEMP_DIR_OPTIONS);
+/** Scoped createTempDir(): the callback, then createTempDir()'s options. */
+export const WITH_TEMP_DIR = signature('withTempDir', { fn: func() }, CREATE_TEMP_DIR_OPTIONS);
+export const WITH_TEMP_DIR_SYNC = signature('withTempDirSync', { fn: func() }, CREATE_TEMP_DIR_OPTIONS);
 
 const ROOT_OPTIONS = optionsOf<RootOptions>({
   timeout: validatedBy('a number of seconds, a duration string such as "30m", or null', (v) => parseDuration(v as never)),
@@ -37,6 +41,8 @@ export const FILE_STORE_REMOVE = signature('FileStore.remove', { name: storeName
 /** Every signature of this layer, for the coverage test. */
 export const COMPANION_SIGNATURES = [
   CREATE_TEMP_DIR,
+  WITH_TEMP_DIR,
+  WITH_TEMP_DIR_SYNC,
   ROOT,
   ROOT_CONSTRUCTOR,
   TEMP_FILES,

@@ -24,6 +24,7 @@ import { checkCall } from '../core/options';
 import { TEMP_FILES, TEMP_FILES_FORGET } from './signatures';
 import { adoptFd, adoptFdSync, type PathFileHandle } from './file-handle';
 
+/** Options of `new TempFiles()`. */
 export interface TempFilesOptions {
   /** Where the folder is created (absolute). Default: `os.tmpdir()`. */
   root?: PathLike;
@@ -31,11 +32,13 @@ export interface TempFilesOptions {
   prefix?: string;
 }
 
+/** A file or folder {@link TempFiles.cleanup} could not remove, with the error. */
 export interface TempFilesFailure {
   path: string;
   error: unknown;
 }
 
+/** What {@link TempFiles.cleanup} did; it never throws, failures are listed here. */
 export interface TempFilesCleanup {
   /** Tracked files that were unlinked. */
   removed: string[];

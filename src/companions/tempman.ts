@@ -34,6 +34,7 @@ import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
 import { CREATE_TEMP_DIR, ROOT, ROOT_CONSTRUCTOR } from './signatures';
 
+/** Options of {@link createTempDir} (and of `withTempDir`). */
 export interface CreateTempDirOptions {
   /** Parent directory (absolute). Default: `os.tmpdir()`. It must exist. */
   dir?: PathLike;
@@ -196,6 +197,7 @@ export function createTempDir(options: CreateTempDirOptions = {}): TemporaryDire
   }
 }
 
+/** Options of {@link root} and `new Root()`. */
 export interface RootOptions {
   /**
    * Age after which a subdirectory is removed by cleanup: a number of

@@ -100,6 +100,12 @@ export interface LockOptions {
   wait?: boolean;
 }
 
+/**
+ * An open directory file descriptor (O_CLOEXEC) with the fd-relative calls
+ * ephemdir is built on: open a child without following symlinks, stat,
+ * mkdir, lock, remove by name. Made by {@link openDirectory}; close it with
+ * `close()` or `using`.
+ */
 export class DirHandle implements Disposable {
   #fd: number;
   readonly path: string;

@@ -22,11 +22,13 @@ import { openParentOf } from './walk';
 import { checkCall } from '../core/options';
 import { REMOVE_TREE, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, REMOVE_TREE_SYNC } from './signatures';
 
+/** What an `onProgress` callback of {@link removeTree} receives. */
 export interface RemoveTreeProgress {
   /** Entries removed so far (directories included). */
   entriesRemoved: number;
 }
 
+/** Options of {@link removeTree}, {@link removeTreeSync}, {@link removeTreeAt} and {@link removeTreeAtSync}. */
 export interface RemoveTreeOptions {
   /** More paths (besides `/` and the home directory) that may be neither removed nor have an ancestor removed. Compared by identity. */
   protect?: string[];
@@ -74,6 +76,7 @@ export interface RemoveTreeOptions {
   maxEntries?: number;
 }
 
+/** What a removal did: entries and directories removed, whether it finished, and the mounts and locked subtrees it left. */
 export interface RemoveTreeResult {
   /** Every entry removed, directories (and the root) included. */
   entriesRemoved: number;
@@ -86,6 +89,7 @@ export interface RemoveTreeResult {
   locked: string[];
 }
 
+/** One entry the engine could not remove, in an `EPHEMDIR_INCOMPLETE` error's `failures`. */
 export interface RemoveTreeFailure {
   /** Display path (invalid UTF-8 bytes written as \xNN). */
   path: string;

@@ -12,6 +12,7 @@ import { openParentOf } from './walk';
 import { checkCall } from '../core/options';
 import { SCAN_TREE, SCAN_TREE_SYNC } from './signatures';
 
+/** Options of {@link scanTree} and {@link scanTreeSync}: limits that stop the count early (`complete: false`). */
 export interface ScanTreeOptions {
   /** Stop (complete: false) after this many entries (default: no limit). */
   maxEntries?: number;
@@ -32,6 +33,7 @@ export interface ScanTreeOptions {
   signal?: AbortSignal;
 }
 
+/** What {@link scanTree} counted: allocated bytes and entries, and whether it saw everything. */
 export interface ScanTreeResult {
   /** Allocated bytes of the root and everything counted below it. */
   bytes: number;

@@ -15,6 +15,10 @@ export type CleanupPolicy = 'auto' | 'next-sweep';
 export type NameStyle = 'secure' | 'clean';
 export type Platform = 'linux' | 'darwin';
 
+/**
+ * A tracked directory as the registry stores it: where it is, its identity
+ * (device, inode, mount id, marker id), its lifetime rules, tags and state.
+ */
 export interface Entry {
   /** Marker id: 32 lowercase hex characters; the registry key. */
   id: string;

@@ -23,6 +23,7 @@ export interface NativeStat {
   mountRoot: boolean | null;
 }
 
+/** Which kernel features the native addon found and uses (openat2, statx, mount ids, ...), as {@link capabilities} reports them. */
 export interface Capabilities {
   platform: 'linux' | 'darwin';
   openat2: boolean;

@@ -50,6 +50,7 @@ export interface Labeled<C extends string> {
 
 export type VerdictColor = StatusColor;
 
+/** What {@link explain} returns: the decision for one directory with every reason, blocker and note, labelled for people. */
 export interface ExplainModel {
   path: string;
   name: string;

@@ -6,11 +6,12 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as pkg from '../../src/index';
+import * as testing from '../../src/testing';
 import type { Signature } from '../../src/core/options';
 import { API_SIGNATURES } from '../../src/api/signatures';
 import { FS_SIGNATURES } from '../../src/fs/signatures';
 import { COMPANION_SIGNATURES } from '../../src/companions/signatures';
-import { EXPORTS, publicCalls, takesArguments, type Fixtures } from '../helpers/public-calls';
+import { EXPORTS, TESTING_EXPORTS, publicCalls, takesArguments, type Fixtures } from '../helpers/public-calls';
 
 const ALL_SIGNATURES: Signature[] = [...API_SIGNATURES, ...FS_SIGNATURES, ...COMPANION_SIGNATURES];
 // Only names and keys are read here; no row is called.
@@ -27,9 +28,17 @@ describe('coverage', () => {
     assert.deepEqual(Object.keys(pkg).sort(), Object.keys(EXPORTS).sort());
   });
 
+  it('every export of ephemdir/testing is listed, and nothing else', () => {
+    assert.deepEqual(Object.keys(testing).sort(), Object.keys(TESTING_EXPORTS).sort());
+  });
+
   it('every export that takes arguments has its signatures; the rest take none', () => {
-    for (const [name, kind] of Object.entries(EXPORTS)) {
-      const value = (pkg as Record<string, unknown>)[name];
+    type Kind = (typeof EXPORTS)[string];
+    const all: Array<[string, unknown, Kind]> = [
+      ...Object.entries(EXPORTS).map(([n, k]): [string, unknown, Kind] => [n, (pkg as Record<string, unknown>)[n], k]),
+      ...Object.entries(TESTING_EXPORTS).map(([n, k]): [string, unknown, Kind] => [n, (testing as Record<string, unknown>)[n], k]),
+    ];
+    for (const [name, value, kind] of all) {
       if ('notCallable' in kind) assert.notEqual(typeof value, 'function', name);
       if ('noArguments' in kind) assert.deepEqual(takesArguments(value), [], `${name} takes arguments: give it a signature`);
       if ('signatures' in kind) {
@@ -43,7 +52,7 @@ describe('coverage', () => {
   });
 
   it('every signature has a row, and each row has bad values for exactly its arguments and options', () => {
-    const listed = new Set(Object.values(EXPORTS).flatMap((k) => ('signatures' in k ? k.signatures : [])));
+    const listed = new Set([...Object.values(EXPORTS), ...Object.values(TESTING_EXPORTS)].flatMap((k) => ('signatures' in k ? k.signatures : [])));
     for (const sig of ALL_SIGNATURES) {
       assert.ok(listed.has(sig.name), `${sig.name} is not reachable from an export in EXPORTS`);
       const c = CASES.find((x) => x.name === sig.name);

@@ -6,6 +6,7 @@
 // test/api/public-coverage.test.ts (that the table covers every export).
 import * as path from 'node:path';
 import * as pkg from '../../src/index';
+import * as testing from '../../src/testing';
 import type {
   CreateTempDirOptions,
   ExtendOptions,
@@ -129,7 +130,56 @@ export function publicCalls(f: Fixtures): Case[] {
   const HANDLE_BAD = [closedHandle, null, 'x', 1, {}, []];
   const SCAN_TARGET_BAD = ['', 'a\0b', 1, null, true, [], { parent: 'x', name: 'tree' }, { name: 'tree' }, { parent: closedHandle, name: 'tree' }];
 
+  // A test context whose after hook is never run: a broken check would leave a directory, which the snapshot sees.
+  const testContext = { after() {} };
+  const TEST_CONTEXT_BAD = [null, undefined, {}, { after: 1 }, 'x', 1, true, []];
+
   return [
+    {
+      name: 'withTempdir',
+      async: true,
+      args: () => [() => 1],
+      base: () => ({ parent: env.work, tags: ['args'] }),
+      call: (a, o) => pkg.withTempdir(a[0] as never, o as never),
+      badArgs: { fn: FUNC },
+      badOptions: TEMPDIR_BAD,
+    },
+    {
+      name: 'withTempdirSync',
+      async: false,
+      args: () => [() => 1],
+      base: () => ({ parent: env.work, tags: ['args'] }),
+      call: (a, o) => pkg.withTempdirSync(a[0] as never, o as never),
+      badArgs: { fn: FUNC },
+      badOptions: TEMPDIR_BAD,
+    },
+    {
+      name: 'testTempdir',
+      async: false,
+      args: () => [testContext],
+      base: () => ({ parent: env.work, tags: ['args'] }),
+      call: (a, o) => testing.testTempdir(a[0] as never, o as never),
+      badArgs: { t: TEST_CONTEXT_BAD },
+      badOptions: TEMPDIR_BAD,
+    },
+    {
+      name: 'withTempDir',
+      async: true,
+      args: () => [() => 1],
+      base: () => ({ dir: env.work }),
+      call: (a, o) => pkg.withTempDir(a[0] as never, o as never),
+      badArgs: { fn: FUNC },
+      badOptions: CREATE_TEMP_DIR_BAD,
+    },
+    {
+      name: 'withTempDirSync',
+      async: false,
+      args: () => [() => 1],
+      base: () => ({ dir: env.work }),
+      call: (a, o) => pkg.withTempDirSync(a[0] as never, o as never),
+      badArgs: { fn: FUNC },
+      badOptions: CREATE_TEMP_DIR_BAD,
+    },
     {
       name: 'tempdir',
       async: true,
@@ -357,6 +407,11 @@ export const EXPORTS: Record<string, ExportKind> = {
   AREAS: { notCallable: true },
   EphemdirError: { exempt: 'an error class; ephemdir constructs it' },
   AbortError: { exempt: 'an error class; ephemdir constructs it' },
+  isEphemdirError: { exempt: 'a type guard; it refuses an unknown code itself (test/errors/narrowing.test.ts)' },
+  withTempdir: { signatures: ['withTempdir'] },
+  withTempdirSync: { signatures: ['withTempdirSync'] },
+  withTempDir: { signatures: ['withTempDir'] },
+  withTempDirSync: { signatures: ['withTempDirSync'] },
   capabilities: { noArguments: true },
   removeTree: { signatures: ['removeTree'] },
   removeTreeSync: { signatures: ['removeTreeSync'] },
@@ -403,6 +458,13 @@ export const EXPORTS: Record<string, ExportKind> = {
   TempFiles: { signatures: ['new TempFiles', 'TempFiles.forget'] },
   defaultTempFiles: { noArguments: true },
   FileStore: { signatures: ['new FileStore', 'FileStore.create', 'FileStore.list', 'FileStore.move', 'FileStore.copy', 'FileStore.remove'] },
+};
+
+/** The same for the `ephemdir/testing` subpath. */
+export const TESTING_EXPORTS: typeof EXPORTS = {
+  testTempdir: { signatures: ['testTempdir'] },
+  TEST_LIFETIME: { notCallable: true },
+  TEST_TAG: { notCallable: true },
 };
 
 /** A function taking arguments by its name; for a class, its methods that take arguments. */

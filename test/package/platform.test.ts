@@ -68,6 +68,11 @@ const calls = {
   rootCleanup: () => e.root(t, { timeout: 1 }).cleanupSync(),
   tempFiles: () => new e.TempFiles({ root: t }).mktemp(),
   fileStore: () => new e.FileStore(t + '/store').prepare(),
+  withTempdir: () => e.withTempdir(() => 1, { parent: t }),
+  withTempdirSync: () => e.withTempdirSync(() => 1, { parent: t }),
+  withTempDir: () => e.withTempDir(() => 1, { dir: t }),
+  withTempDirSync: () => e.withTempDirSync(() => 1, { dir: t }),
+  testTempdir: () => require(${JSON.stringify(path.join(root, 'dist', 'testing.js'))}).testTempdir({ after() {} }, { parent: t }),
 };
 (async () => {
   const out = { pure: e.parseDuration('1h') };
