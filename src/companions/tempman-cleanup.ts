@@ -25,6 +25,7 @@ export function checkAgeBy(value: unknown): AgeBy {
  */
 export const TREE_AGE_SCAN: Readonly<ScanTreeOptions> = { maxEntries: 1_000_000, timeoutMs: 10_000 };
 
+/** Why {@link Root.cleanup} left an old subdirectory in place. */
 export type SkipReason =
   /** A symlink: never followed, never removed. */
   | 'symlink'
@@ -47,6 +48,7 @@ export type SkipReason =
   /** Any other failure; see `error`. */
   | 'error';
 
+/** A subdirectory {@link Root.cleanup} was old enough to remove but left, and why. */
 export interface SkippedEntry {
   path: string;
   reason: SkipReason;
@@ -56,6 +58,7 @@ export interface SkippedEntry {
   locked?: string[];
 }
 
+/** What {@link Root.cleanup} removed and what it left alone. */
 export interface CleanupReport {
   /** Paths of the subdirectories removed. */
   removed: string[];

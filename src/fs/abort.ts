@@ -6,6 +6,11 @@
 import { invalidArgument } from '../errors';
 import { treeNative, type NativeCancelFlag } from '../native/tree-binding';
 
+/**
+ * How an aborted `removeTree`, `scanTree` or `sweep` rejects: like Node's own
+ * (`name` 'AbortError', `code` 'ABORT_ERR', `cause` the signal's reason),
+ * carrying the counts (or, for a sweep, the `report`) reached before it stopped.
+ */
 export class AbortError extends Error {
   readonly code = 'ABORT_ERR';
   constructor(message = 'The operation was aborted', options?: { cause?: unknown }) {

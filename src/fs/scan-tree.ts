@@ -89,11 +89,11 @@ function resolveTarget(target: ScanTarget): { parent: DirHandle; name: Name; dis
   return { parent: target.parent, name: target.name, display: joinDisplay(target.parent.path, target.name), owned: false };
 }
 
-/** Measures the allocated size of a tree (see {@link ScanTreeOptions} for the bounds). */
 function notStarted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal, { bytes: 0, entries: 0, complete: false, newestMtimeMs: 0, mounts: [] });
 }
 
+/** Measures the allocated size of a tree (see {@link ScanTreeOptions} for the bounds). */
 export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}): Promise<ScanTreeResult> {
   checkCall(SCAN_TREE, [target], options);
   const opts = toNative(options);
