@@ -91,49 +91,35 @@ function describeHost(host) {
   return `${host.platform}-${host.arch}${host.libc ? ` (${host.libc})` : ''}`;
 }
 
-// The layout is prebuildify's, as node-gyp-build reads it (a test checks
-// these parsers against node-gyp-build's own). Parsed here rather than with
-// node-gyp-build: its matching reads LIBC and npm_config_arch from the
-// environment and takes an untagged binary on musl, and requiring it costs
-// start-up time for three small functions.
+// The layout is prebuildify's, and node-gyp-build's own pure parsers and
+// orderings read it (loaded only when prebuilds are looked at). Its resolver
+// is not used: it takes the libc and arch from the environment (LIBC,
+// npm_config_arch) and would pick an untagged binary on musl, so which
+// binary fits this host is decided below, from the process alone.
+let layoutModule;
+function layout() {
+  if (!layoutModule) layoutModule = require('node-gyp-build');
+  return layoutModule;
+}
 
 /** A prebuilds folder name, "<platform>-<arch>[+<arch>...]"; null when it is not one. */
 function parseTuple(name) {
-  const parts = name.split('-');
-  if (parts.length !== 2 || !parts[0]) return null;
-  const architectures = parts[1].split('+');
-  if (!architectures.every(Boolean)) return null;
-  return { name, platform: parts[0], architectures };
+  return layout().parseTuple(name) || null;
 }
 
 /** A binary's name, dot-separated tags ending in ".node"; null when it is not one. */
 function parseTags(file) {
-  const parts = file.split('.');
-  if (parts.pop() !== 'node') return null;
-  const tags = { file, specificity: 0 };
-  for (const tag of parts) {
-    if (tag === 'node' || tag === 'electron' || tag === 'node-webkit') tags.runtime = tag;
-    else if (tag === 'napi') tags.napi = true;
-    else if (tag.startsWith('abi')) tags.abi = tag.slice(3);
-    else if (tag.startsWith('uv')) tags.uv = tag.slice(2);
-    else if (tag.startsWith('armv')) tags.armv = tag.slice(4);
-    else if (tag === 'glibc' || tag === 'musl') tags.libc = tag;
-    else continue; // the name, or a tag no one matches on
-    tags.specificity++;
-  }
-  return tags;
+  return layout().parseTags(file) || null;
 }
 
 /** Single-architecture folders before multi-architecture ones. */
 function compareTuples(a, b) {
-  return a.architectures.length - b.architectures.length;
+  return layout().compareTuples(a, b);
 }
 
 /** Node's own runtime first, then ABI-specific over N-API, then the most specific. */
 function compareTags(a, b) {
-  if (a.runtime !== b.runtime) return a.runtime === 'node' ? -1 : 1;
-  if (a.abi !== b.abi) return a.abi ? -1 : 1;
-  return b.specificity - a.specificity;
+  return layout().compareTags('node')(a, b);
 }
 
 /**

@@ -1,9 +1,9 @@
 // Finds and loads the native addon. Pinned to this package's own folder: no
-// environment variable can point it elsewhere or pick another libc (so not
-// node-gyp-build's resolver: the same prebuild layout is matched by
-// scripts/native-target.js). A binary whose embedded source stamp differs
-// from the package's sources is refused, so a stale build never loads
-// silently; a binary that cannot be loaded at all (dlopen) is refused the
+// environment variable can point it elsewhere or pick another libc, so
+// node-gyp-build's resolver is not used; scripts/native-target.js reads the
+// prebuild layout with node-gyp-build's parsers and matches it to this host.
+// A binary whose embedded source stamp differs from the package's sources is
+// refused, so a stale build never loads silently; a binary that cannot be loaded at all (dlopen) is refused the
 // same way, and when nothing loads one error says what was tried and why.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
