@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { isolatedEnv } from '../helpers/api-env';
 import { snapshotTree } from '../helpers/cli-sandbox';
 import { runNode, srcModule } from '../helpers/child';
+import { stageForOtherUsers } from '../helpers/stage';
 import { usersUnavailable, createUser, chownTree } from '../helpers/users';
 import * as api from '../../src/api/index';
 import { removeTree } from '../../src/fs/remove-tree';
@@ -98,7 +99,8 @@ test('no writable home: tempdir() names the data folder and EPHEMDIR_DATA_DIR', 
     chownTree(parent, user);
     fs.chmodSync(env.root, 0o755);
     for (const fn of ['tempdir', 'tempdirSync']) {
-      const code = `Promise.resolve().then(() => require(${JSON.stringify(srcModule('api/index'))}).${fn}({ parent: ${JSON.stringify(parent)} }))` +
+      // The other user loads its code from a stage it can reach (the checkout may be private).
+      const code = `Promise.resolve().then(() => require(${JSON.stringify(stageForOtherUsers().path(srcModule('api/index')))}).${fn}({ parent: ${JSON.stringify(parent)} }))` +
         `.then(() => console.log('created'), (e) => console.log(JSON.stringify({ code: e.code, path: e.path, message: e.message, syscall: e.syscall })))`;
       const r = runNode(code, { prefix: user.wrap([]), env: { PATH: process.env.PATH, HOME: '/nonexistent' }, cwd: '/' });
       assert.equal(r.status, 0, r.stderr);

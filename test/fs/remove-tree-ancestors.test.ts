@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { scratch, isRoot } from '../helpers/scratch';
 import { usersUnavailable, createUser, runAs, type TestUser } from '../helpers/users';
 import { runRemover, srcModule, type RemoveReply } from '../helpers/race';
+import { stageForOtherUsers } from '../helpers/stage';
 import { removeTree, removeTreeSync } from '../../src/fs/remove-tree';
 import { createTempDir } from '../../src/companions';
 import * as api from '../../src/api/index';
@@ -33,7 +34,13 @@ function describe(r: RemoveReply): string {
 
 /** Runs fn of module (fs/remove-tree by default) as `u` in its own process. */
 function as(u: TestUser, fn: string, p: string, options: Record<string, unknown> = {}, module = 'fs/remove-tree'): RemoveReply {
-  return runRemover({ fn, path: p, options, module: srcModule(module) } as unknown as Parameters<typeof runRemover>[0], { wrap: u.wrap, timeoutMs: 30_000 });
+  // The other user loads its code from a stage it can reach (the checkout may be private).
+  const stage = stageForOtherUsers();
+  return runRemover({ fn, path: p, options, module: stage.path(srcModule(module)) } as unknown as Parameters<typeof runRemover>[0], {
+    wrap: u.wrap,
+    from: stage,
+    timeoutMs: 30_000,
+  });
 }
 
 /**
