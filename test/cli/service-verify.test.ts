@@ -4,12 +4,22 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot } from '../helpers/cli';
 import { dependencyDirs, verifyRuntime } from '../../src/cli/service/verify';
 
-// Under the checkout (not /tmp): verifyRuntime refuses anything under a folder others can write.
-const base = fs.mkdtempSync(path.join(repoRoot(), '.test-dist', 'verify-'));
+// verifyRuntime refuses anything under a folder others can write, so the
+// fixtures go under the checkout, or, when the checkout itself sits below
+// such a folder (a clone in /tmp/tmp.XXXX), under the home directory.
+function othersCanWriteAbove(dir: string): boolean {
+  for (let d = dir; ; d = path.dirname(d)) {
+    if ((fs.statSync(d).mode & 0o022) !== 0) return true;
+    if (d === path.dirname(d)) return false;
+  }
+}
+const checkout = path.join(repoRoot(), '.test-dist');
+const base = fs.mkdtempSync(othersCanWriteAbove(checkout) ? path.join(os.homedir(), '.ephemdir-verify-') : path.join(checkout, 'verify-'));
 fs.chmodSync(base, 0o755);
 after(() => fs.rmSync(base, { recursive: true, force: true }));
 
