@@ -11,7 +11,7 @@ import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
-import { abortError, checkSignal } from '../fs/abort';
+import { abortError } from '../fs/abort';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
 import { checkCall } from '../core/options';
 import { SWEEP } from './signatures';
@@ -84,7 +84,7 @@ function checkAborted(signal: AbortSignal | undefined, report: SweepReport): voi
  */
 export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   checkCall(SWEEP, [], options);
-  const signal = checkSignal(options.signal);
+  const signal = options.signal; // checked by SWEEP above
   const dryRun = options.dryRun ?? false;
   checkAborted(signal, emptyReport(dryRun));
   const mode: SweepMode = options.mode ?? (options.force ? 'force' : 'full');

@@ -2,21 +2,14 @@
 // sub-directory's age is decided -- by its own timestamps, or (ageBy
 // 'tree') by the newest modification time anywhere inside it, found with
 // the engine's bounded, mount-aware scanner.
-import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
+import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { isDir, isSymlink, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
 import { native } from '../native/binding';
 import type { RemoveTreeResult } from '../fs/remove-tree';
 import type { ScanTreeOptions, ScanTreeResult } from '../fs/scan-tree';
-import { describeValue } from '../core/humanize';
 
 /** How a sub-directory's age is measured (RootOptions.ageBy). */
 export type AgeBy = 'self' | 'tree';
-
-export function checkAgeBy(value: unknown): AgeBy {
-  if (value === undefined) return 'self';
-  if (value === 'self' || value === 'tree') return value;
-  throw invalidArgument(`invalid ageBy ${describeValue(value)}: expected 'self' or 'tree'`, { value });
-}
 
 /**
  * Bounds of the ageBy 'tree' scan of one sub-directory. A tree the scan

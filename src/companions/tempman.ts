@@ -17,13 +17,11 @@ import { scanTreeAt, scanTreeAtSync, type ScanTreeResult } from '../fs/scan-tree
 import {
   TREE_AGE_SCAN,
   candidates,
-  checkAgeBy,
   ready,
   recordFailure,
   settleRemoval,
   treeIsOld,
   type AgeBy,
-  type Candidate,
   type CleanupReport,
 } from './tempman-cleanup';
 
@@ -255,7 +253,7 @@ export class Root {
     const given = directoryArgument(dir, 'root directory');
     this.timeoutMs = resolveTimeoutMs(options);
     this.#prefix = options.prefix === undefined ? 'tmp-' : validatePrefix(options.prefix);
-    this.#ageBy = checkAgeBy(options.ageBy);
+    this.#ageBy = options.ageBy ?? 'self'; // checked by ROOT_CONSTRUCTOR above
     // Only validated and normalised here (it may not exist yet); every call reopens it.
     this.path = normalizeAbsolute(given);
   }

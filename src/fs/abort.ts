@@ -3,7 +3,6 @@
 // (native/tree_bindings.cc newCancelFlag / cancel). The error an aborted
 // call rejects with has Node's shape (name AbortError, code ABORT_ERR,
 // `cause` = signal.reason) plus the counts of what was done before it stopped.
-import { invalidArgument } from '../errors';
 import { treeNative, type NativeCancelFlag } from '../native/tree-binding';
 
 /**
@@ -17,15 +16,6 @@ export class AbortError extends Error {
     super(message, options);
     this.name = 'AbortError';
   }
-}
-
-/** The `signal` option, checked: undefined or an AbortSignal. */
-export function checkSignal(value: unknown): AbortSignal | undefined {
-  if (value === undefined) return undefined;
-  if (!(value instanceof AbortSignal)) {
-    throw invalidArgument(`signal must be an AbortSignal, got ${value === null ? 'null' : typeof value}`, { value });
-  }
-  return value;
 }
 
 /** The AbortError for `signal`, carrying `counts`. */

@@ -15,7 +15,7 @@ import * as path from 'node:path';
 import { EphemdirError, ErrorCodes, describeErrno, hasCode, invalidArgument, systemError } from '../errors';
 import type { Name } from '../native/binding';
 import { treeNative, type NativeRemoveOptions, type NativeRemoveResult } from '../native/tree-binding';
-import { Cancellation, abortError, checkSignal, withCounts } from './abort';
+import { Cancellation, abortError, withCounts } from './abort';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';

@@ -5,7 +5,7 @@
 import { EphemdirError, ErrorCodes, invalidArgument, systemError } from '../errors';
 import type { Name } from '../native/binding';
 import { treeNative, type NativeScanOptions, type NativeScanResult } from '../native/tree-binding';
-import { Cancellation, abortError, checkSignal } from './abort';
+import { Cancellation, abortError } from './abort';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';

@@ -12,7 +12,6 @@ import {
   oneOf,
   optionsOf,
   pathList,
-  pathString,
   record,
   signature,
   type ValueSpec,
