@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { MAIN } from '../helpers/cli';
+import { MAIN, repoRoot } from '../helpers/cli';
 import { CliSandbox, snapshotTree } from '../helpers/cli-sandbox';
 import { mountUnavailable, withMounts } from '../helpers/mounts';
 import { isRoot } from '../helpers/scratch';
@@ -196,6 +196,26 @@ describe('rmtree', () => {
       assert.equal(root.code, 1);
       assert.ok(exists(path.join(mnt, 'on-tmpfs')));
     });
+  });
+
+  it("the README's npm scripts run: `npm run clean` and `npm run clean:packages`", { skip: spawnSync('npm', ['--version']).status !== 0 && 'npm is not installed' }, () => {
+    const readme = fs.readFileSync(path.join(repoRoot(), 'README.md'), 'utf8');
+    const blocks = [...readme.matchAll(/^```json\n([\s\S]*?)^```$/gm)].map((m) => m[1]!).filter((b) => b.includes('ephemdir rmtree'));
+    assert.equal(blocks.length, 1, 'one ```json block with the npm scripts');
+    const { dir, outside } = project();
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ name: 'app', private: true, ...JSON.parse(blocks[0]!) }));
+    fs.mkdirSync(path.join(dir, 'node_modules', '.bin'), { recursive: true });
+    const bin = path.join(dir, 'node_modules', '.bin', 'ephemdir');
+    fs.writeFileSync(bin, `#!/bin/sh\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} "$@"\n`, { mode: 0o755 });
+    fs.mkdirSync(path.join(dir, 'packages', 'a', 'dist', 'x'), { recursive: true });
+    fs.symlinkSync(outside, path.join(dir, 'packages', 'linked'));
+    fs.mkdirSync(path.join(outside, 'dist'));
+    for (const script of ['clean', 'clean:packages']) {
+      const r = spawnSync('npm', ['run', '--silent', script], { cwd: dir, env: { ...box.env, npm_config_update_notifier: 'false' }, encoding: 'utf8', timeout: 60_000 });
+      assert.equal(r.status, 0, `${script}: ${r.stderr}`);
+    }
+    assert.ok(!exists(path.join(dir, 'dist')) && !exists(path.join(dir, 'coverage')) && !exists(path.join(dir, 'packages', 'a', 'dist')));
+    assert.ok(exists(path.join(outside, 'dist')), 'the symlinked package is not entered');
   });
 
   it('shows progress on a terminal only', { skip: spawnSync('script', ['--version']).status !== 0 && 'script(1) is needed for a terminal' }, () => {
