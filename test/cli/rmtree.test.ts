@@ -153,9 +153,24 @@ describe('rmtree', () => {
     assert.deepEqual(refused.paths.map((p) => [p.status, p.error?.code ?? null]), [['not_removed', null], ['refused', 'EPHEMDIR_PROTECTED_PATH']]);
   });
 
-  it('usage errors exit 2', () => {
+  it('usage errors exit 2; a name starting with - is given after --', () => {
     assert.equal(box.run(['rmtree']).code, 2);
     assert.equal(box.run(['rmtree', '--bogus', 'x']).code, 2);
+    const { dir } = project();
+    fs.writeFileSync(path.join(dir, '-rf'), '');
+    assert.equal(box.run(['rmtree', '--', '-rf'], { cwd: dir }).code, 0);
+    assert.ok(!exists(path.join(dir, '-rf')) && exists(path.join(dir, 'dist')));
+  });
+
+  it('fails closed when the current directory is gone: nothing removed, exit 1', () => {
+    const { dir } = project();
+    const script = `cd "$1" && rmdir "$1" && exec "$2" "$3" rmtree "$4"`;
+    const victim = path.join(dir, 'gone');
+    fs.mkdirSync(victim);
+    const r = spawnSync('sh', ['-c', script, 'sh', victim, process.execPath, MAIN, path.join(dir, 'coverage')], { env: box.env, encoding: 'utf8' });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, /cannot tell the current directory/);
+    assert.ok(exists(path.join(dir, 'coverage')));
   });
 
   it('one path that fails (an immutable file) does not stop the others; exit 1 with the failure in --json', { skip: !isRoot && 'chattr +i needs root' }, (t) => {

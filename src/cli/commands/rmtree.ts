@@ -103,6 +103,13 @@ export async function run(ctx: Ctx, _name: string, values: Values, positionals: 
   const json = flag(values, 'json');
   const dry = flag(values, 'dry-run');
   const glob = flag(values, 'glob');
+  try {
+    process.cwd();
+  } catch (err) {
+    // Fail closed: without the cwd, neither it nor its ancestors can be protected.
+    ctx.error(`cannot tell the current directory (${errorOf(err).code}; was it removed?): nothing removed`);
+    return 1;
+  }
   const paths = targets(ctx, positionals, glob);
   const checks = api().checkRmtreeTargets(paths);
   reportChecks(ctx, checks, glob);
