@@ -22,6 +22,9 @@
 //   section registry:
 //     --registry-entries 100000  entries for registered() and sweep({dryRun}) (3 runs each)
 //     --list-entries 1000        entries for list() (--runs runs)
+//   section rmtree:
+//     --rmtree-dirs 100          directories in the tree (default 100)
+//     --rmtree-files 1000        empty files in each (default 1,000)
 //   section cli:
 //     --cli-runs 15              runs of each command (default 15)
 //     --cli-entries 1000         tracked entries for `ephemdir list` / `path NAME`
@@ -34,6 +37,7 @@ const path = require('node:path');
 
 const SECTIONS = {
   remove: './remove.js',
+  rmtree: './rmtree.js',
   tempdir: './tempdir.js',
   sweep: './sweep.js',
   registry: './registry.js',
@@ -73,6 +77,8 @@ function parseArgs(argv) {
     else if (a === '--cli-runs' || a.startsWith('--cli-runs=')) opts.cliRuns = num();
     else if (a === '--cli-entries' || a.startsWith('--cli-entries=')) opts.cliEntries = num();
     else if (a === '--cli-profile') opts.cliProfile = true;
+    else if (a === '--rmtree-dirs' || a.startsWith('--rmtree-dirs=')) opts.rmtreeDirs = num();
+    else if (a === '--rmtree-files' || a.startsWith('--rmtree-files=')) opts.rmtreeFiles = num();
     else if (a === '--list') opts.list = true;
     else throw new Error(`unknown argument ${a}`);
   }

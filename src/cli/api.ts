@@ -1,5 +1,7 @@
 // The slice of the library API the CLI calls, loaded on first use so that
 // `--help`, `shell-init` and `completion` never pay for the registry code.
+import type { RmtreeCheck } from '../api/rmtree';
+import type { RemoveTreeProgress, RemoveTreeResult } from '../fs/remove-tree';
 import type { Entry } from '../model/entry';
 import type { ExplainModel } from '../policy/explain';
 import type {
@@ -37,6 +39,9 @@ export interface CliApi {
   match(target: string): Promise<Entry[]>;
   sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null>;
   stats(): Promise<Stats>;
+  checkRmtreeTargets(paths: readonly string[]): RmtreeCheck[];
+  removeRmtreeTarget(p: string, opts?: { onProgress?: (progress: RemoveTreeProgress) => void }): Promise<RemoveTreeResult>;
+  scanRmtreeTarget(p: string): Promise<{ entries: number; bytes: number; mounts: string[] }>;
 }
 
 // Which API module serves each function: a command loads only what it calls,
@@ -57,6 +62,9 @@ const MODULES: Record<keyof CliApi, string> = {
   match: '../api/query',
   sizeOf: '../api/query',
   stats: '../api/query',
+  checkRmtreeTargets: '../api/rmtree',
+  removeRmtreeTarget: '../api/rmtree',
+  scanRmtreeTarget: '../api/rmtree',
 };
 
 let cached: CliApi | undefined;

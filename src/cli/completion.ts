@@ -28,6 +28,7 @@ function valueOptions(): Map<string, { choices?: readonly string[]; dirs?: boole
 
 const NAME_COMMANDS = (): string[] => visible().filter((c) => c.complete === 'names').map((c) => c.name);
 const SHELL_COMMANDS = (): string[] => visible().filter((c) => c.complete === 'shells').map((c) => c.name);
+const FILE_COMMANDS = (): string[] => visible().filter((c) => c.complete === 'files').map((c) => c.name);
 
 function singleQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -86,6 +87,9 @@ ${optCases}
       COMPREPLY=($(command ephemdir __complete names "$cur" 2>/dev/null));;
     ${SHELL_COMMANDS().join('|')})
       COMPREPLY=($(compgen -W 'bash zsh fish' -- "$cur"));;
+    ${FILE_COMMANDS().join('|')})
+      local IFS=$'\\n'
+      COMPREPLY=($(compgen -f -- "$cur"));;
   esac
 }
 complete -F _ephemdir ephemdir
@@ -150,6 +154,8 @@ ${optCases}
       compadd -a names;;
     ${SHELL_COMMANDS().join('|')})
       compadd -- bash zsh fish;;
+    ${FILE_COMMANDS().join('|')})
+      _files;;
   esac
 }
 if [[ "\${zsh_eval_context[-1]-}" == loadautofunc ]]; then
@@ -191,6 +197,7 @@ function fish(): string {
   lines.push(
     `complete -c ephemdir -n ${singleQuote(`__fish_seen_subcommand_from ${SHELL_COMMANDS().join(' ')}`)} -a 'bash zsh fish'`,
   );
+  lines.push(`complete -c ephemdir -n ${singleQuote(`__fish_seen_subcommand_from ${FILE_COMMANDS().join(' ')}`)} -F`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -15,7 +15,7 @@ export interface OptionSpec {
 }
 
 /** What completion offers for positional arguments. */
-export type ArgCompletion = 'names' | 'shells' | 'none';
+export type ArgCompletion = 'names' | 'shells' | 'files' | 'none';
 
 export interface CommandSpec {
   name: string;
@@ -181,6 +181,26 @@ export const COMMANDS: readonly CommandSpec[] = [
       json: { type: 'boolean', help: 'report removed, deferred and failed directories as JSON' },
     },
     details: 'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.',
+  },
+  {
+    name: 'rmtree',
+    module: 'commands/rmtree',
+    summary: 'remove files and directory trees safely (an npm-script `rimraf`)',
+    args: 'PATH...',
+    minArgs: 1,
+    maxArgs: Number.POSITIVE_INFINITY,
+    complete: 'files',
+    options: {
+      'dry-run': { type: 'boolean', short: 'n', help: 'list what would be removed (and count it), remove nothing' },
+      glob: { type: 'boolean', short: 'g', help: 'expand PATH as a glob pattern (symlinked directories never followed)' },
+      json: { type: 'boolean', help: 'one JSON document: status, entries and failures per path' },
+    },
+    details:
+      'Follows no symlink, crosses no mount. Refuses /, the home directory, the current\n' +
+      'directory and any ancestor of them: if one PATH is refused, nothing is removed.\n' +
+      'A missing PATH is not an error (-v says so). Without --glob, * ? [ { are literal.\n' +
+      'Exit status: 0 done, 1 a path could not be (fully) removed, 2 usage or a refused path.\n' +
+      'Example: ephemdir rmtree dist coverage      ephemdir rmtree --glob \'packages/*/dist\'',
   },
   {
     name: 'prune',

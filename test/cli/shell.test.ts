@@ -145,11 +145,17 @@ describe('completion scripts in real shells', () => {
       assert.deepEqual(bashComplete(['ephemdir', cmd, 'alp']), ['alpha-0123456789abcdef', 'alps-0123456789abcdef'], cmd);
     }
     assert.deepEqual(bashComplete(['ephemdir', 'shell-init', 'f']), ['fish']);
+    assert.ok(all.includes('rmtree'), 'completes rmtree');
+    fs.mkdirSync(path.join(e.dir, 'rmtree-dist'), { recursive: true });
+    assert.deepEqual(bashComplete(['ephemdir', 'rmtree', 'rmtree-d']), ['rmtree-dist'], 'rmtree completes paths');
+    assert.deepEqual(bashComplete(['ephemdir', 'rmtree', '--g']), ['--glob']);
   });
 
   it('fish: commands, flags and tracked names', { skip: !has('fish') && 'fish not installed' }, () => {
-    const r = sh('fish', `ephemdir completion fish | source; complete -C 'ephemdir st'; echo ---; complete -C 'ephemdir rm alph'; echo ---; complete -C 'ephemdir sweep --f'`, e.env(e.fakeBin), e.dir);
-    const [cmds, names, flags] = r.out.split('---\n');
+    fs.mkdirSync(path.join(e.dir, 'rmtree-dist'), { recursive: true });
+    const r = sh('fish', `ephemdir completion fish | source; complete -C 'ephemdir st'; echo ---; complete -C 'ephemdir rm alph'; echo ---; complete -C 'ephemdir sweep --f'; echo ---; complete -C 'ephemdir rmtree rmtree-d'`, e.env(e.fakeBin), e.dir);
+    const [cmds, names, flags, files] = r.out.split('---\n');
+    assert.match(files!, /^rmtree-dist\//m, 'rmtree completes paths');
     assert.match(cmds!, /^stats\t/m);
     assert.equal(names!.trim(), 'alpha-0123456789abcdef');
     assert.match(flags!, /^--force\t/m);

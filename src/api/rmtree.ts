@@ -1,0 +1,94 @@
+// The library side of `ephemdir rmtree`: every argument checked against the
+// protected directories before anything is removed, then each removed (or,
+// for a dry run, counted) by the engine, which itself refuses `/`, the home
+// directory and the cwd again by identity, follows no symlink and crosses no
+// mount.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { removeTree, type RemoveTreeProgress, type RemoveTreeResult } from '../fs/remove-tree';
+import { scanTree } from '../fs/scan-tree';
+import { refusalOf, type ProtectedDir } from '../policy/rmtree';
+
+/** One argument after the checks: missing, refused (with the reason) or to be removed. */
+export interface RmtreeCheck {
+  path: string;
+  exists: boolean;
+  refused: string | null;
+}
+
+function homeDir(): string | null {
+  try {
+    return os.homedir() || null;
+  } catch {
+    return null;
+  }
+}
+
+/** `dir` and each of its ancestors, by identity, labelled for messages. */
+function withAncestors(dir: string, label: string, out: ProtectedDir[]): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(dir);
+  } catch {
+    return; // a home that does not exist protects nothing on disk
+  }
+  for (let p = real, first = true; ; first = false) {
+    const st = fs.statSync(p);
+    out.push({ dev: st.dev, ino: st.ino, label: first ? label : `an ancestor of ${label}` });
+    const up = path.dirname(p);
+    if (up === p) return;
+    p = up;
+  }
+}
+
+/** The directories rmtree refuses: `/`, the home directory, the cwd and their ancestors. */
+export function protectedDirs(cwd: string = process.cwd()): ProtectedDir[] {
+  const out: ProtectedDir[] = [];
+  withAncestors('/', 'the root directory /', out);
+  withAncestors(cwd, 'the current directory', out);
+  const home = homeDir();
+  if (home) withAncestors(home, `the home directory (${home})`, out);
+  return out;
+}
+
+/**
+ * Checks every path before anything is removed. lstat's identity is what is
+ * compared, so `rmtree .`, `rmtree sub/..` and a path through a symlinked
+ * ancestor are caught whatever they are spelled as.
+ */
+export function checkRmtreeTargets(paths: readonly string[], cwd: string = process.cwd()): RmtreeCheck[] {
+  const dirs = protectedDirs(cwd);
+  return paths.map((p) => {
+    let id: { dev: number; ino: number; isSymlink: boolean } | null = null;
+    let statError: string | null = null;
+    try {
+      const st = fs.lstatSync(path.resolve(cwd, p));
+      id = { dev: st.dev, ino: st.ino, isSymlink: st.isSymbolicLink() };
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Fail closed: a path we cannot look at is not removed.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') statError = `cannot check it: ${code ?? String(err)}`;
+    }
+    const refused = statError ?? refusalOf({ path: p, id }, dirs);
+    return { path: p, exists: id !== null, refused };
+  });
+}
+
+/** Removes one checked path with the engine; the cwd (and so its ancestors) is protected too. */
+export function removeRmtreeTarget(
+  p: string,
+  opts: { cwd?: string; onProgress?: (progress: RemoveTreeProgress) => void } = {},
+): Promise<RemoveTreeResult> {
+  const cwd = opts.cwd ?? process.cwd();
+  return removeTree(path.resolve(cwd, p), { protect: [cwd], ...(opts.onProgress ? { onProgress: opts.onProgress } : {}) });
+}
+
+/** What a removal would take: entries including the path itself (a file or a symlink counts 1). */
+export async function scanRmtreeTarget(p: string, cwd: string = process.cwd()): Promise<{ entries: number; bytes: number; mounts: string[] }> {
+  const abs = path.resolve(cwd, p);
+  const st = fs.lstatSync(abs);
+  if (!st.isDirectory()) return { entries: 1, bytes: st.blocks * 512, mounts: [] };
+  const r = await scanTree(abs);
+  return { entries: r.entries + 1, bytes: r.bytes, mounts: r.mounts };
+}
