@@ -8,6 +8,10 @@ import { report } from '../errors';
 import { plural, warnQuarantined } from '../format';
 import { UsageError, type Ctx } from '../io';
 import { stringify, sweepJson } from '../json';
+import { entryCounter, registryCounts, sweepCounts } from '../metrics/collect';
+import { renderExposition } from '../metrics/exposition';
+import { registryFamilies, summaryLine, sweepFamilies } from '../metrics/families';
+import { openMetricsTarget, writeMetrics } from '../metrics/file';
 
 /** The stable one-line form of a dry-run decision, for scripts. */
 export function dryRunLine(item: SweepItem, verdict: 'due' | 'blocked'): string {
@@ -61,35 +65,60 @@ async function sweep(ctx: Ctx, values: Values): Promise<number> {
   const dryRun = flag(values, 'dry-run');
   const json = flag(values, 'json');
   const tags = tagFilter(values);
-  const bar = progress(ctx);
-  let r: SweepReport;
-  try {
-    r = await api().sweep({
-      dryRun,
-      force: flag(values, 'force'),
-      ...(tags.length ? { tags } : {}),
-      ...(json || dryRun ? {} : { onProgress: (p) => bar.update(p) }),
-    });
-  } finally {
-    bar.done();
+  const metricsFile = str(values, 'metrics-file');
+  const logSummary = flag(values, 'log-summary');
+  if (dryRun && (metricsFile !== undefined || logSummary)) {
+    throw new UsageError('--metrics-file and --log-summary describe a real sweep; leave out --dry-run');
   }
-  warnQuarantined(ctx, r.quarantined);
+  // Refused before anything is swept: a metrics file that cannot be written
+  // safely is a configuration error, not something to find out afterwards.
+  const target = metricsFile !== undefined ? openMetricsTarget(metricsFile, process.cwd()) : null;
+  try {
+    const counter = entryCounter();
+    const bar = progress(ctx);
+    const started = Date.now();
+    let r: SweepReport;
+    try {
+      r = await api().sweep({
+        dryRun,
+        force: flag(values, 'force'),
+        ...(tags.length ? { tags } : {}),
+        onProgress: (p) => {
+          counter.onProgress(p);
+          if (!json && !dryRun) bar.update(p);
+        },
+      });
+    } finally {
+      bar.done();
+    }
+    const counts = sweepCounts(r, counter.total, started, Date.now());
+    warnQuarantined(ctx, r.quarantined);
+    const status = dryRun || json ? reportSweep(ctx, r, dryRun, json) : summarize(ctx, r);
+    if (logSummary) ctx.streams.stderr.write(summaryLine(counts));
+    if (target) {
+      writeMetrics(target, renderExposition([...registryFamilies(await registryCounts()), ...sweepFamilies(counts)]));
+      ctx.info(`wrote metrics to ${esc(target.display)}`);
+    }
+    return status;
+  } finally {
+    target?.dir.close();
+  }
+}
+
+function reportSweep(ctx: Ctx, r: SweepReport, dryRun: boolean, json: boolean): number {
   if (json) {
     ctx.out(stringify(sweepJson(r)));
     if (!dryRun) for (const item of r.failed) ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
     return r.failed.length ? 1 : 0;
   }
-  if (dryRun) {
-    let out = '';
-    for (const item of r.removed) out += dryRunLine(item, 'due');
-    for (const item of r.deferred) out += dryRunLine(item, 'blocked');
-    ctx.out(out);
-    let line = `would sweep ${plural(r.removed.length, 'directory', 'directories')}`;
-    if (r.deferred.length) line += `; ${r.deferred.length} held back`;
-    ctx.note(line);
-    return 0;
-  }
-  return summarize(ctx, r);
+  let out = '';
+  for (const item of r.removed) out += dryRunLine(item, 'due');
+  for (const item of r.deferred) out += dryRunLine(item, 'blocked');
+  ctx.out(out);
+  let line = `would sweep ${plural(r.removed.length, 'directory', 'directories')}`;
+  if (r.deferred.length) line += `; ${r.deferred.length} held back`;
+  ctx.note(line);
+  return 0;
 }
 
 async function prune(ctx: Ctx): Promise<number> {
