@@ -253,6 +253,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     complete: 'none',
     options: {
       interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
+      'metrics-file': { type: 'string', value: 'PATH', help: 'after each sweep, write Prometheus metrics to PATH' },
+      'log-summary': { type: 'boolean', help: 'one key=value summary line per sweep on stderr' },
     },
   },
   {

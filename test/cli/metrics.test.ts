@@ -140,6 +140,22 @@ describe('sweep --metrics-file and stats --format prometheus', () => {
     assert.deepEqual(fs.readdirSync(out).filter((n) => n.startsWith('.')), [], 'no temp file left behind');
   });
 
+  it('watch writes the file and logs the line after each sweep; an unusable folder is refused before the first', async () => {
+    const file = path.join(out, 'watch.prom');
+    const child = spawn(process.execPath, [MAIN, 'watch', '--interval', '1', '--metrics-file', file, '--log-summary'], { env: sb.env, cwd: sb.work });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 20_000;
+    while ((stderr.match(/^ephemdir sweep: removed=/gm) ?? []).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGTERM');
+    assert.equal(await exited, 0, stderr);
+    assert.ok((stderr.match(/^ephemdir sweep: removed=/gm) ?? []).length >= 2, stderr);
+    assert.equal(checkExposition(fs.readFileSync(file, 'utf8')).at(-1)!.name, LAST_FAMILY);
+    const r = sb.run(['watch', '--interval', '1', '--metrics-file', path.join(sb.root, 'missing', 'w.prom')]);
+    assert.equal(r.code, 2, r.stderr);
+  });
+
   it('--metrics-file with --dry-run is a usage error', () => {
     const r = sb.run(['sweep', '--dry-run', '--metrics-file', path.join(out, 'x.prom')]);
     assert.equal(r.code, 2);
@@ -207,6 +223,14 @@ describe('sweep --metrics-file refuses an unsafe target before sweeping (exit 2)
       assert.equal(fs.lstatSync(link).uid, other.uid);
       refuses(path.join(link, 'e.prom'), /owned by uid/);
       assert.deepEqual(fs.readdirSync(mine), [], 'nothing written through the link');
+    });
+
+    it("another user's file in a shared sticky folder", () => {
+      const f = path.join(shared, 'theirs.prom');
+      const mk = runAs(other, ['touch', f]);
+      assert.equal(mk.status, 0, String(mk.stderr));
+      refuses(f, /owned by uid \d+, not by uid/);
+      assert.equal(fs.readFileSync(f, 'utf8'), '');
     });
 
     it('a folder owned by another user', () => {

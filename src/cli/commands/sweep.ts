@@ -8,10 +8,8 @@ import { report } from '../errors';
 import { plural, warnQuarantined } from '../format';
 import { UsageError, type Ctx } from '../io';
 import { stringify, sweepJson } from '../json';
-import { entryCounter, registryCounts, sweepCounts } from '../metrics/collect';
-import { renderExposition } from '../metrics/exposition';
-import { registryFamilies, summaryLine, sweepFamilies } from '../metrics/families';
-import { openMetricsTarget, writeMetrics } from '../metrics/file';
+import type { SweepCounts } from '../metrics/families';
+import { countedSweep, observation, publish } from '../metrics/observe';
 
 /** The stable one-line form of a dry-run decision, for scripts. */
 export function dryRunLine(item: SweepItem, verdict: 'due' | 'blocked'): string {
@@ -65,43 +63,27 @@ async function sweep(ctx: Ctx, values: Values): Promise<number> {
   const dryRun = flag(values, 'dry-run');
   const json = flag(values, 'json');
   const tags = tagFilter(values);
-  const metricsFile = str(values, 'metrics-file');
-  const logSummary = flag(values, 'log-summary');
-  if (dryRun && (metricsFile !== undefined || logSummary)) {
-    throw new UsageError('--metrics-file and --log-summary describe a real sweep; leave out --dry-run');
-  }
   // Refused before anything is swept: a metrics file that cannot be written
   // safely is a configuration error, not something to find out afterwards.
-  const target = metricsFile !== undefined ? openMetricsTarget(metricsFile, process.cwd()) : null;
+  const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'), dryRun);
   try {
-    const counter = entryCounter();
     const bar = progress(ctx);
-    const started = Date.now();
     let r: SweepReport;
+    let counts: SweepCounts;
     try {
-      r = await api().sweep({
-        dryRun,
-        force: flag(values, 'force'),
-        ...(tags.length ? { tags } : {}),
-        onProgress: (p) => {
-          counter.onProgress(p);
-          if (!json && !dryRun) bar.update(p);
-        },
-      });
+      ({ report: r, counts } = await countedSweep(
+        { dryRun, force: flag(values, 'force'), ...(tags.length ? { tags } : {}) },
+        json || dryRun ? undefined : (p) => bar.update(p),
+      ));
     } finally {
       bar.done();
     }
-    const counts = sweepCounts(r, counter.total, started, Date.now());
     warnQuarantined(ctx, r.quarantined);
     const status = dryRun || json ? reportSweep(ctx, r, dryRun, json) : summarize(ctx, r);
-    if (logSummary) ctx.streams.stderr.write(summaryLine(counts));
-    if (target) {
-      writeMetrics(target, renderExposition([...registryFamilies(await registryCounts()), ...sweepFamilies(counts)]));
-      ctx.info(`wrote metrics to ${esc(target.display)}`);
-    }
+    await publish(ctx, obs, counts);
     return status;
   } finally {
-    target?.dir.close();
+    obs.close();
   }
 }
 
@@ -147,6 +129,7 @@ export function parseInterval(text: string | undefined, fallback = 600): number 
 
 async function watch(ctx: Ctx, values: Values): Promise<number> {
   const interval = parseInterval(str(values, 'interval'));
+  const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'));
   let stop: () => void = () => undefined;
   let stopped = false;
   const onSignal = () => {
@@ -159,8 +142,9 @@ async function watch(ctx: Ctx, values: Values): Promise<number> {
     ctx.info(`sweeping every ${interval}s; Ctrl-C stops`);
     while (!stopped) {
       try {
-        const r = await api().sweep({});
+        const { report: r, counts } = await countedSweep({});
         if (r.removed.length || r.failed.length || ctx.verbosity >= 1) summarize(ctx, r);
+        await publish(ctx, obs, counts);
       } catch (err) {
         return report(ctx, err);
       }
@@ -176,6 +160,7 @@ async function watch(ctx: Ctx, values: Values): Promise<number> {
     ctx.note('stopped');
     return 0;
   } finally {
+    obs.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
