@@ -177,7 +177,6 @@ describe('sweep --metrics-file refuses an unsafe target before sweeping (exit 2)
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, why);
     assert.ok(fs.existsSync(due), 'nothing was swept');
-    assert.ok(!fs.existsSync(path.join(due, '..', 'unused')));
   };
 
   it('a folder that does not exist', () => refuses(path.join(sb.root, 'missing', 'e.prom'), /--metrics-file .*missing.*ENOENT/));
