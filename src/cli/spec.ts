@@ -179,8 +179,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       force: { type: 'boolean', help: 'treat every tracked directory as due (safety checks still apply)' },
       tag: TAG_FILTER,
       json: { type: 'boolean', help: 'report removed, deferred and failed directories as JSON' },
+      'metrics-file': { type: 'string', value: 'PATH', help: 'write Prometheus metrics to PATH atomically (node_exporter textfile)' },
+      'log-summary': { type: 'boolean', help: 'end with one key=value summary line on stderr (for a journal)' },
     },
-    details: 'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.',
+    details:
+      'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.\n' +
+      'A --metrics-file whose folder is missing or unsafe is refused (exit 2) before anything is swept.',
   },
   {
     name: 'rmtree',
@@ -244,7 +248,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     minArgs: 0,
     maxArgs: 0,
     complete: 'none',
-    options: { json: JSON_OPT },
+    options: {
+      json: JSON_OPT,
+      format: { type: 'string', value: 'FMT', choices: ['text', 'json', 'prometheus'], help: 'text (default), json, prometheus' },
+    },
   },
   {
     name: 'doctor',
@@ -266,6 +273,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     complete: 'none',
     options: {
       interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
+      'metrics-file': { type: 'string', value: 'PATH', help: 'after each sweep, write Prometheus metrics to PATH' },
+      'log-summary': { type: 'boolean', help: 'one key=value summary line per sweep on stderr' },
     },
   },
   {
@@ -280,6 +289,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
       'no-enable': { type: 'boolean', help: 'write and verify the unit files only; do not run systemctl/launchctl' },
       'dry-run': { type: 'boolean', short: 'n', help: 'print the unit files, write nothing' },
+      'metrics-file': { type: 'string', value: 'PATH', help: 'each scheduled sweep writes Prometheus metrics to PATH' },
     },
   },
   {

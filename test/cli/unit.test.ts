@@ -254,8 +254,14 @@ describe('service units', () => {
     assert.match(s, /^Type=oneshot$/m);
     assert.match(
       s,
-      /^ExecStart=\/usr\/bin\/env -i PATH=\/usr\/bin:\/bin:\/usr\/sbin:\/sbin "EPHEMDIR_DATA_DIR=\/home\/al ice\/.local\/share\/ephemdir" "EPHEMDIR_CONFIG_DIR=\/home\/al%%ice\/cfg" \/usr\/bin\/node \/opt\/ephemdir\/dist\/cli\/main.js sweep$/m,
+      /^ExecStart=\/usr\/bin\/env -i PATH=\/usr\/bin:\/bin:\/usr\/sbin:\/sbin "EPHEMDIR_DATA_DIR=\/home\/al ice\/.local\/share\/ephemdir" "EPHEMDIR_CONFIG_DIR=\/home\/al%%ice\/cfg" \/usr\/bin\/node \/opt\/ephemdir\/dist\/cli\/main.js sweep --log-summary$/m,
     );
+  });
+  it('a metrics file goes into the sweep command of the unit, the plist and the cron line, quoted', () => {
+    const metricsFile = '/var/lib/node exporter/100%$x.prom';
+    assert.match(renderService({ ...input, metricsFile }), / sweep --log-summary --metrics-file "\/var\/lib\/node exporter\/100%%\$\$x.prom"$/m);
+    assert.match(renderPlist({ ...input, metricsFile }), /<string>--log-summary<\/string>\n {4}<string>--metrics-file<\/string>\n {4}<string>\/var\/lib\/node exporter\/100%\$x.prom<\/string>/);
+    assert.match(cronLine({ ...input, metricsFile }), / --metrics-file '\/var\/lib\/node exporter\/100\\%\$x.prom'$/);
   });
   it('the timer fires after startup and every interval; no Persistent= on a monotonic timer', () => {
     const t = renderTimer({ interval: 900 });

@@ -8,6 +8,8 @@ import { report } from '../errors';
 import { plural, warnQuarantined } from '../format';
 import { UsageError, type Ctx } from '../io';
 import { stringify, sweepJson } from '../json';
+import type { SweepCounts } from '../metrics/families';
+import { countedSweep, observation, publish } from '../metrics/observe';
 
 /** The stable one-line form of a dry-run decision, for scripts. */
 export function dryRunLine(item: SweepItem, verdict: 'due' | 'blocked'): string {
@@ -61,35 +63,44 @@ async function sweep(ctx: Ctx, values: Values): Promise<number> {
   const dryRun = flag(values, 'dry-run');
   const json = flag(values, 'json');
   const tags = tagFilter(values);
-  const bar = progress(ctx);
-  let r: SweepReport;
+  // Refused before anything is swept: a metrics file that cannot be written
+  // safely is a configuration error, not something to find out afterwards.
+  const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'), dryRun);
   try {
-    r = await api().sweep({
-      dryRun,
-      force: flag(values, 'force'),
-      ...(tags.length ? { tags } : {}),
-      ...(json || dryRun ? {} : { onProgress: (p) => bar.update(p) }),
-    });
+    const bar = progress(ctx);
+    let r: SweepReport;
+    let counts: SweepCounts;
+    try {
+      ({ report: r, counts } = await countedSweep(
+        { dryRun, force: flag(values, 'force'), ...(tags.length ? { tags } : {}) },
+        json || dryRun ? undefined : (p) => bar.update(p),
+      ));
+    } finally {
+      bar.done();
+    }
+    warnQuarantined(ctx, r.quarantined);
+    const status = dryRun || json ? reportSweep(ctx, r, dryRun, json) : summarize(ctx, r);
+    await publish(ctx, obs, counts);
+    return status;
   } finally {
-    bar.done();
+    obs.close();
   }
-  warnQuarantined(ctx, r.quarantined);
+}
+
+function reportSweep(ctx: Ctx, r: SweepReport, dryRun: boolean, json: boolean): number {
   if (json) {
     ctx.out(stringify(sweepJson(r)));
     if (!dryRun) for (const item of r.failed) ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
     return r.failed.length ? 1 : 0;
   }
-  if (dryRun) {
-    let out = '';
-    for (const item of r.removed) out += dryRunLine(item, 'due');
-    for (const item of r.deferred) out += dryRunLine(item, 'blocked');
-    ctx.out(out);
-    let line = `would sweep ${plural(r.removed.length, 'directory', 'directories')}`;
-    if (r.deferred.length) line += `; ${r.deferred.length} held back`;
-    ctx.note(line);
-    return 0;
-  }
-  return summarize(ctx, r);
+  let out = '';
+  for (const item of r.removed) out += dryRunLine(item, 'due');
+  for (const item of r.deferred) out += dryRunLine(item, 'blocked');
+  ctx.out(out);
+  let line = `would sweep ${plural(r.removed.length, 'directory', 'directories')}`;
+  if (r.deferred.length) line += `; ${r.deferred.length} held back`;
+  ctx.note(line);
+  return 0;
 }
 
 async function prune(ctx: Ctx): Promise<number> {
@@ -118,6 +129,7 @@ export function parseInterval(text: string | undefined, fallback = 600): number 
 
 async function watch(ctx: Ctx, values: Values): Promise<number> {
   const interval = parseInterval(str(values, 'interval'));
+  const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'));
   let stop: () => void = () => undefined;
   let stopped = false;
   const onSignal = () => {
@@ -130,8 +142,9 @@ async function watch(ctx: Ctx, values: Values): Promise<number> {
     ctx.info(`sweeping every ${interval}s; Ctrl-C stops`);
     while (!stopped) {
       try {
-        const r = await api().sweep({});
+        const { report: r, counts } = await countedSweep({});
         if (r.removed.length || r.failed.length || ctx.verbosity >= 1) summarize(ctx, r);
+        await publish(ctx, obs, counts);
       } catch (err) {
         return report(ctx, err);
       }
@@ -147,6 +160,7 @@ async function watch(ctx: Ctx, values: Values): Promise<number> {
     ctx.note('stopped');
     return 0;
   } finally {
+    obs.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

@@ -58,6 +58,17 @@ function lingerNote(ctx: Ctx): void {
   );
 }
 
+/** `--metrics-file`, made absolute and checked now, so a unit is never installed that would refuse every sweep. */
+function metricsFileArg(values: Values): string | null {
+  const file = str(values, 'metrics-file');
+  if (file === undefined) return null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { openMetricsTarget } = require('../metrics/file') as typeof import('../metrics/file');
+  const target = openMetricsTarget(file, process.cwd());
+  target.dir.close();
+  return target.display;
+}
+
 async function install(ctx: Ctx, values: Values): Promise<number> {
   const plat = platform();
   const interval = parseInterval(str(values, 'interval'));
@@ -75,6 +86,7 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
     dataDir: paths.dataDir(),
     configDir: paths.configDir(),
     interval,
+    metricsFile: metricsFileArg(values),
   };
   const files: Array<[string, string]> =
     plat === 'linux'

@@ -30,6 +30,16 @@ export interface UnitInput {
   configDir: string;
   /** Seconds between sweeps. */
   interval: number;
+  /** Absolute path each sweep writes Prometheus metrics to, or none. */
+  metricsFile?: string | null;
+}
+
+/**
+ * The sweep's arguments: always one summary line per sweep on stderr (the
+ * journal), and the metrics file when one was asked for.
+ */
+export function sweepArgs(u: Pick<UnitInput, 'metricsFile'>): string[] {
+  return ['sweep', '--log-summary', ...(u.metricsFile ? ['--metrics-file', u.metricsFile] : [])];
 }
 
 /**
@@ -63,7 +73,7 @@ export function renderService(u: UnitInput): string {
     `EPHEMDIR_CONFIG_DIR=${u.configDir}`,
     u.node,
     u.main,
-    'sweep',
+    ...sweepArgs(u),
   ];
   return `# ${OWNER_MARK}
 [Unit]
@@ -110,7 +120,7 @@ export function renderPlist(u: Omit<UnitInput, 'env'>): string {
   <string>${LAUNCHD_LABEL}</string>
   <key>ProgramArguments</key>
   <array>
-${strings([u.node, u.main, 'sweep'])}
+${strings([u.node, u.main, ...sweepArgs(u)])}
   </array>
   <key>EnvironmentVariables</key>
   <dict>
@@ -135,10 +145,11 @@ ${strings([u.node, u.main, 'sweep'])}
 }
 
 /** The cron equivalent, for the docs and `install-service --help`. */
-export function cronLine(u: Pick<UnitInput, 'node' | 'main' | 'dataDir' | 'configDir'>, minutes = 10): string {
+export function cronLine(u: Pick<UnitInput, 'node' | 'main' | 'dataDir' | 'configDir' | 'metricsFile'>, minutes = 10): string {
   const q = (s: string) => (/^[A-Za-z0-9_./:@+=,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`).replace(/%/g, '\\%')}'`);
   return (
     `*/${minutes} * * * * cd / && env -i PATH=${SERVICE_PATH} EPHEMDIR_DATA_DIR=${q(u.dataDir)} ` +
-    `EPHEMDIR_CONFIG_DIR=${q(u.configDir)} ${q(u.node)} ${q(u.main)} sweep -q`
+    `EPHEMDIR_CONFIG_DIR=${q(u.configDir)} ${q(u.node)} ${q(u.main)} sweep -q` +
+    (u.metricsFile ? ` --metrics-file ${q(u.metricsFile)}` : '')
   );
 }
