@@ -4,7 +4,6 @@
 // every phase of the claim (the check, the journaled intent, the rename).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
 import { isolatedEnv } from '../helpers/api-env';
 import { startNode, srcModule } from '../helpers/child';
 import * as api from '../../src/api/index';

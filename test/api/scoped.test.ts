@@ -10,27 +10,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { isolatedEnv } from '../helpers/api-env';
-import { isRoot } from '../helpers/scratch';
+import { isRoot, chattrWorks } from '../helpers/scratch';
 import { withTempdir, withTempdirSync, withTempDir, withTempDirSync, registered, sweep, isEphemdirError, type EphemeralDirectory, type TemporaryDirectory } from '../../src/index';
 
 const env = isolatedEnv('scoped');
 after(() => env.cleanup());
 const parent = env.work;
 
-function chattrWorks(): boolean {
-  const probe = path.join(env.root, '.chattr-probe');
-  fs.writeFileSync(probe, '');
-  try {
-    execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
-    execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    fs.rmSync(probe, { force: true });
-  }
-}
-const canPin = isRoot && chattrWorks();
+const canPin = isRoot && chattrWorks(env.root);
 const pinSkip = !canPin && (isRoot ? 'this filesystem does not support chattr +i' : 'chattr +i needs root');
 
 /**

@@ -4,51 +4,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MAIN } from '../helpers/cli';
+import { CliSandbox, type CliResult } from '../helpers/cli-sandbox';
 
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-class Sandbox {
-  readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemdir-cli-'));
-  readonly work = path.join(this.root, 'work');
-  readonly env: NodeJS.ProcessEnv;
-  constructor() {
-    fs.mkdirSync(this.work);
-    fs.mkdirSync(path.join(this.root, 'home'));
-    this.env = {
-      PATH: process.env.PATH,
-      HOME: path.join(this.root, 'home'),
-      EPHEMDIR_DATA_DIR: path.join(this.root, 'data'),
-      EPHEMDIR_CONFIG_DIR: path.join(this.root, 'config'),
-      TERM: 'xterm',
-    };
-  }
-  run(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Result {
-    const r = spawnSync(process.execPath, [MAIN, ...args], {
-      cwd: opts.cwd ?? this.work,
-      env: { ...this.env, ...opts.env },
-      encoding: 'utf8',
-      timeout: 30_000,
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-  /** Runs and asserts exit 0; returns stdout. */
-  ok(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): string {
-    const r = this.run(args, opts);
-    assert.equal(r.code, 0, `ephemdir ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return r.stdout;
-  }
-  cleanup(): void {
-    spawnSync('rm', ['-rf', '--one-file-system', this.root]);
-  }
-}
+type Result = CliResult;
+const Sandbox = CliSandbox;
+type Sandbox = CliSandbox;
 
 const ERROR_LINE = /^ephemdir: [a-z-]+: \S/;
 

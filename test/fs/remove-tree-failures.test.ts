@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { removeTree, removeTreeSync, type RemoveTreeIncomplete } from '../../src/fs/remove-tree';
-import { scratch, isRoot } from '../helpers/scratch';
+import { scratch, isRoot, chattrWorks } from '../helpers/scratch';
 
 type Incomplete = Error & RemoveTreeIncomplete & { code: string };
 
@@ -17,19 +17,6 @@ const KEPT = 100;
 const KEPT_BYTES = 64 * 1024;
 const PATH_BYTES = 4096;
 
-function chattrWorks(dir: string): boolean {
-  const probe = path.join(dir, '.chattr-probe');
-  fs.writeFileSync(probe, '');
-  try {
-    execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
-    execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    fs.rmSync(probe, { force: true });
-  }
-}
 
 /** n immutable empty files f0.. in dir. */
 function pinned(dir: string, n: number): void {

@@ -19,7 +19,7 @@ import {
 } from '../../src/fs/remove-tree';
 import { scanTree, scanTreeSync } from '../../src/fs/scan-tree';
 import { runRemover } from '../helpers/race';
-import { scratch, isLinux, isRoot } from '../helpers/scratch';
+import { scratch, isLinux, isRoot, chattrWorks } from '../helpers/scratch';
 
 function touch(p: string, content = ''): void {
   fs.writeFileSync(p, content);
@@ -30,19 +30,6 @@ function files(dir: string, n: number): void {
   for (let i = 0; i < n; i++) fs.closeSync(fs.openSync(path.join(dir, `f${i}`), 'w'));
 }
 
-function chattrWorks(dir: string): boolean {
-  const probe = path.join(dir, '.chattr-probe');
-  touch(probe);
-  try {
-    execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
-    execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  } finally {
-    fs.rmSync(probe, { force: true });
-  }
-}
 
 test('removes a tree of files, directories and symlinks (async)', async () => {
   const s = scratch('rt');

@@ -22,3 +22,18 @@ export function scratch(label = 'test'): { dir: string; cleanup(): void } {
 
 export const isRoot = process.geteuid?.() === 0;
 export const isLinux = process.platform === 'linux';
+
+/** Whether `chattr +i` works on files in `dir` (root, and a filesystem with the flag). */
+export function chattrWorks(dir: string): boolean {
+  const probe = path.join(dir, '.chattr-probe');
+  fs.writeFileSync(probe, '');
+  try {
+    execFileSync('chattr', ['+i', probe], { stdio: 'ignore' });
+    execFileSync('chattr', ['-i', probe], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  } finally {
+    fs.rmSync(probe, { force: true });
+  }
+}

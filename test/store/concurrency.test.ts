@@ -102,7 +102,6 @@ test('a non-root user runs the registry in its own data dir; a root-owned entry 
     fs.chownSync(s.data, u.uid, u.gid);
     const created = await runWorker(['create', '3'], s.env, u);
     assert.equal(created.code, 0, created.stderr);
-    const entries = path.join(s.data, 'registry.d', 'entries');
     const foreign = makeEntry();
     fs.writeFileSync(entryFile(s.data, foreign.id, u), JSON.stringify({ schema: 1, ...foreign }), { mode: 0o600 });
     const listed = await runWorker(['list'], s.env, u);
