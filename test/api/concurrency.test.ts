@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isolatedEnv } from '../helpers/api-env';
-import { startNode, srcModule } from '../helpers/child';
+import { exited, startNode, srcModule } from '../helpers/child';
 import * as api from '../../src/api/index';
 import { Registry } from '../../src/store/registry';
 
@@ -22,16 +22,6 @@ interface Result {
   kept: { id: string; path: string }[];
   removed: string[];
   due: { id: string; path: string }[];
-}
-
-function run(c: ReturnType<typeof startNode>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    let out = '';
-    let err = '';
-    c.stdout!.on('data', (b: Buffer) => (out += b));
-    c.stderr!.on('data', (b: Buffer) => (err += b));
-    c.on('exit', (code) => resolve({ code, out, err }));
-  });
 }
 
 test('processes creating and sweeping at once lose nothing and throw nothing', async () => {
@@ -55,7 +45,7 @@ test('processes creating and sweeping at once lose nothing and throw nothing', a
       ),
     );
   }
-  const results = await Promise.all(children.map(run));
+  const results = await Promise.all(children.map((c) => exited(c)));
   const parsed: Result[] = [];
   for (const r of results) {
     assert.equal(r.code, 0, `a child threw: ${r.err}`);

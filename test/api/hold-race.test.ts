@@ -5,23 +5,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { isolatedEnv } from '../helpers/api-env';
-import { startNode, srcModule } from '../helpers/child';
+import { exited, startNode, srcModule } from '../helpers/child';
 import * as api from '../../src/api/index';
 
 const env = isolatedEnv('hold-race');
 after(() => env.cleanup());
 
 const SECONDS = 4;
-
-function exited(c: ReturnType<typeof startNode>): Promise<{ code: number | null; out: string; err: string }> {
-  return new Promise((resolve) => {
-    let out = '';
-    let err = '';
-    c.stdout!.on('data', (b: Buffer) => (out += b));
-    c.stderr!.on('data', (b: Buffer) => (err += b));
-    c.on('exit', (code) => resolve({ code, out, err }));
-  });
-}
 
 test('a successful hold() means the directory stays until released', async () => {
   const apiPath = JSON.stringify(srcModule('api/index'));

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { CliSandbox } from '../helpers/cli-sandbox';
-import { MAIN } from '../helpers/cli';
+import { MAIN, runtimeTrusted } from '../helpers/cli';
 import { checkExposition, valueOf } from '../helpers/prom-check';
 import { createUser, runAs, usersUnavailable, type TestUser } from '../helpers/users';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -240,19 +240,6 @@ describe('sweep --metrics-file refuses an unsafe target before sweeping (exit 2)
     });
   });
 });
-
-function runtimeTrusted(): boolean {
-  // install-service refuses a package or node under a folder others can write (e.g. a checkout in /tmp).
-  let dir = path.dirname(MAIN);
-  for (;;) {
-    const st = fs.statSync(dir);
-    if (st.mode & 0o022) return false;
-    if (st.uid !== 0 && st.uid !== process.geteuid!()) return false;
-    const up = path.dirname(dir);
-    if (up === dir) return true;
-    dir = up;
-  }
-}
 
 describe('install-service --metrics-file', { skip: (process.platform !== 'linux' && 'systemd units: Linux only') || (!runtimeTrusted() && 'the checkout is under a folder others can write') }, () => {
   let sb: CliSandbox;

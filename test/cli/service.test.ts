@@ -8,23 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { MAIN } from '../helpers/cli';
+import { MAIN, runtimeTrusted } from '../helpers/cli';
 
 const LINUX = process.platform === 'linux';
 const ANALYZE = LINUX && spawnSync('systemd-analyze', ['--version']).status === 0;
-
-function runtimeTrusted(): boolean {
-  // install-service refuses a package or node under a folder others can write (e.g. a checkout in /tmp).
-  let dir = path.dirname(MAIN);
-  for (;;) {
-    const st = fs.statSync(dir);
-    if (st.mode & 0o022) return false;
-    if (st.uid !== 0 && st.uid !== process.geteuid!()) return false;
-    const up = path.dirname(dir);
-    if (up === dir) return true;
-    dir = up;
-  }
-}
 
 describe('install-service / uninstall-service', { skip: (!LINUX && 'systemd units: Linux only') || (!runtimeTrusted() && 'the checkout is under a folder others can write') }, () => {
   let dir: string;

@@ -35,3 +35,14 @@ export function startNode(code: string, opts: NodeRun = {}): ChildProcess {
   const argv = [...(opts.prefix ?? []), process.execPath, ...nodeArgs(), '-e', code];
   return spawn(argv[0]!, argv.slice(1), { env: opts.env ?? process.env, cwd: opts.cwd ?? process.cwd(), stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/** Resolves when `c` exits, with its exit code and everything it printed. */
+export function exited(c: ChildProcess): Promise<{ code: number | null; out: string; err: string }> {
+  return new Promise((resolve) => {
+    let out = '';
+    let err = '';
+    c.stdout!.on('data', (b: Buffer) => (out += b));
+    c.stderr!.on('data', (b: Buffer) => (err += b));
+    c.on('exit', (code) => resolve({ code, out, err }));
+  });
+}

@@ -19,3 +19,16 @@ export function repoRoot(): string {
 
 /** The built CLI entry point. */
 export const MAIN = path.join(repoRoot(), 'dist', 'cli', 'main.js');
+
+/**
+ * Whether install-service would accept this checkout's package: it refuses a
+ * package or node under a folder others can write (a checkout in /tmp).
+ */
+export function runtimeTrusted(): boolean {
+  for (let dir = path.dirname(MAIN); ; dir = path.dirname(dir)) {
+    const st = fs.statSync(dir);
+    if (st.mode & 0o022) return false;
+    if (st.uid !== 0 && st.uid !== process.geteuid!()) return false;
+    if (dir === path.dirname(dir)) return true;
+  }
+}
