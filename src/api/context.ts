@@ -6,27 +6,20 @@ import { currentBoot } from '../store/boot';
 import type { DecisionContext, SweepMode } from '../model/entry';
 import { DeletionGuard } from './guard';
 import { EphemdirError, ErrorCodes } from '../errors';
+import { requirePlatform, type Platform } from '../core/platform';
 
 export interface ApiContext extends Disposable {
   registry: Registry;
   now: number;
   bootId: string | null;
   bootTime: number | null;
-  platform: 'linux' | 'darwin';
+  platform: Platform;
   guard: DeletionGuard;
   decision(mode: SweepMode): DecisionContext;
 }
 
 export function nowSeconds(): number {
   return Date.now() / 1000;
-}
-
-function platform(): 'linux' | 'darwin' {
-  if (process.platform === 'linux' || process.platform === 'darwin') return process.platform;
-  throw new EphemdirError(
-    ErrorCodes.UNSUPPORTED_PLATFORM,
-    `ephemdir supports Linux and macOS only (this is ${process.platform}): it refuses to run where it cannot delete through directory handles`,
-  );
 }
 
 /**
@@ -52,7 +45,7 @@ function dataDirError(err: unknown, create: boolean): unknown {
  * data directory yields null and nothing is created.
  */
 export function openContext(options: { create: boolean }): ApiContext | null {
-  const plat = platform();
+  const plat = requirePlatform();
   let registry: Registry | null;
   try {
     registry = Registry.open({ create: options.create });

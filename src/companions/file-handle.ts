@@ -9,12 +9,16 @@ import type { FileHandle } from 'node:fs/promises';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { check, isRegular, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
 import { native } from '../native/binding';
+import { requirePlatform, type Platform } from '../core/platform';
 
 /** A FileHandle that also carries the path it was created at. */
 export type PathFileHandle = FileHandle & { readonly path: string };
 
+/** Where each platform lists this process's descriptors as links to the open files. */
+const FD_LINKS: Record<Platform, string> = { linux: '/proc/self/fd', darwin: '/dev/fd' };
+
 function fdLink(fd: number): string {
-  return process.platform === 'linux' ? `/proc/self/fd/${fd}` : `/dev/fd/${fd}`;
+  return `${FD_LINKS[requirePlatform()]}/${fd}`;
 }
 
 function mismatch(path: string): EphemdirError {

@@ -1,6 +1,7 @@
 // The registry entry model and the plain-data inputs of the policy engine.
 // Nothing here does I/O: the store persists `Entry`, the I/O layer gathers a
 // `Probe` per entry, and `src/policy/*` turns both into decisions.
+import type { Platform } from '../core/platform';
 
 /**
  * Persistent lifecycle state (the deletion journal).
@@ -13,7 +14,8 @@
 export type LifecycleState = 'active' | 'moving' | 'deleting' | 'recovery';
 export type CleanupPolicy = 'auto' | 'next-sweep';
 export type NameStyle = 'secure' | 'clean';
-export type Platform = 'linux' | 'darwin';
+/** The platform an entry was created on (its restart rule depends on it). */
+export type { Platform };
 
 /**
  * A tracked directory as the registry stores it: where it is, its identity

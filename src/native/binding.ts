@@ -2,6 +2,7 @@
 // or a negative errno (a plain number); callers in src/fs turn that into a
 // Node-shaped error. Nothing here decides policy.
 import { loadNative } from './loader';
+import type { Platform } from '../core/platform';
 
 export interface NativeStat {
   dev: number;
@@ -25,7 +26,7 @@ export interface NativeStat {
 
 /** Which kernel features the native addon found and uses (openat2, statx, mount ids, ...), as {@link capabilities} reports them. */
 export interface Capabilities {
-  platform: 'linux' | 'darwin';
+  platform: Platform;
   openat2: boolean;
   statx: boolean;
   mountId: boolean;

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EphemdirError, ErrorCodes } from '../errors';
+import { requirePlatform } from '../core/platform';
 import { nativeFix, packageManagerFromAgent, unavailableMessage, type Host, type PackageManager, type Refusal } from './unavailable';
 
 interface Target extends Host {
@@ -37,14 +38,6 @@ export function packageRoot(from: string = __dirname): string {
     ErrorCodes.NATIVE_UNAVAILABLE,
     `cannot find the ephemdir package folder above ${from}: ephemdir must stay an installed package beside its native ` +
       'addon. If you bundle your code, mark ephemdir as external (esbuild --external:ephemdir; webpack externals)',
-  );
-}
-
-export function unsupportedPlatform(platform: string = process.platform): EphemdirError {
-  return new EphemdirError(
-    ErrorCodes.UNSUPPORTED_PLATFORM,
-    `ephemdir supports Linux and macOS only (this is ${platform}): ` +
-      'it refuses to run where it cannot delete through directory handles',
   );
 }
 
@@ -80,7 +73,7 @@ export interface NativeStatus<T> {
 
 /** Tries every binary that may fit, best first; never throws for a binary that cannot load. */
 export function probeNative<T extends { stamp: string }>(): NativeStatus<T> {
-  if (!['linux', 'darwin'].includes(process.platform)) throw unsupportedPlatform();
+  requirePlatform();
   const root = packageRoot();
   const scripts = path.join(root, 'scripts');
   // eslint-disable-next-line @typescript-eslint/no-require-imports

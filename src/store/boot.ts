@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import { openDirectory } from '../fs/walk';
 import { readFileAt } from '../fs/files';
+import { hostPlatform } from '../core/platform';
 
 export interface BootInfo {
   /** Linux `/proc/sys/kernel/random/boot_id`; null on macOS or when unreadable. */
@@ -16,7 +17,7 @@ const BOOT_ID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 
 /** Reads the Linux boot id through a no-follow walk; null if absent or malformed. */
 export function readBootId(): string | null {
-  if (process.platform !== 'linux') return null;
+  if (hostPlatform() !== 'linux') return null;
   try {
     using dir = openDirectory('/proc/sys/kernel/random', { trust: 'nofollow' });
     const r = readFileAt(dir, 'boot_id', 64);

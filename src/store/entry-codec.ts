@@ -6,6 +6,7 @@
 import { isAscii, isUtf8 } from 'node:buffer';
 import { EphemdirError, ErrorCodes, invalidArgument } from '../errors';
 import type { Entry } from '../model/entry';
+import { SUPPORTED_PLATFORMS } from '../core/platform';
 
 export const ENTRY_SCHEMA = 1;
 export const MAX_ENTRY_BYTES = 64 * 1024;
@@ -33,7 +34,6 @@ const KNOWN = new Set<string>(['schema', ...KNOWN_KEYS]);
 const CLEANUPS = ['auto', 'next-sweep'] as const;
 const NAME_STYLES = ['secure', 'clean'] as const;
 const STATES = ['active', 'moving', 'deleting', 'recovery'] as const;
-const PLATFORMS = ['linux', 'darwin'] as const;
 
 /** The unknown fields an entry was read with (empty for entries built in memory). */
 export function extrasOf(entry: Entry): Extras {
@@ -177,7 +177,7 @@ function validate(o: Record<string, unknown>, plain = false): Entry {
     claimId: o.claimId === null ? null : hexId(o.claimId, 'claimId'),
     stagingPath: o.stagingPath === null ? null : absolute(o.stagingPath, 'stagingPath', plain),
     lastError: o.lastError === null ? null : text(o.lastError, 'lastError', MAX_LAST_ERROR_BYTES, plain),
-    platform: oneOf(o.platform, 'platform', PLATFORMS),
+    platform: oneOf(o.platform, 'platform', SUPPORTED_PLATFORMS),
   };
   if (e.createdAt < 0) fail('createdAt must not be negative');
   if (e.name.length === 0 || e.name === '.' || e.name === '..' || e.name.includes('/')) fail('name must be a single path component');

@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { invalidArgument } from '../errors';
+import { hostPlatform, type Platform } from '../core/platform';
 
 type Env = NodeJS.ProcessEnv;
 
@@ -33,7 +34,7 @@ function xdg(env: Env, name: string): string | null {
  * or `~/.local/share/ephemdir` (Linux), `~/Library/Application Support/ephemdir` (macOS).
  * Throws EPHEMDIR_INVALID_ARGUMENT for a relative `EPHEMDIR_DATA_DIR`.
  */
-export function dataDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+export function dataDir(env: Env = process.env, platform: Platform | null = hostPlatform()): string {
   const o = override(env, 'EPHEMDIR_DATA_DIR');
   if (o !== null) return o;
   if (platform === 'darwin') return path.posix.join(home(), 'Library', 'Application Support', 'ephemdir');
@@ -44,7 +45,7 @@ export function dataDir(env: Env = process.env, platform: NodeJS.Platform = proc
  * The config directory: `EPHEMDIR_CONFIG_DIR`, else `$XDG_CONFIG_HOME/ephemdir`
  * or `~/.config/ephemdir` (Linux); on macOS the same directory as the data.
  */
-export function configDir(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+export function configDir(env: Env = process.env, platform: Platform | null = hostPlatform()): string {
   const o = override(env, 'EPHEMDIR_CONFIG_DIR');
   if (o !== null) return o;
   if (platform === 'darwin') return path.posix.join(home(), 'Library', 'Application Support', 'ephemdir');
