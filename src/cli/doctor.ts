@@ -4,6 +4,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { escapeForTerminal as esc } from '../core/humanize';
+import { hostPlatform, SUPPORTED_NAMES } from '../core/platform';
 import { flag, type Values } from './args';
 import type { Ctx } from './io';
 import type { NativeFs } from '../native/binding';
@@ -75,12 +76,12 @@ function addonCheck(): Check {
 
 export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   const checks: Check[] = [];
-  const supported = process.platform === 'linux' || process.platform === 'darwin';
+  const platform = hostPlatform();
   checks.push({
     name: 'platform',
-    ok: supported,
+    ok: platform !== null,
     message: `${process.platform} ${process.arch}, node ${process.versions.node}`,
-    hint: supported ? null : 'ephemdir supports Linux and macOS only',
+    hint: platform !== null ? null : `ephemdir supports ${SUPPORTED_NAMES} only`,
   });
   checks.push(addonCheck());
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -135,7 +136,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
     }
   })();
   checks.push(registry);
-  if (process.platform === 'linux') {
+  if (platform === 'linux') {
     checks.push(
       attempt('boot-id', () => {
         const id = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
@@ -151,11 +152,9 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
 function serviceCheck(env: NodeJS.ProcessEnv): Check {
   return attempt('service', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { unitDir } = require('./service/command') as typeof import('./service/command');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const units = require('./service/units') as typeof import('./service/units');
-    const dir = unitDir(env);
-    const file = path.join(dir, process.platform === 'darwin' ? units.PLIST_NAME : units.SERVICE_NAME);
+    const { hostScheduler } = require('./service/schedulers') as typeof import('./service/schedulers');
+    const scheduler = hostScheduler();
+    const file = path.join(scheduler.unitDir(env), scheduler.mainFile);
     if (!fs.existsSync(file)) {
       return { ok: true, message: 'not installed (sweeps run only when you use ephemdir)', hint: 'ephemdir install-service' };
     }

@@ -15,9 +15,11 @@ import { listItemJson, stringify, statsJson, sweepJson, treeItemJson } from '../
 import { sanitize } from '../../src/cli/errors';
 import { buildOptions } from '../../src/cli/commands/new';
 import { dryRunLine, parseInterval } from '../../src/cli/commands/sweep';
-import { cronLine, renderPlist, renderService, renderTimer, systemdWord, OWNER_MARK } from '../../src/cli/service/units';
+import { cronLine, OWNER_MARK } from '../../src/cli/service/units';
+import { renderService, renderTimer, systemdWord } from '../../src/cli/service/schedulers/systemd';
+import { renderPlist } from '../../src/cli/service/schedulers/launchd';
+import { schedulerFor } from '../../src/cli/service/schedulers';
 import { checkChain, objectProblem, verifyRuntime } from '../../src/cli/service/verify';
-import { unitDir } from '../../src/cli/service/command';
 import { commandHelp, mainHelp } from '../../src/cli/help';
 import type { TrackedDirectory } from '../../src/api/types';
 import type { Entry } from '../../src/model/entry';
@@ -290,6 +292,7 @@ describe('service units', () => {
     );
   });
   it('units go under XDG_CONFIG_HOME or ~/.config, never under EPHEMDIR_CONFIG_DIR', () => {
+    const unitDir = (env: NodeJS.ProcessEnv, platform: 'linux' | 'darwin') => schedulerFor(platform).unitDir(env);
     assert.equal(unitDir({ HOME: '/h', EPHEMDIR_CONFIG_DIR: '/elsewhere/cfg' }, 'linux'), '/h/.config/systemd/user');
     assert.equal(unitDir({ HOME: '/h', XDG_CONFIG_HOME: '/x' }, 'linux'), '/x/systemd/user');
     assert.equal(unitDir({ HOME: '/h', XDG_CONFIG_HOME: 'relative' }, 'linux'), '/h/.config/systemd/user');
