@@ -6,7 +6,8 @@
 // root, open fds, mapped files) is stat()ed through its magic link, which
 // resolves to the object itself in any namespace, and is inside the tree
 // when its (dev, ino) is the tree root's or one gathered by a bounded scan
-// of the tree; a directory on another file system (a mount stacked on a
+// of the tree (in-use-tree.ts). A process chrooted into the tree is found by
+// its root; a chrooted one elsewhere by what it holds. A directory on another file system (a mount stacked on a
 // tree directory in some namespace) is walked up through `..` to see
 // whether it sits on one. What cannot be decided (a process of another user
 // we may not inspect while the tree is open to others, a tree past the scan
@@ -14,33 +15,11 @@
 import * as fs from 'node:fs';
 import type { DirHandle } from '../fs/dir-handle';
 import { hasCode } from '../errors';
+import type { InUseAnswer, InUseProbe, ProbeSteps } from './in-use-probe';
+import { MAX_DEPTH, TREE_SCAN_LIMIT, member, treeIdentity, type TreeIdentity } from './in-use-tree';
 
-/** How many entries the identity scan of a tree gathers before giving up (then unknowns can arise). */
-export const TREE_SCAN_LIMIT = 100_000;
-/** How deep the scan goes, and how many `..` steps a walk up takes at most. */
-const MAX_DEPTH = 4096;
 /** O_PATH (Linux, every architecture Node supports): an fd for stat and path walks, no read access needed. */
 const O_PATH = 0o10000000;
-
-export interface InUseAnswer {
-  /** true: some process uses something inside; false: none does; null: cannot tell. */
-  inUse: boolean | null;
-  /** Which process uses what, or why it cannot be told; null when not in use. */
-  detail: string | null;
-}
-
-/** What the tree is, by identity. */
-export interface TreeIdentity {
-  dev: number;
-  ino: number;
-  /** Inodes of the tree's entries (all on `dev`). */
-  inodes: Set<number>;
-  /** False when the scan stopped early; `why` says where. */
-  complete: boolean;
-  why: string | null;
-  /** The root grants no access to group or others and is owned by the scanning user. */
-  private: boolean;
-}
 
 /** st_dev as Node reports it, from the major:minor pair /proc/PID/maps prints (glibc makedev). */
 export function makeDev(major: number, minor: number): number {
@@ -76,69 +55,9 @@ export function parseMapsLine(line: string): MapsLine | null {
   };
 }
 
-/** Bounded scan of the tree's inodes through its open handle; never crosses a mount. */
-export function treeIdentity(dir: DirHandle, limit = TREE_SCAN_LIMIT): TreeIdentity {
-  const root = fs.fstatSync(dir.fd);
-  const euid = process.geteuid?.() ?? -1;
-  const tree: TreeIdentity = {
-    dev: root.dev,
-    ino: root.ino,
-    inodes: new Set([root.ino]),
-    complete: true,
-    why: null,
-    private: root.uid === euid && (root.mode & 0o077) === 0,
-  };
-  const stop = (why: string): void => {
-    if (tree.complete) tree.why = why;
-    tree.complete = false;
-  };
-  const visit = (d: DirHandle, depth: number): void => {
-    const names: Buffer[] = [];
-    for (const e of d.entries()) names.push(e.name);
-    const stats = d.statMany(names);
-    const subdirs: Buffer[] = [];
-    for (let i = 0; i < names.length; i++) {
-      const st = stats[i]!;
-      if (st.errno !== 0) continue; // gone since the listing
-      if (tree.inodes.size >= limit) return stop(`it has more than ${limit} entries`);
-      tree.inodes.add(st.ino);
-      if ((st.mode & 0o170000) === 0o040000) subdirs.push(names[i]!);
-    }
-    for (const name of subdirs) {
-      if (!tree.complete) return;
-      if (depth >= MAX_DEPTH) return stop(`it is deeper than ${MAX_DEPTH} levels`);
-      let sub: DirHandle;
-      try {
-        sub = d.openDir(name, { noXdev: true });
-      } catch (err) {
-        if (hasCode(err, 'ENOENT')) continue;
-        stop(`${d.path}/${name.toString()} cannot be scanned: ${(err as Error).message}`);
-        continue;
-      }
-      try {
-        // Where openat2 is missing noXdev is not enforced: compare devices.
-        if (fs.fstatSync(sub.fd).dev !== tree.dev) stop(`a file system is mounted at ${sub.path}`);
-        else visit(sub, depth + 1);
-      } finally {
-        sub.close();
-      }
-    }
-  };
-  try {
-    visit(dir, 0);
-  } catch (err) {
-    stop(`it cannot be scanned: ${(err as Error).message}`);
-  }
-  return tree;
-}
-
 type Verdict = { kind: 'inside' } | { kind: 'outside' } | { kind: 'unknown'; why: string };
 const INSIDE: Verdict = { kind: 'inside' };
 const OUTSIDE: Verdict = { kind: 'outside' };
-
-function member(tree: TreeIdentity, st: { dev: number; ino: number }): boolean {
-  return st.dev === tree.dev && tree.inodes.has(st.ino);
-}
 
 function idOf(st: fs.Stats): { dev: number; ino: number } {
   return { dev: st.dev, ino: st.ino };
@@ -185,25 +104,60 @@ function walkUp(start: string, tree: TreeIdentity): Verdict {
 }
 
 /**
+ * The verdict on the directory holding `named`, if that name still holds the
+ * object `st`; null when it does not (or cannot be looked at). The directory
+ * is opened first and the name checked inside it, so the directory walked up
+ * is the one that holds the object, whatever the path does meanwhile.
+ */
+function namedVerdict(named: string, st: fs.Stats, tree: TreeIdentity): Verdict | null {
+  const slash = named.lastIndexOf('/');
+  let fd: number;
+  try {
+    fd = fs.openSync(named.slice(0, slash) || '/', O_PATH | fs.constants.O_DIRECTORY);
+  } catch {
+    return null;
+  }
+  try {
+    const again = fs.lstatSync(`/proc/self/fd/${fd}/${named.slice(slash + 1)}`);
+    if (again.dev !== st.dev || again.ino !== st.ino) return null;
+    return walkUp(`/proc/self/fd/${fd}`, tree);
+  } catch {
+    return null;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Whether the process's root directory is ours (no chroot, same mount namespace root). */
+function sharesOurRoot(pid: number): boolean {
+  try {
+    const theirs = fs.statSync(`/proc/${pid}/root`);
+    const ours = fs.statSync('/');
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
  * A non-directory not found by the scan: only undecided when the scan was
- * incomplete. Then the path the process sees (a hint) is looked up through
- * its own root; if that name still holds the very object, its directory is
- * walked up.
+ * incomplete. Then the path the kernel prints for it (a hint) is looked up.
+ * That path is relative to our root when the object is reachable from it,
+ * else to the root of the holder's mount namespace, so it is looked up
+ * through our root and through the process's own root (a chroot, another
+ * namespace). A name that still holds the very object has its directory
+ * walked up; inside through any name is inside, and found through no name is
+ * unknown. Outside means the names it works with are outside: removing the
+ * tree cannot take them from under it, even if another link is inside.
  */
 function fileVerdict(pid: number, st: fs.Stats, hint: string | null, tree: TreeIdentity): Verdict {
   if (st.nlink === 0 || st.dev !== tree.dev || tree.complete) return OUTSIDE;
   const unknown: Verdict = { kind: 'unknown', why: `${tree.why}, so the scan cannot tell whether ${hint ?? 'a file it holds'} is inside` };
   if (!hint?.startsWith('/')) return unknown;
-  const named = `/proc/${pid}/root${hint}`;
-  try {
-    const again = fs.lstatSync(named);
-    if (again.dev !== st.dev || again.ino !== st.ino) return unknown;
-    // Outside here means the name it works with is outside: removing the
-    // tree cannot take that from under it, even if another link is inside.
-    return walkUp(named.slice(0, named.lastIndexOf('/')) || '/', tree);
-  } catch {
-    return unknown;
-  }
+  const names = sharesOurRoot(pid) ? [hint] : [hint, `/proc/${pid}/root${hint}`];
+  const found = names.map((named) => namedVerdict(named, st, tree)).filter((v): v is Verdict => v !== null);
+  if (found.length === 0) return unknown;
+  return found.find((v) => v.kind === 'inside') ?? found.find((v) => v.kind === 'unknown') ?? OUTSIDE;
 }
 
 /** The verdict on one object a process holds; `at` is its magic link. */
@@ -345,3 +299,30 @@ export function linuxInUse(dir: DirHandle, options: { scanLimit?: number; pids?:
   const more = unknowns.length > 1 ? ` (and ${unknowns.length - 1} more)` : '';
   return { inUse: null, detail: `${unknowns[0]}${more}` };
 }
+
+/** Mount points strictly inside `root`, from /proc/self/mountinfo; null when it cannot be read. */
+export function mountsInside(root: string): string[] | null {
+  let text: string;
+  try {
+    text = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const field = line.split(' ')[4];
+    if (!field) continue;
+    const mp = field.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (mp.startsWith(prefix)) out.push(mp);
+  }
+  return out;
+}
+
+/** Everything here is a quick read of /proc, so the check yields no program to run. */
+export const linuxProbe: InUseProbe = {
+  *check(dir): ProbeSteps {
+    return linuxInUse(dir);
+  },
+  mountsInside,
+};
