@@ -10,7 +10,7 @@ import { flag, str, type Values } from '../args';
 import type { Ctx } from '../io';
 import { parseInterval } from '../commands/sweep';
 import type { UnitInput } from './units';
-import type { Step } from './scheduler';
+import type { Scheduler, Step } from './scheduler';
 import { hostScheduler } from './schedulers';
 import { trustedBinary, verifyRuntime } from './verify';
 import { openUnitDir, readOurs, removeFile, writeFile } from './files';
@@ -43,14 +43,14 @@ function runStep(step: Step): { ok: true } | { ok: false; message: string } {
   return tool ? exec(tool, [...step.args]) : { ok: false, message: `${path.basename(step.tool[0]!)} not found` };
 }
 
-async function install(ctx: Ctx, values: Values): Promise<number> {
-  const scheduler = hostScheduler();
+/** What the unit runs, with which node, package and folders; `env` checked when the scheduler starts the sweep through it. */
+function unitInput(scheduler: Scheduler, values: Values): { input: UnitInput; envBin: string | null; root: string } {
   const interval = parseInterval(str(values, 'interval'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const paths = require('../../store/paths') as typeof import('../../store/paths');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { packageRoot } = require('../../native/loader') as typeof import('../../native/loader');
-  const root = packageRoot(__dirname);
+  const root = fs.realpathSync(packageRoot(__dirname));
   const envBin = scheduler.envBinaries ? trustedBinary(scheduler.envBinaries) : null;
   if (scheduler.envBinaries && !envBin) {
     const where = scheduler.envBinaries.map((p) => path.dirname(p)).join(' or ');
@@ -58,26 +58,22 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
   }
   const input: UnitInput = {
     node: fs.realpathSync(process.execPath),
-    main: path.join(fs.realpathSync(root), 'dist', 'cli', 'main.js'),
+    main: path.join(root, 'dist', 'cli', 'main.js'),
     env: envBin ?? '/usr/bin/env',
     dataDir: paths.dataDir(),
     configDir: paths.configDir(),
     interval,
     metricsFile: metricsFileArg(values),
   };
-  const files = scheduler.render(input);
-  const dirPath = scheduler.unitDir(ctx.env);
-  if (flag(values, 'dry-run')) {
-    ctx.out(files.map(([n, text]) => `# ${path.join(dirPath, n)}\n${text}`).join('\n'));
-    return 0;
-  }
-  verifyRuntime({ node: input.node, env: envBin, root: fs.realpathSync(root) }, process.geteuid?.() ?? 0);
+  return { input, envBin, root };
+}
 
+/** Writes every file, or none if one of them is someone else's. */
+function writeUnits(ctx: Ctx, dirPath: string, files: Array<[string, string]>): void {
   const dir = openUnitDir(dirPath, true)!;
   try {
     for (const [n] of files) {
-      const existing = readOurs(dir, n);
-      if (existing === 'foreign') {
+      if (readOurs(dir, n) === 'foreign') {
         throw new EphemdirError(ErrorCodes.NOT_OURS, `${path.join(dirPath, n)} exists and was not written by ephemdir; left alone`, {
           path: path.join(dirPath, n),
         });
@@ -90,28 +86,41 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
   } finally {
     dir.close();
   }
-  ctx.note(`wrote the ${scheduler.describe}: sweep every ${interval}s, and after login`);
-  ctx.info(`pinned EPHEMDIR_DATA_DIR=${esc(input.dataDir)} EPHEMDIR_CONFIG_DIR=${esc(input.configDir)}`);
-  const caveat = (): void => {
-    const note = scheduler.installNote();
-    if (note !== null) ctx.note(note);
-  };
-  if (flag(values, 'no-enable')) {
-    ctx.note(scheduler.howToEnable(dirPath));
-    caveat();
-    return 0;
-  }
+}
+
+/** Loads and starts what was written; 1 (with where it can be done) when the scheduler cannot. */
+function enable(ctx: Ctx, scheduler: Scheduler, dirPath: string): number {
   for (const step of scheduler.enableSteps(dirPath)) {
     const r = runStep(step);
-    if (!r.ok && step.mayFail) continue;
-    if (!r.ok) {
+    if (!r.ok && !step.mayFail) {
       ctx.error(`the unit files are installed, but enabling them failed: ${esc(r.message)}`);
       ctx.error(scheduler.enableFailedHint());
       return 1;
     }
   }
   ctx.note(scheduler.enabled());
-  caveat();
+  return 0;
+}
+
+async function install(ctx: Ctx, values: Values): Promise<number> {
+  const scheduler = hostScheduler();
+  const { input, envBin, root } = unitInput(scheduler, values);
+  const files = scheduler.render(input);
+  const dirPath = scheduler.unitDir(ctx.env);
+  if (flag(values, 'dry-run')) {
+    ctx.out(files.map(([n, text]) => `# ${path.join(dirPath, n)}\n${text}`).join('\n'));
+    return 0;
+  }
+  verifyRuntime({ node: input.node, env: envBin, root }, process.geteuid?.() ?? 0);
+  writeUnits(ctx, dirPath, files);
+  ctx.note(`wrote the ${scheduler.describe}: sweep every ${input.interval}s, and after login`);
+  ctx.info(`pinned EPHEMDIR_DATA_DIR=${esc(input.dataDir)} EPHEMDIR_CONFIG_DIR=${esc(input.configDir)}`);
+  let code = 0;
+  if (flag(values, 'no-enable')) ctx.note(scheduler.howToEnable(dirPath));
+  else code = enable(ctx, scheduler, dirPath);
+  if (code !== 0) return code;
+  const note = scheduler.installNote();
+  if (note !== null) ctx.note(note);
   return 0;
 }
 
