@@ -120,6 +120,21 @@ describe('install-service / uninstall-service', { skip: (!LINUX && 'systemd unit
     fs.unlinkSync(path.join(unitDir, 'ephemdir-sweep.timer'));
   });
 
+  it('the enable link is removed through the unit folder, never through a symlinked timers.target.wants', () => {
+    const xdg = path.join(dir, 'wants-config');
+    const units = path.join(xdg, 'systemd', 'user');
+    const i = run(['install-service', '--no-enable'], { XDG_CONFIG_HOME: xdg });
+    assert.equal(i.code, 0, i.stderr);
+    const elsewhere = path.join(dir, 'elsewhere-wants');
+    fs.mkdirSync(elsewhere);
+    fs.symlinkSync(path.join(units, 'ephemdir-sweep.timer'), path.join(elsewhere, 'ephemdir-sweep.timer'));
+    fs.symlinkSync(elsewhere, path.join(units, 'timers.target.wants'));
+    const r = run(['uninstall-service', '--no-disable'], { XDG_CONFIG_HOME: xdg });
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(fs.readdirSync(elsewhere), ['ephemdir-sweep.timer'], 'the link behind the symlinked folder is left');
+    assert.deepEqual(fs.readdirSync(units), ['timers.target.wants']);
+  });
+
   it('refuses a unit folder reached through a symlink or writable by others', () => {
     const real = path.join(dir, 'real-config');
     fs.mkdirSync(real);

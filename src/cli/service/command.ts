@@ -157,7 +157,7 @@ async function uninstall(ctx: Ctx, values: Values): Promise<number> {
         return 1;
       }
     }
-    for (const link of scheduler.removeEnableLinks(dirPath)) ctx.info(`removed ${esc(link)}`);
+    for (const link of scheduler.removeEnableLinks(dir, dirPath)) ctx.info(`removed ${esc(link)}`);
     for (const n of present) {
       removeFile(dir, n);
       ctx.out(`${esc(path.join(dirPath, n))}\n`);

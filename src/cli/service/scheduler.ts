@@ -2,6 +2,7 @@
 // scheduler (schedulers/systemd.ts, schedulers/launchd.ts) implements
 // `Scheduler`, and schedulers/index.ts picks this host's; install and
 // uninstall (command.ts) and doctor only ask this interface.
+import type { DirHandle } from '../../fs/dir-handle';
 import type { UnitInput } from './units';
 
 /** One command the scheduler's tool runs. */
@@ -40,8 +41,8 @@ export interface Scheduler {
   disableStep(): Step;
   /** Run (best effort) after the files are gone, when the job was stopped. */
   afterRemoveSteps(): Step[];
-  /** Removes what enabling added beside our files; returns the paths removed. */
-  removeEnableLinks(dirPath: string): string[];
+  /** Removes what enabling added beside our files, through the unit folder's handle; returns the paths removed. */
+  removeEnableLinks(dir: DirHandle, dirPath: string): string[];
   /** A caveat said after installing, or null. */
   installNote(): string | null;
 }

@@ -7,12 +7,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { isSymlink, type DirHandle } from '../../../fs/dir-handle';
 import type { Scheduler } from '../scheduler';
 import { OWNER_MARK, SERVICE_PATH, sweepArgs, type UnitInput } from '../units';
 
 export const SERVICE_NAME = 'ephemdir-sweep.service';
 export const TIMER_NAME = 'ephemdir-sweep.timer';
 
+const WANTS = 'timers.target.wants';
 const SYSTEMCTL = ['/usr/bin/systemctl', '/bin/systemctl'];
 const ENV = ['/usr/bin/env', '/bin/env'];
 
@@ -79,18 +81,30 @@ WantedBy=timers.target
 `;
 }
 
-/** `systemctl enable` links timers.target.wants/ephemdir-sweep.timer to our timer; that link only, when it points at ours. */
-function removeWantsLink(dirPath: string): string[] {
-  const link = path.join(dirPath, 'timers.target.wants', TIMER_NAME);
+/**
+ * `systemctl enable` links timers.target.wants/ephemdir-sweep.timer to our
+ * timer: that link only, when it points at ours, reached through the unit
+ * folder's handle without following a symlink.
+ */
+function removeWantsLink(dir: DirHandle, dirPath: string): string[] {
+  const wantsPath = path.join(dirPath, WANTS);
+  let wants: DirHandle | null;
   try {
-    const st = fs.lstatSync(link);
-    if (!st.isSymbolicLink()) return [];
-    const target = fs.readlinkSync(link);
-    if (path.resolve(path.dirname(link), target) !== path.join(dirPath, TIMER_NAME)) return [];
-    fs.unlinkSync(link);
-    return [link];
+    wants = dir.tryOpenDir(WANTS);
   } catch {
-    return []; // no link: nothing to do
+    return []; // not a directory of its own (a symlink): not systemctl's
+  }
+  if (!wants) return [];
+  try {
+    const st = wants.tryStat(TIMER_NAME);
+    if (!st || !isSymlink(st)) return [];
+    if (path.resolve(wantsPath, wants.readlink(TIMER_NAME).toString()) !== path.join(dirPath, TIMER_NAME)) return [];
+    wants.unlink(TIMER_NAME);
+    return [path.join(wantsPath, TIMER_NAME)];
+  } catch {
+    return []; // a dangling link does no harm once the timer is gone
+  } finally {
+    wants.close();
   }
 }
 
