@@ -55,11 +55,14 @@ export function parseMapsLine(line: string): MapsLine | null {
   };
 }
 
+/** What an object is, for matching: its device and inode. */
+type Identity = { dev: number; ino: number };
+
 type Verdict = { kind: 'inside' } | { kind: 'outside' } | { kind: 'unknown'; why: string };
 const INSIDE: Verdict = { kind: 'inside' };
 const OUTSIDE: Verdict = { kind: 'outside' };
 
-function idOf(st: fs.Stats): { dev: number; ino: number } {
+function idOf(st: fs.Stats): Identity {
   return { dev: st.dev, ino: st.ino };
 }
 
@@ -109,7 +112,7 @@ function walkUp(start: string, tree: TreeIdentity): Verdict {
  * is opened first and the name checked inside it, so the directory walked up
  * is the one that holds the object, whatever the path does meanwhile.
  */
-function namedVerdict(named: string, st: fs.Stats, tree: TreeIdentity): Verdict | null {
+function namedVerdict(named: string, st: Identity, tree: TreeIdentity): Verdict | null {
   const slash = named.lastIndexOf('/');
   let fd: number;
   try {
@@ -150,7 +153,7 @@ function sharesOurRoot(pid: number): boolean {
  * unknown. Outside means the names it works with are outside: removing the
  * tree cannot take them from under it, even if another link is inside.
  */
-function fileVerdict(pid: number, st: fs.Stats, hint: string | null, tree: TreeIdentity): Verdict {
+function fileVerdict(pid: number, st: Identity & { nlink: number }, hint: string | null, tree: TreeIdentity): Verdict {
   if (st.nlink === 0 || st.dev !== tree.dev || tree.complete) return OUTSIDE;
   const unknown: Verdict = { kind: 'unknown', why: `${tree.why}, so the scan cannot tell whether ${hint ?? 'a file it holds'} is inside` };
   if (!hint?.startsWith('/')) return unknown;
@@ -218,7 +221,8 @@ function* processObjects(pid: number, tree: TreeIdentity, state: { mapFiles: boo
     const label = `mapped ${line.path}`;
     // map_files resolves to the mapped object itself (as stat sees it, so
     // overlayfs and btrfs agree); following it needs CAP_SYS_ADMIN. Without
-    // that, the device and inode the maps line prints.
+    // that, the device and inode the maps line prints, and past the scan
+    // bound its path, trusted only where it holds that device and inode.
     if (state.mapFiles) {
       try {
         yield [label, objectVerdict(pid, `${base}/map_files/${line.range}`, tree, () => line.path)];
@@ -229,8 +233,8 @@ function* processObjects(pid: number, tree: TreeIdentity, state: { mapFiles: boo
       }
     }
     if (line.dev === tree.dev && (line.ino === tree.ino || tree.inodes.has(line.ino))) yield [label, INSIDE];
-    else if (line.deleted || line.dev !== tree.dev || tree.complete) yield [label, OUTSIDE];
-    else yield [label, { kind: 'unknown', why: `${tree.why}, so the scan cannot tell whether ${line.path} is inside` }];
+    else if (line.deleted) yield [label, OUTSIDE];
+    else yield [label, fileVerdict(pid, { dev: line.dev, ino: line.ino, nlink: 1 }, line.path, tree)];
   }
 }
 

@@ -1,7 +1,9 @@
 // A process's root counts: one chrooted into a tree is using it, and what a
 // chrooted process holds is judged by identity through both roots, ours and
 // its own. Where neither root shows the name it holds (a chroot inside
-// another mount namespace), the answer is unknown and the tree is kept.
+// another mount namespace), the answer is unknown and the tree is kept. The
+// path of a mapping is looked up the same way when its maps line is all an
+// unprivileged user has.
 // The holders are perl (in every Debian base system), which can chroot
 // without changing directory, so its root is the only thing in the tree.
 import { test, after } from 'node:test';
@@ -13,6 +15,9 @@ import { linuxInUse } from '../../src/api/in-use-linux';
 import { openDirectory } from '../../src/fs/walk';
 import { scratch, isRoot, isLinux } from '../helpers/scratch';
 import { mountUnavailable } from '../helpers/mounts';
+import { usersUnavailable, createUser, chownTree } from '../helpers/users';
+import { stageForOtherUsers } from '../helpers/stage';
+import { srcModule } from '../helpers/child';
 
 const noChroot =
   (!isLinux && 'the /proc scan is Linux-only') ||
@@ -118,4 +123,37 @@ test('a chroot inside another mount namespace, holding a file through a bind mou
   assert.equal(cut.inUse, null, JSON.stringify(cut));
   assert.match(cut.detail!, new RegExp(`^process ${p.pid} \\(fd 3\\): it has more than 3 entries, so the scan cannot tell whether .*/alt/sub/deep/file is inside$`));
   await stop(p);
+});
+
+test('an unprivileged user, past the scan bound: a mapping is placed by its maps line\'s path, checked against its device and inode', { skip: noChroot || usersUnavailable() || false }, async () => {
+  const u = createUser();
+  const t = layout();
+  try {
+    fs.chmodSync(path.dirname(t.tree), 0o755);
+    fs.chmodSync(work.dir, 0o755);
+    const exe = path.join(t.tree, 'sub', 'deep', 'sleeper');
+    fs.copyFileSync('/bin/sleep', exe);
+    fs.chmodSync(exe, 0o755);
+    chownTree(t.tree, u);
+    fs.chmodSync(t.tree, 0o700);
+    const argv = u.wrap([exe, '60']);
+    const mapped = spawn(argv[0]!, argv.slice(1), { cwd: '/', stdio: 'ignore' });
+    running.push(mapped);
+    // Wait until the exec has happened: its maps name the copy.
+    for (let i = 0; i < 100 && !fs.readFileSync(`/proc/${mapped.pid}/maps`, 'utf8').includes(exe); i++) await new Promise((r) => setTimeout(r, 20));
+    const stage = stageForOtherUsers();
+    const script =
+      `const {linuxInUse}=require(${JSON.stringify(stage.path(srcModule('api/in-use-linux')))});` +
+      `const {openDirectory}=require(${JSON.stringify(stage.path(srcModule('fs/walk')))});` +
+      `const d=openDirectory(${JSON.stringify(t.tree)},{trust:'chain'});console.log(JSON.stringify(linuxInUse(d,{pids:[${mapped.pid}],scanLimit:3})));`;
+    const run = u.wrap([process.execPath, ...stage.nodeFlags, '-e', script]);
+    const r = spawnSync(run[0]!, run.slice(1), { encoding: 'utf8', cwd: '/', timeout: 30_000 });
+    assert.equal(r.status, 0, r.stderr);
+    const answer = JSON.parse(r.stdout) as { inUse: boolean | null; detail: string | null };
+    assert.equal(answer.inUse, true, JSON.stringify(answer));
+    assert.match(answer.detail!, /\(mapped .*sleeper\)/);
+    await stop(mapped);
+  } finally {
+    u.remove();
+  }
 });
