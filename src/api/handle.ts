@@ -6,7 +6,8 @@ import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
 import { requireContext, openContext, type ApiContext } from './context';
 import { keepById, extendById, outcomeError } from './manage';
-import { removeEntry, removeEntrySync } from './removal';
+import { removeEntrySteps } from './removal';
+import { runAsync, runSync, type Steps } from '../core/steps';
 import { readMarker } from './marker';
 import { cancelAtExit } from './exit-hooks';
 import type { SweepReport } from './types';
@@ -58,29 +59,23 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   }
 
   /** Removes it now. A no-op once kept or already removed. */
-  async remove(): Promise<void> {
-    cancelAtExit(this.id);
-    const ctx = openContext({ create: false });
-    if (!ctx) return;
-    try {
-      const entry = this.#current(ctx);
-      if (!entry) return;
-      const err = outcomeError(entry, await removeEntry(ctx, entry, { waitMs: 10_000, honourInUse: false }));
-      if (err) throw err;
-    } finally {
-      ctx[Symbol.dispose]();
-    }
+  remove(): Promise<void> {
+    return runAsync(this.#removing());
   }
 
   /** Synchronous {@link remove}. */
   removeSync(): void {
+    runSync(this.#removing());
+  }
+
+  *#removing(): Steps<void> {
     cancelAtExit(this.id);
     const ctx = openContext({ create: false });
     if (!ctx) return;
     try {
       const entry = this.#current(ctx);
       if (!entry) return;
-      const err = outcomeError(entry, removeEntrySync(ctx, entry, { waitMs: 10_000, honourInUse: false }));
+      const err = outcomeError(entry, yield* removeEntrySteps(ctx, entry, { waitMs: 10_000, honourInUse: false }));
       if (err) throw err;
     } finally {
       ctx[Symbol.dispose]();

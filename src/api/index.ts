@@ -1,11 +1,12 @@
 // The managed-directory API: tempdir() and the functions that manage what it made.
 import { createContext, createEntry, prepare } from './create';
-import { maintenanceSweep, maintenanceSweepSync } from './sweep';
+import { maintenanceSweepSteps } from './sweep';
 import { EphemeralDirectory } from './handle';
 import { removeAtExit } from './exit-hooks';
 import type { TempdirOptions } from './types';
 import type { Entry } from '../model/entry';
-import { checkCall } from '../core/options';
+import { checkCall, type Signature } from '../core/options';
+import { runAsync, runSync, type Steps } from '../core/steps';
 import { TEMPDIR, TEMPDIR_SYNC } from './signatures';
 
 export { EphemeralDirectory } from './handle';
@@ -21,14 +22,13 @@ function wrap(entry: Entry, removeOnExit: boolean): EphemeralDirectory {
   return handle;
 }
 
-/** Creates a managed temporary directory, after sweeping a few that are already due. */
-export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirectory> {
-  checkCall(TEMPDIR, [], options);
+function* creating(sig: Signature, options: TempdirOptions): Steps<EphemeralDirectory> {
+  checkCall(sig, [], options);
   const { settings, warnings } = prepare(options);
   for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
   const ctx = createContext();
   try {
-    const report = await maintenanceSweep(ctx);
+    const report = yield* maintenanceSweepSteps(ctx);
     const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
     handle.sweep = report;
     return handle;
@@ -37,18 +37,12 @@ export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDi
   }
 }
 
+/** Creates a managed temporary directory, after sweeping a few that are already due. */
+export function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirectory> {
+  return runAsync(creating(TEMPDIR, options));
+}
+
 /** Synchronous {@link tempdir}: creates a managed temporary directory, after sweeping a few that are already due. */
 export function tempdirSync(options: TempdirOptions = {}): EphemeralDirectory {
-  checkCall(TEMPDIR_SYNC, [], options);
-  const { settings, warnings } = prepare(options);
-  for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
-  const ctx = createContext();
-  try {
-    const report = maintenanceSweepSync(ctx);
-    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
-    handle.sweep = report;
-    return handle;
-  } finally {
-    ctx[Symbol.dispose]();
-  }
+  return runSync(creating(TEMPDIR_SYNC, options));
 }

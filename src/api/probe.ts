@@ -8,6 +8,8 @@ import { openDirectory } from '../fs/walk';
 import { hasCode } from '../errors';
 import { readMarker, parseMarker, MARKER_NAME, MARKER_MAX_BYTES } from './marker';
 import type { ApiContext } from './context';
+import type { InUseAnswer } from './in-use';
+import { perform, runAsync, runSync, type Steps } from '../core/steps';
 
 /** The /proc and mount-table scans, loaded only by probes that ask for them (not by listings). */
 function inUse(): typeof import('./in-use') {
@@ -262,22 +264,24 @@ function setInUse(probe: Probe, answer: { inUse: boolean | null; detail: string 
 }
 
 /** Probe for decisions and listings. Size is measured separately (it can be slow). */
-export async function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Promise<Probe> {
+function* probing(ctx: ApiContext, entry: Entry, opts: ProbeOptions): Steps<Probe> {
   const { probe, located } = baseProbe(ctx, entry, opts);
   try {
-    if (opts.inUse && entry.keepWhileInUse && located.dir) setInUse(probe, await inUse().inUseAt(located.dir));
+    const dir = located.dir;
+    if (opts.inUse && entry.keepWhileInUse && dir) {
+      // The one step whose flavours differ (see in-use.ts for what each form can check).
+      setInUse(probe, yield* perform<InUseAnswer>({ sync: () => inUse().inUseAtSync(dir), async: () => inUse().inUseAt(dir) }));
+    }
     return probe;
   } finally {
     closeLocated(located);
   }
 }
 
+export function probeEntry(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Promise<Probe> {
+  return runAsync(probing(ctx, entry, opts));
+}
+
 export function probeEntrySync(ctx: ApiContext, entry: Entry, opts: ProbeOptions = {}): Probe {
-  const { probe, located } = baseProbe(ctx, entry, opts);
-  try {
-    if (opts.inUse && entry.keepWhileInUse && located.dir) setInUse(probe, inUse().inUseAtSync(located.dir));
-    return probe;
-  } finally {
-    closeLocated(located);
-  }
+  return runSync(probing(ctx, entry, opts));
 }

@@ -1,9 +1,10 @@
 // One managed directory through the whole protocol, under its entry lock:
-// claim, remove with the engine, commit. Async and sync flavours share every
-// step but the engine call.
+// claim, remove with the engine, commit. Written once as Steps (core/steps.ts):
+// the engine call is the only step whose flavours differ.
 import type { Entry } from '../model/entry';
 import type { EntryLock } from '../store/registry';
-import { removeTreeAt, removeTreeAtSync } from '../fs/remove-tree';
+import { removeTreeAtSteps } from '../fs/remove-tree';
+import { runAsync, type Steps } from '../core/steps';
 import { claim, engineOptions, finish, reconcile, type Claimed } from './protocol';
 import { inUseAtSync, type InUseAnswer } from './in-use';
 import type { DirHandle } from '../fs/dir-handle';
@@ -29,7 +30,10 @@ export interface RemovalOptions {
   onProgress?: (p: { entriesRemoved: number }) => void;
   /** At most this many entries removed (the bounded maintenance sweep). */
   budget?: number;
-  /** Stops the removal at its next entry; it is then left mid-deletion, like a spent budget. */
+  /**
+   * Stops the removal at its next entry; it is then left mid-deletion, like
+   * a spent budget. Run synchronously, it is only checked before starting.
+   */
   signal?: AbortSignal;
 }
 
@@ -69,71 +73,47 @@ function failed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, err: unknown
   return { kind: 'failed', error: err as Error };
 }
 
-async function runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Promise<Outcome> {
+/** Step 4's removal and step 5 for a claimed tree. */
+function* runClaimed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Steps<Outcome> {
   let r: RemoveTreeResult;
   try {
-    r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget, opts.signal));
+    r = yield* removeTreeAtSteps(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget, opts.signal));
   } catch (err) {
     return failed(ctx, lock, claimed, err);
   }
   return settle(ctx, lock, claimed, r);
 }
 
-function runClaimedSync(ctx: ApiContext, lock: EntryLock, claimed: Claimed, opts: RemovalOptions): Outcome {
-  let r: RemoveTreeResult;
-  try {
-    r = removeTreeAtSync(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, opts.budget));
-  } catch (err) {
-    return failed(ctx, lock, claimed, err);
-  }
-  return settle(ctx, lock, claimed, r);
-}
-
-export async function removeEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Promise<Outcome> {
+/** Removes a tracked directory through the protocol (claim, remove, commit), or says why not. */
+export function* removeEntrySteps(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Steps<Outcome> {
   const lock = acquire(ctx, snapshot.id, opts.waitMs);
   if (!lock) return { kind: 'busy' };
   try {
     const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(opts.honourInUse) });
     if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
-    return await runClaimed(ctx, lock, c, opts);
-  } finally {
-    lock.release();
-  }
-}
-
-export function removeEntrySync(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Outcome {
-  const lock = acquire(ctx, snapshot.id, opts.waitMs);
-  if (!lock) return { kind: 'busy' };
-  try {
-    const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(opts.honourInUse) });
-    if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
-    return runClaimedSync(ctx, lock, c, opts);
+    return yield* runClaimed(ctx, lock, c, opts);
   } finally {
     lock.release();
   }
 }
 
 /** Reconciles an interrupted deletion and, when it is ours to finish, finishes it. */
-export function recoverEntrySync(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Outcome {
+export function* recoverEntrySteps(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Steps<Outcome> {
   const lock = acquire(ctx, snapshot.id, opts.waitMs);
   if (!lock) return { kind: 'busy' };
   try {
     const r = reconcile(ctx, snapshot, lock, opts.retry);
-    if (r.action === 'resume') return runClaimedSync(ctx, lock, r.claimed, opts);
+    if (r.action === 'resume') return yield* runClaimed(ctx, lock, r.claimed, opts);
     return { kind: 'reconciled', action: r.action, message: r.message };
   } finally {
     lock.release();
   }
 }
 
-export async function recoverEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Promise<Outcome> {
-  const lock = acquire(ctx, snapshot.id, opts.waitMs);
-  if (!lock) return { kind: 'busy' };
-  try {
-    const r = reconcile(ctx, snapshot, lock, opts.retry);
-    if (r.action === 'resume') return await runClaimed(ctx, lock, r.claimed, opts);
-    return { kind: 'reconciled', action: r.action, message: r.message };
-  } finally {
-    lock.release();
-  }
+export function removeEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions): Promise<Outcome> {
+  return runAsync(removeEntrySteps(ctx, snapshot, opts));
+}
+
+export function recoverEntry(ctx: ApiContext, snapshot: Entry, opts: RemovalOptions & { retry: boolean }): Promise<Outcome> {
+  return runAsync(recoverEntrySteps(ctx, snapshot, opts));
 }

@@ -9,7 +9,8 @@ import { decide } from '../policy/decide';
 import { describeJournal } from '../policy/journal';
 import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
-import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
+import { removeEntry, removeEntrySteps, recoverEntry, recoverEntrySteps, type Outcome } from './removal';
+import type { Steps } from '../core/steps';
 import { openContext, type ApiContext } from './context';
 import { abortError } from '../fs/abort';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
@@ -223,77 +224,33 @@ function countSwept(ctx: ApiContext, n: number): void {
   }
 }
 
-interface MaintenanceRun {
-  report: SweepReport;
-  budget: number;
-  due: Entry[];
-}
-
-function startMaintenance(ctx: ApiContext): MaintenanceRun {
-  const report = emptyReport(false);
-  const { due, postponed } = maintenanceCandidates(ctx, report);
-  report.postponed = postponed;
-  return { report, budget: MAINTENANCE_BUDGET, due };
-}
-
-/** The options for one removal, or null once the budget is spent. */
-function nextStep(run: MaintenanceRun): { waitMs: number; honourInUse: boolean; budget: number; retry: boolean } | null {
-  if (run.budget <= 0) {
-    run.report.postponed++;
-    return null;
-  }
-  return { waitMs: 0, honourInUse: false, budget: run.budget, retry: false };
-}
-
-function account(run: MaintenanceRun, entry: Entry, o: Outcome): void {
-  if (o.kind === 'removed' || o.kind === 'postponed') run.budget -= o.entriesRemoved;
-  record(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
-}
-
-function endMaintenance(ctx: ApiContext, run: MaintenanceRun): SweepReport {
-  if (run.report.removed.length > 0) countSwept(ctx, run.report.removed.length);
-  return run.report;
-}
-
-/** One removal of the bounded sweep; whatever goes wrong with it is reported, never thrown at tempdir()'s caller. */
-function step(run: MaintenanceRun, entry: Entry, attempt: () => Outcome): void {
-  try {
-    account(run, entry, attempt());
-  } catch (err) {
-    failure(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], err);
-  }
-}
-
-async function stepAsync(run: MaintenanceRun, entry: Entry, attempt: () => Promise<Outcome>): Promise<void> {
-  try {
-    account(run, entry, await attempt());
-  } catch (err) {
-    failure(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], err);
-  }
-}
-
 /**
  * The sweep tempdir() runs first. Bounded twice over: a few directories, and
  * at most MAINTENANCE_BUDGET entries removed in all; a bigger tree is left
  * mid-deletion and finished by later calls or the next full sweep, so the
- * caller's latency does not depend on how big due trees are.
+ * caller's latency does not depend on how big due trees are. Whatever goes
+ * wrong with one removal is reported, never thrown at tempdir()'s caller.
  */
-export function maintenanceSweepSync(ctx: ApiContext): SweepReport {
-  const run = startMaintenance(ctx);
-  for (const entry of run.due) {
-    const opts = nextStep(run);
-    if (!opts) continue;
-    step(run, entry, () => (entry.state === 'active' ? removeEntrySync(ctx, entry, opts) : recoverEntrySync(ctx, entry, opts)));
+export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
+  const report = emptyReport(false);
+  const { due, postponed } = maintenanceCandidates(ctx, report);
+  report.postponed = postponed;
+  let budget = MAINTENANCE_BUDGET;
+  for (const entry of due) {
+    if (budget <= 0) {
+      report.postponed++;
+      continue;
+    }
+    const reasons = [entry.state === 'active' ? 'due' : 'resume-deletion'];
+    const opts = { waitMs: 0, honourInUse: false, budget, retry: false };
+    try {
+      const o = entry.state === 'active' ? yield* removeEntrySteps(ctx, entry, opts) : yield* recoverEntrySteps(ctx, entry, opts);
+      if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
+      record(report, entry, reasons, o);
+    } catch (err) {
+      failure(report, entry, reasons, err);
+    }
   }
-  return endMaintenance(ctx, run);
-}
-
-export async function maintenanceSweep(ctx: ApiContext): Promise<SweepReport> {
-  const run = startMaintenance(ctx);
-  for (const entry of run.due) {
-    const opts = nextStep(run);
-    if (!opts) continue;
-    await stepAsync(run, entry, () => (entry.state === 'active' ? removeEntry(ctx, entry, opts) : recoverEntry(ctx, entry, opts)));
-  }
-  return endMaintenance(ctx, run);
+  if (report.removed.length > 0) countSwept(ctx, report.removed.length);
+  return report;
 }

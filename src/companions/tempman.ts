@@ -12,8 +12,9 @@ import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { DirHandle, isDir, joinDisplay, type Stat } from '../fs/dir-handle';
 import { normalizeAbsolute, openDirectory } from '../fs/walk';
 import { directoryArgument, type PathLike } from '../fs/tree-path';
-import { removeTreeAt, removeTreeAtSync } from '../fs/remove-tree';
-import { scanTreeAt, scanTreeAtSync, type ScanTreeResult } from '../fs/scan-tree';
+import { removeTreeAtSteps } from '../fs/remove-tree';
+import { scanTreeSteps, type ScanTreeResult } from '../fs/scan-tree';
+import { runAsync, runSync, type Steps } from '../core/steps';
 import {
   TREE_AGE_SCAN,
   candidates,
@@ -120,16 +121,7 @@ export class TemporaryDirectory implements Disposable, AsyncDisposable {
   close(): Promise<void> {
     if (this.#parent === null) return Promise.resolve();
     if (this.#pending) return this.#pending;
-    const parent = this.#parent;
-    this.#pending = (async () => {
-      try {
-        await removeTreeAt(parent, this.#name, { expect: this.#identity });
-      } catch (err) {
-        this.#settleFailure(err);
-        return;
-      }
-      this.#finish();
-    })().finally(() => {
+    this.#pending = runAsync(this.#closing(this.#parent)).finally(() => {
       this.#pending = null;
     });
     return this.#pending;
@@ -141,8 +133,13 @@ export class TemporaryDirectory implements Disposable, AsyncDisposable {
     if (this.#pending) {
       throw new EphemdirError(ErrorCodes.INVALID_STATE, `${this.path} is already being removed by close()`, { path: this.path });
     }
+    runSync(this.#closing(this.#parent));
+  }
+
+  /** close() and closeSync(): remove the directory we made, if it is still the one. */
+  *#closing(parent: DirHandle): Steps<void> {
     try {
-      removeTreeAtSync(this.#parent, this.#name, { expect: this.#identity });
+      yield* removeTreeAtSteps(parent, this.#name, { expect: this.#identity });
     } catch (err) {
       this.#settleFailure(err);
       return;
@@ -267,22 +264,19 @@ export class Root {
    * root itself is created, mode 0700, if missing). The cleanup's report is
    * kept in {@link lastCleanup}.
    */
-  async createTempDir(): Promise<TemporaryDirectory> {
-    const dir = this.#open(true);
-    try {
-      this.lastCleanup = await this.#cleanupAsync(dir);
-      return makeIn(dir, this.#prefix);
-    } catch (err) {
-      dir.close();
-      throw err;
-    }
+  createTempDir(): Promise<TemporaryDirectory> {
+    return runAsync(this.#creating());
   }
 
   /** Synchronous {@link createTempDir}. */
   createTempDirSync(): TemporaryDirectory {
+    return runSync(this.#creating());
+  }
+
+  *#creating(): Steps<TemporaryDirectory> {
     const dir = this.#open(true);
     try {
-      this.lastCleanup = this.#cleanupSync(dir);
+      this.lastCleanup = yield* this.#cleaningIn(dir);
       return makeIn(dir, this.#prefix);
     } catch (err) {
       dir.close();
@@ -299,60 +293,45 @@ export class Root {
    * failures are reported in `skipped`, not thrown; a root that cannot be
    * opened throws. Without a timeout it does nothing.
    */
-  async cleanup(): Promise<CleanupReport> {
-    if (this.timeoutMs === null) return { removed: [], skipped: [] };
-    using dir = this.#open(false);
-    return await this.#cleanupAsync(dir); // await: `using` closes dir on return
+  cleanup(): Promise<CleanupReport> {
+    return runAsync(this.#cleaning());
   }
 
   /** Synchronous {@link cleanup}. */
   cleanupSync(): CleanupReport {
+    return runSync(this.#cleaning());
+  }
+
+  *#cleaning(): Steps<CleanupReport> {
+    // Without a timeout there is nothing to do: the root is not even opened.
     if (this.timeoutMs === null) return { removed: [], skipped: [] };
     using dir = this.#open(false);
-    return this.#cleanupSync(dir);
+    return yield* this.#cleaningIn(dir);
   }
 
-  async #cleanupAsync(dir: DirHandle): Promise<CleanupReport> {
+  *#cleaningIn(dir: DirHandle): Steps<CleanupReport> {
     const report: CleanupReport = { removed: [], skipped: [] };
-    if (this.timeoutMs === null) return report;
-    for (const c of candidates(dir, this.timeoutMs, report)) {
+    const timeoutMs = this.timeoutMs;
+    if (timeoutMs === null) return report;
+    for (const c of candidates(dir, timeoutMs, report)) {
       if (this.#ageBy === 'tree') {
-        const scan = await scanTreeAt(dir, c.name, TREE_AGE_SCAN).catch((error: unknown) => ({ error }));
-        if (!treeIsOld(report, c, scan, Date.now(), this.timeoutMs)) continue;
+        let scan: ScanTreeResult | { error: unknown };
+        try {
+          scan = yield* scanTreeSteps({ parent: dir, name: c.name }, TREE_AGE_SCAN);
+        } catch (error) {
+          scan = { error };
+        }
+        if (!treeIsOld(report, c, scan, Date.now(), timeoutMs)) continue;
       }
       if (!ready(dir, c, report)) continue;
       try {
-        const r = await removeTreeAt(dir, c.name, { expect: c.expect, skipLocked: true });
+        const r = yield* removeTreeAtSteps(dir, c.name, { expect: c.expect, skipLocked: true });
         settleRemoval(report, c.path, r);
       } catch (err) {
         recordFailure(report, c.path, err);
       }
     }
     return report;
-  }
-
-  #cleanupSync(dir: DirHandle): CleanupReport {
-    const report: CleanupReport = { removed: [], skipped: [] };
-    if (this.timeoutMs === null) return report;
-    for (const c of candidates(dir, this.timeoutMs, report)) {
-      if (this.#ageBy === 'tree' && !treeIsOld(report, c, scanSync(dir, c.name), Date.now(), this.timeoutMs)) continue;
-      if (!ready(dir, c, report)) continue;
-      try {
-        const r = removeTreeAtSync(dir, c.name, { expect: c.expect, skipLocked: true });
-        settleRemoval(report, c.path, r);
-      } catch (err) {
-        recordFailure(report, c.path, err);
-      }
-    }
-    return report;
-  }
-}
-
-function scanSync(dir: DirHandle, name: Buffer): ScanTreeResult | { error: unknown } {
-  try {
-    return scanTreeAtSync(dir, name, TREE_AGE_SCAN);
-  } catch (error) {
-    return { error };
   }
 }
 

@@ -37,23 +37,29 @@ export function withCounts(err: unknown, counts: object): unknown {
 
 /**
  * One cancellable engine call: the flag to pass as the native `cancel`
- * option, wired to `signal` until dispose().
+ * option. The engine polls it at every entry; cancel() sets it.
  */
-export class Cancellation implements Disposable {
+export class Cancellation {
   readonly flag: NativeCancelFlag = treeNative().newCancelFlag();
-  readonly #signal: AbortSignal | undefined;
-  readonly #onAbort = (): void => this.cancel();
-
-  constructor(signal: AbortSignal | undefined) {
-    this.#signal = signal;
-    signal?.addEventListener('abort', this.#onAbort, { once: true });
-  }
 
   cancel(): void {
     treeNative().cancel(this.flag);
   }
 
-  [Symbol.dispose](): void {
-    this.#signal?.removeEventListener('abort', this.#onAbort);
+  /**
+   * Runs an off-thread engine call with `signal` wired to cancel() while it
+   * runs. (A sync engine call has nothing to wire: it blocks the thread, so
+   * no abort event can fire before it returns; the sync forms only check
+   * the signal before starting.)
+   */
+  async watching<T>(signal: AbortSignal | undefined, call: () => Promise<T>): Promise<T> {
+    if (!signal) return call();
+    const onAbort = (): void => this.cancel();
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      return await call();
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
   }
 }

@@ -1,5 +1,6 @@
 // Recursive removal through directory fds (the engine is native/remove_*.cc and
-// runs off the main thread for the async variants).
+// runs off the main thread for the async variants; both flavours are one body,
+// see core/steps.ts).
 //
 // The path is resolved once, component by component without following a
 // symlink; from then on the engine only uses fds: it never follows a
@@ -19,7 +20,8 @@ import { Cancellation, abortError, withCounts } from './abort';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';
-import { checkCall } from '../core/options';
+import { checkCall, type Signature } from '../core/options';
+import { perform, runAsync, runSync, type Steps } from '../core/steps';
 import { REMOVE_TREE, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, REMOVE_TREE_SYNC } from './signatures';
 
 /** What an `onProgress` callback of {@link removeTree} receives. */
@@ -252,24 +254,23 @@ function gone(signal: AbortSignal | undefined, p: PathLike): RemoveTreeResult {
   return emptyResult();
 }
 
-async function runAt(parent: DirHandle, name: Name, display: string, options: RemoveTreeOptions): Promise<RemoveTreeResult> {
+/**
+ * The removal of `name` in `parent`, written once for both flavours: only
+ * the engine call differs (in place, or on a worker with the caller's
+ * signal wired to its cancel flag).
+ */
+function* removal(parent: DirHandle, name: Name, display: string, options: RemoveTreeOptions): Steps<RemoveTreeResult> {
   const opts = toNative(options);
   notStarted(options.signal, display);
-  using cancel = new Cancellation(options.signal);
+  const cancel = new Cancellation();
   opts.cancel = cancel.flag;
   const progress = progressAdapter(options, cancel);
-  const r = await treeNative().removeTreeAt(parent.fd, name, display, opts, progress.cb);
+  const fd = parent.fd;
+  const r = yield* perform<NativeRemoveResult>({
+    sync: () => treeNative().removeTreeAtSync(fd, name, display, opts, progress.cb),
+    async: () => cancel.watching(options.signal, () => treeNative().removeTreeAt(fd, name, display, opts, progress.cb)),
+  });
   return conclude(r, display, progress.thrown, options.signal);
-}
-
-function runAtSync(parent: DirHandle, name: Name, display: string, options: RemoveTreeOptions): RemoveTreeResult {
-  const opts = toNative(options);
-  notStarted(options.signal, display);
-  using cancel = new Cancellation(undefined); // no event can fire while this call blocks
-  opts.cancel = cancel.flag;
-  const progress = progressAdapter(options, cancel);
-  const r = treeNative().removeTreeAtSync(parent.fd, name, display, opts, progress.cb);
-  return conclude(r, display, progress.thrown, undefined);
 }
 
 function openTarget(p: PathLike): { parent: DirHandle; name: Name; display: string } | null {
@@ -283,6 +284,27 @@ function openTarget(p: PathLike): { parent: DirHandle; name: Name; display: stri
   }
 }
 
+function* removeTreeSteps(sig: Signature, p: PathLike, options: RemoveTreeOptions): Steps<RemoveTreeResult> {
+  checkCall(sig, [p], options); // before touching anything
+  const t = openTarget(p);
+  if (!t) return gone(options.signal, p);
+  try {
+    return yield* removal(t.parent, t.name, t.display, options);
+  } finally {
+    t.parent.close();
+  }
+}
+
+/**
+ * {@link removeTreeAt}'s body, for callers that compose it into their own
+ * Steps (they run it in their flavour). `sig` names the function in
+ * argument errors.
+ */
+export function* removeTreeAtSteps(parent: DirHandle, name: Name, options: RemoveTreeOptions, sig: Signature = REMOVE_TREE_AT): Steps<RemoveTreeResult> {
+  checkCall(sig, [parent, name], options);
+  return yield* removal(parent, name, joinDisplay(parent.path, name), options);
+}
+
 /**
  * Removes `p` (a string, a Buffer of raw bytes or a file: URL) and
  * everything below it. A symlink named by `p` is removed itself (never
@@ -293,40 +315,24 @@ function openTarget(p: PathLike): { parent: DirHandle; name: Name; display: stri
  * `options.protect` and their ancestors (EPHEMDIR_PROTECTED_PATH); a root
  * that is a mount point, unless `emptyMount` (EPHEMDIR_CROSSES_MOUNT).
  */
-export async function removeTree(p: PathLike, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
-  checkCall(REMOVE_TREE, [p], options); // before touching anything
-  const t = openTarget(p);
-  if (!t) return gone(options.signal, p);
-  try {
-    return await runAt(t.parent, t.name, t.display, options);
-  } finally {
-    t.parent.close();
-  }
+export function removeTree(p: PathLike, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
+  return runAsync(removeTreeSteps(REMOVE_TREE, p, options));
 }
 
 /** Synchronous {@link removeTree} (blocks the event loop; `parallel` still uses threads). */
 export function removeTreeSync(p: PathLike, options: RemoveTreeOptions = {}): RemoveTreeResult {
-  checkCall(REMOVE_TREE_SYNC, [p], options);
-  const t = openTarget(p);
-  if (!t) return gone(options.signal, p);
-  try {
-    return runAtSync(t.parent, t.name, t.display, options);
-  } finally {
-    t.parent.close();
-  }
+  return runSync(removeTreeSteps(REMOVE_TREE_SYNC, p, options));
 }
 
 /**
  * Removes the entry `name` of an already-open directory. The handle is
  * duplicated for the duration of the call, so it may be closed at once.
  */
-export async function removeTreeAt(parent: DirHandle, name: Name, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
-  checkCall(REMOVE_TREE_AT, [parent, name], options);
-  return runAt(parent, name, joinDisplay(parent.path, name), options);
+export function removeTreeAt(parent: DirHandle, name: Name, options: RemoveTreeOptions = {}): Promise<RemoveTreeResult> {
+  return runAsync(removeTreeAtSteps(parent, name, options, REMOVE_TREE_AT));
 }
 
 /** Synchronous {@link removeTreeAt}. */
 export function removeTreeAtSync(parent: DirHandle, name: Name, options: RemoveTreeOptions = {}): RemoveTreeResult {
-  checkCall(REMOVE_TREE_AT_SYNC, [parent, name], options);
-  return runAtSync(parent, name, joinDisplay(parent.path, name), options);
+  return runSync(removeTreeAtSteps(parent, name, options, REMOVE_TREE_AT_SYNC));
 }

@@ -1,7 +1,8 @@
 // Size scan of a tree for max-size checks: allocated bytes (st_blocks * 512,
 // hard links counted once), never following a symlink, never crossing a
 // mount, bounded by entries, depth, time and a byte threshold. Runs in
-// native code, off the main thread for the async variant.
+// native code, off the main thread for the async variant (one body for both
+// flavours, see core/steps.ts).
 import { EphemdirError, ErrorCodes, invalidArgument, systemError } from '../errors';
 import type { Name } from '../native/binding';
 import { treeNative, type NativeScanOptions, type NativeScanResult } from '../native/tree-binding';
@@ -9,7 +10,8 @@ import { Cancellation, abortError } from './abort';
 import { DirHandle, joinDisplay } from './dir-handle';
 import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';
-import { checkCall } from '../core/options';
+import { checkCall, type Signature } from '../core/options';
+import { perform, runAsync, runSync, type Steps } from '../core/steps';
 import { SCAN_TREE, SCAN_TREE_SYNC } from './signatures';
 
 /** Options of {@link scanTree} and {@link scanTreeSync}: limits that stop the count early (`complete: false`). */
@@ -93,16 +95,25 @@ function notStarted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw abortError(signal, { bytes: 0, entries: 0, complete: false, newestMtimeMs: 0, mounts: [] });
 }
 
-/** Measures the allocated size of a tree (see {@link ScanTreeOptions} for the bounds). */
-export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}): Promise<ScanTreeResult> {
-  checkCall(SCAN_TREE, [target], options);
+/**
+ * The scan, written once for both flavours: only the engine call differs
+ * (in place, or on a worker with the caller's signal wired to its cancel
+ * flag). `sig` names the function in argument errors.
+ */
+export function* scanTreeSteps(target: ScanTarget, options: ScanTreeOptions, sig: Signature = SCAN_TREE): Steps<ScanTreeResult> {
+  checkCall(sig, [target], options);
   const opts = toNative(options);
   notStarted(options.signal);
   const t = resolveTarget(target);
   try {
-    using cancel = new Cancellation(options.signal);
+    const cancel = new Cancellation();
     opts.cancel = cancel.flag;
-    const r = await treeNative().scanTreeAt(t.parent.fd, t.name, t.display, opts);
+    const fd = t.parent.fd;
+    const r = yield* perform<NativeScanResult>({
+      sync: () => treeNative().scanTreeAtSync(fd, t.name, t.display, opts),
+      async: () => cancel.watching(options.signal, () => treeNative().scanTreeAt(fd, t.name, t.display, opts)),
+    });
+    // Only the signal can cancel a scan, and only while an async one runs.
     if (r.status === 'aborted' && options.signal?.aborted) {
       throw abortError(options.signal, { bytes: r.bytes, entries: r.entries, complete: false, newestMtimeMs: r.newestMtimeMs, mounts: r.mounts, path: t.display });
     }
@@ -112,25 +123,17 @@ export async function scanTree(target: ScanTarget, options: ScanTreeOptions = {}
   }
 }
 
+/** Measures the allocated size of a tree (see {@link ScanTreeOptions} for the bounds). */
+export function scanTree(target: ScanTarget, options: ScanTreeOptions = {}): Promise<ScanTreeResult> {
+  return runAsync(scanTreeSteps(target, options, SCAN_TREE));
+}
+
 /** Synchronous {@link scanTree}. */
 export function scanTreeSync(target: ScanTarget, options: ScanTreeOptions = {}): ScanTreeResult {
-  checkCall(SCAN_TREE_SYNC, [target], options);
-  const opts = toNative(options);
-  notStarted(options.signal);
-  const t = resolveTarget(target);
-  try {
-    return settle(treeNative().scanTreeAtSync(t.parent.fd, t.name, t.display, opts), t.display);
-  } finally {
-    if (t.owned) t.parent.close();
-  }
+  return runSync(scanTreeSteps(target, options, SCAN_TREE_SYNC));
 }
 
 /** {@link scanTree} of the entry `name` in an already-open directory. */
 export function scanTreeAt(parent: DirHandle, name: Name, options: ScanTreeOptions = {}): Promise<ScanTreeResult> {
   return scanTree({ parent, name }, options);
-}
-
-/** Synchronous {@link scanTreeAt}. */
-export function scanTreeAtSync(parent: DirHandle, name: Name, options: ScanTreeOptions = {}): ScanTreeResult {
-  return scanTreeSync({ parent, name }, options);
 }
