@@ -24,13 +24,8 @@ export function openUnitDir(dirPath: string, create: boolean): DirHandle | null 
 export function readOurs(dir: DirHandle, name: string): 'absent' | 'ours' | 'foreign' {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { readFileAt } = require('../../fs/files') as typeof import('../../fs/files');
-  let r: ReturnType<typeof readFileAt>;
-  try {
-    r = readFileAt(dir, name, MAX_UNIT_BYTES);
-  } catch {
-    return 'foreign';
-  }
-  if (r === null) return 'absent';
+  const r = readFileAt(dir, name, MAX_UNIT_BYTES);
+  if (!r.ok) return r.reason === 'missing' ? 'absent' : 'foreign';
   return r.data.toString('utf8').includes(OWNER_MARK) ? 'ours' : 'foreign';
 }
 
