@@ -73,18 +73,16 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
   const plat = platform();
   const interval = parseInterval(str(values, 'interval'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const paths = require('../../store/paths') as typeof import('../../store/paths');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { packageRoot } = require('../../native/loader') as typeof import('../../native/loader');
-  const root = packageRoot(__dirname);
+  const { configFolder, dataFolder, installFolder } = require('../../api/install') as typeof import('../../api/install');
+  const root = installFolder();
   const envBin = plat === 'linux' ? trustedBinary(ENV) : null;
   if (plat === 'linux' && !envBin) throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, 'no root-owned env found in /usr/bin or /bin');
   const input: UnitInput = {
     node: fs.realpathSync(process.execPath),
     main: path.join(fs.realpathSync(root), 'dist', 'cli', 'main.js'),
     env: envBin ?? '/usr/bin/env',
-    dataDir: paths.dataDir(),
-    configDir: paths.configDir(),
+    dataDir: dataFolder(),
+    configDir: configFolder(),
     interval,
     metricsFile: metricsFileArg(values),
   };
