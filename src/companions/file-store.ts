@@ -183,20 +183,19 @@ export class FileStore {
    */
   async copy(name: string, from: Area, to: Area): Promise<void> {
     checkCall(FILE_STORE_COPY, [name, from, to]);
-    const n = name;
     const [f, t] = this.#pair(from, to);
     using store = this.#openStore();
     using src = this.#openArea(store, f);
     using dst = this.#openArea(store, t);
-    const shown = joinDisplay(src.path, n);
-    using input = src.openFile(n, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, 0);
+    const shown = joinDisplay(src.path, name);
+    using input = src.openFile(name, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, 0);
     const st = input.stat();
     if (!isRegular(st)) {
       throw new EphemdirError(ErrorCodes.INVALID_STATE, `refusing to copy ${shown}: not a regular file`, { path: shown });
     }
     // The copy is written under a reserved name (never listed) and renamed
     // into place without replacing.
-    using out = new AtomicFile(dst, n, {
+    using out = new AtomicFile(dst, name, {
       mode: st.mode & 0o777,
       noReplace: true,
       tempName: () => `${RESERVED_PREFIX}copy-${process.pid}-${crypto.randomBytes(6).toString('hex')}`,
