@@ -51,6 +51,8 @@ export type {
 } from './api/index';
 export type { Entry } from './model/entry';
 export type { ExplainModel } from './policy/explain';
+export { diagnose } from './api/diagnostics';
+export type { Diagnostic, DiagnosticName } from './api/diagnostics';
 export { parseDuration } from './core/duration';
 export { parseSize } from './core/size';
 

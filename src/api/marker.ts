@@ -30,13 +30,9 @@ export function parseMarker(data: Buffer): string | null {
 
 /** The marker id in `dir`, or null when absent or not a valid marker. */
 export function readMarker(dir: DirHandle): string | null {
-  try {
-    const r = readFileAt(dir, MARKER_NAME, MARKER_MAX_BYTES);
-    if (!r) return null;
-    return parseMarker(r.data);
-  } catch (err) {
-    // A symlink, FIFO or oversized file where the marker should be is no marker.
-    if (hasCode(err, 'ELOOP', 'EPHEMDIR_INVALID_STATE', 'ENOTDIR')) return null;
-    throw err;
-  }
+  const r = readFileAt(dir, MARKER_NAME, MARKER_MAX_BYTES);
+  if (r.ok) return parseMarker(r.data);
+  // A symlink, FIFO or oversized file where the marker should be is no marker.
+  if (r.reason === 'unreadable' && !hasCode(r.error, 'ENOTDIR')) throw r.error;
+  return null;
 }

@@ -10,6 +10,8 @@ import { removeTree, type RemoveTreeProgress, type RemoveTreeResult } from '../f
 import { scanTree } from '../fs/scan-tree';
 import { refusalOf, type ProtectedDir } from '../policy/rmtree';
 
+export type { RemoveTreeFailure, RemoveTreeProgress, RemoveTreeResult } from '../fs/remove-tree';
+
 /** One argument after the checks: missing, refused (with the reason) or to be removed. */
 export interface RmtreeCheck {
   path: string;

@@ -1,7 +1,6 @@
 // The slice of the library API the CLI calls, loaded on first use so that
 // `--help`, `shell-init` and `completion` never pay for the registry code.
-import type { RmtreeCheck } from '../api/rmtree';
-import type { RemoveTreeProgress, RemoveTreeResult } from '../fs/remove-tree';
+import type { RemoveTreeProgress, RemoveTreeResult, RmtreeCheck } from '../api/rmtree';
 import type { Entry } from '../model/entry';
 import type { ExplainModel } from '../policy/explain';
 import type {

@@ -11,9 +11,9 @@ export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: s
 
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { packageRoot } = require('../native/loader') as typeof import('../native/loader');
+  const { installFolder } = require('../api/install') as typeof import('../api/install');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const pkg = require(`${packageRoot()}/package.json`) as { version: string };
+  const pkg = require(`${installFolder()}/package.json`) as { version: string };
   return pkg.version;
 }
 

@@ -1,75 +1,25 @@
-// Turning a raw descriptor (opened fd-relative, O_NOFOLLOW|O_EXCL) into a
-// real fs.promises.FileHandle. Node cannot wrap an existing fd in a
-// FileHandle, so the file is reopened through the descriptor's own magic link
-// (/proc/self/fd/N on Linux, /dev/fd/N on macOS). That link names the open
-// file itself, not a path another user could redirect; the result is still
-// compared by device and inode with the descriptor before it is handed out.
+// Files the companions hand to their callers: opened fd-relative
+// (O_NOFOLLOW, O_CLOEXEC) through src/fs, then handed out as an ordinary
+// fs.promises.FileHandle (see FileHandle.adopt in src/fs/file-handle.ts for
+// how a descriptor is reopened and checked to be the same file).
 import * as fs from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
-import { check, isRegular, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
-import { native } from '../native/binding';
-import { requirePlatform, type Platform } from '../core/platform';
+import { isRegular, joinDisplay, type DirHandle, type FileHandle, type Stat } from '../fs/dir-handle';
 
 /** A FileHandle that also carries the path it was created at. */
-export type PathFileHandle = FileHandle & { readonly path: string };
-
-/** Where each platform lists this process's descriptors as links to the open files. */
-const FD_LINKS: Record<Platform, string> = { linux: '/proc/self/fd', darwin: '/dev/fd' };
-
-function fdLink(fd: number): string {
-  return `${FD_LINKS[requirePlatform()]}/${fd}`;
-}
-
-function mismatch(path: string): EphemdirError {
-  return new EphemdirError(ErrorCodes.NOT_OURS, `reopening ${path} through its descriptor gave a different file`, { path });
-}
-
-// The raw fd came from the addon, not from node:fs, so it is closed through
-// the addon too: Node tracks the fds it opened itself in worker threads and
-// warns about closing any other.
+export type PathFileHandle = NodeFileHandle & { readonly path: string };
 
 /**
- * Reopens `fd` as an ordinary node:fs descriptor with `flags` (access mode and
- * O_APPEND only), then closes `fd`. The result is a descriptor node:fs opened,
- * so `fs.closeSync` and worker-thread fd tracking treat it as their own.
+ * Reopens `file` as a FileHandle with `flags` (access mode and O_APPEND
+ * only: no O_CREAT or O_TRUNC, those were applied when `file` was opened),
+ * with its path as `path`, then closes `file` (on failure too).
  */
-export function adoptFdSync(fd: number, path: string, flags: number): number {
-  let out = -1;
-  try {
-    const want = fs.fstatSync(fd, { bigint: true });
-    out = fs.openSync(fdLink(fd), flags);
-    const got = fs.fstatSync(out, { bigint: true });
-    if (got.dev !== want.dev || got.ino !== want.ino) throw mismatch(path);
-    return out;
-  } catch (err) {
-    if (out >= 0) fs.closeSync(out);
-    throw err;
-  } finally {
-    native().close(fd);
-  }
-}
-
-/**
- * Reopens `fd` as a FileHandle with `flags` (access mode and O_APPEND only:
- * no O_CREAT or O_TRUNC, those were applied when `fd` was opened), then
- * closes `fd`. `fd` is closed on failure too.
- */
-export async function adoptFd(fd: number, path: string, flags: number): Promise<PathFileHandle> {
-  let handle: FileHandle | undefined;
-  try {
-    const want = fs.fstatSync(fd, { bigint: true });
-    handle = await fs.promises.open(fdLink(fd), flags);
-    const got = await handle.stat({ bigint: true });
-    if (got.dev !== want.dev || got.ino !== want.ino) throw mismatch(path);
-    Object.defineProperty(handle, 'path', { value: path, enumerable: true });
-    return handle as PathFileHandle;
-  } catch (err) {
-    await handle?.close().catch(() => undefined);
-    throw err;
-  } finally {
-    native().close(fd);
-  }
+export async function adoptFd(file: FileHandle, flags: number): Promise<PathFileHandle> {
+  const path = file.path;
+  const handle = await file.adopt(flags);
+  Object.defineProperty(handle, 'path', { value: path, enumerable: true });
+  return handle as PathFileHandle;
 }
 
 function kindOf(st: Stat): string {
@@ -93,14 +43,13 @@ function refused(shown: string, why: string): EphemdirError {
  * process), and refuses, before any byte is written or truncated, anything
  * that is not a regular file of the caller's with a single link. `flags`
  * must not hold O_TRUNC: `truncate` is applied only after the checks.
- * Returns the addon's raw fd.
+ * Returns the open file.
  */
-export function openOwnFileAt(dir: DirHandle, name: string, flags: number, mode: number, truncate: boolean): number {
-  const c = native().constants;
+export function openOwnFileAt(dir: DirHandle, name: string, flags: number, mode: number, truncate: boolean): FileHandle {
   const shown = joinDisplay(dir.path, name);
-  let fd: number;
+  let file: FileHandle;
   try {
-    fd = dir.openFile(name, flags | c.O_NONBLOCK, mode);
+    file = dir.openFile(name, flags | fs.constants.O_NONBLOCK, mode);
   } catch (err) {
     // ENXIO: a FIFO with no reader (opened write-only) or a socket. EACCES
     // or EPERM: the kernel's own protection of sticky directories
@@ -116,15 +65,15 @@ export function openOwnFileAt(dir: DirHandle, name: string, flags: number, mode:
     throw err;
   }
   try {
-    const st = check(native().statFd(fd), 'fstat', shown);
+    const st = file.stat();
     const me = process.geteuid?.() ?? -1;
     if (!isRegular(st)) throw refused(shown, `it is ${kindOf(st)}`);
     if (st.uid !== me) throw refused(shown, `it is owned by uid ${st.uid}, not by uid ${me}`);
     if (st.nlink !== 1) throw refused(shown, `it has ${st.nlink} hard links`);
-    if (truncate) fs.ftruncateSync(fd, 0);
-    return fd;
+    if (truncate) file.truncate(0);
+    return file;
   } catch (err) {
-    native().close(fd);
+    file[Symbol.dispose]();
     throw err;
   }
 }

@@ -10,12 +10,11 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { promisify } from 'node:util';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
-import { DirHandle, check, isDir, isRegular, joinDisplay } from '../fs/dir-handle';
+import { DirHandle, isDir, isRegular, joinDisplay } from '../fs/dir-handle';
+import { AtomicFile } from '../fs/files';
 import { chainProblem, openDirectory } from '../fs/walk';
 import { directoryArgument, type PathLike } from '../fs/tree-path';
-import { native } from '../native/binding';
 import { adoptFd, openOwnFileAt, type PathFileHandle } from './file-handle';
 import { AREAS, RESERVED_PREFIX, checkCreateMode, type Area, type CreateMode } from './file-store-names';
 import { checkCall } from '../core/options';
@@ -24,13 +23,10 @@ import { FILE_STORE, FILE_STORE_COPY, FILE_STORE_CREATE, FILE_STORE_LIST, FILE_S
 export { AREAS, RESERVED_PREFIX } from './file-store-names';
 export type { Area, CreateMode } from './file-store-names';
 
-const read = promisify(fs.read);
-const write = promisify(fs.write);
-
 // `truncate` is not an open flag: the file is truncated only once it is
 // known to be a regular file of the caller's (see openOwnFileAt).
 function parseMode(mode: unknown): { open: number; truncate: boolean; reopen: number } {
-  const c = native().constants;
+  const c = fs.constants;
   switch (checkCreateMode(mode)) {
     case 'w':
       return { open: c.O_WRONLY | c.O_CREAT, truncate: true, reopen: fs.constants.O_WRONLY };
@@ -128,15 +124,13 @@ export class FileStore {
     checkCall(FILE_STORE_CREATE, [name, mode]);
     const n = name;
     const flags = parseMode(mode);
-    let fd: number;
-    let shown: string;
+    let file;
     {
       using store = this.#openStore();
       using tmp = this.#openArea(store, 'tmp');
-      fd = openOwnFileAt(tmp, n, flags.open, 0o666, flags.truncate);
-      shown = joinDisplay(tmp.path, n);
+      file = openOwnFileAt(tmp, n, flags.open, 0o666, flags.truncate);
     }
-    return adoptFd(fd, shown, flags.reopen);
+    return adoptFd(file, flags.reopen);
   }
 
   /**
@@ -189,54 +183,30 @@ export class FileStore {
    */
   async copy(name: string, from: Area, to: Area): Promise<void> {
     checkCall(FILE_STORE_COPY, [name, from, to]);
-    const n = name;
     const [f, t] = this.#pair(from, to);
-    const c = native().constants;
-    const store = this.#openStore();
-    let src: DirHandle | null = null;
-    let dst: DirHandle | null = null;
-    let inFd = -1;
-    let outFd = -1;
-    let tmpName: string | null = null;
-    try {
-      src = this.#openArea(store, f);
-      dst = this.#openArea(store, t);
-      inFd = src.openFile(n, c.O_RDONLY | c.O_NONBLOCK, 0);
-      const st = check(native().statFd(inFd), 'fstat', joinDisplay(src.path, n));
-      if (!isRegular(st)) {
-        throw new EphemdirError(ErrorCodes.INVALID_STATE, `refusing to copy ${joinDisplay(src.path, n)}: not a regular file`, {
-          path: joinDisplay(src.path, n),
-        });
-      }
-      tmpName = `${RESERVED_PREFIX}copy-${process.pid}-${crypto.randomBytes(6).toString('hex')}`;
-      outFd = dst.openFile(tmpName, c.O_WRONLY | c.O_CREAT | c.O_EXCL, st.mode & 0o777);
-      const buf = Buffer.allocUnsafe(1 << 20);
-      for (;;) {
-        const { bytesRead } = await read(inFd, buf, 0, buf.length, null);
-        if (bytesRead === 0) break;
-        let off = 0;
-        while (off < bytesRead) off += (await write(outFd, buf, off, bytesRead - off, null)).bytesWritten;
-      }
-      check(native().fsync(outFd), 'fsync', joinDisplay(dst.path, tmpName));
-      native().close(outFd);
-      outFd = -1;
-      dst.rename(tmpName, dst, n, { noReplace: true });
-      tmpName = null;
-      dst.fsync();
-    } finally {
-      if (inFd >= 0) native().close(inFd);
-      if (outFd >= 0) native().close(outFd);
-      if (tmpName !== null && dst !== null) {
-        try {
-          dst.unlink(tmpName);
-        } catch {
-          // best effort; the name is reserved and never listed
-        }
-      }
-      dst?.close();
-      src?.close();
-      store.close();
+    using store = this.#openStore();
+    using src = this.#openArea(store, f);
+    using dst = this.#openArea(store, t);
+    const shown = joinDisplay(src.path, name);
+    using input = src.openFile(name, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK, 0);
+    const st = input.stat();
+    if (!isRegular(st)) {
+      throw new EphemdirError(ErrorCodes.INVALID_STATE, `refusing to copy ${shown}: not a regular file`, { path: shown });
     }
+    // The copy is written under a reserved name (never listed) and renamed
+    // into place without replacing.
+    using out = new AtomicFile(dst, name, {
+      mode: st.mode & 0o777,
+      noReplace: true,
+      tempName: () => `${RESERVED_PREFIX}copy-${process.pid}-${crypto.randomBytes(6).toString('hex')}`,
+    });
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const got = await input.readChunk(buf);
+      if (got === 0) break;
+      await out.file.writeChunk(buf, 0, got);
+    }
+    out.commit();
   }
 
   /** Removes `name` from `area` (ENOENT if it is not there). */

@@ -15,14 +15,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import { threadId } from 'node:worker_threads';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
-import { DirHandle, check, isDir, joinDisplay } from '../fs/dir-handle';
+import { DirHandle, chmodOwnDirectory, isDir, joinDisplay, type FileHandle } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { directoryArgument, type PathLike } from '../fs/tree-path';
-import { native } from '../native/binding';
 import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
 import { TEMP_FILES, TEMP_FILES_FORGET } from './signatures';
-import { adoptFd, adoptFdSync, type PathFileHandle } from './file-handle';
+import { adoptFd, type PathFileHandle } from './file-handle';
 
 /** Options of `new TempFiles()`. */
 export interface TempFilesOptions {
@@ -98,8 +97,11 @@ export class TempFiles {
         }
         // The umask may have taken bits away; the folder is exactly 0700.
         if ((st.mode & 0o7777) !== 0o700) {
-          const r = native().fchmod(folder.fd, 0o700);
-          if (r < 0) throw new EphemdirError(ErrorCodes.INVALID_STATE, `cannot make ${folder.path} mode 0700`, { path: folder.path });
+          try {
+            chmodOwnDirectory(folder, 0o700);
+          } catch {
+            throw new EphemdirError(ErrorCodes.INVALID_STATE, `cannot make ${folder.path} mode 0700`, { path: folder.path });
+          }
         }
         this.#identity = { dev: st.dev, ino: st.ino };
       } catch (err) {
@@ -160,34 +162,31 @@ export class TempFiles {
    * (`fs.closeSync(fd)`); the file is tracked for cleanup.
    */
   mkstemp(): { fd: number; path: string } {
-    const { fd, path } = this.#create();
-    return { fd: adoptFdSync(fd, path, fs.constants.O_RDWR), path };
+    const file = this.#create();
+    return { fd: file.adoptSync(fs.constants.O_RDWR), path: file.path };
   }
 
-  /** Creates and tracks a new file; returns the addon's raw fd. */
-  #create(): { fd: number; path: string } {
+  /** Creates and tracks a new file. */
+  #create(): FileHandle {
     const folder = this.#open();
-    const c = native().constants;
     for (let attempt = 0; ; attempt++) {
       const name = freshName();
-      let fd: number;
+      let file: FileHandle;
       try {
-        fd = folder.openFile(name, c.O_RDWR | c.O_CREAT | c.O_EXCL, 0o600);
+        file = folder.openFile(name, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o600);
       } catch (err) {
         if (hasCode(err, 'EEXIST') && attempt < MAX_ATTEMPTS) continue;
         throw err;
       }
       this.#tracked.add(name);
-      const path = joinDisplay(this.#path, name);
       try {
         // The umask may have taken bits away; the file is exactly 0600.
-        const st = check(native().statFd(fd), 'fstat', path);
-        if ((st.mode & 0o7777) !== 0o600) check(native().fchmod(fd, 0o600), 'chmod', path);
+        if ((file.stat().mode & 0o7777) !== 0o600) file.chmod(0o600);
       } catch (err) {
-        native().close(fd);
+        file[Symbol.dispose]();
         throw err;
       }
-      return { fd, path };
+      return file;
     }
   }
 
@@ -197,8 +196,9 @@ export class TempFiles {
    * how the descriptor becomes a FileHandle.
    */
   async mkstempFile(): Promise<PathFileHandle> {
-    const { fd, path } = this.#create();
-    const handle = await adoptFd(fd, path, fs.constants.O_RDWR);
+    const file = this.#create();
+    const path = file.path;
+    const handle = await adoptFd(file, fs.constants.O_RDWR);
     if (this.closed) {
       // cleanup() ran while we were reopening: the file is unlinked already.
       await handle.close();

@@ -3,8 +3,7 @@
 // 'tree') by the newest modification time anywhere inside it, found with
 // the engine's bounded, mount-aware scanner.
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
-import { isDir, isSymlink, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
-import { native } from '../native/binding';
+import { entryKind, isDir, isSymlink, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
 import type { RemoveTreeResult } from '../fs/remove-tree';
 import type { ScanTreeOptions, ScanTreeResult } from '../fs/scan-tree';
 
@@ -109,14 +108,14 @@ export function recordFailure(report: CleanupReport, path: string, err: unknown)
 
 /** Subdirectories old by their own timestamps that pass the symlink, owner and mount rules. */
 export function candidates(dir: DirHandle, timeoutMs: number, report: CleanupReport): Candidate[] {
-  const c = native().constants;
   const rootStat = dir.stat();
   const me = process.geteuid?.() ?? -1;
   const now = Date.now();
   const out: Candidate[] = [];
   const names: Buffer[] = [];
   for (const ent of dir.entries()) {
-    if (ent.type === c.DT_DIR || ent.type === c.DT_UNKNOWN || ent.type === c.DT_LNK) names.push(ent.name);
+    const kind = entryKind(ent);
+    if (kind === 'directory' || kind === 'unknown' || kind === 'symlink') names.push(ent.name);
   }
   for (const name of names) {
     const path = joinDisplay(dir.path, name);

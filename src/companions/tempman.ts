@@ -27,7 +27,6 @@ import {
 } from './tempman-cleanup';
 
 export type { AgeBy, CleanupReport, SkippedEntry, SkipReason } from './tempman-cleanup';
-import { native } from '../native/binding';
 import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
@@ -48,8 +47,9 @@ interface Identity {
 
 // A TemporaryDirectory that is dropped without close() must not leak its
 // parent's fd. The directory itself is left in place (only close() deletes).
-const fdRegistry = new FinalizationRegistry<number>((fd) => {
-  native().close(fd);
+// The handle, held here, does not point back at its TemporaryDirectory.
+const fdRegistry = new FinalizationRegistry<DirHandle>((parent) => {
+  parent.close();
 });
 
 const MAX_NAME_ATTEMPTS = 16;
@@ -101,7 +101,7 @@ export class TemporaryDirectory implements Disposable, AsyncDisposable {
     this.#name = name;
     this.#identity = identity;
     this.path = joinDisplay(parent.path, name);
-    fdRegistry.register(this, parent.fd, this);
+    fdRegistry.register(this, parent, this);
   }
 
   /** True once the directory was removed (or found gone or replaced). */

@@ -3,15 +3,16 @@
 // handle was opened. `path` is kept for messages only and never used for I/O.
 import * as os from 'node:os';
 import { isAscii } from 'node:buffer';
-import { native, type Name, type NativeStat } from '../native/binding';
-import { systemError, hasCode, EphemdirError, ErrorCodes } from '../errors';
+import { native, type Name } from '../native/binding';
+import { hasCode, EphemdirError, ErrorCodes } from '../errors';
 import { boolean, checkCall, instance, nameValue, oneOf, optionsOf, signature } from '../core/options';
+import { OwnedFd, check, type Stat } from './fd';
+import { FileHandle } from './file-handle';
 
-export type Stat = NativeStat;
+export { check, type Stat } from './fd';
+export { FileHandle } from './file-handle';
 
 const ENOENT = -os.constants.errno.ENOENT;
-const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
-const EBADF = -os.constants.errno.EBADF;
 
 /** Display form of a name: UTF-8 where valid, with the rest escaped. */
 export function nameToString(name: Name): string {
@@ -23,12 +24,6 @@ export function nameToString(name: Name): string {
 
 export function joinDisplay(dir: string, name: Name): string {
   return dir === '/' ? `/${nameToString(name)}` : `${dir}/${nameToString(name)}`;
-}
-
-/** Throws a Node-shaped error when a native call returned a negative errno. */
-export function check<T>(result: T | number, syscall: string, path?: string, dest?: string): T {
-  if (typeof result === 'number' && result < 0) throw systemError(result, syscall, path, dest);
-  return result as T;
 }
 
 export function isDir(st: Stat): boolean {
@@ -43,8 +38,27 @@ export function isRegular(st: Stat): boolean {
 
 export interface DirEntry {
   name: Buffer;
-  /** d_type: DT_DIR, DT_REG, DT_LNK, ... or DT_UNKNOWN. */
+  /** d_type: DT_DIR, DT_REG, DT_LNK, ... or DT_UNKNOWN (see {@link entryKind}). */
   type: number;
+}
+
+/** What a directory entry's d_type says; `unknown` when the file system does not say (lstat to know). */
+export type EntryKind = 'directory' | 'file' | 'symlink' | 'other' | 'unknown';
+
+export function entryKind(entry: DirEntry): EntryKind {
+  const c = native().constants;
+  switch (entry.type) {
+    case c.DT_DIR:
+      return 'directory';
+    case c.DT_REG:
+      return 'file';
+    case c.DT_LNK:
+      return 'symlink';
+    case c.DT_UNKNOWN:
+      return 'unknown';
+    default:
+      return 'other';
+  }
 }
 
 /** One file of readSmallFiles. */
@@ -106,25 +120,7 @@ export interface LockOptions {
  * mkdir, lock, remove by name. Made by {@link openDirectory}; close it with
  * `close()` or `using`.
  */
-export class DirHandle implements Disposable {
-  #fd: number;
-  readonly path: string;
-
-  /** Takes ownership of `fd`, an open directory. */
-  constructor(fd: number, path: string) {
-    this.#fd = fd;
-    this.path = path;
-  }
-
-  get fd(): number {
-    if (this.#fd < 0) throw systemError(EBADF, 'fd', this.path); // used after close
-    return this.#fd;
-  }
-
-  get closed(): boolean {
-    return this.#fd < 0;
-  }
-
+export class DirHandle extends OwnedFd {
   /** The root directory, the only absolute path ever opened by string. */
   static openRoot(): DirHandle {
     return new DirHandle(check(native().openRoot(), 'open', '/'), '/');
@@ -170,14 +166,18 @@ export class DirHandle implements Disposable {
     return new PathHandle(check(native().openPathAt(this.fd, name, directory), 'open', path), path);
   }
 
-  /** Opens a file (O_NOFOLLOW|O_CLOEXEC always added); returns a raw fd usable with node:fs. */
-  openFile(name: Name, flags: number, mode = 0o600): number {
-    return check(native().openAt(this.fd, name, flags, mode), 'open', joinDisplay(this.path, name));
+  /**
+   * Opens a file with open(2) `flags` (as in `fs.constants`; O_NOFOLLOW and
+   * O_CLOEXEC are always added, so a symlink fails with ELOOP).
+   */
+  openFile(name: Name, flags: number, mode = 0o600): FileHandle {
+    const path = joinDisplay(this.path, name);
+    return new FileHandle(check(native().openAt(this.fd, name, flags, mode), 'open', path), path);
   }
 
   /** lstat of an entry; with no name, fstat of this directory. */
   stat(name?: Name): Stat {
-    if (name === undefined) return check(native().statFd(this.fd), 'fstat', this.path);
+    if (name === undefined) return this.fstat();
     return check(native().statAt(this.fd, name), 'lstat', joinDisplay(this.path, name));
   }
 
@@ -230,20 +230,7 @@ export class DirHandle implements Disposable {
    */
   lock(mode: 'shared' | 'exclusive', options: LockOptions = {}): boolean {
     checkCall(LOCK, [mode], options);
-    const c = native().constants;
-    const op = (mode === 'shared' ? c.LOCK_SH : c.LOCK_EX) | (options.wait ? 0 : c.LOCK_NB);
-    const r = native().flock(this.fd, op);
-    if (r === EWOULDBLOCK) return false;
-    check(r, 'flock', this.path);
-    return true;
-  }
-
-  unlock(): void {
-    check(native().flock(this.fd, native().constants.LOCK_UN), 'flock', this.path);
-  }
-
-  fsync(): void {
-    check(native().fsync(this.fd), 'fsync', this.path);
+    return this.flock(mode, options.wait ?? false);
   }
 
   /**
@@ -334,47 +321,29 @@ export class DirHandle implements Disposable {
   dup(): DirHandle {
     return new DirHandle(check(native().dup(this.fd), 'dup', this.path), this.path);
   }
+}
 
-  /**
-   * Gives up ownership of the fd without closing it (for callers that hand
-   * the fd to something else).
-   */
-  release(): number {
-    const fd = this.fd;
-    this.#fd = -1;
-    return fd;
+/**
+ * chmod through a handle on a directory owned by the caller; anything else is
+ * refused (PROTECTED_PATH): changing it could reach a file outside the tree
+ * through a hard link. Not a method of DirHandle, whose public methods take
+ * names only.
+ */
+export function chmodOwnDirectory(handle: DirHandle | PathHandle, mode: number): void {
+  const st = handle.stat();
+  const euid = process.geteuid?.() ?? -1;
+  if (!isDir(st) || st.uid !== euid) {
+    throw new EphemdirError(ErrorCodes.PROTECTED_PATH, `refusing to chmod ${handle.path}: only directories owned by the caller are repaired`, {
+      path: handle.path,
+    });
   }
-
-  close(): void {
-    if (this.#fd >= 0) {
-      const fd = this.#fd;
-      this.#fd = -1;
-      native().close(fd);
-    }
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
-  }
+  check(native().fchmod(handle.fd, mode), 'chmod', handle.path);
 }
 
 /** An O_PATH anchor (Linux) on a directory or file: stat and chmod only. */
-export class PathHandle implements Disposable {
-  #fd: number;
-  readonly path: string;
-
-  constructor(fd: number, path: string) {
-    this.#fd = fd;
-    this.path = path;
-  }
-
-  get fd(): number {
-    if (this.#fd < 0) throw systemError(EBADF, 'fd', this.path);
-    return this.#fd;
-  }
-
+export class PathHandle extends OwnedFd {
   stat(): Stat {
-    return check(native().statFd(this.fd), 'fstat', this.path);
+    return this.fstat();
   }
 
   /**
@@ -383,26 +352,7 @@ export class PathHandle implements Disposable {
    * hard link.
    */
   chmodOwnDirectory(mode: number): void {
-    const st = this.stat();
-    const euid = process.geteuid?.() ?? -1;
-    if (!isDir(st) || st.uid !== euid) {
-      throw new EphemdirError(ErrorCodes.PROTECTED_PATH, `refusing to chmod ${this.path}: only directories owned by the caller are repaired`, {
-        path: this.path,
-      });
-    }
-    check(native().fchmod(this.fd, mode), 'chmod', this.path);
-  }
-
-  close(): void {
-    if (this.#fd >= 0) {
-      const fd = this.#fd;
-      this.#fd = -1;
-      native().close(fd);
-    }
-  }
-
-  [Symbol.dispose](): void {
-    this.close();
+    chmodOwnDirectory(this, mode);
   }
 }
 

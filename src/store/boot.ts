@@ -21,7 +21,7 @@ export function readBootId(): string | null {
   try {
     using dir = openDirectory('/proc/sys/kernel/random', { trust: 'nofollow' });
     const r = readFileAt(dir, 'boot_id', 64);
-    if (r === null) return null;
+    if (!r.ok) return null;
     const text = r.data.toString('latin1').replace(/\n$/, '');
     return BOOT_ID_RE.test(text) ? text : null;
   } catch {

@@ -6,7 +6,7 @@
 // duration/size grammars); unknown or mistyped keys are dropped with a warning.
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { DirHandle, isRegular } from '../fs/dir-handle';
+import { DirHandle, isSymlink } from '../fs/dir-handle';
 import { readFileAt } from '../fs/files';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, escapeMessage, hasCode, systemError } from '../errors';
@@ -154,18 +154,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   }
   let data: Buffer;
   try {
-    let r;
-    try {
-      r = readFileAt(dir, CONFIG_FILE, MAX_CONFIG_BYTES);
-    } catch (err) {
-      const st = dir.tryStat(CONFIG_FILE);
-      if (st === null) return result;
-      if ((st.mode & 0o170000) === 0o120000) return ignored('it is a symlink (config files are never followed)');
-      if (!isRegular(st)) return ignored('it is not a regular file');
-      if (st.size > MAX_CONFIG_BYTES) return ignored(`it is larger than ${MAX_CONFIG_BYTES} bytes`);
-      return ignored(`it cannot be read (${(err as Error).message})`);
+    const r = readFileAt(dir, CONFIG_FILE, MAX_CONFIG_BYTES);
+    if (!r.ok) {
+      if (r.reason === 'missing') return result;
+      if (r.reason === 'not-regular') {
+        return ignored(isSymlink(r.stat) ? 'it is a symlink (config files are never followed)' : 'it is not a regular file');
+      }
+      if (r.reason === 'too-large' || (r.stat?.size ?? 0) > MAX_CONFIG_BYTES) return ignored(`it is larger than ${MAX_CONFIG_BYTES} bytes`);
+      return ignored(`it cannot be read (${r.error.message})`);
     }
-    if (r === null) return result;
     if (r.stat.uid !== euid() && r.stat.uid !== 0) return ignored(`it is owned by uid ${r.stat.uid}, not by you (uid ${euid()}) or root`);
     if ((r.stat.mode & 0o022) !== 0) {
       return ignored(`it is writable by group or others (mode ${(r.stat.mode & 0o7777).toString(8).padStart(4, '0')}); run chmod go-w on it`);

@@ -2,7 +2,7 @@
 // decoded by entry-codec, and the bytes of a corrupt file copied aside once
 // (corrupt/<id>.<sha256-12>) so that the original can stay in place and keep
 // being reported without being copied again on every listing.
-import { isRegular, joinDisplay, type DirHandle } from '../fs/dir-handle';
+import { joinDisplay, type DirHandle } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { hasCode, type EphemdirError } from '../errors';
 import type { Entry } from '../model/entry';
@@ -49,18 +49,15 @@ export function readEntryFile(shard: DirHandle, id: string, corrupt: () => DirHa
   const file = `${id}.json`;
   const display = joinDisplay(shard.path, file);
   const bad = (reason: string) => unusable(display, reason, { id, file: display });
-  let r;
-  try {
-    r = readFileAt(shard, file, MAX_ENTRY_BYTES);
-  } catch (err) {
-    const st = shard.tryStat(file);
-    if (st === null) return null;
-    if (!isRegular(st)) throw bad(`it is ${typeName(st)}`);
-    const foreign = ownershipProblem(st);
+  const r = readFileAt(shard, file, MAX_ENTRY_BYTES);
+  if (!r.ok) {
+    if (r.reason === 'missing') return null;
+    if (r.reason === 'not-regular') throw bad(`it is ${typeName(r.stat)}`);
+    const foreign = r.stat === null ? null : ownershipProblem(r.stat);
     if (foreign !== null) throw bad(foreign);
-    if (st.size > MAX_ENTRY_BYTES) throw bad(`it is ${st.size} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`);
-    throw bad(`it cannot be read (${hasCode(err, 'EACCES', 'EPERM') ? 'permission denied' : (err as Error).message})`);
+    const size = r.reason === 'too-large' ? r.size : (r.stat?.size ?? 0);
+    if (size > MAX_ENTRY_BYTES) throw bad(`it is ${size} bytes, over the ${MAX_ENTRY_BYTES}-byte limit`);
+    throw bad(`it cannot be read (${hasCode(r.error, 'EACCES', 'EPERM') ? 'permission denied' : r.error.message})`);
   }
-  if (r === null) return null;
   return decodeEntryFile(id, r.data, r.stat, display, corrupt);
 }

@@ -2,7 +2,7 @@
 // directory and file must be the caller's and writable by nobody else. We
 // check, report (REGISTRY_UNUSABLE naming the path and the reason) and never
 // repair: no chmod, ever.
-import { DirHandle, isRegular, joinDisplay, type Stat } from '../fs/dir-handle';
+import { DirHandle, joinDisplay, type Stat } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 
@@ -75,14 +75,11 @@ export function openOwnedDir(parent: DirHandle, name: string, create: boolean): 
 export function checkFormat(root: DirHandle, create: boolean): boolean {
   const display = joinDisplay(root.path, FORMAT_FILE);
   for (let attempt = 0; attempt < 2; attempt++) {
-    let r;
-    try {
-      r = readFileAt(root, FORMAT_FILE, 4096);
-    } catch (err) {
-      const st = root.tryStat(FORMAT_FILE);
-      throw unusable(display, st && !isRegular(st) ? `it is ${typeName(st)}` : `it cannot be read (${(err as Error).message})`);
+    const r = readFileAt(root, FORMAT_FILE, 4096);
+    if (!r.ok && r.reason !== 'missing') {
+      throw unusable(display, r.reason === 'not-regular' ? `it is ${typeName(r.stat)}` : `it cannot be read (${r.error.message})`);
     }
-    if (r === null) {
+    if (!r.ok) {
       if (!create) return false;
       try {
         writeFileAtomic(root, FORMAT_FILE, FORMAT_BYTES, { mode: 0o600, noReplace: true });

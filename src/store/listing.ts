@@ -57,7 +57,7 @@ function cachedShard(src: ListingSource, name: string, dir: DirHandle): Entry[] 
   try {
     const at = src.cacheDir(false);
     const r = at ? readFileAt(at, `${name}.json`, MAX_CACHE_BYTES) : null;
-    if (r && ownershipProblem(r.stat) === null) cache = decodeShardCache(r.data, name);
+    if (r?.ok && ownershipProblem(r.stat) === null) cache = decodeShardCache(r.data, name);
   } catch {
     return null; // unreadable, oversized, not a regular file: read the shard instead
   }

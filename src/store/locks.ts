@@ -4,12 +4,10 @@
 // is deleted) and a waiter that then wins the old, orphaned file simply
 // retries on the new one. Locks belong to the open file description, so they
 // die with the process; nothing can wedge.
-import * as os from 'node:os';
-import { native } from '../native/binding';
-import { check, isRegular, joinDisplay, type DirHandle } from '../fs/dir-handle';
+import * as fs from 'node:fs';
+import { isRegular, joinDisplay, type DirHandle, type FileHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
 
-const EWOULDBLOCK = -os.constants.errno.EWOULDBLOCK;
 const POLL_MS = 20;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -23,7 +21,8 @@ function euid(): number {
 }
 
 export interface HeldLock {
-  fd: number;
+  /** The locked file; closing it releases the lock. */
+  file: FileHandle;
   dev: number;
   ino: number;
 }
@@ -35,31 +34,27 @@ export interface HeldLock {
  * nobody else makes the registry unusable.
  */
 export function tryLockFile(dir: DirHandle, name: string, mode: 'shared' | 'exclusive' = 'exclusive'): HeldLock | null {
-  const n = native();
-  const c = n.constants;
   const display = joinDisplay(dir.path, name);
   for (let attempt = 0; attempt < 64; attempt++) {
-    const fd = dir.openFile(name, c.O_RDWR | c.O_CREAT | c.O_NONBLOCK, 0o600);
+    const file = dir.openFile(name, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
     let keep = false;
     try {
-      const st = check(n.statFd(fd), 'fstat', display);
+      const st = file.stat();
       if (!isRegular(st) || st.uid !== euid() || (st.mode & 0o022) !== 0) {
         throw new EphemdirError(ErrorCodes.REGISTRY_UNUSABLE, `lock file ${display} is not a regular file owned by you and writable only by you`, {
           path: display,
           reason: 'unsafe lock file',
         });
       }
-      const r = n.flock(fd, (mode === 'shared' ? c.LOCK_SH : c.LOCK_EX) | c.LOCK_NB);
-      if (r === EWOULDBLOCK) return null;
-      check(r, 'flock', display);
+      if (!file.lock(mode)) return null;
       const now = dir.tryStat(name);
       if (now !== null && now.dev === st.dev && now.ino === st.ino) {
         keep = true;
-        return { fd, dev: st.dev, ino: st.ino };
+        return { file, dev: st.dev, ino: st.ino };
       }
       // Unlinked or replaced while we waited: the lock we hold guards nothing.
     } finally {
-      if (!keep) n.close(fd);
+      if (!keep) file[Symbol.dispose]();
     }
   }
   throw new EphemdirError(ErrorCodes.BUSY, `lock file ${display} keeps being replaced`, { path: display });
@@ -82,7 +77,7 @@ export function lockFile(dir: DirHandle, name: string, waitMs: number, mode: 'sh
 
 export function unlockFile(held: HeldLock): void {
   // Closing the only description releases the flock.
-  native().close(held.fd);
+  held.file[Symbol.dispose]();
 }
 
 /**

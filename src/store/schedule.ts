@@ -11,9 +11,8 @@
 // a tracked entry never lacks its hint (barring a power cut at creation,
 // which full sweeps, reading every entry, do not depend on).
 import * as fs from 'node:fs';
-import { native } from '../native/binding';
 import { hasCode } from '../errors';
-import type { DirHandle } from '../fs/dir-handle';
+import type { DirHandle, FileHandle } from '../fs/dir-handle';
 import type { Entry } from '../model/entry';
 import { ID_RE } from './entry-codec';
 import { currentBoot } from './boot';
@@ -120,7 +119,6 @@ const MAX_HINT_ATTEMPTS = 64;
  */
 export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   if (hints.length === 0) return;
-  const c = native().constants;
   const toSync = new Map<string, DirHandle>();
   const opened: DirHandle[] = [];
   try {
@@ -144,9 +142,9 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
           continue;
         }
         opened.push(inner);
-        let fd: number;
+        let file: FileHandle;
         try {
-          fd = inner.openFile(h.id, c.O_WRONLY | c.O_CREAT | c.O_NONBLOCK, 0o600);
+          file = inner.openFile(h.id, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
         } catch (err) {
           if (!hasCode(err, 'ENOENT')) throw err;
           retry(err);
@@ -155,13 +153,13 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
         try {
           if (h.mtime !== null) {
             try {
-              fs.futimesSync(fd, Date.now() / 1000, h.mtime);
+              file.setTimes(Date.now() / 1000, h.mtime);
             } catch {
               // an out-of-range time only costs precision in the current bucket
             }
           }
         } finally {
-          native().close(fd);
+          file[Symbol.dispose]();
         }
         toSync.set(inner.path, inner);
         break;

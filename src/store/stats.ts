@@ -20,13 +20,8 @@ export function zeroStats(): Stats {
 
 /** Reads the ledger; a missing, foreign, oversized or corrupt one reads as zeros (it is a ledger, not state). */
 export function readStats(dir: DirHandle): Stats {
-  let r;
-  try {
-    r = readFileAt(dir, STATS_FILE, MAX_STATS_BYTES);
-  } catch {
-    return zeroStats();
-  }
-  if (r === null) return zeroStats();
+  const r = readFileAt(dir, STATS_FILE, MAX_STATS_BYTES);
+  if (!r.ok) return zeroStats();
   if (r.stat.uid !== (process.geteuid?.() ?? -1) || (r.stat.mode & 0o022) !== 0) return zeroStats();
   let raw: unknown;
   try {

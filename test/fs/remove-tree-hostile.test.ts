@@ -86,13 +86,13 @@ test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Li
     let dir = openDirectory(tree, { trust: 'nofollow' });
     try {
       for (let i = 0; i < 10_000; i++) {
-        if (i % 1000 === 0) fs.closeSync(dir.openFile('marker', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644));
+        if (i % 1000 === 0) dir.openFile('marker', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644).close();
         dir.mkdir('d', 0o755);
         const next = dir.openDir('d');
         dir.close();
         dir = next;
       }
-      fs.closeSync(dir.openFile('bottom', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644));
+      dir.openFile('bottom', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644).close();
     } finally {
       dir.close();
     }
@@ -201,10 +201,10 @@ for (const sync of [false, true]) {
         using files = dir.openDir('f');
         using dirs = dir.openDir('d');
         for (const name of HOSTILE) {
-          fs.closeSync(files.openFile(name, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644));
+          files.openFile(name, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644).close();
           dirs.mkdir(name, 0o755);
           using inner = dirs.openDir(name);
-          for (const child of HOSTILE.slice(0, 4)) fs.closeSync(inner.openFile(child, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644));
+          for (const child of HOSTILE.slice(0, 4)) inner.openFile(child, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644).close();
         }
         // hostile-named symlinks pointing outside
         fs.symlinkSync(outside, path.join(tree, 'f', '-link\nto outside'));

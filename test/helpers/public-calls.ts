@@ -449,6 +449,7 @@ export const EXPORTS: Record<string, ExportKind> = {
   stats: { noArguments: true },
   last: { noArguments: true },
   currentTarget: { signatures: ['currentTarget'] },
+  diagnose: { noArguments: true },
   parseDuration: { exempt: 'a validator itself: test/core/duration.test.ts tables its refusals' },
   parseSize: { exempt: 'a validator itself: test/core/size.test.ts tables its refusals' },
   createTempDir: { signatures: ['createTempDir'] },

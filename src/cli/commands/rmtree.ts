@@ -7,7 +7,7 @@
 import { escapeForTerminal as esc } from '../../core/humanize';
 import type { RmtreeCheck } from '../../api/rmtree';
 import { api } from '../api';
-import type { RemoveTreeFailure } from '../../fs/remove-tree';
+import type { RemoveTreeFailure } from '../../api/rmtree';
 import { looksLikePattern } from '../../policy/rmtree';
 import { flag, type Values } from '../args';
 import { sanitize } from '../errors';

@@ -5,11 +5,11 @@
 // text is then written through that handle into a fresh temp file, fsynced,
 // and renamed over the name, so the collector never reads half a file.
 import * as path from 'node:path';
-import type { DirHandle } from '../../fs/dir-handle';
+import type { FileFolder } from '../../api/file-folder';
 import { UsageError } from '../io';
 
 export interface MetricsTarget {
-  dir: DirHandle;
+  dir: FileFolder;
   name: string;
   /** The path as given, absolute. */
   display: string;
@@ -24,17 +24,17 @@ export function openMetricsTarget(file: string, cwd: string): MetricsTarget {
     throw new UsageError(`--metrics-file ${abs}: give a file name, not a folder`);
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { openDirectory } = require('../../fs/walk') as typeof import('../../fs/walk');
-  let dir: DirHandle;
+  const { FileFolder } = require('../../api/file-folder') as typeof import('../../api/file-folder');
+  let dir: FileFolder;
   try {
-    dir = openDirectory(path.dirname(abs), { trust: 'safe', final: 'parent' });
+    dir = FileFolder.openParentOf(path.dirname(abs));
   } catch (err) {
     throw new UsageError(`--metrics-file ${abs}: cannot use its folder: ${(err as Error).message}`);
   }
   try {
-    const st = dir.tryStat(name);
-    if (st !== null && (st.mode & 0o170000) !== 0o100000) {
-      const what = (st.mode & 0o170000) === 0o040000 ? 'a directory' : 'not a regular file';
+    const st = dir.entry(name);
+    if (st !== null && st.type !== 'file') {
+      const what = st.type === 'directory' ? 'a directory' : 'not a regular file';
       throw new UsageError(`--metrics-file ${abs}: it exists and is ${what}`);
     }
     const me = process.geteuid?.() ?? -1;
@@ -51,7 +51,5 @@ export function openMetricsTarget(file: string, cwd: string): MetricsTarget {
 
 /** Replaces the metrics file atomically (temp file, fsync, rename, folder fsync); mode 0644 so the collector can read it. */
 export function writeMetrics(target: MetricsTarget, text: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { writeFileAtomic } = require('../../fs/files') as typeof import('../../fs/files');
-  writeFileAtomic(target.dir, target.name, text, { mode: 0o644 });
+  target.dir.writeAtomic(target.name, text, 0o644);
 }

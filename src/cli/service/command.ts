@@ -47,10 +47,8 @@ function runStep(step: Step): { ok: true } | { ok: false; message: string } {
 function unitInput(scheduler: Scheduler, values: Values): { input: UnitInput; envBin: string | null; root: string } {
   const interval = parseInterval(str(values, 'interval'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const paths = require('../../store/paths') as typeof import('../../store/paths');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { packageRoot } = require('../../native/loader') as typeof import('../../native/loader');
-  const root = fs.realpathSync(packageRoot(__dirname));
+  const { configFolder, dataFolder, installFolder } = require('../../api/install') as typeof import('../../api/install');
+  const root = fs.realpathSync(installFolder());
   const envBin = scheduler.envBinaries ? trustedBinary(scheduler.envBinaries) : null;
   if (scheduler.envBinaries && !envBin) {
     const where = scheduler.envBinaries.map((p) => path.dirname(p)).join(' or ');
@@ -60,8 +58,8 @@ function unitInput(scheduler: Scheduler, values: Values): { input: UnitInput; en
     node: fs.realpathSync(process.execPath),
     main: path.join(root, 'dist', 'cli', 'main.js'),
     env: envBin ?? '/usr/bin/env',
-    dataDir: paths.dataDir(),
-    configDir: paths.configDir(),
+    dataDir: dataFolder(),
+    configDir: configFolder(),
     interval,
     metricsFile: metricsFileArg(values),
   };

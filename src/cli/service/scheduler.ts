@@ -2,7 +2,7 @@
 // scheduler (schedulers/systemd.ts, schedulers/launchd.ts) implements
 // `Scheduler`, and schedulers/index.ts picks this host's; install and
 // uninstall (command.ts) and doctor only ask this interface.
-import type { DirHandle } from '../../fs/dir-handle';
+import type { FileFolder } from '../../api/file-folder';
 import type { UnitInput } from './units';
 
 /** One command the scheduler's tool runs. */
@@ -42,7 +42,7 @@ export interface Scheduler {
   /** Run (best effort) after the files are gone, when the job was stopped. */
   afterRemoveSteps(): Step[];
   /** Removes what enabling added beside our files, through the unit folder's handle; returns the paths removed. */
-  removeEnableLinks(dir: DirHandle, dirPath: string): string[];
+  removeEnableLinks(dir: FileFolder, dirPath: string): string[];
   /** A caveat said after installing, or null. */
   installNote(): string | null;
 }

@@ -7,7 +7,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { isSymlink, type DirHandle } from '../../../fs/dir-handle';
+import type { FileFolder } from '../../../api/file-folder';
 import type { Scheduler } from '../scheduler';
 import { OWNER_MARK, SERVICE_PATH, sweepArgs, type UnitInput } from '../units';
 
@@ -86,26 +86,10 @@ WantedBy=timers.target
  * timer: that link only, when it points at ours, reached through the unit
  * folder's handle without following a symlink.
  */
-function removeWantsLink(dir: DirHandle, dirPath: string): string[] {
-  const wantsPath = path.join(dirPath, WANTS);
-  let wants: DirHandle | null;
-  try {
-    wants = dir.tryOpenDir(WANTS);
-  } catch {
-    return []; // not a directory of its own (a symlink): not systemctl's
-  }
-  if (!wants) return [];
-  try {
-    const st = wants.tryStat(TIMER_NAME);
-    if (!st || !isSymlink(st)) return [];
-    if (path.resolve(wantsPath, wants.readlink(TIMER_NAME).toString()) !== path.join(dirPath, TIMER_NAME)) return [];
-    wants.unlink(TIMER_NAME);
-    return [path.join(wantsPath, TIMER_NAME)];
-  } catch {
-    return []; // a dangling link does no harm once the timer is gone
-  } finally {
-    wants.close();
-  }
+function removeWantsLink(dir: FileFolder, dirPath: string): string[] {
+  const link = path.join(dirPath, WANTS, TIMER_NAME);
+  // A dangling or foreign link does no harm once the timer is gone: left alone.
+  return dir.removeLinkIn(WANTS, TIMER_NAME, path.join(dirPath, TIMER_NAME)) ? [link] : [];
 }
 
 /** Without lingering the user manager, and so the timer, runs only while the user is logged in. */
