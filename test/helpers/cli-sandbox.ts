@@ -14,7 +14,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export class CliSandbox {
+export class CliSandbox implements Disposable {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemdir-clic-'));
   readonly work = path.join(this.root, 'work');
   readonly data = path.join(this.root, 'data');
@@ -49,6 +49,9 @@ export class CliSandbox {
   }
   cleanup(): void {
     spawnSync('rm', ['-rf', '--one-file-system', this.root]);
+  }
+  [Symbol.dispose](): void {
+    this.cleanup();
   }
 }
 

@@ -51,7 +51,7 @@ export function isMountPoint(p: string): boolean {
  * A set of mounts made by one test. `cleanup()` unmounts them in reverse
  * order (lazily if a plain umount fails) and throws if any stays mounted.
  */
-export class Mounts {
+export class Mounts implements Disposable {
   readonly #points: string[] = [];
 
   tmpfs(target: string, options = 'size=4m,mode=0755'): void {
@@ -82,14 +82,14 @@ export class Mounts {
     }
     if (stuck.length > 0) throw new Error(`could not unmount: ${stuck.join('; ')}`);
   }
+
+  [Symbol.dispose](): void {
+    this.cleanup();
+  }
 }
 
 /** Runs `fn` with a fresh Mounts set, always unmounting afterwards. */
 export async function withMounts<T>(fn: (m: Mounts) => T | Promise<T>): Promise<T> {
-  const m = new Mounts();
-  try {
-    return await fn(m);
-  } finally {
-    m.cleanup();
-  }
+  using m = new Mounts();
+  return await fn(m);
 }
