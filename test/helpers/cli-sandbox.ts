@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MAIN } from './cli';
+import { removeScratch } from './scratch';
 
 export interface CliResult {
   code: number | null;
@@ -48,7 +49,7 @@ export class CliSandbox implements Disposable {
     return r.stdout;
   }
   cleanup(): void {
-    spawnSync('rm', ['-rf', '--one-file-system', this.root]);
+    removeScratch(this.root);
   }
   [Symbol.dispose](): void {
     this.cleanup();
