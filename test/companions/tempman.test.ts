@@ -264,7 +264,7 @@ async function release(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-test('cleanup never follows symlinks, skips other users, locked directories and mounts', { skip: !isRoot || !isLinux }, async () => {
+test('cleanup never follows symlinks, skips other users, locked directories and mounts', { skip: !isLinux ? 'tmpfs mounts and throwaway users are Linux-only' : !isRoot && 'mounting a tmpfs and creating a user need root' }, async () => {
   using s = scratch('tm');
   const user = `ephc${process.pid % 100000}`;
   let userMade = false;
@@ -351,7 +351,7 @@ test('cleanup never follows symlinks, skips other users, locked directories and 
   }
 });
 
-test('as an unprivileged user, root-owned directories in its own root are foreign', { skip: !isRoot || !isLinux }, () => {
+test('as an unprivileged user, root-owned directories in its own root are foreign', { skip: !isLinux ? 'throwaway users are Linux-only' : !isRoot && 'creating a throwaway user needs root' }, () => {
   using s = scratch('tm');
   const user = `ephd${process.pid % 100000}`;
   let userMade = false;
