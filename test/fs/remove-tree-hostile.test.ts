@@ -79,7 +79,6 @@ test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Li
   using s = scratch('deep');
   const tree = path.join(s.dir, 'tree');
   fs.mkdirSync(tree);
-  const t0 = performance.now();
   // Built fd-relatively, one level at a time, never materialising the
   // (≈20 KB) path; at most two fds open at any moment.
   let dir = openDirectory(tree, { trust: 'nofollow' });
@@ -95,17 +94,15 @@ test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Li
   } finally {
     dir.close();
   }
-  t.diagnostic(`built in ${Math.round(performance.now() - t0)} ms`);
   for (const fn of ['removeTreeSync'] as const) {
     const reply = runRemover(
       { fn, path: tree },
-      { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 90_000 },
+      // A remover that has not finished within 60 s is killed, and runRemover throws.
+      { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 60_000 },
     );
-    t.diagnostic(`${fn}: ${Math.round(reply.ms)} ms, maxRSS ${reply.maxRSSKiB} KiB: ${describe(reply)}`);
     assert.ok(reply.ok, `${fn} failed: ${describe(reply)}`);
     assert.ok(gone(tree), 'the tree is gone');
     assert.ok(reply.result!.directoriesRemoved >= 10_000, `directoriesRemoved ${reply.result!.directoriesRemoved}`);
-    assert.ok(reply.ms < 60_000, `took ${reply.ms} ms`);
   }
 });
 
@@ -128,7 +125,6 @@ test('the async engine also removes a 10,000-level tree under ulimit -n 64', { s
     { fn: 'removeTree', path: tree },
     { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 90_000 },
   );
-  t.diagnostic(`removeTree: ${Math.round(reply.ms)} ms: ${describe(reply)}`);
   assert.ok(reply.ok, `removeTree failed: ${describe(reply)}`);
   assert.ok(gone(tree));
 });
@@ -473,7 +469,6 @@ test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates
     set('i', 'idir');
     set('a', 'adir');
     for (const fn of ['async', 'sync'] as const) {
-      const t0 = performance.now();
       let err: { code?: string; failures?: Failure[] } | undefined;
       try {
         if (fn === 'async') await engine!.removeTree(tree);
@@ -481,8 +476,6 @@ test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates
       } catch (e) {
         err = e as typeof err;
       }
-      const ms = performance.now() - t0;
-      t.diagnostic(`${fn}: ${Math.round(ms)} ms ${JSON.stringify(err?.failures)}`);
       assert.equal(err?.code, 'EPHEMDIR_INCOMPLETE', `${fn}: ${String(err)}`);
       assertExactFailures(
         err!.failures,
@@ -496,7 +489,6 @@ test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates
       );
       for (const rel of ['keep/b', 'sib', 'top', 'deep/x/y/z/sib']) assert.ok(gone(path.join(tree, rel)), `${fn}: sibling ${rel} removed`);
       for (const rel of ['keep/a', 'idir/child', 'adir/child', 'deep/x/y/z/locked']) assert.ok(fs.existsSync(path.join(tree, rel)));
-      assert.ok(ms < 20_000);
     }
   } finally {
     for (const [flag, p] of flagged.reverse()) chattr(`-${flag}`, [p]);
@@ -518,15 +510,12 @@ test('2,000 immutable files in one directory (more than one getdents batch): all
     }
     for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(dir, `free-${i}`), '');
     assert.ok(chattr('+i', names));
-    const t0 = performance.now();
     let err: { code?: string; failures?: Failure[]; failureCount?: number; failuresOmitted?: number } | undefined;
     try {
       await engine!.removeTree(path.join(s.dir, 'tree'));
     } catch (e) {
       err = e as typeof err;
     }
-    const ms = performance.now() - t0;
-    t.diagnostic(`${Math.round(ms)} ms, ${err?.failures?.length} failures kept of ${err?.failureCount}`);
     assert.equal(err?.code, 'EPHEMDIR_INCOMPLETE');
     // Every failure is counted; the first 100 are kept (memory stays bounded).
     assert.equal(err!.failureCount, 2000);
@@ -535,7 +524,6 @@ test('2,000 immutable files in one directory (more than one getdents batch): all
     const locked = new Set(names);
     for (const f of err!.failures!) assert.ok(locked.has(f.path) && f.code === 'EPERM', `unexpected failure ${JSON.stringify(f)}`);
     assert.equal(fs.readdirSync(dir).length, 2000, 'the free files are gone, the locked ones stay');
-    assert.ok(ms < 20_000, `took ${ms} ms`);
   } finally {
     chattr('-i', names);
   }
@@ -610,7 +598,6 @@ test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODI
     const lines = lineReader(writer);
     const errText = stderrOf(writer);
     assert.equal(await lines.next(30_000), 'ready', errText());
-    const t0 = performance.now();
     let err: { code?: string; message?: string } | undefined;
     let result;
     try {
@@ -618,14 +605,13 @@ test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODI
     } catch (e) {
       err = e as typeof err;
     }
-    const ms = performance.now() - t0;
     writer.stdin!.write('stop\n');
     await waitExit(writer, 10_000);
     const stats = JSON.parse(lines.all().trim().split('\n').pop()!) as { moved: number; exhausted: boolean };
-    t.diagnostic(`${Math.round(ms)} ms; ${err ? `${err.code}: ${err.message}` : `resolved ${JSON.stringify(result)}`}; writer: ${JSON.stringify(stats)}`);
+    // Bounded: the remover gives up (a bounded number of rescans) instead of
+    // chasing the writer until its supply runs out or it stops.
     assert.ok(!(stats.exhausted && !err), `harness: the writer ran out of batches (${stats.moved}) before the remover gave up`);
-    assert.equal(err?.code, 'EPHEMDIR_CONCURRENT_MODIFICATION', `expected a concurrent-modification error, got ${err ? err.code : 'success'}`);
-    assert.ok(ms < 30_000, `removeTree took ${Math.round(ms)} ms against a writer`);
+    assert.equal(err?.code, 'EPHEMDIR_CONCURRENT_MODIFICATION', `expected a concurrent-modification error, got ${err ? `${err.code}: ${err.message}` : `success: ${JSON.stringify(result)}`}; writer: ${JSON.stringify(stats)}`);
     assert.equal(fs.readdirSync(outside).length, 100);
     for (let i = 0; i < 100; i++) assert.equal(fs.readFileSync(path.join(outside, `c${i}`), 'utf8'), 'canary');
     // the batches the writer never moved are untouched

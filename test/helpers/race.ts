@@ -88,8 +88,6 @@ export interface RemoveReply {
   ok: boolean;
   result?: RemoveTreeResult;
   error?: { name?: string; code?: string; message: string; failures?: Failure[]; errno?: number; syscall?: string; path?: string };
-  ms: number;
-  maxRSSKiB: number;
 }
 
 /** Where a child finds the code: the checkout, or a stage another user can reach (helpers/stage.ts). */
@@ -121,10 +119,9 @@ export function parseReply(stdout: string, stderr = '', status: number | null = 
 export function runRemover(
   req: RemoveRequest,
   opts: { wrap?: (argv: string[]) => string[]; from?: CodeLocation; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
-): RemoveReply & { wallMs: number } {
+): RemoveReply {
   const argv0 = removeArgv(req, opts.from);
   const argv = opts.wrap ? opts.wrap(argv0) : argv0;
-  const t0 = performance.now();
   const spawnOpts: SpawnSyncOptions = {
     encoding: 'utf8',
     timeout: opts.timeoutMs ?? 60_000,
@@ -134,10 +131,9 @@ export function runRemover(
     cwd: '/',
   };
   const r = spawnSync(argv[0]!, argv.slice(1), spawnOpts);
-  const wallMs = performance.now() - t0;
   if (r.error) throw r.error;
-  if (r.signal) throw new Error(`remover killed by ${r.signal} after ${Math.round(wallMs)} ms (timeout ${opts.timeoutMs ?? 60_000} ms)\nstderr: ${String(r.stderr).slice(-4000)}`);
-  return { ...parseReply(String(r.stdout), String(r.stderr), r.status, r.signal), wallMs };
+  if (r.signal) throw new Error(`remover killed by ${r.signal} (timeout ${opts.timeoutMs ?? 60_000} ms)\nstderr: ${String(r.stderr).slice(-4000)}`);
+  return parseReply(String(r.stdout), String(r.stderr), r.status, r.signal);
 }
 
 /** Reads newline-separated lines from a child's stdout. */
@@ -251,7 +247,6 @@ export interface TrialResult {
   swapsTotal: number;
   /** 'ok' or the error code the remover failed with. */
   outcome: string;
-  removeMs: number;
 }
 
 export type Remover = (victim: string) => unknown;
@@ -323,13 +318,11 @@ export async function raceTrials(base: string, remover: Remover, cfg: RaceConfig
     const errText = stderrOf(attacker);
     const lines = lineReader(attacker);
     let outcome = 'ok';
-    let removeMs = 0;
     let report: { swaps: number; swapsSinceStart: number };
     try {
       const ready = await lines.next(15_000);
       if (!ready.startsWith('ready')) throw new Error(`attacker said ${ready}; stderr: ${errText()}`);
       attacker.stdin!.write('start\n');
-      const r0 = performance.now();
       try {
         await remover(victim);
       } catch (err) {
@@ -337,7 +330,6 @@ export async function raceTrials(base: string, remover: Remover, cfg: RaceConfig
         outcome = String(e.code ?? e.message);
         if (e.failures?.length) outcome += ` (${e.failures.length} failures, first ${e.failures[0]!.code} on ${e.failures[0]!.syscall})`;
       }
-      removeMs = performance.now() - r0;
       attacker.stdin!.write('stop\n');
       const line = await lines.next(15_000);
       report = JSON.parse(line) as { swaps: number; swapsSinceStart: number };
@@ -348,7 +340,7 @@ export async function raceTrials(base: string, remover: Remover, cfg: RaceConfig
     }
     const lost = countMissing(outside, cfg.files);
     swaps += report.swapsSinceStart;
-    results.push({ trial, lost, swapsDuring: report.swapsSinceStart, swapsTotal: report.swaps, outcome, removeMs: Math.round(removeMs) });
+    results.push({ trial, lost, swapsDuring: report.swapsSinceStart, swapsTotal: report.swaps, outcome });
     spawnSync('rm', ['-rf', '--one-file-system', arena]);
     if (cfg.stopOnLoss && lost > 0) break;
   }
@@ -356,5 +348,5 @@ export async function raceTrials(base: string, remover: Remover, cfg: RaceConfig
 }
 
 export function formatTrials(rows: TrialResult[]): string {
-  return rows.map((r) => `#${r.trial}: lost=${r.lost} swaps=${r.swapsDuring}/${r.swapsTotal} outcome=${r.outcome} ${r.removeMs}ms`).join('; ');
+  return rows.map((r) => `#${r.trial}: lost=${r.lost} swaps=${r.swapsDuring}/${r.swapsTotal} outcome=${r.outcome}`).join('; ');
 }
