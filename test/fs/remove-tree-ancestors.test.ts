@@ -1,5 +1,5 @@
-// The way to the root (issue 13, points 3, 4 and 6), tested as real
-// unprivileged users (root bypasses the permission checks that matter):
+// The way to the root, tested as real unprivileged users (root bypasses the
+// permission checks that matter):
 // - a search-only (0711) ancestor is walked with O_PATH, as rm -rf does;
 // - an ancestor symlink is followed only when no other user can have
 //   planted or changed it (systemd chase() CHASE_SAFE), and refused with the

@@ -1,8 +1,12 @@
-// Hostile trees (secure-delete §5 rows 3, 5-7, 9-11, 13): very deep under a
-// small fd limit, very wide, hostile names, special files, directories the
-// caller cannot read (as an unprivileged user), immutable entries, hard
-// links to files outside the tree, several removers at once, and a writer
-// that never stops adding entries. Removers that could hang or that need
+// Hostile trees: very deep under a small fd limit, very wide, hostile
+// names, special files, directories the caller cannot read (as an
+// unprivileged user), immutable entries, hard links to files outside the
+// tree, several removers at once, and a writer that never stops adding
+// entries. The rules: everything removable is removed and every other entry
+// is reported once with its path and errno; nothing outside the tree
+// changes (a hard-linked file keeps content, mode, owner and mtime); only
+// the caller's own directories are ever chmodded; names are bytes; special
+// files are unlinked without being opened; and every case terminates. Removers that could hang or that need
 // another uid or rlimit run in child processes (test/fixtures/remove.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
-// A mount point given as the root itself (issue 13, point 2): "never crosses
-// a mount" holds for the root too. A tmpfs and a same-filesystem bind mount
+// A mount point given as the root itself: "never crosses a mount" holds for
+// the root too. A tmpfs and a same-filesystem bind mount
 // as the root are refused with EPHEMDIR_CROSSES_MOUNT before anything is
 // touched (sync, async, keepRoot, removeTreeAt); `emptyMount: true` empties
 // the mount and keeps it, never descending into a mount nested inside.

@@ -1,5 +1,7 @@
-// Mount boundaries (secure-delete §4.3, §5 row 4). A tmpfs and a bind mount
-// of a sibling directory on the SAME filesystem sit inside the tree. The
+// Mount boundaries: a removal never descends into or deletes across a
+// mount inside the tree, and reports the mount points it left. A tmpfs and
+// a bind mount of a sibling directory on the SAME filesystem sit inside the
+// tree. The
 // engine must not descend into either (st_dev alone cannot see the bind
 // mount), must leave their sentinels, and must say so: the mount points in
 // `mounts`, or an EPHEMDIR_INCOMPLETE whose failures name them or their
@@ -172,7 +174,7 @@ test('teeth: GNU rm --one-file-system -rf deletes a same-filesystem bind mount s
     const r = spawnSync('rm', ['--one-file-system', '-rf', tree], { encoding: 'utf8' });
     t.diagnostic(`rm exit ${r.status}: ${String(r.stderr).trim()}`);
     if (fs.existsSync(path.join(src, 'sentinel'))) {
-      t.skip('this rm kept the bind sentinel (not the coreutils behaviour measured in secure-delete §4.3)');
+      t.skip('this rm kept the bind sentinel (GNU rm compares st_dev only, so it empties a same-filesystem bind mount)');
       return;
     }
     assert.notEqual(r.status, 0, 'rm reports the mount point it could not remove');

@@ -1,8 +1,8 @@
-// The path argument of the tree functions as the caller wrote it (issue 13,
-// points 1 and 5): an empty path and a last component of '.' or '..' are
-// refused before anything is opened (in every public function taking a tree
-// path), '/' and its spellings are protected, and file: URLs and Buffers
-// (raw bytes, not UTF-8) name the same trees strings do.
+// The path argument of the tree functions as the caller wrote it: an empty
+// path and a last component of '.' or '..' are refused before anything is
+// opened (in every public function taking a tree path), '/' and its
+// spellings are protected, and file: URLs and Buffers (raw bytes, not
+// UTF-8) name the same trees strings do.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';

@@ -1,5 +1,6 @@
-// The symlink-exchange race (node-anchors.md §2.4; secure-delete §4.6, §5
-// rows 1-2). A separate attacker process swaps a directory inside the tree
+// The symlink-exchange race: a directory of the tree (or an ancestor of the
+// files) replaced by a symlink while the remover recurses must never be
+// followed. A separate attacker process swaps a directory inside the tree
 // being removed with a symlink to a directory of canaries, using
 // renameat2(RENAME_EXCHANGE), for as long as the remover runs. The engine
 // may fail closed on a trial; it must never delete a canary. The same

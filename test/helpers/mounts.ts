@@ -1,7 +1,9 @@
-// Mounting for tests: tmpfs and bind mounts that are always unmounted in
-// `finally`. Mount points are unmounted before anything deletes the scratch
-// tree: GNU `rm --one-file-system` (what scratch cleanup uses) would empty a
-// same-filesystem bind mount (secure-delete §4.3).
+// Mounting for tests: tmpfs and bind mounts that are always unmounted when
+// the test ends (`using m = new Mounts()` after the scratch folder, or
+// withMounts). Mount points are unmounted before anything deletes the
+// scratch tree: GNU `rm --one-file-system` (what scratch cleanup uses)
+// compares st_dev only, so it descends into a bind mount of a directory on
+// the same filesystem and empties it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

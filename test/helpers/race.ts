@@ -1,7 +1,10 @@
 // Shared machinery for the adversarial tests: where the sources and the
 // child-process fixtures live (compiled run or tsx run), a loader for the
 // deletion engine that tolerates its absence, a runner for fixtures, and the
-// symlink-exchange race harness (node-anchors.md §2.4, secure-delete §4.6).
+// symlink-exchange race harness: an attacker process swaps a directory of
+// the tree with a symlink to canaries by renameat2(RENAME_EXCHANGE) in a
+// loop, so the window is always open, and reports its swap count so that a
+// pass proves the attacker really ran.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
