@@ -9,7 +9,7 @@ import type { InUseAnswer } from './in-use-linux';
 export type { InUseAnswer } from './in-use-linux';
 
 function linux(): typeof import('./in-use-linux') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- per-OS: the /proc scan loads on Linux only
   return require('./in-use-linux') as typeof import('./in-use-linux');
 }
 
@@ -25,7 +25,7 @@ function darwinUsers(roots: string[]): Promise<number[] | null> {
     }
   });
   if (!lsof) return Promise.resolve(null);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: child_process loads only when lsof runs
   const { execFile } = require('node:child_process') as typeof import('node:child_process');
   return new Promise((resolve) => {
     execFile(

@@ -36,10 +36,10 @@ function folder(name: string, dir: string, what: string): Check {
   const c = attempt(name, () => {
     let h;
     if (name === 'config-dir') {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
       h = (require('../store/config') as typeof import('../store/config')).openConfigDir(dir);
     } else {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
       h = (require('../fs/walk') as typeof import('../fs/walk')).openDirectory(dir, { trust: 'chain', final: 'owned' });
     }
     const st = h.stat();
@@ -57,9 +57,9 @@ function folder(name: string, dir: string, what: string): Check {
 /** The native addon: where it loaded from, or the same account of what was tried and the fix as the error's. */
 function addonCheck(): Check {
   return attempt('addon', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
     const { probeNative } = require('../native/loader') as typeof import('../native/loader');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
     const { unavailableSummary } = require('../native/unavailable') as typeof import('../native/unavailable');
     const status = probeNative<NativeFs>();
     if (!status.module) {
@@ -83,7 +83,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
     hint: supported ? null : 'ephemdir supports Linux and macOS only',
   });
   checks.push(addonCheck());
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only when doctor runs (CLI start-up)
   const paths = require('../store/paths') as typeof import('../store/paths');
   let dataDir: string | null = null;
   let configDir: string | null = null;
@@ -104,7 +104,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
     checks.push(folder('config-dir', configDir, 'the config folder'));
     checks.push(
       attempt('config-file', () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
         const { loadConfig } = require('../store/config') as typeof import('../store/config');
         const loaded = loadConfig(env);
         if (loaded.warnings.length) return { ok: false, message: loaded.warnings.join('; '), hint: 'fix or remove the config file' };
@@ -115,7 +115,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   }
   const registry = await (async (): Promise<Check> => {
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
       const api = require('../api') as typeof import('../api');
       const s = await api.stats();
       const { quarantined } = await api.list();
@@ -150,9 +150,9 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
 
 function serviceCheck(env: NodeJS.ProcessEnv): Check {
   return attempt('service', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
     const { unitDir } = require('./service/command') as typeof import('./service/command');
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
     const units = require('./service/units') as typeof import('./service/units');
     const dir = unitDir(env);
     const file = path.join(dir, process.platform === 'darwin' ? units.PLIST_NAME : units.SERVICE_NAME);

@@ -10,15 +10,15 @@ import { findCommand } from './spec';
 export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: string[]) => Promise<number | void>;
 
 function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only for --version (CLI start-up)
   const { packageRoot } = require('../native/loader') as typeof import('../native/loader');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: package.json of the package root found at run time
   const pkg = require(`${packageRoot()}/package.json`) as { version: string };
   return pkg.version;
 }
 
 function loadHelp(): typeof import('./help') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the help text loads only for help (CLI start-up)
   return require('./help') as typeof import('./help');
 }
 
@@ -77,7 +77,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     }
     ctx = makeCtx(spec.name, globals, streams, env);
     routeWarnings(ctx);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: the module of the command given, loaded alone (CLI start-up)
     const mod = require(`./${spec.module}`) as { run: CommandRun };
     const code = await mod.run(ctx, spec.name, parsed.values, parsed.positionals);
     return typeof code === 'number' ? code : 0;

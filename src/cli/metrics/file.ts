@@ -23,7 +23,7 @@ export function openMetricsTarget(file: string, cwd: string): MetricsTarget {
   if (file.endsWith('/') || name === '' || name === '.' || name === '..' || abs === '/') {
     throw new UsageError(`--metrics-file ${abs}: give a file name, not a folder`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only with --metrics-file (CLI start-up)
   const { openDirectory } = require('../../fs/walk') as typeof import('../../fs/walk');
   let dir: DirHandle;
   try {
@@ -51,7 +51,7 @@ export function openMetricsTarget(file: string, cwd: string): MetricsTarget {
 
 /** Replaces the metrics file atomically (temp file, fsync, rename, folder fsync); mode 0644 so the collector can read it. */
 export function writeMetrics(target: MetricsTarget, text: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only with --metrics-file (CLI start-up)
   const { writeFileAtomic } = require('../../fs/files') as typeof import('../../fs/files');
   writeFileAtomic(target.dir, target.name, text, { mode: 0o644 });
 }

@@ -62,7 +62,7 @@ function lingerNote(ctx: Ctx): void {
 function metricsFileArg(values: Values): string | null {
   const file = str(values, 'metrics-file');
   if (file === undefined) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only with --metrics-file (CLI start-up)
   const { openMetricsTarget } = require('../metrics/file') as typeof import('../metrics/file');
   const target = openMetricsTarget(file, process.cwd());
   target.dir.close();
@@ -72,9 +72,9 @@ function metricsFileArg(values: Values): string | null {
 async function install(ctx: Ctx, values: Values): Promise<number> {
   const plat = platform();
   const interval = parseInterval(str(values, 'interval'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only when installing the service (CLI start-up)
   const paths = require('../../store/paths') as typeof import('../../store/paths');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only when installing the service (CLI start-up)
   const { packageRoot } = require('../../native/loader') as typeof import('../../native/loader');
   const root = packageRoot(__dirname);
   const envBin = plat === 'linux' ? trustedBinary(ENV) : null;
@@ -104,7 +104,7 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
 
   const dir = openUnitDir(dirPath, true)!;
   try {
-    for (const [n, text] of files) {
+    for (const [n] of files) {
       const existing = readOurs(dir, n);
       if (existing === 'foreign') {
         throw new EphemdirError(ErrorCodes.NOT_OURS, `${path.join(dirPath, n)} exists and was not written by ephemdir; left alone`, {

@@ -10,7 +10,7 @@ const MAX_UNIT_BYTES = 64 * 1024;
 
 /** Opens (and with `create`, makes) the unit folder; null when it does not exist and `create` is false. */
 export function openUnitDir(dirPath: string, create: boolean): DirHandle | null {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the fs layer loads only when unit files are read or written
   const { openDirectory } = require('../../fs/walk') as typeof import('../../fs/walk');
   try {
     return openDirectory(dirPath, { trust: 'chain', final: 'owned', create });
@@ -22,7 +22,7 @@ export function openUnitDir(dirPath: string, create: boolean): DirHandle | null 
 
 /** Whether `name` is absent, one of ours (carries the mark), or someone else's. */
 export function readOurs(dir: DirHandle, name: string): 'absent' | 'ours' | 'foreign' {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the fs layer loads only when unit files are read or written
   const { readFileAt } = require('../../fs/files') as typeof import('../../fs/files');
   let r: ReturnType<typeof readFileAt>;
   try {
@@ -35,7 +35,7 @@ export function readOurs(dir: DirHandle, name: string): 'absent' | 'ours' | 'for
 }
 
 export function writeFile(dir: DirHandle, name: string, text: string): void {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the fs layer loads only when unit files are read or written
   const { writeFileAtomic } = require('../../fs/files') as typeof import('../../fs/files');
   writeFileAtomic(dir, name, text, { mode: 0o644 });
 }
