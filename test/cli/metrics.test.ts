@@ -13,7 +13,7 @@ import { CliSandbox } from '../helpers/cli-sandbox';
 import { MAIN, runtimeTrusted } from '../helpers/cli';
 import { checkExposition, valueOf } from '../helpers/prom-check';
 import { createUser, runAs, usersUnavailable, type TestUser } from '../helpers/users';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS package without types: typed by the cast
 const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Array<{ name: string }>;
 
 const LAST_FAMILY = 'ephemdir_sweep_duration_seconds';

@@ -47,7 +47,7 @@ test('the default parent is os.tmpdir(); closeSync works too', () => {
 
 test('using and await using remove the directory at the end of the block', async () => {
   using s = scratch('tm');
-  let p1 = '';
+  let p1: string;
   {
     using d = createTempDir({ dir: s.dir });
     p1 = d.path;
@@ -55,7 +55,7 @@ test('using and await using remove the directory at the end of the block', async
     assert.ok(fs.existsSync(p1));
   }
   assert.equal(fs.existsSync(p1), false);
-  let p2 = '';
+  let p2: string;
   {
     await using d = createTempDir({ dir: s.dir });
     p2 = d.path;

@@ -79,7 +79,7 @@ function assertExactFailures(failures: Failure[] | undefined, primary: Record<st
 // ---------------------------------------------------------------------------
 // Depth and fd limits
 
-test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, (t) => {
+test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, () => {
   using s = scratch('deep');
   const tree = path.join(s.dir, 'tree');
   fs.mkdirSync(tree);
@@ -110,7 +110,7 @@ test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Li
   }
 });
 
-test('the async engine also removes a 10,000-level tree under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, (t) => {
+test('the async engine also removes a 10,000-level tree under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, () => {
   using s = scratch('deep');
   const tree = path.join(s.dir, 'tree');
   fs.mkdirSync(tree);
@@ -575,7 +575,7 @@ test('four processes released by a barrier remove the same tree: all succeed, tr
   }
 });
 
-test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODIFICATION, nothing outside touched', { skip: missing, timeout: 90_000 }, async (t) => {
+test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODIFICATION, nothing outside touched', { skip: missing, timeout: 90_000 }, async () => {
   using s = scratch('writer');
   let writer: ReturnType<typeof spawn> | undefined;
   try {

@@ -18,7 +18,7 @@ test('this Node has Symbol.dispose and Symbol.asyncDispose (what `using` calls)'
 });
 
 test('a body that returns removes the folder', () => {
-  let dir = '';
+  let dir: string;
   {
     using s = scratch('harness');
     dir = s.dir;
@@ -74,7 +74,7 @@ test('a failing assertion leaves no folder behind even with an immutable file an
 });
 
 test('in-memory scratch folders are on /dev/shm when it exists, else in the temporary folder', () => {
-  let dir = '';
+  let dir: string;
   {
     using s = scratch('harness', { inMemory: true });
     dir = s.dir;

@@ -67,7 +67,7 @@ export const engineModule = process.env.EPHEMDIR_TEST_ENGINE || srcModule('fs/re
 /** The engine, or a reason it is missing (for t.skip). */
 export function loadEngine(): { engine: Engine; missing?: undefined } | { engine?: undefined; missing: string } {
   if (!fs.existsSync(engineModule)) return { missing: `${path.relative(repoRoot, engineModule)} does not exist` };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: the engine may be missing (reported as a skip)
   const mod = require(engineModule) as Partial<Engine>;
   if (typeof mod.removeTree !== 'function' || typeof mod.removeTreeSync !== 'function') {
     return { missing: `${path.relative(repoRoot, engineModule)} does not export removeTree/removeTreeSync` };
@@ -339,7 +339,7 @@ export async function raceTrials(base: string, remover: Remover, cfg: RaceConfig
       await waitExit(attacker, 10_000);
     } catch (err) {
       attacker.kill('SIGKILL');
-      throw new Error(`trial ${trial}: ${(err as Error).message}\nattacker stderr: ${errText()}`);
+      throw new Error(`trial ${trial}: ${(err as Error).message}\nattacker stderr: ${errText()}`, { cause: err });
     }
     const lost = countMissing(outside, cfg.files);
     swaps += report.swapsSinceStart;
