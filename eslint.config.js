@@ -1,8 +1,8 @@
 'use strict';
 // ESLint flat config: the recommended JavaScript rules and typescript-eslint's
 // recommended rules (syntax only, no type information: quick enough to run
-// inside `npm test`). `npm run lint` checks src/ and test/;
-// test/package/lint.test.ts runs the same check as part of `npm test`.
+// inside `npm test`). `npm run lint` checks src/, test/, scripts/ and
+// bench/; test/package/lint.test.ts runs the same check in `npm test`.
 // A rule is switched off for one line only, and the comment says why:
 //   // eslint-disable-next-line RULE -- why this line is the exception
 const js = require('@eslint/js');
@@ -52,7 +52,11 @@ module.exports = tseslint.config(
     // CommonJS scripts and fixtures: require() is their only import.
     files: ['**/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
-    rules: { '@typescript-eslint/no-require-imports': 'off' },
+    rules: {
+      '@typescript-eslint/no-require-imports': 'off',
+      // `const crypto = require('node:crypto')` may shadow the web global.
+      'no-redeclare': ['error', { builtinGlobals: false }],
+    },
   },
   {
     files: ['**/*.ts'],

@@ -1,8 +1,8 @@
 // The linter runs as part of `npm test`: ESLint (eslint.config.js: the
-// recommended JavaScript and typescript-eslint rules) over src/ and test/
-// must report nothing, every eslint-disable comment must say why after
-// `--`, and a disable comment that no longer suppresses anything is an
-// error (so stale ones are removed, not kept).
+// recommended JavaScript and typescript-eslint rules) over src/, test/,
+// scripts/ and bench/ must report nothing, every eslint-disable comment must
+// say why after `--`, and a disable comment that no longer suppresses
+// anything is an error (so stale ones are removed, not kept).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -26,8 +26,8 @@ function lint(args: string[], input?: string): { status: number | null; out: str
 /** Lints `text` as if it were the file src/`name` (never written to disk). */
 const lintText = (name: string, text: string) => lint(['--stdin', '--stdin-filename', path.join('src', name)], text);
 
-test('npm run lint: src/ and test/ pass the configured rules', { timeout: 120_000 }, () => {
-  const r = lint(['src', 'test', 'eslint.config.js']);
+test('npm run lint: src/, test/, scripts/ and bench/ pass the configured rules', { timeout: 120_000 }, () => {
+  const r = lint(['src', 'test', 'scripts', 'bench', 'eslint.config.js']);
   assert.equal(r.status, 0, `eslint reported problems (fix them, or disable the rule for that line with a reason after --):\n${r.out}`);
 });
 
