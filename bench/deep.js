@@ -10,7 +10,6 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { spawnSync } = require('node:child_process');
 const lib = require('./lib');
 
 function buildChain(top, levels) {
@@ -31,20 +30,8 @@ function buildChain(top, levels) {
   return (performance.now() - t0) / 1000;
 }
 
-/** removeTree(Sync) in bench/remove-child.js under `ulimit -n 64`. */
-function removeLimited(fn, target) {
-  const child = [process.execPath, path.join(__dirname, 'remove-child.js'), JSON.stringify({ fn, path: target, options: {} })];
-  const r = spawnSync('bash', ['-c', 'ulimit -n 64 && exec "$@"', 'bash', ...child], { encoding: 'utf8', maxBuffer: 16 << 20 });
-  const line = String(r.stdout).trim().split('\n').pop();
-  let reply;
-  try {
-    reply = JSON.parse(line);
-  } catch {
-    throw new Error(`${fn} child failed (${r.status}): ${r.stderr}`);
-  }
-  if (!reply.ok) throw new Error(`${fn} failed: ${JSON.stringify(reply.error)}`);
-  return reply;
-}
+/** The child removing the tree runs with at most 64 open files. */
+const LIMITED = ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash'];
 
 async function run(opts = {}) {
   const levels = opts.deepLevels ?? 10_000;
@@ -53,8 +40,8 @@ async function run(opts = {}) {
   const tools = [{ name: 'rm -rf', run: (p) => ({ seconds: lib.timeCommand(['rm', '-rf', p]).seconds }) }];
   if (engine) {
     tools.unshift(
-      { name: 'removeTree', run: (p) => removeLimited('removeTree', p) },
-      { name: 'removeTreeSync', run: (p) => removeLimited('removeTreeSync', p) },
+      { name: 'removeTree', run: (p) => lib.removeInChild('removeTree', p, {}, LIMITED) },
+      { name: 'removeTreeSync', run: (p) => lib.removeInChild('removeTreeSync', p, {}, LIMITED) },
     );
   }
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemdir-bench-deep-'));
