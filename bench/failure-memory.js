@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 'use strict';
-// Memory a removal keeps per failure (issue 13, point 9). Not a timed test:
+// Memory a removal keeps per failure (the kept list must stay bounded). Not a timed test:
 // it builds a tree where every entry fails (chattr +i files at the bottom of
 // a deep path, as a co-writer could plant them), runs removeTree in a fresh
 // child process per case and prints the child's peak RSS (VmHWM).

@@ -111,10 +111,12 @@ function timeCommand(argv) {
 /**
  * Runs bench/remove-child.js for one removal; returns {seconds, maxRSSKiB,
  * baseRSSKiB, result}. `seconds` is the removal call alone, timed inside
- * the child (node start-up and module loading excluded).
+ * the child (node start-up and module loading excluded). `wrap` is an argv
+ * prefix the child runs under (e.g. a shell that sets a ulimit first).
  */
-function removeInChild(fn, target, options = {}) {
-  const r = spawnSync(process.execPath, [path.join(__dirname, 'remove-child.js'), JSON.stringify({ fn, path: target, options })], {
+function removeInChild(fn, target, options = {}, wrap = []) {
+  const argv = [...wrap, process.execPath, path.join(__dirname, 'remove-child.js'), JSON.stringify({ fn, path: target, options })];
+  const r = spawnSync(argv[0], argv.slice(1), {
     encoding: 'utf8',
     maxBuffer: 16 << 20,
   });

@@ -25,6 +25,10 @@
 //   section rmtree:
 //     --rmtree-dirs 100          directories in the tree (default 100)
 //     --rmtree-files 1000        empty files in each (default 1,000)
+//   section deep:
+//     --deep-levels 10000        depth of the chain (default 10,000)
+//   section store:
+//     --store-entries 2000       entries on tmpfs (a tenth of it on the disk)
 //   section cli:
 //     --cli-runs 15              runs of each command (default 15)
 //     --cli-entries 1000         tracked entries for `ephemdir list` / `path NAME`
@@ -38,6 +42,8 @@ const path = require('node:path');
 const SECTIONS = {
   remove: './remove.js',
   rmtree: './rmtree.js',
+  deep: './deep.js',
+  store: './store.js',
   tempdir: './tempdir.js',
   sweep: './sweep.js',
   registry: './registry.js',
@@ -79,6 +85,8 @@ function parseArgs(argv) {
     else if (a === '--cli-profile') opts.cliProfile = true;
     else if (a === '--rmtree-dirs' || a.startsWith('--rmtree-dirs=')) opts.rmtreeDirs = num();
     else if (a === '--rmtree-files' || a.startsWith('--rmtree-files=')) opts.rmtreeFiles = num();
+    else if (a === '--deep-levels' || a.startsWith('--deep-levels=')) opts.deepLevels = num();
+    else if (a === '--store-entries' || a.startsWith('--store-entries=')) opts.storeEntries = num();
     else if (a === '--list') opts.list = true;
     else throw new Error(`unknown argument ${a}`);
   }

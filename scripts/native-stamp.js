@@ -38,7 +38,7 @@ function nativeSources(root) {
 }
 
 function computeStamp(root) {
-  // eslint-disable-next-line global-require -- only when no record stands
+  // Loaded only when no record stands.
   const crypto = require('node:crypto');
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
   const h = crypto.createHash('sha256');

@@ -81,6 +81,9 @@ export class EphemdirError extends Error {
   }
 }
 
+/** No fields besides the common ones (`{}` would also admit any non-nullish value). */
+type NoFields = Record<never, never>;
+
 /**
  * The fields an error of each code carries besides `code`, `message`,
  * `path` and `cause`, as the places that throw it set them. A field is
@@ -100,7 +103,7 @@ export interface ErrorFields {
     variable?: string;
     reason?: string;
   };
-  EPHEMDIR_UNSUPPORTED_PLATFORM: {};
+  EPHEMDIR_UNSUPPORTED_PLATFORM: NoFields;
   EPHEMDIR_NATIVE_UNAVAILABLE: {
     /** `linux-x64`: the platform and architecture looked for. */
     platform?: string;
@@ -111,7 +114,7 @@ export interface ErrorFields {
     /** The command that fixes it. */
     fix?: string;
   };
-  EPHEMDIR_PROTECTED_PATH: {};
+  EPHEMDIR_PROTECTED_PATH: NoFields;
   EPHEMDIR_SYMLINK_IN_PATH: {
     /** The path component that is a symlink. */
     component?: string;
@@ -127,7 +130,7 @@ export interface ErrorFields {
     errno?: number;
   };
   /** Not thrown by this version: a mount inside a tree makes the removal `EPHEMDIR_INCOMPLETE`, with an `EXDEV` failure. */
-  EPHEMDIR_CROSSES_MOUNT: {};
+  EPHEMDIR_CROSSES_MOUNT: NoFields;
   EPHEMDIR_INCOMPLETE: Partial<RemoveTreeCounts> & {
     /** What the deletion engine could not remove: path, errno, code and syscall of each. */
     failures?: RemoveTreeFailure[];
@@ -173,7 +176,7 @@ export interface ErrorFields {
     syscall?: string;
     errno?: number;
   };
-  EPHEMDIR_RECOVERY_REQUIRED: {};
+  EPHEMDIR_RECOVERY_REQUIRED: NoFields;
   EPHEMDIR_IN_USE: {
     /** Subtrees left because another process holds a flock on them. */
     locked?: string[];

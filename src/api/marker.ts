@@ -9,8 +9,7 @@ export const MARKER_NAME = '.ephemdir';
 const MARKER_RE = /^[0-9a-f]{32}\n?$/;
 
 export function newMarkerId(): string {
-  // Required here: listing never creates markers, and should not load crypto.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: listing never creates markers and should not load crypto
   const { randomBytes } = require('node:crypto') as typeof import('node:crypto');
   return randomBytes(16).toString('hex');
 }

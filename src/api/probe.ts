@@ -13,7 +13,7 @@ import { perform, runAsync, runSync, type Steps } from '../core/steps';
 
 /** The /proc and mount-table scans, loaded only by probes that ask for them (not by listings). */
 function inUse(): typeof import('./in-use') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only probes that ask for in-use load these scans
   return require('./in-use') as typeof import('./in-use');
 }
 

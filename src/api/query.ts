@@ -272,7 +272,7 @@ function lookup(id: string): Entry | null {
 
 /** Size of a tracked directory for `tree` (bounded scan). */
 export async function sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the size scan loads only when a size is asked for
   const { scanSize } = require('./size') as typeof import('./size');
   return scanSize(entry);
 }

@@ -72,7 +72,7 @@ export function api(): CliApi {
   cached ??= Object.fromEntries(
     Object.entries(MODULES).map(([name, mod]) => [
       name,
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each API module loads on its first call (CLI start-up)
       (...args: unknown[]) => (require(mod) as Record<string, (...a: unknown[]) => unknown>)[name]!(...args),
     ]),
   ) as unknown as CliApi;

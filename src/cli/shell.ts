@@ -93,9 +93,9 @@ export function shellInit(shell: Shell): string {
 
 /** Names to offer: active tracked directories whose name starts with `prefix`, printable ones only. */
 async function completeNames(prefix: string): Promise<string> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the API loads only when names are completed
   const mod = require('../api') as { registered?: () => Promise<Array<{ name: string; state: string; createdAt: number }>> };
-  let entries: Array<{ name: string; state: string; createdAt: number }> = [];
+  let entries: Array<{ name: string; state: string; createdAt: number }>;
   try {
     entries = mod.registered ? await mod.registered() : [];
   } catch {

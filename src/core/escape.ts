@@ -39,10 +39,9 @@ export function escapeForTerminal(input: string | Uint8Array, options: EscapeOpt
     return out;
   }
   if (input instanceof Uint8Array) return escapeUtf8Bytes(input, backslashes);
-  // Loaded on this rare path only: errors.ts imports this module.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- import cycle: errors.ts imports this module; loaded on this rare path only
   const { invalidArgument } = require('../errors') as typeof import('../errors');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- import cycle: humanize.ts imports this module; loaded on this rare path only
   const { describeValue } = require('./humanize') as typeof import('./humanize');
   throw invalidArgument(`cannot escape ${describeValue(input)}: expected a string or a Buffer`, { value: input });
 }

@@ -76,14 +76,14 @@ export function probeNative<T extends { stamp: string }>(): NativeStatus<T> {
   requirePlatform();
   const root = packageRoot();
   const scripts = path.join(root, 'scripts');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: scripts/ of the package root found at run time
   const { expectedStamp } = require(path.join(scripts, 'native-stamp.js')) as { expectedStamp(root: string): string };
   let expected: string | undefined;
   const refused: Refusal[] = [];
   const attempt = (rel: string): T | null => {
     let mod: T;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: the addon binary chosen at run time
       mod = require(path.join(root, rel)) as T;
     } catch (err) {
       // ERR_DLOPEN_FAILED and the like: a broken, foreign or too-new binary. Its first line says why.
@@ -108,7 +108,7 @@ export function probeNative<T extends { stamp: string }>(): NativeStatus<T> {
   } else {
     refused.push({ file: local, reason: 'not built: no install step ran here, or it could not compile' });
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: scripts/ of the package root found at run time
   const target = require(path.join(scripts, 'native-target.js')) as TargetModule;
   const t = target.hostTarget();
   const host: Host = { platform: t.platform, arch: t.arch, libc: t.libc, abi: t.abi };

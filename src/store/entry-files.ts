@@ -12,8 +12,7 @@ import { ownershipProblem, typeName, unusable } from './layout';
 /** Copies corrupt bytes aside unless that exact content is already there; the copy's path, or null. */
 function copyAside(corrupt: () => DirHandle, id: string, data: Buffer): string | null {
   try {
-    // Required here: reading the registry should not load crypto.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: reading the registry should not load crypto
     const crypto = require('node:crypto') as typeof import('node:crypto');
     const name = `${id}.${crypto.createHash('sha256').update(data).digest('hex').slice(0, 12)}`;
     const dir = corrupt();

@@ -65,7 +65,7 @@ test("an application's own SIGTERM handler stays in charge", async () => {
 // How the application listens, as code run before (`before`) or after
 // (`after`) tempdir(). `handler` is the application's graceful shutdown: it
 // reports whether the directory was still there when it ran, then exits 7.
-const handler = (sig: string) =>
+const handler = (_sig: string) =>
   `(()=>{console.log('app-handled exists='+require('fs').existsSync(globalThis.dirPath));setTimeout(()=>process.exit(7),20);})`;
 const styles: Record<string, { before?: (s: string) => string; after?: (s: string) => string }> = {
   'once before the directory': { before: (s) => `process.once('${s}',${handler(s)});` },

@@ -59,7 +59,7 @@ test('parseMapsLine keeps file mappings only', () => {
   }
 });
 
-interface Tree {
+interface Tree extends Disposable {
   root: string;
   tree: string;
   cleanup(): void;
@@ -71,7 +71,7 @@ function makeTree(label: string, files = 3): Tree {
   fs.mkdirSync(path.join(tree, 'sub', 'deep'), { recursive: true });
   for (let i = 0; i < files; i++) fs.writeFileSync(path.join(tree, 'sub', `f${i}`), 'x');
   fs.writeFileSync(path.join(tree, 'sub', 'deep', 'file'), 'data');
-  return { root: s.dir, tree, cleanup: s.cleanup };
+  return { root: s.dir, tree, cleanup: s.cleanup, [Symbol.dispose]: s.cleanup };
 }
 
 /** The answer for `tree`; with `only`, looking at those processes alone (other tests' processes run on this machine too). */
@@ -113,121 +113,101 @@ const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const privateNs = ['unshare', '--mount', '--propagation', 'private', '--'];
 
 test('nobody inside: not in use', { skip: noLinux || (!isRoot && 'as another user, processes it may not inspect make the answer unknown') }, () => {
-  const t = makeTree('inuse-none');
-  try {
-    assert.deepEqual(check(t.tree), { inUse: false, detail: null });
-  } finally {
-    t.cleanup();
-  }
+  using t = makeTree('inuse-none');
+  assert.deepEqual(check(t.tree), { inUse: false, detail: null });
 });
 
 test('working directory, open file, mapped file: each is found (this namespace)', { skip: noLinux || (!isRoot && 'needs root to inspect every process') }, async () => {
-  const t = makeTree('inuse-plain');
-  try {
-    const cwd = await holder(`cd ${q(path.join(t.tree, 'sub', 'deep'))} && echo ready && exec sleep 60`);
-    let r = check(t.tree);
-    assert.equal(r.inUse, true);
-    assert.match(r.detail!, new RegExp(`process ${cwd.pid} \\(cwd\\)`));
-    await stop(cwd);
+  using t = makeTree('inuse-plain');
+  const cwd = await holder(`cd ${q(path.join(t.tree, 'sub', 'deep'))} && echo ready && exec sleep 60`);
+  let r = check(t.tree);
+  assert.equal(r.inUse, true);
+  assert.match(r.detail!, new RegExp(`process ${cwd.pid} \\(cwd\\)`));
+  await stop(cwd);
 
-    const fd = await holder(`exec 7<${q(path.join(t.tree, 'sub', 'f1'))}; echo ready; exec sleep 60`);
-    r = check(t.tree);
-    assert.equal(r.inUse, true);
-    assert.match(r.detail!, new RegExp(`process ${fd.pid} \\(fd 7\\)`));
-    await stop(fd);
+  const fd = await holder(`exec 7<${q(path.join(t.tree, 'sub', 'f1'))}; echo ready; exec sleep 60`);
+  r = check(t.tree);
+  assert.equal(r.inUse, true);
+  assert.match(r.detail!, new RegExp(`process ${fd.pid} \\(fd 7\\)`));
+  await stop(fd);
 
-    // An executable run from inside the tree is mapped, with no fd and the cwd elsewhere.
-    const exe = path.join(t.tree, 'sub', 'sleeper');
-    fs.copyFileSync('/bin/sleep', exe);
-    fs.chmodSync(exe, 0o755);
-    const mapped = await holder(`echo ready; exec ${q(exe)} 60`);
-    await new Promise((r2) => setTimeout(r2, 100)); // the exec after "ready"
-    r = check(t.tree);
-    assert.equal(r.inUse, true);
-    assert.match(r.detail!, new RegExp(`process ${mapped.pid} \\(mapped .*sleeper\\)`));
-    await stop(mapped);
+  // An executable run from inside the tree is mapped, with no fd and the cwd elsewhere.
+  const exe = path.join(t.tree, 'sub', 'sleeper');
+  fs.copyFileSync('/bin/sleep', exe);
+  fs.chmodSync(exe, 0o755);
+  const mapped = await holder(`echo ready; exec ${q(exe)} 60`);
+  await new Promise((r2) => setTimeout(r2, 100)); // the exec after "ready"
+  r = check(t.tree);
+  assert.equal(r.inUse, true);
+  assert.match(r.detail!, new RegExp(`process ${mapped.pid} \\(mapped .*sleeper\\)`));
+  await stop(mapped);
 
-    assert.equal(check(t.tree).inUse, false, 'free again once they are gone');
-  } finally {
-    t.cleanup();
-  }
+  assert.equal(check(t.tree).inUse, false, 'free again once they are gone');
 });
 
 test('a process working in the tree through a bind mount in another mount namespace keeps it', { skip: noNamespaces }, async () => {
-  const t = makeTree('inuse-bind');
+  using t = makeTree('inuse-bind');
   const alt = path.join(t.root, 'alt');
   fs.mkdirSync(alt);
-  try {
-    // The container case: `-v tree:/data`, working in /data/sub/deep.
-    const whole = await holder(`mount --bind ${q(t.tree)} ${q(alt)} && cd ${q(path.join(alt, 'sub', 'deep'))} && echo ready && exec sleep 60`, privateNs);
-    const r = check(t.tree);
-    assert.equal(r.inUse, true, 'kept: its cwd reads as the alias, but it is the same directory');
-    assert.match(r.detail!, new RegExp(`process ${whole.pid} \\(cwd\\)`));
-    await stop(whole);
+  // The container case: `-v tree:/data`, working in /data/sub/deep.
+  const whole = await holder(`mount --bind ${q(t.tree)} ${q(alt)} && cd ${q(path.join(alt, 'sub', 'deep'))} && echo ready && exec sleep 60`, privateNs);
+  const r = check(t.tree);
+  assert.equal(r.inUse, true, 'kept: its cwd reads as the alias, but it is the same directory');
+  assert.match(r.detail!, new RegExp(`process ${whole.pid} \\(cwd\\)`));
+  await stop(whole);
 
-    // Only a sub-directory bound, and an open file through it.
-    const part = await holder(`mount --bind ${q(path.join(t.tree, 'sub'))} ${q(alt)} && exec 7<${q(path.join(alt, 'f0'))} && echo ready && exec sleep 60`, privateNs);
-    assert.equal(check(t.tree).inUse, true, 'an open file through a bind mount of a sub-directory');
-    await stop(part);
+  // Only a sub-directory bound, and an open file through it.
+  const part = await holder(`mount --bind ${q(path.join(t.tree, 'sub'))} ${q(alt)} && exec 7<${q(path.join(alt, 'f0'))} && echo ready && exec sleep 60`, privateNs);
+  assert.equal(check(t.tree).inUse, true, 'an open file through a bind mount of a sub-directory');
+  await stop(part);
 
-    // A tmpfs stacked on a tree directory in that namespace, worked in.
-    const stacked = await holder(
-      `mount --bind ${q(t.tree)} ${q(alt)} && mount -t tmpfs x ${q(path.join(alt, 'sub'))} && mkdir ${q(path.join(alt, 'sub', 'w'))} && cd ${q(path.join(alt, 'sub', 'w'))} && echo ready && exec sleep 60`,
-      privateNs,
-    );
-    assert.equal(check(t.tree).inUse, true, 'under a tree directory in its view, on another file system');
-    await stop(stacked);
-    assert.equal(check(t.tree).inUse, false);
-  } finally {
-    t.cleanup();
-  }
+  // A tmpfs stacked on a tree directory in that namespace, worked in.
+  const stacked = await holder(
+    `mount --bind ${q(t.tree)} ${q(alt)} && mount -t tmpfs x ${q(path.join(alt, 'sub'))} && mkdir ${q(path.join(alt, 'sub', 'w'))} && cd ${q(path.join(alt, 'sub', 'w'))} && echo ready && exec sleep 60`,
+    privateNs,
+  );
+  assert.equal(check(t.tree).inUse, true, 'under a tree directory in its view, on another file system');
+  await stop(stacked);
+  assert.equal(check(t.tree).inUse, false);
 });
 
 test('a look-alike path in another mount namespace does not pin the tree', { skip: noNamespaces }, async () => {
-  const t = makeTree('inuse-alike');
-  try {
-    // In its namespace a tmpfs covers the parent and the same path names a different directory.
-    const sameName = path.join(t.tree, 'sub', 'deep');
-    const fake = await holder(
-      `mount -t tmpfs x ${q(t.root)} && mkdir -p ${q(sameName)} && echo hi > ${q(path.join(t.tree, 'sub', 'f0'))} && exec 7<${q(path.join(t.tree, 'sub', 'f0'))} && cd ${q(sameName)} && echo ready && exec sleep 60`,
-      privateNs,
-    );
-    assert.equal(fs.readlinkSync(`/proc/${fake.pid}/cwd`), sameName, 'its working directory reads as a path inside the tree');
-    assert.deepEqual(check(t.tree), { inUse: false, detail: null });
-    assert.deepEqual(check(t.tree, 2, fake), { inUse: false, detail: null }, 'also when the scan is cut short');
-    await stop(fake);
-  } finally {
-    t.cleanup();
-  }
+  using t = makeTree('inuse-alike');
+  // In its namespace a tmpfs covers the parent and the same path names a different directory.
+  const sameName = path.join(t.tree, 'sub', 'deep');
+  const fake = await holder(
+    `mount -t tmpfs x ${q(t.root)} && mkdir -p ${q(sameName)} && echo hi > ${q(path.join(t.tree, 'sub', 'f0'))} && exec 7<${q(path.join(t.tree, 'sub', 'f0'))} && cd ${q(sameName)} && echo ready && exec sleep 60`,
+    privateNs,
+  );
+  assert.equal(fs.readlinkSync(`/proc/${fake.pid}/cwd`), sameName, 'its working directory reads as a path inside the tree');
+  assert.deepEqual(check(t.tree), { inUse: false, detail: null });
+  assert.deepEqual(check(t.tree, 2, fake), { inUse: false, detail: null }, 'also when the scan is cut short');
+  await stop(fake);
 });
 
 test('past the scan bound: decided where identity allows, unknown (with why) where not', { skip: noNamespaces }, async () => {
-  const t = makeTree('inuse-bound', 40);
+  using t = makeTree('inuse-bound', 40);
   const alt = path.join(t.root, 'alt');
   fs.mkdirSync(alt);
-  try {
-    // An open file the cut-short scan did not reach: found through the name the process sees, verified.
-    const fd = await holder(`exec 7<${q(path.join(t.tree, 'sub', 'deep', 'file'))}; echo ready; exec sleep 60`);
-    let r = check(t.tree, 3, fd);
-    assert.equal(r.inUse, true);
-    assert.match(r.detail!, /\(fd 7\)/);
-    await stop(fd);
+  // An open file the cut-short scan did not reach: found through the name the process sees, verified.
+  const fd = await holder(`exec 7<${q(path.join(t.tree, 'sub', 'deep', 'file'))}; echo ready; exec sleep 60`);
+  let r = check(t.tree, 3, fd);
+  assert.equal(r.inUse, true);
+  assert.match(r.detail!, /\(fd 7\)/);
+  await stop(fd);
 
-    // A bind mount of a directory the scan did not reach hides where it sits: unknown, and why.
-    const hidden = await holder(`mount --bind ${q(path.join(t.tree, 'sub', 'deep'))} ${q(alt)} && cd ${q(alt)} && echo ready && exec sleep 60`, privateNs);
-    r = check(t.tree, 3, hidden);
-    assert.equal(r.inUse, null);
-    assert.match(r.detail!, new RegExp(`process ${hidden.pid} \\(cwd\\).*more than 3 entries`));
-    assert.equal(check(t.tree, undefined, hidden).inUse, true, 'with the whole tree scanned it is decided');
-    await stop(hidden);
-  } finally {
-    t.cleanup();
-  }
+  // A bind mount of a directory the scan did not reach hides where it sits: unknown, and why.
+  const hidden = await holder(`mount --bind ${q(path.join(t.tree, 'sub', 'deep'))} ${q(alt)} && cd ${q(alt)} && echo ready && exec sleep 60`, privateNs);
+  r = check(t.tree, 3, hidden);
+  assert.equal(r.inUse, null);
+  assert.match(r.detail!, new RegExp(`process ${hidden.pid} \\(cwd\\).*more than 3 entries`));
+  assert.equal(check(t.tree, undefined, hidden).inUse, true, 'with the whole tree scanned it is decided');
+  await stop(hidden);
 });
 
 test('a sweeping user who may not inspect another user\'s process: unknown (and why) only while the tree is open to others', { skip: noLinux || usersUnavailable() || false }, () => {
   const u = createUser();
-  const t = makeTree('inuse-perm');
+  using t = makeTree('inuse-perm');
   try {
     fs.chmodSync(t.root, 0o755);
     chownTree(t.tree, u);
@@ -251,14 +231,13 @@ test('a sweeping user who may not inspect another user\'s process: unknown (and 
     fs.chmodSync(t.tree, 0o700);
     assert.deepEqual(asUser(), { inUse: false, detail: null });
   } finally {
-    t.cleanup();
     u.remove();
   }
 });
 
 test("an unprivileged user finds its own processes: working directory, and a mapping read from the maps line's device and inode", { skip: noLinux || usersUnavailable() || false }, async () => {
   const u = createUser();
-  const t = makeTree('inuse-own');
+  using t = makeTree('inuse-own');
   try {
     fs.chmodSync(t.root, 0o755);
     const exe = path.join(t.tree, 'sub', 'sleeper');
@@ -288,35 +267,30 @@ test("an unprivileged user finds its own processes: working directory, and a map
     assert.match(asUser(cwd.pid!).detail ?? '', /\(cwd\)/);
     await stop(cwd);
   } finally {
-    t.cleanup();
     u.remove();
   }
 });
 
 test('sweep(): kept while a container-style bind mount works inside it, and not pinned by a look-alike path', { skip: noNamespaces }, async () => {
-  const env = isolatedEnv('inuse-api');
+  using env = isolatedEnv('inuse-api');
 
-  try {
-    const used = await api.tempdir({ parent: env.work, lifetime: 0, keepWhileInUse: true, tags: ['inuse-bind'] });
-    fs.mkdirSync(path.join(used.path, 'sub'));
-    const alt = path.join(env.root, 'container-data');
-    fs.mkdirSync(alt);
-    const container = await holder(`mount --bind ${q(used.path)} ${q(alt)} && cd ${q(path.join(alt, 'sub'))} && echo ready && exec sleep 60`, privateNs);
-    let report = await api.sweep({ tags: ['inuse-bind'] });
-    assert.deepEqual(report.deferred.map((i) => i.blockers), [['in-use']]);
-    assert.ok(fs.existsSync(path.join(used.path, 'sub')), 'not deleted under the process');
-    const why = (await api.explain(used.path)).blockers.find((b) => b.code === 'in-use');
-    assert.match(why?.detail ?? '', new RegExp(`process ${container.pid} \\(cwd\\)`), 'explain names who uses it');
-    await stop(container);
-    report = await api.sweep({ tags: ['inuse-bind'] });
-    assert.deepEqual(report.removed.map((i) => i.path), [used.path]);
+  const used = await api.tempdir({ parent: env.work, lifetime: 0, keepWhileInUse: true, tags: ['inuse-bind'] });
+  fs.mkdirSync(path.join(used.path, 'sub'));
+  const alt = path.join(env.root, 'container-data');
+  fs.mkdirSync(alt);
+  const container = await holder(`mount --bind ${q(used.path)} ${q(alt)} && cd ${q(path.join(alt, 'sub'))} && echo ready && exec sleep 60`, privateNs);
+  let report = await api.sweep({ tags: ['inuse-bind'] });
+  assert.deepEqual(report.deferred.map((i) => i.blockers), [['in-use']]);
+  assert.ok(fs.existsSync(path.join(used.path, 'sub')), 'not deleted under the process');
+  const why = (await api.explain(used.path)).blockers.find((b) => b.code === 'in-use');
+  assert.match(why?.detail ?? '', new RegExp(`process ${container.pid} \\(cwd\\)`), 'explain names who uses it');
+  await stop(container);
+  report = await api.sweep({ tags: ['inuse-bind'] });
+  assert.deepEqual(report.removed.map((i) => i.path), [used.path]);
 
-    const alike = await api.tempdir({ parent: env.work, lifetime: 0, keepWhileInUse: true, tags: ['inuse-alike'] });
-    const squatter = await holder(`mount -t tmpfs x ${q(env.work)} && mkdir -p ${q(alike.path)} && cd ${q(alike.path)} && echo ready && exec sleep 60`, privateNs);
-    report = await api.sweep({ tags: ['inuse-alike'] });
-    assert.deepEqual(report.removed.map((i) => i.path), [alike.path], 'a different directory under the same name pins nothing');
-    await stop(squatter);
-  } finally {
-    env.cleanup();
-  }
+  const alike = await api.tempdir({ parent: env.work, lifetime: 0, keepWhileInUse: true, tags: ['inuse-alike'] });
+  const squatter = await holder(`mount -t tmpfs x ${q(env.work)} && mkdir -p ${q(alike.path)} && cd ${q(alike.path)} && echo ready && exec sleep 60`, privateNs);
+  report = await api.sweep({ tags: ['inuse-alike'] });
+  assert.deepEqual(report.removed.map((i) => i.path), [alike.path], 'a different directory under the same name pins nothing');
+  await stop(squatter);
 });

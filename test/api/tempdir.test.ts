@@ -37,14 +37,14 @@ test('tempdir creates an owner-only directory with a marker and tracks it', asyn
 });
 
 test('await using removes at the end of the block; keep() inside wins', async () => {
-  let gone = '';
+  let gone: string;
   {
     await using d = await api.tempdir({ parent: env.work });
     fs.writeFileSync(path.join(d.path, 'x'), 'data');
     gone = d.path;
   }
   assert.equal(fs.existsSync(gone), false);
-  let kept = '';
+  let kept: string;
   {
     await using d = await api.tempdir({ parent: env.work });
     kept = d.path;
@@ -56,7 +56,7 @@ test('await using removes at the end of the block; keep() inside wins', async ()
 });
 
 test('using with tempdirSync removes synchronously', () => {
-  let p = '';
+  let p: string;
   {
     using d = api.tempdirSync({ parent: env.work, words: 3, prefix: 'job-' });
     p = d.path;

@@ -185,148 +185,123 @@ describe('ephemdir CLI (black box)', () => {
   });
 
   it('sweep: dry-run lines, --json report, exit 0 when nothing failed', () => {
-    const s = new Sandbox();
-    try {
-      const due = s.ok(['new', '--until-sweep']).trimEnd();
-      const keepMe = s.ok(['new', '--lifetime', '1h']).trimEnd();
-      const dry = s.run(['sweep', '--dry-run']);
-      assert.equal(dry.code, 0);
-      assert.equal(dry.stdout, `${due}: due; due=True; reasons=next-sweep; blockers=none\n`);
-      assert.match(dry.stderr, /would sweep 1 directory/);
-      assert.ok(fs.existsSync(due));
-      const report = JSON.parse(s.ok(['sweep', '--json'])) as Record<string, unknown>;
-      assert.equal(report.dry_run, false);
-      assert.deepEqual((report.removed as Array<{ path: string }>).map((i) => i.path), [due]);
-      assert.deepEqual(report.failed, []);
-      assert.ok(Array.isArray(report.deferred));
-      assert.ok(!fs.existsSync(due) && fs.existsSync(keepMe));
-      const again = s.run(['sweep']);
-      assert.equal(again.code, 0);
-      assert.match(again.stderr, /swept 0 directories/);
-      assert.equal(s.run(['sweep', '-q']).stderr, '');
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    const due = s.ok(['new', '--until-sweep']).trimEnd();
+    const keepMe = s.ok(['new', '--lifetime', '1h']).trimEnd();
+    const dry = s.run(['sweep', '--dry-run']);
+    assert.equal(dry.code, 0);
+    assert.equal(dry.stdout, `${due}: due; due=True; reasons=next-sweep; blockers=none\n`);
+    assert.match(dry.stderr, /would sweep 1 directory/);
+    assert.ok(fs.existsSync(due));
+    const report = JSON.parse(s.ok(['sweep', '--json'])) as Record<string, unknown>;
+    assert.equal(report.dry_run, false);
+    assert.deepEqual((report.removed as Array<{ path: string }>).map((i) => i.path), [due]);
+    assert.deepEqual(report.failed, []);
+    assert.ok(Array.isArray(report.deferred));
+    assert.ok(!fs.existsSync(due) && fs.existsSync(keepMe));
+    const again = s.run(['sweep']);
+    assert.equal(again.code, 0);
+    assert.match(again.stderr, /swept 0 directories/);
+    assert.equal(s.run(['sweep', '-q']).stderr, '');
   });
 
-  it('sweep exits 1 when a due directory could not be removed; deferred is not failure', { skip: process.getuid?.() === 0 ? false : 'needs chattr (root)' }, () => {
-    const s = new Sandbox();
+  it('sweep exits 1 when a due directory could not be removed; deferred is not failure', { skip: process.getuid?.() === 0 ? false : 'needs chattr (root)' }, (t) => {
+    using s = new Sandbox();
+    const due = s.ok(['new', '--until-sweep']).trimEnd();
+    fs.mkdirSync(path.join(due, 'sub'));
+    fs.writeFileSync(path.join(due, 'sub', 'pinned'), 'x');
+    const chattr = spawnSync('chattr', ['+i', path.join(due, 'sub', 'pinned')], { encoding: 'utf8' });
+    if (chattr.status !== 0) return t.skip(`this filesystem has no immutable flag (chattr +i: ${chattr.stderr.trim() || chattr.error?.message})`);
     try {
-      const due = s.ok(['new', '--until-sweep']).trimEnd();
-      fs.mkdirSync(path.join(due, 'sub'));
-      fs.writeFileSync(path.join(due, 'sub', 'pinned'), 'x');
-      const chattr = spawnSync('chattr', ['+i', path.join(due, 'sub', 'pinned')]);
-      if (chattr.status !== 0) return; // filesystem without immutable flags
-      try {
-        const r = s.run(['sweep', '--json']);
-        assert.equal(r.code, 1, r.stderr);
-        const report = JSON.parse(r.stdout) as { failed: Array<{ path: string; error: { code: string; message: string } }> };
-        assert.equal(report.failed.length, 1);
-        assert.equal(typeof report.failed[0]!.error.message, 'string');
-        assert.match(r.stderr, /^ephemdir: sweep: could not remove /m);
-      } finally {
-        spawnSync('chattr', ['-R', '-i', s.root]);
-      }
-      const busy = s.ok(['new', '--lifetime', '1s', '--keep-while-in-use']).trimEnd();
-      void busy;
+      const r = s.run(['sweep', '--json']);
+      assert.equal(r.code, 1, r.stderr);
+      const report = JSON.parse(r.stdout) as { failed: Array<{ path: string; error: { code: string; message: string } }> };
+      assert.equal(report.failed.length, 1);
+      assert.equal(typeof report.failed[0]!.error.message, 'string');
+      assert.match(r.stderr, /^ephemdir: sweep: could not remove /m);
     } finally {
       spawnSync('chattr', ['-R', '-i', s.root]);
-      s.cleanup();
     }
+    const busy = s.ok(['new', '--lifetime', '1s', '--keep-while-in-use']).trimEnd();
+    void busy;
   });
 
   it('tree groups by parent with sizes; --json shape', () => {
-    const s = new Sandbox();
-    try {
-      const other = path.join(s.root, 'other');
-      fs.mkdirSync(other);
-      const a = s.ok(['new']).trimEnd();
-      fs.writeFileSync(path.join(a, 'blob'), Buffer.alloc(10_000));
-      const b = s.ok(['new', '--parent', other]).trimEnd();
-      const tree = JSON.parse(s.ok(['tree', '--json'])) as Array<Record<string, unknown>>;
-      assert.deepEqual(Object.keys(tree[0]!).sort(), ['name', 'parent', 'path', 'size_bytes', 'size_complete', 'status', 'tags']);
-      const ta = tree.find((t) => t.path === a)!;
-      assert.ok((ta.size_bytes as number) >= 10_000);
-      assert.equal(tree.find((t) => t.path === b)!.parent, other);
-      const human = s.ok(['tree', '--plain']);
-      assert.match(human, new RegExp(`^${other.replace(/[/.]/g, '\\$&')}/  `, 'm'));
-      assert.match(human, /^ {2}`- \[boot\] /m);
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    const other = path.join(s.root, 'other');
+    fs.mkdirSync(other);
+    const a = s.ok(['new']).trimEnd();
+    fs.writeFileSync(path.join(a, 'blob'), Buffer.alloc(10_000));
+    const b = s.ok(['new', '--parent', other]).trimEnd();
+    const tree = JSON.parse(s.ok(['tree', '--json'])) as Array<Record<string, unknown>>;
+    assert.deepEqual(Object.keys(tree[0]!).sort(), ['name', 'parent', 'path', 'size_bytes', 'size_complete', 'status', 'tags']);
+    const ta = tree.find((t) => t.path === a)!;
+    assert.ok((ta.size_bytes as number) >= 10_000);
+    assert.equal(tree.find((t) => t.path === b)!.parent, other);
+    const human = s.ok(['tree', '--plain']);
+    assert.match(human, new RegExp(`^${other.replace(/[/.]/g, '\\$&')}/  `, 'm'));
+    assert.match(human, /^ {2}`- \[boot\] /m);
   });
 
   it('new --json reports the directory; the config can be overridden from the command line', () => {
-    const s = new Sandbox();
-    try {
-      fs.mkdirSync(s.env.EPHEMDIR_CONFIG_DIR!, { recursive: true, mode: 0o700 });
-      fs.writeFileSync(path.join(s.env.EPHEMDIR_CONFIG_DIR!, 'config.toml'), 'remove_on_restart = false\nkeep_while_in_use = true\n', { mode: 0o600 });
-      const j = JSON.parse(s.ok(['new', '--json', '--remove-on-restart', '--no-keep-while-in-use'])) as Record<string, unknown>;
-      assert.equal(typeof j.path, 'string');
-      assert.equal(typeof j.created_at, 'number');
-      assert.ok('sweep' in j);
-      const item = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>)[0]!;
-      assert.equal(item.remove_on_restart, true);
-      assert.equal(item.keep_while_in_use, false);
-      const plain = JSON.parse(s.ok(['new', '--json'])) as Record<string, unknown>;
-      const item2 = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>).find((i) => i.path === plain.path)!;
-      assert.equal(item2.remove_on_restart, false, 'config applies when no flag is given');
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    fs.mkdirSync(s.env.EPHEMDIR_CONFIG_DIR!, { recursive: true, mode: 0o700 });
+    fs.writeFileSync(path.join(s.env.EPHEMDIR_CONFIG_DIR!, 'config.toml'), 'remove_on_restart = false\nkeep_while_in_use = true\n', { mode: 0o600 });
+    const j = JSON.parse(s.ok(['new', '--json', '--remove-on-restart', '--no-keep-while-in-use'])) as Record<string, unknown>;
+    assert.equal(typeof j.path, 'string');
+    assert.equal(typeof j.created_at, 'number');
+    assert.ok('sweep' in j);
+    const item = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>)[0]!;
+    assert.equal(item.remove_on_restart, true);
+    assert.equal(item.keep_while_in_use, false);
+    const plain = JSON.parse(s.ok(['new', '--json'])) as Record<string, unknown>;
+    const item2 = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>).find((i) => i.path === plain.path)!;
+    assert.equal(item2.remove_on_restart, false, 'config applies when no flag is given');
   });
 
   it('hostile names and paths are escaped in human output, raw in data', () => {
-    const s = new Sandbox();
-    try {
-      // Control characters never reach the registry: refused as invalid input, and the message is escaped.
-      const evil = path.join(s.root, 'evil\x1b[31mred\nline');
-      fs.mkdirSync(evil);
-      const refused = s.run(['new', '--parent', evil]);
-      assert.equal(refused.code, 2, refused.stderr);
-      assert.equal(refused.stdout, '');
-      assert.ok(!/[\x1b]/.test(refused.stderr) && refused.stderr.trimEnd().split('\n').length === 1, JSON.stringify(refused.stderr));
-      assertNoStack(refused);
-      // Format characters (bidi override, zero-width space) and backslashes are stored but escaped on output.
-      const hostile = path.join(s.root, 'rtl\u202eoverride\u200bzw\\bs');
-      fs.mkdirSync(hostile);
-      const p = s.ok(['new', '--parent', hostile, '--desc', 'plain']).replace(/\n$/, '');
-      assert.equal(path.dirname(p), hostile, 'piped data is the raw path');
-      const human = s.ok(['list', '--plain']);
-      assert.ok(!/[\u202e\u200b]/.test(human), 'no raw format characters');
-      assert.ok(human.includes('rtl\\u{202e}override\\u{200b}zw\\\\bs'), human);
-      assert.ok(!/[\u202e\u200b]/.test(s.ok(['tree'])));
-      assert.ok(!/[\u202e\u200b]/.test(s.ok(['explain', path.basename(p)])));
-      const json = s.ok(['list', '--json']);
-      assert.ok(!/[\u202e\u200b]/.test(json), 'JSON escapes them as \\uXXXX');
-      assert.equal((JSON.parse(json) as Array<{ path: string }>)[0]!.path, p, 'and round-trips');
-      const err = s.run(['path', 'nope\x1b]0;pwned\x07']);
-      assert.equal(err.code, 1);
-      assert.ok(!err.stderr.includes('\x1b') && !err.stderr.includes('\x07'), JSON.stringify(err.stderr));
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    // Control characters never reach the registry: refused as invalid input, and the message is escaped.
+    const evil = path.join(s.root, 'evil\x1b[31mred\nline');
+    fs.mkdirSync(evil);
+    const refused = s.run(['new', '--parent', evil]);
+    assert.equal(refused.code, 2, refused.stderr);
+    assert.equal(refused.stdout, '');
+    assert.ok(!/[\x1b]/.test(refused.stderr) && refused.stderr.trimEnd().split('\n').length === 1, JSON.stringify(refused.stderr));
+    assertNoStack(refused);
+    // Format characters (bidi override, zero-width space) and backslashes are stored but escaped on output.
+    const hostile = path.join(s.root, 'rtl\u202eoverride\u200bzw\\bs');
+    fs.mkdirSync(hostile);
+    const p = s.ok(['new', '--parent', hostile, '--desc', 'plain']).replace(/\n$/, '');
+    assert.equal(path.dirname(p), hostile, 'piped data is the raw path');
+    const human = s.ok(['list', '--plain']);
+    assert.ok(!/[\u202e\u200b]/.test(human), 'no raw format characters');
+    assert.ok(human.includes('rtl\\u{202e}override\\u{200b}zw\\\\bs'), human);
+    assert.ok(!/[\u202e\u200b]/.test(s.ok(['tree'])));
+    assert.ok(!/[\u202e\u200b]/.test(s.ok(['explain', path.basename(p)])));
+    const json = s.ok(['list', '--json']);
+    assert.ok(!/[\u202e\u200b]/.test(json), 'JSON escapes them as \\uXXXX');
+    assert.equal((JSON.parse(json) as Array<{ path: string }>)[0]!.path, p, 'and round-trips');
+    const err = s.run(['path', 'nope\x1b]0;pwned\x07']);
+    assert.equal(err.code, 1);
+    assert.ok(!err.stderr.includes('\x1b') && !err.stderr.includes('\x07'), JSON.stringify(err.stderr));
   });
 
   it('prune, recover and a missing directory', () => {
-    const s = new Sandbox();
-    try {
-      const p = s.ok(['new']).trimEnd();
-      spawnSync('rm', ['-rf', p]);
-      const item = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>)[0]!;
-      assert.equal(item.status, 'missing');
-      assert.equal(item.exists, false);
-      const r = s.run(['prune']);
-      assert.equal(r.code, 0);
-      assert.match(r.stderr, /pruned 1 missing entry\n/);
-      assert.deepEqual(JSON.parse(s.ok(['list', '--json'])), []);
-      const rec = s.run(['recover', 'nothing-here']);
-      assert.equal(rec.code, 1);
-      assert.match(rec.stderr, ERROR_LINE);
-      assert.equal(s.run(['recover', 'x', '--forget', '--retry']).code, 2);
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    const p = s.ok(['new']).trimEnd();
+    spawnSync('rm', ['-rf', p]);
+    const item = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>)[0]!;
+    assert.equal(item.status, 'missing');
+    assert.equal(item.exists, false);
+    const r = s.run(['prune']);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /pruned 1 missing entry\n/);
+    assert.deepEqual(JSON.parse(s.ok(['list', '--json'])), []);
+    const rec = s.run(['recover', 'nothing-here']);
+    assert.equal(rec.code, 1);
+    assert.match(rec.stderr, ERROR_LINE);
+    assert.equal(s.run(['recover', 'x', '--forget', '--retry']).code, 2);
   });
 
   it('doctor --json lists checks with name/ok/message/hint', () => {
@@ -339,40 +314,32 @@ describe('ephemdir CLI (black box)', () => {
   });
 
   it('a closed pipe ends quietly', () => {
-    const s = new Sandbox();
-    try {
-      for (let i = 0; i < 40; i++) s.ok(['new', '--desc', `d${i}`]);
-      const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${MAIN}" list --plain | head -1`], {
-        cwd: s.work,
-        env: s.env,
-        encoding: 'utf8',
-      });
-      assert.equal(r.stderr, '');
-      assert.equal(r.stdout.split('\n').length, 2);
-      assert.equal(r.status, 0);
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    for (let i = 0; i < 40; i++) s.ok(['new', '--desc', `d${i}`]);
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${MAIN}" list --plain | head -1`], {
+      cwd: s.work,
+      env: s.env,
+      encoding: 'utf8',
+    });
+    assert.equal(r.stderr, '');
+    assert.equal(r.stdout.split('\n').length, 2);
+    assert.equal(r.status, 0);
   });
 
   it('watch sweeps, then stops on SIGINT with exit 0', async () => {
-    const s = new Sandbox();
-    try {
-      const due = s.ok(['new', '--until-sweep']).trimEnd();
-      const { spawn } = await import('node:child_process');
-      const child = spawn(process.execPath, [MAIN, 'watch', '--interval', '1h'], { cwd: s.work, env: s.env });
-      let stderr = '';
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      const deadline = Date.now() + 15_000;
-      while (fs.existsSync(due) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      assert.ok(!fs.existsSync(due), 'the first sweep ran');
-      child.kill('SIGINT');
-      const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
-      assert.equal(code, 0);
-      assert.match(stderr, /stopped/);
-    } finally {
-      s.cleanup();
-    }
+    using s = new Sandbox();
+    const due = s.ok(['new', '--until-sweep']).trimEnd();
+    const { spawn } = await import('node:child_process');
+    const child = spawn(process.execPath, [MAIN, 'watch', '--interval', '1h'], { cwd: s.work, env: s.env });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const deadline = Date.now() + 15_000;
+    while (fs.existsSync(due) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(!fs.existsSync(due), 'the first sweep ran');
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.equal(code, 0);
+    assert.match(stderr, /stopped/);
   });
 
   it('menu without a terminal fails on stderr with exit 2', () => {

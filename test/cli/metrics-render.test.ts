@@ -2,7 +2,7 @@
 // checked by a strict grammar checker and by an independent parser.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS package without types: typed by the cast
 const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Array<{ name: string; help: string; type: string; metrics: Array<{ value: string; labels?: Record<string, string> }> }>;
 import { escapeHelp, escapeLabelValue, formatValue, renderExposition, type MetricFamily } from '../../src/cli/metrics/exposition';
 import { countStatuses, registryFamilies, summaryLine, sweepFamilies, type SweepCounts } from '../../src/cli/metrics/families';

@@ -13,7 +13,7 @@ import { CliSandbox } from '../helpers/cli-sandbox';
 import { MAIN, runtimeTrusted } from '../helpers/cli';
 import { checkExposition, valueOf } from '../helpers/prom-check';
 import { createUser, runAs, usersUnavailable, type TestUser } from '../helpers/users';
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS package without types: typed by the cast
 const parsePrometheus = require('parse-prometheus-text-format') as (text: string) => Array<{ name: string }>;
 
 const LAST_FAMILY = 'ephemdir_sweep_duration_seconds';
@@ -284,26 +284,22 @@ describe('the README metrics example', () => {
     const readme = fs.readFileSync(path.join(path.dirname(MAIN), '..', '..', 'README.md'), 'utf8');
     const blocks = [...readme.matchAll(/^```sh metrics\n([\s\S]*?)^```$/gm)].map((m) => m[1]!);
     assert.equal(blocks.length, 1, 'README.md has one ```sh metrics block');
-    const sb = new CliSandbox();
-    try {
-      const bin = path.join(sb.root, 'bin');
-      const tf = path.join(sb.root, 'tf');
-      fs.mkdirSync(bin);
-      fs.mkdirSync(tf);
-      fs.writeFileSync(path.join(bin, 'ephemdir'), `#!/bin/sh\nexec '${process.execPath}' '${MAIN}' "$@"\n`, { mode: 0o755 });
-      sb.ok(['new', '--lifetime', '1h']);
-      const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', blocks[0]!], {
-        cwd: sb.work,
-        encoding: 'utf8',
-        env: { ...sb.env, PATH: `${bin}:${process.env.PATH}`, TEXTFILE_DIR: tf },
-      });
-      assert.equal(r.status, 0, r.stderr);
-      assert.match(r.stdout, /^ephemdir_sweep_removed_directories 0$/m);
-      assert.match(r.stdout, /^ephemdir_last_sweep_timestamp_seconds \d+(\.\d+)?$/m);
-      assert.match(r.stdout, /^ephemdir_tracked_directories\{status="active"\} 1$/m);
-      assert.match(r.stderr, /^ephemdir sweep: removed=0 /m);
-    } finally {
-      sb.cleanup();
-    }
+    using sb = new CliSandbox();
+    const bin = path.join(sb.root, 'bin');
+    const tf = path.join(sb.root, 'tf');
+    fs.mkdirSync(bin);
+    fs.mkdirSync(tf);
+    fs.writeFileSync(path.join(bin, 'ephemdir'), `#!/bin/sh\nexec '${process.execPath}' '${MAIN}' "$@"\n`, { mode: 0o755 });
+    sb.ok(['new', '--lifetime', '1h']);
+    const r = spawnSync('bash', ['-e', '-o', 'pipefail', '-c', blocks[0]!], {
+      cwd: sb.work,
+      encoding: 'utf8',
+      env: { ...sb.env, PATH: `${bin}:${process.env.PATH}`, TEXTFILE_DIR: tf },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ephemdir_sweep_removed_directories 0$/m);
+    assert.match(r.stdout, /^ephemdir_last_sweep_timestamp_seconds \d+(\.\d+)?$/m);
+    assert.match(r.stdout, /^ephemdir_tracked_directories\{status="active"\} 1$/m);
+    assert.match(r.stderr, /^ephemdir sweep: removed=0 /m);
   });
 });

@@ -72,36 +72,31 @@ test('docs/companions.md has an example for every companion', () => {
 
 for (const ex of examples()) {
   test(`${ex.doc} example at line ${ex.line} (${ex.lang}) runs`, () => {
-    const s = scratch('docs');
-    const state = scratch('docs-state'); // the examples' registry, never the user's
+    using s = scratch('docs');
+    using state = scratch('docs-state'); // the examples' registry, never the user's
+    const how = installPackage(s.dir);
+    const file = path.join(s.dir, `example.${ex.lang === 'ts' ? 'ts' : 'js'}`);
+    fs.writeFileSync(file, ex.code);
+    const cmd = ex.lang === 'ts' ? tsx : process.execPath;
     try {
-      const how = installPackage(s.dir);
-      const file = path.join(s.dir, `example.${ex.lang === 'ts' ? 'ts' : 'js'}`);
-      fs.writeFileSync(file, ex.code);
-      const cmd = ex.lang === 'ts' ? tsx : process.execPath;
-      try {
-        execFileSync(cmd, [file], {
-          cwd: s.dir,
-          stdio: 'pipe',
-          encoding: 'utf8',
-          timeout: 60_000,
-          env: {
-            ...exampleEnv(),
-            TMPDIR: s.dir, // os.tmpdir() is the scratch dir
-            EPHEMDIR_DATA_DIR: path.join(state.dir, 'data'),
-            EPHEMDIR_CONFIG_DIR: path.join(state.dir, 'config'),
-          },
-        });
-      } catch (err) {
-        const e = err as { stdout?: string; stderr?: string };
-        assert.fail(`${ex.doc} example at line ${ex.line} failed (${how}):\n${e.stderr ?? ''}${e.stdout ?? ''}`);
-      }
-      // the examples clean up after themselves: only the program and the package remain
-      const left = fs.readdirSync(s.dir).filter((n) => !n.startsWith('tsx-')); // tsx's own cache
-      assert.deepEqual(left.sort(), [path.basename(file), 'node_modules'].sort());
-    } finally {
-      s.cleanup();
-      state.cleanup();
+      execFileSync(cmd, [file], {
+        cwd: s.dir,
+        stdio: 'pipe',
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: {
+          ...exampleEnv(),
+          TMPDIR: s.dir, // os.tmpdir() is the scratch dir
+          EPHEMDIR_DATA_DIR: path.join(state.dir, 'data'),
+          EPHEMDIR_CONFIG_DIR: path.join(state.dir, 'config'),
+        },
+      });
+    } catch (err) {
+      const e = err as { stdout?: string; stderr?: string };
+      assert.fail(`${ex.doc} example at line ${ex.line} failed (${how}):\n${e.stderr ?? ''}${e.stdout ?? ''}`);
     }
+    // the examples clean up after themselves: only the program and the package remain
+    const left = fs.readdirSync(s.dir).filter((n) => !n.startsWith('tsx-')); // tsx's own cache
+    assert.deepEqual(left.sort(), [path.basename(file), 'node_modules'].sort());
   });
 }

@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FileStore } from '../../src/companions/file-store';
-import { scratch } from '../helpers/scratch';
+import { scratch, type Scratch } from '../helpers/scratch';
 import { usersUnavailable, createUser, runAs, type TestUser } from '../helpers/users';
 
 const storeModule = path.resolve(__dirname, '../../src/companions/file-store.js');
@@ -29,7 +29,7 @@ function createInChild(dir: string, name: string, mode: string): { ok?: true; co
   return JSON.parse(r.stdout.trim()) as { ok?: true; code?: string; message?: string };
 }
 
-function sharedStore(label: string): { s: ReturnType<typeof scratch>; dir: string; tmp: string } {
+function sharedStore(label: string): Scratch & { store: string; tmp: string } {
   const s = scratch(label);
   fs.chmodSync(s.dir, 0o755);
   const dir = path.join(s.dir, 'store');
@@ -37,7 +37,7 @@ function sharedStore(label: string): { s: ReturnType<typeof scratch>; dir: strin
   fs.chmodSync(dir, 0o755);
   const tmp = path.join(dir, 'tmp');
   fs.chmodSync(tmp, 0o1777); // shared: sticky and world-writable, which the area check accepts
-  return { s, dir, tmp };
+  return { ...s, store: dir, tmp };
 }
 
 function plant(u: TestUser, argv: string[]): void {
@@ -47,7 +47,8 @@ function plant(u: TestUser, argv: string[]): void {
 
 test('create() refuses what another user planted in a shared area: FIFO, file, symlink; and never blocks', { skip: noUsers ?? false }, () => {
   const u = createUser();
-  const { s, dir, tmp } = sharedStore('fss');
+  using s = sharedStore('fss');
+  const { store: dir, tmp } = s;
   try {
     const victim = path.join(s.dir, 'victim');
     fs.writeFileSync(victim, 'root data');
@@ -77,25 +78,20 @@ test('create() refuses what another user planted in a shared area: FIFO, file, s
     assert.deepEqual(createInChild(dir, 'mine', 'a'), { ok: true });
     assert.equal(fs.readFileSync(path.join(tmp, 'mine'), 'utf8'), 'oursours');
   } finally {
-    s.cleanup();
     u.remove();
   }
 });
 
 test('create() refuses a name that is a hard link (its data would land in the other name too) and does not truncate it', () => {
-  const s = scratch('fss');
-  try {
-    const dir = path.join(s.dir, 'store');
-    const store = new FileStore(dir);
-    store.prepare();
-    const elsewhere = path.join(s.dir, 'precious');
-    fs.writeFileSync(elsewhere, 'keep me');
-    fs.linkSync(elsewhere, path.join(dir, 'tmp', 'linked'));
-    const r = createInChild(dir, 'linked', 'w');
-    assert.equal(r.code, 'EPHEMDIR_NOT_OURS', JSON.stringify(r));
-    assert.match(r.message!, /2 hard links/);
-    assert.equal(fs.readFileSync(elsewhere, 'utf8'), 'keep me');
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('fss');
+  const dir = path.join(s.dir, 'store');
+  const store = new FileStore(dir);
+  store.prepare();
+  const elsewhere = path.join(s.dir, 'precious');
+  fs.writeFileSync(elsewhere, 'keep me');
+  fs.linkSync(elsewhere, path.join(dir, 'tmp', 'linked'));
+  const r = createInChild(dir, 'linked', 'w');
+  assert.equal(r.code, 'EPHEMDIR_NOT_OURS', JSON.stringify(r));
+  assert.match(r.message!, /2 hard links/);
+  assert.equal(fs.readFileSync(elsewhere, 'utf8'), 'keep me');
 });

@@ -11,7 +11,7 @@ const companionsModule = path.resolve(__dirname, '../../src/companions/temp-file
 const fixture = (name: string) => path.resolve(__dirname, '../../../test/fixtures', name);
 
 test('the folder is 0700 and mkstemp files are 0600, O_EXCL, tracked', () => {
-  const s = scratch('tf');
+  using s = scratch('tf');
   const old = process.umask(0o022);
   try {
     const tf = new TempFiles({ root: s.dir });
@@ -45,12 +45,11 @@ test('the folder is 0700 and mkstemp files are 0600, O_EXCL, tracked', () => {
     assert.throws(() => tf.mkstemp(), { code: 'EPHEMDIR_INVALID_STATE' });
   } finally {
     process.umask(old);
-    s.cleanup();
   }
 });
 
 test('a restrictive umask cannot weaken the folder or files below 0700/0600', () => {
-  const s = scratch('tf');
+  using s = scratch('tf');
   const old = process.umask(0o777);
   try {
     const tf = new TempFiles({ root: s.dir });
@@ -61,162 +60,137 @@ test('a restrictive umask cannot weaken the folder or files below 0700/0600', ()
     assert.equal(tf.cleanup().folder, 'removed');
   } finally {
     process.umask(old);
-    s.cleanup();
   }
 });
 
 test('mkstemp never follows or replaces a planted entry', () => {
-  const s = scratch('tf');
-  try {
-    const tf = new TempFiles({ root: s.dir });
-    // mktemp names are never created by TempFiles; a symlink planted there
-    // (by the folder's owner) is not followed by cleanup's unlink either.
-    const victim = path.join(s.dir, 'victim');
-    fs.writeFileSync(victim, 'keep me');
-    const name = tf.mktemp();
-    fs.symlinkSync(victim, name);
-    const res = tf.cleanup();
-    assert.ok(res.removed.includes(name));
-    assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me');
-    assert.equal(res.folder, 'removed');
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tf');
+  const tf = new TempFiles({ root: s.dir });
+  // mktemp names are never created by TempFiles; a symlink planted there
+  // (by the folder's owner) is not followed by cleanup's unlink either.
+  const victim = path.join(s.dir, 'victim');
+  fs.writeFileSync(victim, 'keep me');
+  const name = tf.mktemp();
+  fs.symlinkSync(victim, name);
+  const res = tf.cleanup();
+  assert.ok(res.removed.includes(name));
+  assert.equal(fs.readFileSync(victim, 'utf8'), 'keep me');
+  assert.equal(res.folder, 'removed');
 });
 
 test('mktemp names are never repeated and are tracked for cleanup', () => {
-  const s = scratch('tf');
-  try {
-    const a = new TempFiles({ root: s.dir });
-    const b = new TempFiles({ root: s.dir });
-    assert.notEqual(a.dir(), b.dir());
-    const seen = new Set<string>();
-    for (let i = 0; i < 2000; i++) {
-      for (const tf of [a, b]) {
-        const n = tf.mktemp();
-        assert.equal(seen.has(path.basename(n)), false, 'base names are unique across instances too');
-        seen.add(path.basename(n));
-        assert.equal(fs.existsSync(n), false);
-      }
+  using s = scratch('tf');
+  const a = new TempFiles({ root: s.dir });
+  const b = new TempFiles({ root: s.dir });
+  assert.notEqual(a.dir(), b.dir());
+  const seen = new Set<string>();
+  for (let i = 0; i < 2000; i++) {
+    for (const tf of [a, b]) {
+      const n = tf.mktemp();
+      assert.equal(seen.has(path.basename(n)), false, 'base names are unique across instances too');
+      seen.add(path.basename(n));
+      assert.equal(fs.existsSync(n), false);
     }
-    const made = a.mktemp();
-    fs.writeFileSync(made, 'x', { flag: 'wx' });
-    const res = a.cleanup();
-    assert.ok(res.removed.includes(made));
-    assert.equal(res.removed.length, 1, 'names that were never created are not reported');
-    assert.equal(res.folder, 'removed');
-    assert.equal(b.cleanup().folder, 'removed');
-  } finally {
-    s.cleanup();
   }
+  const made = a.mktemp();
+  fs.writeFileSync(made, 'x', { flag: 'wx' });
+  const res = a.cleanup();
+  assert.ok(res.removed.includes(made));
+  assert.equal(res.removed.length, 1, 'names that were never created are not reported');
+  assert.equal(res.folder, 'removed');
+  assert.equal(b.cleanup().folder, 'removed');
 });
 
 test('forget stops tracking; cleanup then leaves the file and keeps the folder', () => {
-  const s = scratch('tf');
-  try {
-    const tf = new TempFiles({ root: s.dir });
-    const { fd, path: kept } = tf.mkstemp();
-    fs.closeSync(fd);
-    const { fd: fd2, path: gone } = tf.mkstemp();
-    fs.closeSync(fd2);
-    assert.equal(tf.forget(kept), true);
-    assert.equal(tf.forget(kept), false);
-    assert.equal(tf.forget('/elsewhere/x'), false);
-    fs.unlinkSync(gone); // deleted by the caller without forget: fine too
-    const res = tf.cleanup();
-    assert.deepEqual(res.removed, []);
-    assert.equal(res.folder, 'kept', 'never recursive: an untracked file keeps the folder');
-    assert.equal(res.failed.length, 1);
-    assert.equal((res.failed[0]!.error as NodeJS.ErrnoException).code, 'ENOTEMPTY');
-    assert.equal(fs.existsSync(kept), true);
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tf');
+  const tf = new TempFiles({ root: s.dir });
+  const { fd, path: kept } = tf.mkstemp();
+  fs.closeSync(fd);
+  const { fd: fd2, path: gone } = tf.mkstemp();
+  fs.closeSync(fd2);
+  assert.equal(tf.forget(kept), true);
+  assert.equal(tf.forget(kept), false);
+  assert.equal(tf.forget('/elsewhere/x'), false);
+  fs.unlinkSync(gone); // deleted by the caller without forget: fine too
+  const res = tf.cleanup();
+  assert.deepEqual(res.removed, []);
+  assert.equal(res.folder, 'kept', 'never recursive: an untracked file keeps the folder');
+  assert.equal(res.failed.length, 1);
+  assert.equal((res.failed[0]!.error as NodeJS.ErrnoException).code, 'ENOTEMPTY');
+  assert.equal(fs.existsSync(kept), true);
 });
 
 test('cleanup never throws when the folder was removed or replaced underneath', () => {
-  const s = scratch('tf');
-  try {
-    const tf = new TempFiles({ root: s.dir });
-    const { fd, path: p } = tf.mkstemp();
-    fs.closeSync(fd);
-    tf.mktemp();
-    fs.rmSync(tf.dir(), { recursive: true });
-    const res = tf.cleanup();
-    assert.deepEqual(res.removed, []);
-    assert.deepEqual(res.failed, []);
-    assert.equal(res.folder, 'missing');
-    assert.equal(fs.existsSync(p), false);
+  using s = scratch('tf');
+  const tf = new TempFiles({ root: s.dir });
+  const { fd, path: p } = tf.mkstemp();
+  fs.closeSync(fd);
+  tf.mktemp();
+  fs.rmSync(tf.dir(), { recursive: true });
+  const res = tf.cleanup();
+  assert.deepEqual(res.removed, []);
+  assert.deepEqual(res.failed, []);
+  assert.equal(res.folder, 'missing');
+  assert.equal(fs.existsSync(p), false);
 
-    const tf2 = new TempFiles({ root: s.dir });
-    const { fd: fd3, path: p3 } = tf2.mkstemp();
-    fs.closeSync(fd3);
-    fs.renameSync(tf2.dir(), path.join(s.dir, 'moved-away'));
-    fs.mkdirSync(tf2.dir());
-    fs.writeFileSync(path.join(tf2.dir(), path.basename(p3)), 'other');
-    const res2 = tf2.cleanup();
-    assert.equal(res2.folder, 'missing');
-    assert.equal(res2.failed.length, 1);
-    assert.equal((res2.failed[0]!.error as { code: string }).code, 'EPHEMDIR_NOT_OURS');
-    // unlinking went through the original folder's fd, not the path
-    assert.deepEqual(res2.removed, [p3]);
-    assert.deepEqual(fs.readdirSync(path.join(s.dir, 'moved-away')), []);
-    assert.equal(fs.readFileSync(path.join(tf2.dir(), path.basename(p3)), 'utf8'), 'other');
+  const tf2 = new TempFiles({ root: s.dir });
+  const { fd: fd3, path: p3 } = tf2.mkstemp();
+  fs.closeSync(fd3);
+  fs.renameSync(tf2.dir(), path.join(s.dir, 'moved-away'));
+  fs.mkdirSync(tf2.dir());
+  fs.writeFileSync(path.join(tf2.dir(), path.basename(p3)), 'other');
+  const res2 = tf2.cleanup();
+  assert.equal(res2.folder, 'missing');
+  assert.equal(res2.failed.length, 1);
+  assert.equal((res2.failed[0]!.error as { code: string }).code, 'EPHEMDIR_NOT_OURS');
+  // unlinking went through the original folder's fd, not the path
+  assert.deepEqual(res2.removed, [p3]);
+  assert.deepEqual(fs.readdirSync(path.join(s.dir, 'moved-away')), []);
+  assert.equal(fs.readFileSync(path.join(tf2.dir(), path.basename(p3)), 'utf8'), 'other');
 
-    // an entry that cannot be unlinked (a directory under a tracked name)
-    const tf3 = new TempFiles({ root: s.dir });
-    const n = tf3.mktemp();
-    fs.mkdirSync(n);
-    const res3 = tf3.cleanup();
-    assert.equal(res3.failed.length, 2);
-    assert.equal(res3.folder, 'kept');
-    assert.equal(fs.existsSync(n), true);
-  } finally {
-    s.cleanup();
-  }
+  // an entry that cannot be unlinked (a directory under a tracked name)
+  const tf3 = new TempFiles({ root: s.dir });
+  const n = tf3.mktemp();
+  fs.mkdirSync(n);
+  const res3 = tf3.cleanup();
+  assert.equal(res3.failed.length, 2);
+  assert.equal(res3.folder, 'kept');
+  assert.equal(fs.existsSync(n), true);
 });
 
 test('mkstempFile gives a real FileHandle on the created file', async () => {
-  const s = scratch('tf');
-  try {
-    const tf = new TempFiles({ root: s.dir });
-    const h = await tf.mkstempFile();
-    assert.equal(h.constructor.name, 'FileHandle');
-    assert.equal(path.dirname(h.path), tf.dir());
-    await h.writeFile('data');
-    const st = await h.stat();
-    assert.equal(st.ino, fs.lstatSync(h.path).ino);
-    assert.equal(st.mode & 0o7777, 0o600);
-    await h.close();
-    assert.equal(fs.readFileSync(h.path, 'utf8'), 'data');
-    assert.deepEqual(tf.cleanup().removed, [h.path]);
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tf');
+  const tf = new TempFiles({ root: s.dir });
+  const h = await tf.mkstempFile();
+  assert.equal(h.constructor.name, 'FileHandle');
+  assert.equal(path.dirname(h.path), tf.dir());
+  await h.writeFile('data');
+  const st = await h.stat();
+  assert.equal(st.ino, fs.lstatSync(h.path).ino);
+  assert.equal(st.mode & 0o7777, 0o600);
+  await h.close();
+  assert.equal(fs.readFileSync(h.path, 'utf8'), 'data');
+  assert.deepEqual(tf.cleanup().removed, [h.path]);
 });
 
 test('many concurrent async callers on one instance, with cleanup racing them', async () => {
-  const s = scratch('tf');
-  try {
-    const tf = new TempFiles({ root: s.dir });
-    const handles = await Promise.all(Array.from({ length: 200 }, () => tf.mkstempFile()));
-    const paths = new Set(handles.map((h) => h.path));
-    assert.equal(paths.size, 200);
-    await Promise.all(handles.map((h, i) => h.writeFile(String(i)).then(() => h.close())));
-    assert.equal(fs.readdirSync(tf.dir()).length, 200);
-    // a cleanup while mkstempFile calls are in flight: each either finishes
-    // before it or is refused; none leaves a file behind
-    const late = Array.from({ length: 20 }, () => tf.mkstempFile().then((h) => h.close().then(() => h.path), (e: { code: string }) => e.code));
-    const res = tf.cleanup();
-    const outcomes = await Promise.all(late);
-    assert.equal(res.failed.length, 0);
-    assert.equal(res.removed.length, 220);
-    assert.equal(res.folder, 'removed');
-    for (const o of outcomes) assert.equal(o, 'EPHEMDIR_INVALID_STATE');
-    assert.equal(fs.existsSync(tf.dir()), false);
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tf');
+  const tf = new TempFiles({ root: s.dir });
+  const handles = await Promise.all(Array.from({ length: 200 }, () => tf.mkstempFile()));
+  const paths = new Set(handles.map((h) => h.path));
+  assert.equal(paths.size, 200);
+  await Promise.all(handles.map((h, i) => h.writeFile(String(i)).then(() => h.close())));
+  assert.equal(fs.readdirSync(tf.dir()).length, 200);
+  // a cleanup while mkstempFile calls are in flight: each either finishes
+  // before it or is refused; none leaves a file behind
+  const late = Array.from({ length: 20 }, () => tf.mkstempFile().then((h) => h.close().then(() => h.path), (e: { code: string }) => e.code));
+  const res = tf.cleanup();
+  const outcomes = await Promise.all(late);
+  assert.equal(res.failed.length, 0);
+  assert.equal(res.removed.length, 220);
+  assert.equal(res.folder, 'removed');
+  for (const o of outcomes) assert.equal(o, 'EPHEMDIR_INVALID_STATE');
+  assert.equal(fs.existsSync(tf.dir()), false);
 });
 
 test('the default instance is lazy, per thread, and re-created after cleanup', () => {

@@ -19,26 +19,22 @@ function makeOld(p: string, secondsAgo: number): void {
 }
 
 test('createTempDir makes a 0700 directory that close() removes with its contents', async () => {
-  const s = scratch('tm');
-  try {
-    const d = createTempDir({ dir: s.dir });
-    assert.ok(d instanceof TemporaryDirectory);
-    assert.equal(path.dirname(d.path), s.dir);
-    const st = fs.lstatSync(d.path);
-    assert.ok(st.isDirectory());
-    assert.equal(st.mode & 0o777, 0o700);
-    fs.mkdirSync(path.join(d.path, 'a/b/c'), { recursive: true });
-    fs.writeFileSync(path.join(d.path, 'a/b/c/f'), 'x');
-    fs.symlinkSync('/etc/passwd', path.join(d.path, 'a/link'));
-    await d.close();
-    assert.equal(fs.existsSync(d.path), false);
-    assert.equal(d.closed, true);
-    await d.close(); // idempotent
-    d.closeSync();
-    assert.ok(fs.existsSync('/etc/passwd'));
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tm');
+  const d = createTempDir({ dir: s.dir });
+  assert.ok(d instanceof TemporaryDirectory);
+  assert.equal(path.dirname(d.path), s.dir);
+  const st = fs.lstatSync(d.path);
+  assert.ok(st.isDirectory());
+  assert.equal(st.mode & 0o777, 0o700);
+  fs.mkdirSync(path.join(d.path, 'a/b/c'), { recursive: true });
+  fs.writeFileSync(path.join(d.path, 'a/b/c/f'), 'x');
+  fs.symlinkSync('/etc/passwd', path.join(d.path, 'a/link'));
+  await d.close();
+  assert.equal(fs.existsSync(d.path), false);
+  assert.equal(d.closed, true);
+  await d.close(); // idempotent
+  d.closeSync();
+  assert.ok(fs.existsSync('/etc/passwd'));
 });
 
 test('the default parent is os.tmpdir(); closeSync works too', () => {
@@ -50,103 +46,83 @@ test('the default parent is os.tmpdir(); closeSync works too', () => {
 });
 
 test('using and await using remove the directory at the end of the block', async () => {
-  const s = scratch('tm');
-  try {
-    let p1 = '';
-    {
-      using d = createTempDir({ dir: s.dir });
-      p1 = d.path;
-      fs.writeFileSync(path.join(d.path, 'f'), 'x');
-      assert.ok(fs.existsSync(p1));
-    }
-    assert.equal(fs.existsSync(p1), false);
-    let p2 = '';
-    {
-      await using d = createTempDir({ dir: s.dir });
-      p2 = d.path;
-      assert.ok(fs.existsSync(p2));
-    }
-    assert.equal(fs.existsSync(p2), false);
-  } finally {
-    s.cleanup();
+  using s = scratch('tm');
+  let p1: string;
+  {
+    using d = createTempDir({ dir: s.dir });
+    p1 = d.path;
+    fs.writeFileSync(path.join(d.path, 'f'), 'x');
+    assert.ok(fs.existsSync(p1));
   }
+  assert.equal(fs.existsSync(p1), false);
+  let p2: string;
+  {
+    await using d = createTempDir({ dir: s.dir });
+    p2 = d.path;
+    assert.ok(fs.existsSync(p2));
+  }
+  assert.equal(fs.existsSync(p2), false);
 });
 
 test('concurrent close() calls share one removal', async () => {
-  const s = scratch('tm');
-  try {
-    const d = createTempDir({ dir: s.dir });
-    for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(d.path, `f${i}`), 'x');
-    await Promise.all([d.close(), d.close(), d.close()]);
-    assert.equal(fs.existsSync(d.path), false);
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tm');
+  const d = createTempDir({ dir: s.dir });
+  for (let i = 0; i < 50; i++) fs.writeFileSync(path.join(d.path, `f${i}`), 'x');
+  await Promise.all([d.close(), d.close(), d.close()]);
+  assert.equal(fs.existsSync(d.path), false);
 });
 
 test('a directory removed by someone else counts as closed', async () => {
-  const s = scratch('tm');
-  try {
-    const d = createTempDir({ dir: s.dir });
-    fs.rmSync(d.path, { recursive: true });
-    await d.close();
-    assert.equal(d.closed, true);
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tm');
+  const d = createTempDir({ dir: s.dir });
+  fs.rmSync(d.path, { recursive: true });
+  await d.close();
+  assert.equal(d.closed, true);
 });
 
 test('a directory replaced by someone else is refused, not deleted', async () => {
-  const s = scratch('tm');
-  try {
-    for (const sync of [false, true]) {
-      const d = createTempDir({ dir: s.dir });
-      fs.writeFileSync(path.join(d.path, 'mine'), 'x');
-      const moved = path.join(s.dir, `moved-${sync}`);
-      fs.renameSync(d.path, moved);
-      fs.mkdirSync(d.path);
-      fs.writeFileSync(path.join(d.path, 'theirs'), 'keep');
-      if (sync) assert.throws(() => d.closeSync(), { code: 'EPHEMDIR_NOT_OURS' });
-      else await assert.rejects(d.close(), { code: 'EPHEMDIR_NOT_OURS' });
-      assert.equal(fs.readFileSync(path.join(d.path, 'theirs'), 'utf8'), 'keep');
-      assert.equal(fs.readFileSync(path.join(moved, 'mine'), 'utf8'), 'x');
-      assert.equal(d.closed, true);
-      await d.close(); // nothing left to do
-      fs.rmSync(d.path, { recursive: true });
-    }
-    // a symlink put in its place is not followed either
+  using s = scratch('tm');
+  for (const sync of [false, true]) {
     const d = createTempDir({ dir: s.dir });
-    const target = path.join(s.dir, 'target');
-    fs.mkdirSync(target);
-    fs.writeFileSync(path.join(target, 'f'), 'keep');
-    fs.renameSync(d.path, path.join(s.dir, 'moved-link'));
-    fs.symlinkSync(target, d.path);
-    await assert.rejects(d.close(), { code: 'EPHEMDIR_NOT_OURS' });
-    assert.equal(fs.readFileSync(path.join(target, 'f'), 'utf8'), 'keep');
-    assert.ok(fs.lstatSync(d.path).isSymbolicLink());
-  } finally {
-    s.cleanup();
+    fs.writeFileSync(path.join(d.path, 'mine'), 'x');
+    const moved = path.join(s.dir, `moved-${sync}`);
+    fs.renameSync(d.path, moved);
+    fs.mkdirSync(d.path);
+    fs.writeFileSync(path.join(d.path, 'theirs'), 'keep');
+    if (sync) assert.throws(() => d.closeSync(), { code: 'EPHEMDIR_NOT_OURS' });
+    else await assert.rejects(d.close(), { code: 'EPHEMDIR_NOT_OURS' });
+    assert.equal(fs.readFileSync(path.join(d.path, 'theirs'), 'utf8'), 'keep');
+    assert.equal(fs.readFileSync(path.join(moved, 'mine'), 'utf8'), 'x');
+    assert.equal(d.closed, true);
+    await d.close(); // nothing left to do
+    fs.rmSync(d.path, { recursive: true });
   }
+  // a symlink put in its place is not followed either
+  const d = createTempDir({ dir: s.dir });
+  const target = path.join(s.dir, 'target');
+  fs.mkdirSync(target);
+  fs.writeFileSync(path.join(target, 'f'), 'keep');
+  fs.renameSync(d.path, path.join(s.dir, 'moved-link'));
+  fs.symlinkSync(target, d.path);
+  await assert.rejects(d.close(), { code: 'EPHEMDIR_NOT_OURS' });
+  assert.equal(fs.readFileSync(path.join(target, 'f'), 'utf8'), 'keep');
+  assert.ok(fs.lstatSync(d.path).isSymbolicLink());
 });
 
 test('the parent is opened without following symlinks and must be safe', () => {
-  const s = scratch('tm');
-  try {
-    fs.mkdirSync(path.join(s.dir, 'real'));
-    fs.symlinkSync(path.join(s.dir, 'real'), path.join(s.dir, 'link'));
-    assert.throws(() => createTempDir({ dir: path.join(s.dir, 'link') }), { code: 'EPHEMDIR_SYMLINK_IN_PATH' });
-    fs.mkdirSync(path.join(s.dir, 'open'));
-    fs.chmodSync(path.join(s.dir, 'open'), 0o777);
-    assert.throws(() => createTempDir({ dir: path.join(s.dir, 'open') }), { code: 'EPHEMDIR_UNSAFE_PARENT' });
-    assert.throws(() => createTempDir({ dir: path.join(s.dir, 'missing') }), { code: 'ENOENT' });
-    assert.throws(() => createTempDir({ dir: 'relative' }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-    assert.throws(() => createTempDir({ dir: s.dir, prefix: 'a/b' }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-    const d = createTempDir({ dir: s.dir, prefix: 'job-' });
-    assert.match(path.basename(d.path), /^job-[0-9a-f]{16}$/);
-    d.closeSync();
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tm');
+  fs.mkdirSync(path.join(s.dir, 'real'));
+  fs.symlinkSync(path.join(s.dir, 'real'), path.join(s.dir, 'link'));
+  assert.throws(() => createTempDir({ dir: path.join(s.dir, 'link') }), { code: 'EPHEMDIR_SYMLINK_IN_PATH' });
+  fs.mkdirSync(path.join(s.dir, 'open'));
+  fs.chmodSync(path.join(s.dir, 'open'), 0o777);
+  assert.throws(() => createTempDir({ dir: path.join(s.dir, 'open') }), { code: 'EPHEMDIR_UNSAFE_PARENT' });
+  assert.throws(() => createTempDir({ dir: path.join(s.dir, 'missing') }), { code: 'ENOENT' });
+  assert.throws(() => createTempDir({ dir: 'relative' }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+  assert.throws(() => createTempDir({ dir: s.dir, prefix: 'a/b' }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+  const d = createTempDir({ dir: s.dir, prefix: 'job-' });
+  assert.match(path.basename(d.path), /^job-[0-9a-f]{16}$/);
+  d.closeSync();
 });
 
 /** A job directory whose own timestamps, and its directories', are 2 h old; its deep log file is `logAge` seconds old. */
@@ -161,131 +137,111 @@ function job(base: string, name: string, logAge: number): string {
 }
 
 test("ageBy 'tree': a long job writing only deep inside keeps its directory; by default ('self') it is removed", async () => {
-  const s = scratch('tm');
-  try {
-    // Default: the directory's own timestamps only (as tempman): the busy job's directory goes.
-    const busy = job(s.dir, 'busy', 5);
-    assert.deepEqual((await root(s.dir, { timeout: HOUR }).cleanup()).removed, [busy]);
-    assert.equal(fs.existsSync(busy), false);
-    job(s.dir, 'busy', 5);
-    assert.deepEqual(root(s.dir, { timeout: HOUR, ageBy: 'self' }).cleanupSync().removed, [busy]);
+  using s = scratch('tm');
+  // Default: the directory's own timestamps only (as tempman): the busy job's directory goes.
+  const busy = job(s.dir, 'busy', 5);
+  assert.deepEqual((await root(s.dir, { timeout: HOUR }).cleanup()).removed, [busy]);
+  assert.equal(fs.existsSync(busy), false);
+  job(s.dir, 'busy', 5);
+  assert.deepEqual(root(s.dir, { timeout: HOUR, ageBy: 'self' }).cleanupSync().removed, [busy]);
 
-    // ageBy 'tree': the newest mtime inside counts; an all-old tree still goes.
-    job(s.dir, 'busy', 5);
-    const idle = job(s.dir, 'idle', 2 * HOUR);
-    const tree = root(s.dir, { timeout: HOUR, ageBy: 'tree' });
-    assert.deepEqual(await tree.cleanup(), { removed: [idle], skipped: [] });
-    assert.ok(fs.existsSync(path.join(busy, 'a', 'b', 'c', 'out.log')), 'the busy job keeps its directory');
-    job(s.dir, 'idle', 2 * HOUR);
-    assert.deepEqual(tree.cleanupSync(), { removed: [idle], skipped: [] });
-    assert.ok(fs.existsSync(busy));
-    // Once the job stops writing for longer than the timeout, it goes too.
-    makeOld(path.join(busy, 'a', 'b', 'c', 'out.log'), 2 * HOUR);
-    makeOld(busy, 2 * HOUR);
-    assert.deepEqual(tree.cleanupSync().removed, [busy]);
-  } finally {
-    s.cleanup();
-  }
+  // ageBy 'tree': the newest mtime inside counts; an all-old tree still goes.
+  job(s.dir, 'busy', 5);
+  const idle = job(s.dir, 'idle', 2 * HOUR);
+  const tree = root(s.dir, { timeout: HOUR, ageBy: 'tree' });
+  assert.deepEqual(await tree.cleanup(), { removed: [idle], skipped: [] });
+  assert.ok(fs.existsSync(path.join(busy, 'a', 'b', 'c', 'out.log')), 'the busy job keeps its directory');
+  job(s.dir, 'idle', 2 * HOUR);
+  assert.deepEqual(tree.cleanupSync(), { removed: [idle], skipped: [] });
+  assert.ok(fs.existsSync(busy));
+  // Once the job stops writing for longer than the timeout, it goes too.
+  makeOld(path.join(busy, 'a', 'b', 'c', 'out.log'), 2 * HOUR);
+  makeOld(busy, 2 * HOUR);
+  assert.deepEqual(tree.cleanupSync().removed, [busy]);
 });
 
 test('ageBy is validated: only self or tree', () => {
-  const s = scratch('tm');
-  try {
-    for (const bad of ['TREE', 'newest', '', 1, true, null, {}]) {
-      assert.throws(() => root(s.dir, { timeout: HOUR, ageBy: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /ageBy/ }, String(bad));
-    }
-  } finally {
-    s.cleanup();
+  using s = scratch('tm');
+  for (const bad of ['TREE', 'newest', '', 1, true, null, {}]) {
+    assert.throws(() => root(s.dir, { timeout: HOUR, ageBy: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /ageBy/ }, String(bad));
   }
 });
 
 test('timeout: a number is seconds, a string is a duration, timeoutMs is milliseconds', () => {
-  const s = scratch('tm');
-  try {
-    assert.equal(root(s.dir).timeoutMs, null);
-    assert.equal(root(s.dir, { timeout: null }).timeoutMs, null);
-    assert.equal(root(s.dir, { timeout: 90 }).timeoutMs, 90_000);
-    assert.equal(root(s.dir, { timeout: 1.5 }).timeoutMs, 1500);
-    assert.equal(root(s.dir, { timeout: '1h30m' }).timeoutMs, 5_400_000);
-    assert.equal(root(s.dir, { timeoutMs: 250 }).timeoutMs, 250);
-    assert.equal(root(s.dir, { timeoutMs: 0 }).timeoutMs, 0);
-    assert.throws(() => root(s.dir, { timeout: 1, timeoutMs: 1000 }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-    for (const bad of [-1, NaN, Infinity, '3600', '1 parsec', true]) {
-      assert.throws(() => root(s.dir, { timeout: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, String(bad));
-    }
-    for (const bad of [-1, NaN, '100']) {
-      assert.throws(() => root(s.dir, { timeoutMs: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, String(bad));
-    }
-    assert.throws(() => root('relative/dir'), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-    assert.ok(root(s.dir) instanceof Root);
-  } finally {
-    s.cleanup();
+  using s = scratch('tm');
+  assert.equal(root(s.dir).timeoutMs, null);
+  assert.equal(root(s.dir, { timeout: null }).timeoutMs, null);
+  assert.equal(root(s.dir, { timeout: 90 }).timeoutMs, 90_000);
+  assert.equal(root(s.dir, { timeout: 1.5 }).timeoutMs, 1500);
+  assert.equal(root(s.dir, { timeout: '1h30m' }).timeoutMs, 5_400_000);
+  assert.equal(root(s.dir, { timeoutMs: 250 }).timeoutMs, 250);
+  assert.equal(root(s.dir, { timeoutMs: 0 }).timeoutMs, 0);
+  assert.throws(() => root(s.dir, { timeout: 1, timeoutMs: 1000 }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+  for (const bad of [-1, NaN, Infinity, '3600', '1 parsec', true]) {
+    assert.throws(() => root(s.dir, { timeout: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, String(bad));
   }
+  for (const bad of [-1, NaN, '100']) {
+    assert.throws(() => root(s.dir, { timeoutMs: bad as never }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, String(bad));
+  }
+  assert.throws(() => root('relative/dir'), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+  assert.ok(root(s.dir) instanceof Root);
 });
 
 test('cleanup removes old directories by the later of mtime and atime, keeps fresh ones', async () => {
-  const s = scratch('tm');
-  try {
-    const r = root(s.dir, { timeout: HOUR });
-    const old = path.join(s.dir, 'old');
-    fs.mkdirSync(path.join(old, 'deep/er'), { recursive: true });
-    fs.writeFileSync(path.join(old, 'deep/er/f'), 'x');
-    makeOld(path.join(old, 'deep/er'), 2 * HOUR);
-    makeOld(path.join(old, 'deep'), 2 * HOUR);
-    makeOld(old, 2 * HOUR);
-    const fresh = path.join(s.dir, 'fresh');
-    fs.mkdirSync(fresh);
-    // old mtime but recent atime: the later one counts, so it stays
-    const read = path.join(s.dir, 'recently-read');
-    fs.mkdirSync(read);
-    const now = Date.now() / 1000;
-    fs.utimesSync(read, now - 60, now - 2 * HOUR);
-    // an old plain file is not a subdirectory: left alone, not reported
-    const file = path.join(s.dir, 'old-file');
-    fs.writeFileSync(file, 'x');
-    makeOld(file, 2 * HOUR);
+  using s = scratch('tm');
+  const r = root(s.dir, { timeout: HOUR });
+  const old = path.join(s.dir, 'old');
+  fs.mkdirSync(path.join(old, 'deep/er'), { recursive: true });
+  fs.writeFileSync(path.join(old, 'deep/er/f'), 'x');
+  makeOld(path.join(old, 'deep/er'), 2 * HOUR);
+  makeOld(path.join(old, 'deep'), 2 * HOUR);
+  makeOld(old, 2 * HOUR);
+  const fresh = path.join(s.dir, 'fresh');
+  fs.mkdirSync(fresh);
+  // old mtime but recent atime: the later one counts, so it stays
+  const read = path.join(s.dir, 'recently-read');
+  fs.mkdirSync(read);
+  const now = Date.now() / 1000;
+  fs.utimesSync(read, now - 60, now - 2 * HOUR);
+  // an old plain file is not a subdirectory: left alone, not reported
+  const file = path.join(s.dir, 'old-file');
+  fs.writeFileSync(file, 'x');
+  makeOld(file, 2 * HOUR);
 
-    const report = await r.cleanup();
-    assert.deepEqual(report, { removed: [old], skipped: [] });
-    assert.equal(fs.existsSync(old), false);
-    assert.ok(fs.existsSync(fresh));
-    assert.ok(fs.existsSync(read));
-    assert.ok(fs.existsSync(file));
+  const report = await r.cleanup();
+  assert.deepEqual(report, { removed: [old], skipped: [] });
+  assert.equal(fs.existsSync(old), false);
+  assert.ok(fs.existsSync(fresh));
+  assert.ok(fs.existsSync(read));
+  assert.ok(fs.existsSync(file));
 
-    // the sync variant and timeoutMs
-    makeOld(fresh, 10);
-    fs.utimesSync(read, Date.now() / 1000, Date.now() / 1000 - 2 * HOUR);
-    assert.deepEqual(root(s.dir, { timeoutMs: 5000 }).cleanupSync().removed, [fresh]);
-    // no timeout: nothing is ever removed
-    makeOld(read, 100 * HOUR);
-    assert.deepEqual(await root(s.dir).cleanup(), { removed: [], skipped: [] });
-    assert.ok(fs.existsSync(read));
-  } finally {
-    s.cleanup();
-  }
+  // the sync variant and timeoutMs
+  makeOld(fresh, 10);
+  fs.utimesSync(read, Date.now() / 1000, Date.now() / 1000 - 2 * HOUR);
+  assert.deepEqual(root(s.dir, { timeoutMs: 5000 }).cleanupSync().removed, [fresh]);
+  // no timeout: nothing is ever removed
+  makeOld(read, 100 * HOUR);
+  assert.deepEqual(await root(s.dir).cleanup(), { removed: [], skipped: [] });
+  assert.ok(fs.existsSync(read));
 });
 
 test('createTempDir on a Root cleans up first and creates the root if missing', async () => {
-  const s = scratch('tm');
-  try {
-    const base = path.join(s.dir, 'a/b');
-    const r = root(base, { timeout: '1h' });
-    await assert.rejects(r.cleanup(), { code: 'ENOENT' });
-    const d1 = await r.createTempDir();
-    assert.equal(path.dirname(d1.path), base);
-    assert.equal(fs.statSync(base).mode & 0o777, 0o700);
-    assert.deepEqual(r.lastCleanup, { removed: [], skipped: [] });
-    makeOld(d1.path, 2 * HOUR);
-    const d2 = r.createTempDirSync();
-    assert.deepEqual(r.lastCleanup, { removed: [d1.path], skipped: [] });
-    assert.equal(fs.existsSync(d1.path), false);
-    assert.ok(fs.existsSync(d2.path));
-    await d1.close(); // already gone: fine
-    await d2.close();
-    assert.deepEqual(fs.readdirSync(base), []);
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('tm');
+  const base = path.join(s.dir, 'a/b');
+  const r = root(base, { timeout: '1h' });
+  await assert.rejects(r.cleanup(), { code: 'ENOENT' });
+  const d1 = await r.createTempDir();
+  assert.equal(path.dirname(d1.path), base);
+  assert.equal(fs.statSync(base).mode & 0o777, 0o700);
+  assert.deepEqual(r.lastCleanup, { removed: [], skipped: [] });
+  makeOld(d1.path, 2 * HOUR);
+  const d2 = r.createTempDirSync();
+  assert.deepEqual(r.lastCleanup, { removed: [d1.path], skipped: [] });
+  assert.equal(fs.existsSync(d1.path), false);
+  assert.ok(fs.existsSync(d2.path));
+  await d1.close(); // already gone: fine
+  await d2.close();
+  assert.deepEqual(fs.readdirSync(base), []);
 });
 
 function holdLock(dir: string): Promise<ChildProcess> {
@@ -308,8 +264,8 @@ async function release(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-test('cleanup never follows symlinks, skips other users, locked directories and mounts', { skip: !isRoot || !isLinux }, async () => {
-  const s = scratch('tm');
+test('cleanup never follows symlinks, skips other users, locked directories and mounts', { skip: !isLinux ? 'tmpfs mounts and throwaway users are Linux-only' : !isRoot && 'mounting a tmpfs and creating a user need root' }, async () => {
+  using s = scratch('tm');
   const user = `ephc${process.pid % 100000}`;
   let userMade = false;
   const mnt = path.join(s.dir, 'root', 'mnt');
@@ -392,12 +348,11 @@ test('cleanup never follows symlinks, skips other users, locked directories and 
     if (holder2) await release(holder2);
     if (mounted) execFileSync('umount', [mnt]);
     if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
-    s.cleanup();
   }
 });
 
-test('as an unprivileged user, root-owned directories in its own root are foreign', { skip: !isRoot || !isLinux }, () => {
-  const s = scratch('tm');
+test('as an unprivileged user, root-owned directories in its own root are foreign', { skip: !isLinux ? 'throwaway users are Linux-only' : !isRoot && 'creating a throwaway user needs root' }, () => {
+  using s = scratch('tm');
   const user = `ephd${process.pid % 100000}`;
   let userMade = false;
   try {
@@ -426,6 +381,5 @@ test('as an unprivileged user, root-owned directories in its own root are foreig
     assert.ok(fs.existsSync(path.join(base, 'roots')));
   } finally {
     if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
-    s.cleanup();
   }
 });

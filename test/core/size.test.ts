@@ -154,7 +154,11 @@ describe('size properties', () => {
       fc.property(fc.maxSafeNat(), (bytes) => {
         const shown = formatSize(bytes);
         const unit = shown.split(' ')[1]!;
-        if (unit === 'PiB') return; // display-only: not an input unit
+        if (unit === 'PiB') {
+          // PiB is display-only: not an input unit, so the shown value is refused.
+          assert.throws(() => parseSize(shown), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, shown);
+          return;
+        }
         const steps: Record<string, number> = { B: 1, KiB: KIB, MiB: MIB, GiB: GIB, TiB: TIB };
         const step = steps[unit]!;
         const back = parseSize(shown)!;

@@ -53,6 +53,7 @@ export function compileTimeChecks(err: unknown): void {
     // @ts-expect-error some INCOMPLETE errors have no failures (postponed, wrapped): check first
     void err.failures.length;
     for (const f of err.failures ?? []) {
+      void f;
       expectType<Equal<typeof f.errno, number>>();
       expectType<Equal<typeof f.code, string>>();
     }

@@ -11,23 +11,14 @@ import { removeTree, removeTreeSync, removeTreeAt, type RemoveTreeIncomplete } f
 import { scanTree, scanTreeSync } from '../../src/fs/scan-tree';
 import { AbortError } from '../../src/fs/abort';
 import { openDirectory } from '../../src/fs/walk';
-import { scratch as diskScratch } from '../helpers/scratch';
+import { scratch as diskScratch, type Scratch } from '../helpers/scratch';
 
 /**
- * A scratch folder on tmpfs (/dev/shm) when there is one: these trees of
- * thousands of files are made in a fraction of the time a loaded disk
- * takes, and what is tested (where a removal stops) does not depend on the
- * filesystem. Elsewhere, the usual scratch folder.
+ * These trees of thousands of files are made on tmpfs when there is one: a
+ * fraction of the time a loaded disk takes, and what is tested (where a
+ * removal stops) does not depend on the filesystem.
  */
-function scratch(label: string): { dir: string; cleanup(): void } {
-  let base: string;
-  try {
-    base = fs.mkdtempSync(path.join('/dev/shm', `ephemdir-${label}-`));
-  } catch {
-    return diskScratch(label);
-  }
-  return { dir: base, cleanup: () => execFileSync('rm', ['-rf', '--one-file-system', base], { stdio: 'ignore' }) };
-}
+const scratch = (label: string): Scratch => diskScratch(label, { inMemory: true });
 
 type Stopped = Error & RemoveTreeIncomplete & { code: string; cause?: unknown; path?: string };
 
@@ -85,187 +76,159 @@ function assertAbortError(err: Stopped, reason: unknown): void {
 }
 
 test('a pre-aborted signal touches nothing: removeTree, removeTreeSync, removeTreeAt, scanTree, scanTreeSync', async () => {
-  const s = scratch('abort');
-  try {
-    const root = path.join(s.dir, 'root');
-    const total = build(root, 3, 50);
-    const file = path.join(s.dir, 'file');
-    fs.writeFileSync(file, 'x');
-    const reason = new Error('called off');
-    const signal = AbortSignal.abort(reason);
-    for (const target of [root, file]) {
-      assertAbortError(await rejection(removeTree(target, { signal })), reason);
-      assert.throws(() => removeTreeSync(target, { signal }), (e: Stopped) => (assertAbortError(e, reason), e.entriesRemoved === 0));
-    }
-    const parent = openDirectory(s.dir);
-    try {
-      const err = await rejection(removeTreeAt(parent, 'root', { signal }));
-      assertAbortError(err, reason);
-      assert.equal(err.entriesRemoved, 0);
-    } finally {
-      parent.close();
-    }
-    assert.equal(left(root), total, 'every entry is still there');
-    assert.equal(fs.readFileSync(file, 'utf8'), 'x');
-    const scan = await rejection(scanTree(root, { signal }));
-    assertAbortError(scan, reason);
-    assert.equal((scan as unknown as { entries: number }).entries, 0);
-    assert.throws(() => scanTreeSync(root, { signal }), AbortError);
-  } finally {
-    s.cleanup();
+  using s = scratch('abort');
+  const root = path.join(s.dir, 'root');
+  const total = build(root, 3, 50);
+  const file = path.join(s.dir, 'file');
+  fs.writeFileSync(file, 'x');
+  const reason = new Error('called off');
+  const signal = AbortSignal.abort(reason);
+  for (const target of [root, file]) {
+    assertAbortError(await rejection(removeTree(target, { signal })), reason);
+    assert.throws(() => removeTreeSync(target, { signal }), (e: Stopped) => (assertAbortError(e, reason), e.entriesRemoved === 0));
   }
+  const parent = openDirectory(s.dir);
+  try {
+    const err = await rejection(removeTreeAt(parent, 'root', { signal }));
+    assertAbortError(err, reason);
+    assert.equal(err.entriesRemoved, 0);
+  } finally {
+    parent.close();
+  }
+  assert.equal(left(root), total, 'every entry is still there');
+  assert.equal(fs.readFileSync(file, 'utf8'), 'x');
+  const scan = await rejection(scanTree(root, { signal }));
+  assertAbortError(scan, reason);
+  assert.equal((scan as unknown as { entries: number }).entries, 0);
+  assert.throws(() => scanTreeSync(root, { signal }), AbortError);
 });
 
 test('signal must be an AbortSignal: anything else is refused before anything is touched', async () => {
-  const s = scratch('abort');
-  try {
-    const root = path.join(s.dir, 'root');
-    const total = build(root, 1, 5);
-    for (const bad of [null, true, 'abort', {}, { aborted: true }, new AbortController()]) {
-      await assert.rejects(removeTree(root, { signal: bad as unknown as AbortSignal }), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /signal/ });
-      assert.throws(() => removeTreeSync(root, { signal: bad as unknown as AbortSignal }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-      await assert.rejects(scanTree(root, { signal: bad as unknown as AbortSignal }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-    }
-    assert.equal(left(root), total);
-  } finally {
-    s.cleanup();
+  using s = scratch('abort');
+  const root = path.join(s.dir, 'root');
+  const total = build(root, 1, 5);
+  for (const bad of [null, true, 'abort', {}, { aborted: true }, new AbortController()]) {
+    await assert.rejects(removeTree(root, { signal: bad as unknown as AbortSignal }), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /signal/ });
+    assert.throws(() => removeTreeSync(root, { signal: bad as unknown as AbortSignal }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    await assert.rejects(scanTree(root, { signal: bad as unknown as AbortSignal }), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
   }
+  assert.equal(left(root), total);
 });
 
 for (const parallel of [1, 4]) {
   test(`an abort while removeTree runs stops it; the counts match what is gone (parallel ${parallel})`, async () => {
-    const s = scratch('abort');
-    try {
-      await untilMidway(async (scale) => {
-        const root = path.join(s.dir, `root${scale}`);
-        const total = build(root, 20, 200 * scale);
-        const ac = new AbortController();
-        const reason = new Error('shutting down');
-        const p = removeTree(root, { signal: ac.signal, parallel });
-        ac.abort(reason); // the worker is already queued: it stops at its next entry
-        const err = await rejection(p);
-        assertAbortError(err, reason);
-        assert.equal(err.path, root);
-        assert.equal(left(root), total - err.entriesRemoved, 'what is left plus what was removed is the whole tree');
-        // The rest can still be removed.
-        const r = await removeTree(root);
-        assert.equal(r.entriesRemoved, total - err.entriesRemoved);
-        return { done: err.entriesRemoved, total };
-      });
-    } finally {
-      s.cleanup();
-    }
+    using s = scratch('abort');
+    await untilMidway(async (scale) => {
+      const root = path.join(s.dir, `root${scale}`);
+      const total = build(root, 20, 200 * scale);
+      const ac = new AbortController();
+      const reason = new Error('shutting down');
+      const p = removeTree(root, { signal: ac.signal, parallel });
+      ac.abort(reason); // the worker is already queued: it stops at its next entry
+      const err = await rejection(p);
+      assertAbortError(err, reason);
+      assert.equal(err.path, root);
+      assert.equal(left(root), total - err.entriesRemoved, 'what is left plus what was removed is the whole tree');
+      // The rest can still be removed.
+      const r = await removeTree(root);
+      assert.equal(r.entriesRemoved, total - err.entriesRemoved);
+      return { done: err.entriesRemoved, total };
+    });
   });
 }
 
 test('an abort from a timer, armed at the first progress report, stops removeTree mid-way', async () => {
-  const s = scratch('abort');
-  try {
-    await untilMidway(async (scale) => {
-      const root = path.join(s.dir, `root${scale}`);
-      // Progress comes every ~100 ms or 10,000 entries: big enough to be reported mid-way.
-      const total = build(root, REPORTED.dirs * scale, REPORTED.per);
-      const ac = new AbortController();
-      let reports = 0;
-      const outcome = await removeTree(root, {
-        signal: ac.signal,
-        onProgress: () => {
-          if (reports++ === 0) setTimeout(() => ac.abort(), 0);
-        },
-      }).catch((e: unknown) => e as Stopped);
-      assert.ok(reports >= 1);
-      if (!(outcome instanceof Error)) {
-        assert.equal(outcome.entriesRemoved, total); // finished before the timer fired
-        return { done: total, total };
-      }
-      const err = outcome;
-      assertAbortError(err, ac.signal.reason);
-      assert.ok(err.cause instanceof DOMException && err.cause.name === 'AbortError', 'the default reason is passed on');
-      assert.ok(err.entriesRemoved > 0, 'stopped after the first report');
-      assert.equal(left(root), total - err.entriesRemoved);
-      return { done: err.entriesRemoved, total };
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('abort');
+  await untilMidway(async (scale) => {
+    const root = path.join(s.dir, `root${scale}`);
+    // Progress comes every ~100 ms or 10,000 entries: big enough to be reported mid-way.
+    const total = build(root, REPORTED.dirs * scale, REPORTED.per);
+    const ac = new AbortController();
+    let reports = 0;
+    const outcome = await removeTree(root, {
+      signal: ac.signal,
+      onProgress: () => {
+        if (reports++ === 0) setTimeout(() => ac.abort(), 0);
+      },
+    }).catch((e: unknown) => e as Stopped);
+    assert.ok(reports >= 1);
+    if (!(outcome instanceof Error)) {
+      assert.equal(outcome.entriesRemoved, total); // finished before the timer fired
+      return { done: total, total };
+    }
+    const err = outcome;
+    assertAbortError(err, ac.signal.reason);
+    assert.ok(err.cause instanceof DOMException && err.cause.name === 'AbortError', 'the default reason is passed on');
+    assert.ok(err.entriesRemoved > 0, 'stopped after the first report');
+    assert.equal(left(root), total - err.entriesRemoved);
+    return { done: err.entriesRemoved, total };
+  });
 });
 
 for (const parallel of [1, 4]) {
   test(`a throwing onProgress stops removeTree (async, parallel ${parallel}) and its error carries the counts`, async () => {
-    const s = scratch('abort');
-    try {
-      await untilMidway(async (scale) => {
-        const root = path.join(s.dir, `root${scale}`);
-        const total = build(root, REPORTED.dirs * scale, REPORTED.per);
-        const boom = new Error(`progress handler failed ${scale}`);
-        let calls = 0;
-        const err = await rejection(
-          removeTree(root, {
-            parallel,
-            onProgress: () => {
-              calls++;
-              throw boom;
-            },
-          }),
-        );
-        assert.equal(err, boom, 'the callback’s own error');
-        assert.equal(calls, 1, 'not called again once it threw');
-        assert.ok(err.entriesRemoved > 0, 'stopped after the first report');
-        assert.equal(err.complete, false);
-        assert.equal(left(root), total - err.entriesRemoved);
-        return { done: err.entriesRemoved, total };
-      });
-    } finally {
-      s.cleanup();
-    }
+    using s = scratch('abort');
+    await untilMidway(async (scale) => {
+      const root = path.join(s.dir, `root${scale}`);
+      const total = build(root, REPORTED.dirs * scale, REPORTED.per);
+      const boom = new Error(`progress handler failed ${scale}`);
+      let calls = 0;
+      const err = await rejection(
+        removeTree(root, {
+          parallel,
+          onProgress: () => {
+            calls++;
+            throw boom;
+          },
+        }),
+      );
+      assert.equal(err, boom, 'the callback’s own error');
+      assert.equal(calls, 1, 'not called again once it threw');
+      assert.ok(err.entriesRemoved > 0, 'stopped after the first report');
+      assert.equal(err.complete, false);
+      assert.equal(left(root), total - err.entriesRemoved);
+      return { done: err.entriesRemoved, total };
+    });
   });
 }
 
 test('a throwing onProgress stops removeTreeSync and its error carries the counts', () => {
-  const s = scratch('abort');
+  using s = scratch('abort');
+  const root = path.join(s.dir, 'root');
+  const total = build(root, REPORTED.dirs, REPORTED.per);
+  const boom = new Error('progress handler failed');
+  let err: Stopped | undefined;
   try {
-    const root = path.join(s.dir, 'root');
-    const total = build(root, REPORTED.dirs, REPORTED.per);
-    const boom = new Error('progress handler failed');
-    let err: Stopped | undefined;
-    try {
-      removeTreeSync(root, {
-        onProgress: () => {
-          throw boom;
-        },
-      });
-    } catch (e) {
-      err = e as Stopped;
-    }
-    assert.equal(err, boom);
-    assert.ok(err.entriesRemoved > 0 && err.entriesRemoved < total, `stopped mid-way (${err.entriesRemoved} of ${total})`);
-    assert.equal(left(root), total - err.entriesRemoved);
-  } finally {
-    s.cleanup();
+    removeTreeSync(root, {
+      onProgress: () => {
+        throw boom;
+      },
+    });
+  } catch (e) {
+    err = e as Stopped;
   }
+  assert.equal(err, boom);
+  assert.ok(err.entriesRemoved > 0 && err.entriesRemoved < total, `stopped mid-way (${err.entriesRemoved} of ${total})`);
+  assert.equal(left(root), total - err.entriesRemoved);
 });
 
 test('an abort while scanTree runs stops it with what was counted so far', async () => {
-  const s = scratch('abort');
-  try {
-    await untilMidway(async (scale) => {
-      const root = path.join(s.dir, `root${scale}`);
-      const total = build(root, 20, 200 * scale);
-      const full = await scanTree(root);
-      assert.equal(full.entries, total - 1);
-      const ac = new AbortController();
-      const p = scanTree(root, { signal: ac.signal });
-      ac.abort('enough');
-      // A scan that finished before the flag was seen resolves: try a bigger tree.
-      const settled = await p.then((r) => ({ finished: r }), (e: unknown) => ({ stopped: e }));
-      if ('finished' in settled) return { done: settled.finished.entries, total: full.entries };
-      const err = settled.stopped as AbortError & { entries: number; complete: boolean };
-      assert.ok(err instanceof AbortError);
-      assert.equal(err.cause, 'enough');
-      assert.equal(err.complete, false);
-      return { done: err.entries, total: full.entries };
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('abort');
+  await untilMidway(async (scale) => {
+    const root = path.join(s.dir, `root${scale}`);
+    const total = build(root, 20, 200 * scale);
+    const full = await scanTree(root);
+    assert.equal(full.entries, total - 1);
+    const ac = new AbortController();
+    const p = scanTree(root, { signal: ac.signal });
+    ac.abort('enough');
+    // A scan that finished before the flag was seen resolves: try a bigger tree.
+    const settled = await p.then((r) => ({ finished: r }), (e: unknown) => ({ stopped: e }));
+    if ('finished' in settled) return { done: settled.finished.entries, total: full.entries };
+    const err = settled.stopped as AbortError & { entries: number; complete: boolean };
+    assert.ok(err instanceof AbortError);
+    assert.equal(err.cause, 'enough');
+    assert.equal(err.complete, false);
+    return { done: err.entries, total: full.entries };
+  });
 });

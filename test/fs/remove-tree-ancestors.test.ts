@@ -1,5 +1,5 @@
-// The way to the root (issue 13, points 3, 4 and 6), tested as real
-// unprivileged users (root bypasses the permission checks that matter):
+// The way to the root, tested as real unprivileged users (root bypasses the
+// permission checks that matter):
 // - a search-only (0711) ancestor is walked with O_PATH, as rm -rf does;
 // - an ancestor symlink is followed only when no other user can have
 //   planted or changed it (systemd chase() CHASE_SAFE), and refused with the
@@ -48,7 +48,7 @@ function as(u: TestUser, fn: string, p: string, options: Record<string, unknown>
  * like many home directories), `a` and `b` belong to the two users.
  */
 function twoUsers(fn: (ctx: { top: string; a: string; b: string; ua: TestUser; ub: TestUser }) => void): void {
-  const s = scratch('anc');
+  using s = scratch('anc');
   const ua = createUser();
   let ub: TestUser | undefined;
   try {
@@ -67,7 +67,6 @@ function twoUsers(fn: (ctx: { top: string; a: string; b: string; ua: TestUser; u
   } finally {
     ub?.remove();
     ua.remove();
-    s.cleanup();
   }
 }
 
@@ -157,47 +156,39 @@ test('ancestor symlinks: followed when caller-owned in a caller-owned directory,
 });
 
 test('a root-owned link in a root-owned directory is followed (as root); a loop ends in ELOOP', { skip: !isRoot && 'needs root to own the link' }, async () => {
-  const s = scratch('anc');
-  try {
-    touch(path.join(s.dir, 'real', 'proj', 'dist', 'f'));
-    touch(path.join(s.dir, 'real', 'proj', 'keep'));
-    fs.symlinkSync(path.join(s.dir, 'real'), path.join(s.dir, 'link'));
-    fs.symlinkSync('hop', path.join(s.dir, 'loop'));
-    fs.symlinkSync('loop', path.join(s.dir, 'hop'));
-    assert.equal((await removeTree(path.join(s.dir, 'link', 'proj', 'dist'))).entriesRemoved, 2);
-    assert.ok(fs.existsSync(path.join(s.dir, 'real', 'proj', 'keep')));
-    // A relative link climbing with '..' resolves against the link's own directory.
-    fs.mkdirSync(path.join(s.dir, 'node_modules'));
-    fs.symlinkSync('../real/proj', path.join(s.dir, 'node_modules', 'proj'));
-    touch(path.join(s.dir, 'real', 'proj', 'lib', 'g'));
-    assert.equal(removeTreeSync(path.join(s.dir, 'node_modules', 'proj', 'lib')).entriesRemoved, 2);
-    assert.ok(fs.existsSync(path.join(s.dir, 'real', 'proj', 'keep')));
-    assert.throws(() => removeTreeSync(path.join(s.dir, 'loop', 'x')), { code: 'ELOOP' });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('anc');
+  touch(path.join(s.dir, 'real', 'proj', 'dist', 'f'));
+  touch(path.join(s.dir, 'real', 'proj', 'keep'));
+  fs.symlinkSync(path.join(s.dir, 'real'), path.join(s.dir, 'link'));
+  fs.symlinkSync('hop', path.join(s.dir, 'loop'));
+  fs.symlinkSync('loop', path.join(s.dir, 'hop'));
+  assert.equal((await removeTree(path.join(s.dir, 'link', 'proj', 'dist'))).entriesRemoved, 2);
+  assert.ok(fs.existsSync(path.join(s.dir, 'real', 'proj', 'keep')));
+  // A relative link climbing with '..' resolves against the link's own directory.
+  fs.mkdirSync(path.join(s.dir, 'node_modules'));
+  fs.symlinkSync('../real/proj', path.join(s.dir, 'node_modules', 'proj'));
+  touch(path.join(s.dir, 'real', 'proj', 'lib', 'g'));
+  assert.equal(removeTreeSync(path.join(s.dir, 'node_modules', 'proj', 'lib')).entriesRemoved, 2);
+  assert.ok(fs.existsSync(path.join(s.dir, 'real', 'proj', 'keep')));
+  assert.throws(() => removeTreeSync(path.join(s.dir, 'loop', 'x')), { code: 'ELOOP' });
 });
 
 test("managed parents never follow a symlink (other than a trusted root-level one); the refusal suggests the real path", () => {
-  const env = isolatedEnv('anc-managed');
-  try {
-    const real = path.join(env.work, 'real');
-    fs.mkdirSync(real, { mode: 0o700 });
-    const link = path.join(env.work, 'link');
-    fs.symlinkSync(real, link);
-    const check = (err: unknown): boolean => {
-      const e = err as { code?: string; message?: string; component?: string };
-      assert.equal(e.code, 'EPHEMDIR_SYMLINK_IN_PATH');
-      assert.equal(e.component, link);
-      assert.ok(e.message!.includes(`use its real path ${fs.realpathSync(real)}`), e.message);
-      return true;
-    };
-    assert.throws(() => api.tempdirSync({ parent: link }), check);
-    assert.throws(() => createTempDir({ dir: link }), check);
-    assert.deepEqual(fs.readdirSync(real), []);
-  } finally {
-    env.cleanup();
-  }
+  using env = isolatedEnv('anc-managed');
+  const real = path.join(env.work, 'real');
+  fs.mkdirSync(real, { mode: 0o700 });
+  const link = path.join(env.work, 'link');
+  fs.symlinkSync(real, link);
+  const check = (err: unknown): boolean => {
+    const e = err as { code?: string; message?: string; component?: string };
+    assert.equal(e.code, 'EPHEMDIR_SYMLINK_IN_PATH');
+    assert.equal(e.component, link);
+    assert.ok(e.message!.includes(`use its real path ${fs.realpathSync(real)}`), e.message);
+    return true;
+  };
+  assert.throws(() => api.tempdirSync({ parent: link }), check);
+  assert.throws(() => createTempDir({ dir: link }), check);
+  assert.deepEqual(fs.readdirSync(real), []);
 });
 
 test('an empty unreadable (0300) directory is removed without repairPermissions; a full one fails alone', { skip: noUsers ?? false, timeout: 60_000 }, () => {

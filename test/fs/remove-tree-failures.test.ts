@@ -51,7 +51,7 @@ function assertBounded(err: Incomplete, count: number): void {
 const skip = !isRoot && 'chattr +i needs root';
 
 test('3,000 failing entries: all counted, the first 100 kept (async, sync, parallel)', { skip }, async (t) => {
-  const s = scratch('fail');
+  using s = scratch('fail');
   try {
     if (!chattrWorks(s.dir)) return t.skip('this filesystem does not support chattr +i');
     const root = path.join(s.dir, 'root');
@@ -75,37 +75,32 @@ test('3,000 failing entries: all counted, the first 100 kept (async, sync, paral
       const dir = path.join(s.dir, 'root', `d${d}`);
       if (fs.existsSync(dir)) unpin(dir);
     }
-    s.cleanup();
   }
 });
 
 test('long paths: the kept failures stay within 64 KiB of paths, each whole when under 4 KiB', { skip }, async (t) => {
-  const s = scratch('fail');
+  using s = scratch('fail');
+  if (!chattrWorks(s.dir)) return t.skip('this filesystem does not support chattr +i');
+  const root = path.join(s.dir, 'root');
+  // 12 levels of 250-byte names: paths of ~3 KB.
+  let deep = root;
+  for (let i = 0; i < 12; i++) deep = path.join(deep, String(i).padStart(250, 'n'));
+  pinned(deep, 300);
   try {
-    if (!chattrWorks(s.dir)) return t.skip('this filesystem does not support chattr +i');
-    const root = path.join(s.dir, 'root');
-    // 12 levels of 250-byte names: paths of ~3 KB.
-    let deep = root;
-    for (let i = 0; i < 12; i++) deep = path.join(deep, String(i).padStart(250, 'n'));
-    pinned(deep, 300);
-    try {
-      const err = await removeTree(root).then(
-        () => assert.fail('expected EPHEMDIR_INCOMPLETE'),
-        (e: unknown) => e as Incomplete,
-      );
-      assertBounded(err, 300);
-      assert.ok(err.failures.length < KEPT && err.failures.length >= Math.floor(KEPT_BYTES / 4096), `kept ${err.failures.length}`);
-      for (const f of err.failures) assert.ok(f.path.startsWith(deep + '/f'), 'short enough paths are kept whole');
-    } finally {
-      unpin(deep);
-    }
+    const err = await removeTree(root).then(
+      () => assert.fail('expected EPHEMDIR_INCOMPLETE'),
+      (e: unknown) => e as Incomplete,
+    );
+    assertBounded(err, 300);
+    assert.ok(err.failures.length < KEPT && err.failures.length >= Math.floor(KEPT_BYTES / 4096), `kept ${err.failures.length}`);
+    for (const f of err.failures) assert.ok(f.path.startsWith(deep + '/f'), 'short enough paths are kept whole');
   } finally {
-    s.cleanup();
+    unpin(deep);
   }
 });
 
 test('a path longer than 4 KiB is kept as its last 4 KiB, marked with a leading "..."', { skip }, async (t) => {
-  const s = scratch('fail');
+  using s = scratch('fail');
   // Built bottom-up by renames so that no path handed to the kernel (or to
   // chattr) is longer than PATH_MAX; taken apart the same way.
   const levels = 24;
@@ -143,6 +138,5 @@ test('a path longer than 4 KiB is kept as its last 4 KiB, marked with a leading 
       top = next;
     }
     if (fs.existsSync(top)) unpin(top);
-    s.cleanup();
   }
 });

@@ -1,8 +1,12 @@
-// Hostile trees (secure-delete §5 rows 3, 5-7, 9-11, 13): very deep under a
-// small fd limit, very wide, hostile names, special files, directories the
-// caller cannot read (as an unprivileged user), immutable entries, hard
-// links to files outside the tree, several removers at once, and a writer
-// that never stops adding entries. Removers that could hang or that need
+// Hostile trees: very deep under a small fd limit, very wide, hostile
+// names, special files, directories the caller cannot read (as an
+// unprivileged user), immutable entries, hard links to files outside the
+// tree, several removers at once, and a writer that never stops adding
+// entries. The rules: everything removable is removed and every other entry
+// is reported once with its path and errno; nothing outside the tree
+// changes (a hard-linked file keeps content, mode, owner and mtime); only
+// the caller's own directories are ever chmodded; names are bytes; special
+// files are unlinked without being opened; and every case terminates. Removers that could hang or that need
 // another uid or rlimit run in child processes (test/fixtures/remove.js).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -75,91 +79,75 @@ function assertExactFailures(failures: Failure[] | undefined, primary: Record<st
 // ---------------------------------------------------------------------------
 // Depth and fd limits
 
-test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, (t) => {
-  const s = scratch('deep');
+test('a 10,000-level tree is removed under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, () => {
+  using s = scratch('deep');
+  const tree = path.join(s.dir, 'tree');
+  fs.mkdirSync(tree);
+  // Built fd-relatively, one level at a time, never materialising the
+  // (≈20 KB) path; at most two fds open at any moment.
+  let dir = openDirectory(tree, { trust: 'nofollow' });
   try {
-    const tree = path.join(s.dir, 'tree');
-    fs.mkdirSync(tree);
-    const t0 = performance.now();
-    // Built fd-relatively, one level at a time, never materialising the
-    // (≈20 KB) path; at most two fds open at any moment.
-    let dir = openDirectory(tree, { trust: 'nofollow' });
-    try {
-      for (let i = 0; i < 10_000; i++) {
-        if (i % 1000 === 0) dir.openFile('marker', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644).close();
-        dir.mkdir('d', 0o755);
-        const next = dir.openDir('d');
-        dir.close();
-        dir = next;
-      }
-      dir.openFile('bottom', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644).close();
-    } finally {
+    for (let i = 0; i < 10_000; i++) {
+      if (i % 1000 === 0) dir.openFile('marker', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644).close();
+      dir.mkdir('d', 0o755);
+      const next = dir.openDir('d');
       dir.close();
+      dir = next;
     }
-    t.diagnostic(`built in ${Math.round(performance.now() - t0)} ms`);
-    for (const fn of ['removeTreeSync'] as const) {
-      const reply = runRemover(
-        { fn, path: tree },
-        { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 90_000 },
-      );
-      t.diagnostic(`${fn}: ${Math.round(reply.ms)} ms, maxRSS ${reply.maxRSSKiB} KiB: ${describe(reply)}`);
-      assert.ok(reply.ok, `${fn} failed: ${describe(reply)}`);
-      assert.ok(gone(tree), 'the tree is gone');
-      assert.ok(reply.result!.directoriesRemoved >= 10_000, `directoriesRemoved ${reply.result!.directoriesRemoved}`);
-      assert.ok(reply.ms < 60_000, `took ${reply.ms} ms`);
-    }
+    dir.openFile('bottom', fs.constants.O_CREAT | fs.constants.O_WRONLY, 0o644).close();
   } finally {
-    s.cleanup();
+    dir.close();
+  }
+  for (const fn of ['removeTreeSync'] as const) {
+    const reply = runRemover(
+      { fn, path: tree },
+      // A remover that has not finished within 60 s is killed, and runRemover throws.
+      { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 60_000 },
+    );
+    assert.ok(reply.ok, `${fn} failed: ${describe(reply)}`);
+    assert.ok(gone(tree), 'the tree is gone');
+    assert.ok(reply.result!.directoriesRemoved >= 10_000, `directoriesRemoved ${reply.result!.directoriesRemoved}`);
   }
 });
 
-test('the async engine also removes a 10,000-level tree under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, (t) => {
-  const s = scratch('deep');
+test('the async engine also removes a 10,000-level tree under ulimit -n 64', { skip: !isLinux ? 'Linux only' : missing, timeout: 120_000 }, () => {
+  using s = scratch('deep');
+  const tree = path.join(s.dir, 'tree');
+  fs.mkdirSync(tree);
+  let dir = openDirectory(tree, { trust: 'nofollow' });
   try {
-    const tree = path.join(s.dir, 'tree');
-    fs.mkdirSync(tree);
-    let dir = openDirectory(tree, { trust: 'nofollow' });
-    try {
-      for (let i = 0; i < 10_000; i++) {
-        dir.mkdir('d', 0o755);
-        const next = dir.openDir('d');
-        dir.close();
-        dir = next;
-      }
-    } finally {
+    for (let i = 0; i < 10_000; i++) {
+      dir.mkdir('d', 0o755);
+      const next = dir.openDir('d');
       dir.close();
+      dir = next;
     }
-    const reply = runRemover(
-      { fn: 'removeTree', path: tree },
-      { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 90_000 },
-    );
-    t.diagnostic(`removeTree: ${Math.round(reply.ms)} ms: ${describe(reply)}`);
-    assert.ok(reply.ok, `removeTree failed: ${describe(reply)}`);
-    assert.ok(gone(tree));
   } finally {
-    s.cleanup();
+    dir.close();
   }
+  const reply = runRemover(
+    { fn: 'removeTree', path: tree },
+    { wrap: (argv) => ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash', ...argv], timeoutMs: 90_000 },
+  );
+  assert.ok(reply.ok, `removeTree failed: ${describe(reply)}`);
+  assert.ok(gone(tree));
 });
 
 // ---------------------------------------------------------------------------
 // Width, names, special files
 
 test('a directory with 50,000 entries is removed', { skip: missing, timeout: 120_000 }, async (t) => {
-  const s = scratch('wide');
-  try {
-    const tree = path.join(s.dir, 'tree');
-    fs.mkdirSync(tree);
-    for (let i = 0; i < 50_000; i++) fs.closeSync(fs.openSync(path.join(tree, `entry-${i}`), 'wx', 0o644));
-    const seen: number[] = [];
-    const result = await engine!.removeTree(tree, { onProgress: (p) => seen.push(p.entriesRemoved) });
-    t.diagnostic(JSON.stringify(result) + ` progress callbacks: ${seen.length}`);
-    assert.ok(gone(tree));
-    assert.ok(result.entriesRemoved >= 50_000, `entriesRemoved ${result.entriesRemoved}`);
-    assert.deepEqual(result.mounts, []);
-    for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, 'progress never goes backwards');
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('wide');
+  const tree = path.join(s.dir, 'tree');
+  fs.mkdirSync(tree);
+  for (let i = 0; i < 50_000; i++) fs.closeSync(fs.openSync(path.join(tree, `entry-${i}`), 'wx', 0o644));
+  const seen: number[] = [];
+  const result = await engine!.removeTree(tree, { onProgress: (p) => seen.push(p.entriesRemoved) });
+  t.diagnostic(JSON.stringify(result) + ` progress callbacks: ${seen.length}`);
+  assert.ok(gone(tree));
+  assert.ok(result.entriesRemoved >= 50_000, `entriesRemoved ${result.entriesRemoved}`);
+  assert.deepEqual(result.mounts, []);
+  for (let i = 1; i < seen.length; i++) assert.ok(seen[i]! >= seen[i - 1]!, 'progress never goes backwards');
 });
 
 const HOSTILE: Buffer[] = [
@@ -183,47 +171,43 @@ const HOSTILE: Buffer[] = [
 
 for (const sync of [false, true]) {
   test(`hostile names are removed as opaque bytes (${sync ? 'sync' : 'async'})`, { skip: !isLinux ? 'Linux only' : missing }, async () => {
-    const s = scratch('names');
-    try {
-      const tree = path.join(s.dir, 'tree');
-      const outside = path.join(s.dir, 'outside');
-      fs.mkdirSync(tree);
-      fs.mkdirSync(outside);
-      fs.writeFileSync(path.join(outside, 'keep'), 'keep');
-      // A file named like a glob sibling of something outside, plus a real
-      // file literally named "*" next to one that the glob would match.
-      fs.writeFileSync(path.join(s.dir, 'pwned-check'), 'x');
-      {
-        using dir = openDirectory(tree, { trust: 'nofollow' });
-        const O = fs.constants;
-        dir.mkdir('f', 0o755);
-        dir.mkdir('d', 0o755);
-        using files = dir.openDir('f');
-        using dirs = dir.openDir('d');
-        for (const name of HOSTILE) {
-          files.openFile(name, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644).close();
-          dirs.mkdir(name, 0o755);
-          using inner = dirs.openDir(name);
-          for (const child of HOSTILE.slice(0, 4)) inner.openFile(child, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644).close();
-        }
-        // hostile-named symlinks pointing outside
-        fs.symlinkSync(outside, path.join(tree, 'f', '-link\nto outside'));
-        fs.symlinkSync(path.join(outside, 'keep'), Buffer.concat([Buffer.from(path.join(tree, 'f') + '/'), Buffer.from([0xff, 0x2a])]));
+    using s = scratch('names');
+    const tree = path.join(s.dir, 'tree');
+    const outside = path.join(s.dir, 'outside');
+    fs.mkdirSync(tree);
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'keep'), 'keep');
+    // A file named like a glob sibling of something outside, plus a real
+    // file literally named "*" next to one that the glob would match.
+    fs.writeFileSync(path.join(s.dir, 'pwned-check'), 'x');
+    {
+      using dir = openDirectory(tree, { trust: 'nofollow' });
+      const O = fs.constants;
+      dir.mkdir('f', 0o755);
+      dir.mkdir('d', 0o755);
+      using files = dir.openDir('f');
+      using dirs = dir.openDir('d');
+      for (const name of HOSTILE) {
+        files.openFile(name, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644).close();
+        dirs.mkdir(name, 0o755);
+        using inner = dirs.openDir(name);
+        for (const child of HOSTILE.slice(0, 4)) inner.openFile(child, O.O_CREAT | O.O_WRONLY | O.O_EXCL, 0o644).close();
       }
-      const result = sync ? engine!.removeTreeSync(tree) : await engine!.removeTree(tree);
-      assert.ok(gone(tree), 'tree gone');
-      assert.equal(result.entriesRemoved >= HOSTILE.length * 5 + 2, true, `entriesRemoved ${result.entriesRemoved}`);
-      assert.equal(fs.readFileSync(path.join(outside, 'keep'), 'utf8'), 'keep');
-      assert.ok(fs.existsSync(path.join(s.dir, 'pwned-check')));
-      assert.ok(!fs.existsSync('/pwned') && !fs.existsSync(path.join(s.dir, 'pwned')));
-    } finally {
-      s.cleanup();
+      // hostile-named symlinks pointing outside
+      fs.symlinkSync(outside, path.join(tree, 'f', '-link\nto outside'));
+      fs.symlinkSync(path.join(outside, 'keep'), Buffer.concat([Buffer.from(path.join(tree, 'f') + '/'), Buffer.from([0xff, 0x2a])]));
     }
+    const result = sync ? engine!.removeTreeSync(tree) : await engine!.removeTree(tree);
+    assert.ok(gone(tree), 'tree gone');
+    assert.equal(result.entriesRemoved >= HOSTILE.length * 5 + 2, true, `entriesRemoved ${result.entriesRemoved}`);
+    assert.equal(fs.readFileSync(path.join(outside, 'keep'), 'utf8'), 'keep');
+    assert.ok(fs.existsSync(path.join(s.dir, 'pwned-check')));
+    assert.ok(!fs.existsSync('/pwned') && !fs.existsSync(path.join(s.dir, 'pwned')));
   });
 }
 
 test('FIFOs, a listening socket and a character device are unlinked without hanging', { skip: !isLinux ? 'Linux only' : missing, timeout: 60_000 }, async () => {
-  const s = scratch('special');
+  using s = scratch('special');
   const servers: net.Server[] = [];
   try {
     // In a child with a hard timeout: an engine that opens a FIFO would block a thread forever.
@@ -245,7 +229,6 @@ test('FIFOs, a listening socket and a character device are unlinked without hang
     }
   } finally {
     for (const server of servers) server.close();
-    s.cleanup();
   }
 });
 
@@ -305,15 +288,11 @@ function withUser<T>(fn: (u: TestUser) => T): T {
 
 /** Runs `fn` as a fresh user that owns a fresh scratch folder `dir` (so it can remove the tree's own entry from `dir`). */
 function inUserScratch(label: string, fn: (u: TestUser, dir: string) => void): void {
-  const s = scratch(label);
-  try {
-    withUser((u) => {
-      fs.chownSync(s.dir, u.uid, u.gid);
-      fn(u, s.dir);
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch(label);
+  withUser((u) => {
+    fs.chownSync(s.dir, u.uid, u.gid);
+    fn(u, s.dir);
+  });
 }
 
 /** The permission tree in `dir`, inside and outside owned by `u`, modes applied; `before` is outsideModes at that point. */
@@ -416,22 +395,18 @@ function buildHardLinkTree(base: string): { tree: string; target: string } {
 }
 
 test('hard links to an outside file in a 0555 directory: removed as root; the file keeps content, mode, owner, mtime', { skip: missing }, async () => {
-  const s = scratch('hardlink');
-  try {
-    const { tree, target } = buildHardLinkTree(s.dir);
-    fs.chmodSync(target, 0o444);
-    fs.chmodSync(path.join(tree, 'ro'), 0o555);
-    fs.utimesSync(target, new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
-    const before = fileFacts(target);
-    assert.equal(before.nlink, 3);
-    await engine!.removeTree(tree);
-    assert.ok(gone(tree));
-    const after = fileFacts(target);
-    assert.deepEqual({ ...after, nlink: 0 }, { ...before, nlink: 0 }, 'content, mode, owner and mtime unchanged');
-    assert.equal(after.nlink, before.nlink - 2, 'only the two links were removed');
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('hardlink');
+  const { tree, target } = buildHardLinkTree(s.dir);
+  fs.chmodSync(target, 0o444);
+  fs.chmodSync(path.join(tree, 'ro'), 0o555);
+  fs.utimesSync(target, new Date('2001-02-03T04:05:06Z'), new Date('2001-02-03T04:05:06Z'));
+  const before = fileFacts(target);
+  assert.equal(before.nlink, 3);
+  await engine!.removeTree(tree);
+  assert.ok(gone(tree));
+  const after = fileFacts(target);
+  assert.deepEqual({ ...after, nlink: 0 }, { ...before, nlink: 0 }, 'content, mode, owner and mtime unchanged');
+  assert.equal(after.nlink, before.nlink - 2, 'only the two links were removed');
 });
 
 test('hard links as an unprivileged user with repairPermissions: only the directory is repaired, never the linked file', { skip: noUsers ?? missing, timeout: 60_000 }, (t) => {
@@ -475,13 +450,9 @@ function chattrUnavailable(dir: string): string | null {
 }
 
 test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates', { skip: missing, timeout: 60_000 }, async (t) => {
-  const s = scratch('immutable');
+  using s = scratch('immutable');
   const reason = chattrUnavailable(s.dir);
-  if (reason) {
-    s.cleanup();
-    t.skip(reason);
-    return;
-  }
+  if (reason) return t.skip(reason);
   const tree = path.join(s.dir, 'tree');
   const flagged: [string, string][] = [];
   try {
@@ -502,7 +473,6 @@ test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates
     set('i', 'idir');
     set('a', 'adir');
     for (const fn of ['async', 'sync'] as const) {
-      const t0 = performance.now();
       let err: { code?: string; failures?: Failure[] } | undefined;
       try {
         if (fn === 'async') await engine!.removeTree(tree);
@@ -510,8 +480,6 @@ test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates
       } catch (e) {
         err = e as typeof err;
       }
-      const ms = performance.now() - t0;
-      t.diagnostic(`${fn}: ${Math.round(ms)} ms ${JSON.stringify(err?.failures)}`);
       assert.equal(err?.code, 'EPHEMDIR_INCOMPLETE', `${fn}: ${String(err)}`);
       assertExactFailures(
         err!.failures,
@@ -525,22 +493,16 @@ test('chattr +i / +a entries: siblings removed, exact EPERM failures, terminates
       );
       for (const rel of ['keep/b', 'sib', 'top', 'deep/x/y/z/sib']) assert.ok(gone(path.join(tree, rel)), `${fn}: sibling ${rel} removed`);
       for (const rel of ['keep/a', 'idir/child', 'adir/child', 'deep/x/y/z/locked']) assert.ok(fs.existsSync(path.join(tree, rel)));
-      assert.ok(ms < 20_000);
     }
   } finally {
     for (const [flag, p] of flagged.reverse()) chattr(`-${flag}`, [p]);
-    s.cleanup();
   }
 });
 
 test('2,000 immutable files in one directory (more than one getdents batch): all reported, terminates', { skip: missing, timeout: 60_000 }, async (t) => {
-  const s = scratch('immutable');
+  using s = scratch('immutable');
   const reason = chattrUnavailable(s.dir);
-  if (reason) {
-    s.cleanup();
-    t.skip(reason);
-    return;
-  }
+  if (reason) return t.skip(reason);
   const dir = path.join(s.dir, 'tree', 'many');
   const names: string[] = [];
   try {
@@ -552,15 +514,12 @@ test('2,000 immutable files in one directory (more than one getdents batch): all
     }
     for (let i = 0; i < 500; i++) fs.writeFileSync(path.join(dir, `free-${i}`), '');
     assert.ok(chattr('+i', names));
-    const t0 = performance.now();
     let err: { code?: string; failures?: Failure[]; failureCount?: number; failuresOmitted?: number } | undefined;
     try {
       await engine!.removeTree(path.join(s.dir, 'tree'));
     } catch (e) {
       err = e as typeof err;
     }
-    const ms = performance.now() - t0;
-    t.diagnostic(`${Math.round(ms)} ms, ${err?.failures?.length} failures kept of ${err?.failureCount}`);
     assert.equal(err?.code, 'EPHEMDIR_INCOMPLETE');
     // Every failure is counted; the first 100 are kept (memory stays bounded).
     assert.equal(err!.failureCount, 2000);
@@ -569,10 +528,8 @@ test('2,000 immutable files in one directory (more than one getdents batch): all
     const locked = new Set(names);
     for (const f of err!.failures!) assert.ok(locked.has(f.path) && f.code === 'EPERM', `unexpected failure ${JSON.stringify(f)}`);
     assert.equal(fs.readdirSync(dir).length, 2000, 'the free files are gone, the locked ones stay');
-    assert.ok(ms < 20_000, `took ${ms} ms`);
   } finally {
     chattr('-i', names);
-    s.cleanup();
   }
 });
 
@@ -591,39 +548,35 @@ function buildBusyTree(tree: string, dirs: number, files: number): void {
 }
 
 test('four processes released by a barrier remove the same tree: all succeed, tree gone', { skip: missing, timeout: 90_000 }, async (t) => {
-  const s = scratch('racers');
-  try {
-    for (let round = 0; round < 3; round++) {
-      const tree = path.join(s.dir, `tree${round}`);
-      buildBusyTree(tree, 20, 300);
-      const fns = ['removeTreeSync', 'removeTree', 'removeTreeSync', 'removeTree'] as const;
-      const kids = fns.map((fn) => {
-        const argv = removeArgv({ fn, path: tree, barrier: true });
-        const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
-        return { fn, child, lines: lineReader(child), err: stderrOf(child) };
-      });
-      try {
-        for (const k of kids) assert.equal(await k.lines.next(30_000), 'ready', k.err());
-        for (const k of kids) k.child.stdin!.write('go\n');
-        const replies: RemoveReply[] = [];
-        for (const k of kids) {
-          await waitExit(k.child, 60_000);
-          replies.push(parseReply(k.lines.all(), k.err()));
-        }
-        t.diagnostic(`round ${round}: ` + replies.map((r, i) => `${fns[i]} ${r.ok ? `ok ${JSON.stringify(r.result)}` : JSON.stringify(r.error)}`).join(' | '));
-        for (const [i, r] of replies.entries()) assert.ok(r.ok, `racer ${i} (${fns[i]}) failed: ${JSON.stringify(r.error)}`);
-        assert.ok(gone(tree), 'tree gone');
-      } finally {
-        for (const k of kids) if (k.child.exitCode === null) k.child.kill('SIGKILL');
+  using s = scratch('racers');
+  for (let round = 0; round < 3; round++) {
+    const tree = path.join(s.dir, `tree${round}`);
+    buildBusyTree(tree, 20, 300);
+    const fns = ['removeTreeSync', 'removeTree', 'removeTreeSync', 'removeTree'] as const;
+    const kids = fns.map((fn) => {
+      const argv = removeArgv({ fn, path: tree, barrier: true });
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/' });
+      return { fn, child, lines: lineReader(child), err: stderrOf(child) };
+    });
+    try {
+      for (const k of kids) assert.equal(await k.lines.next(30_000), 'ready', k.err());
+      for (const k of kids) k.child.stdin!.write('go\n');
+      const replies: RemoveReply[] = [];
+      for (const k of kids) {
+        await waitExit(k.child, 60_000);
+        replies.push(parseReply(k.lines.all(), k.err()));
       }
+      t.diagnostic(`round ${round}: ` + replies.map((r, i) => `${fns[i]} ${r.ok ? `ok ${JSON.stringify(r.result)}` : JSON.stringify(r.error)}`).join(' | '));
+      for (const [i, r] of replies.entries()) assert.ok(r.ok, `racer ${i} (${fns[i]}) failed: ${JSON.stringify(r.error)}`);
+      assert.ok(gone(tree), 'tree gone');
+    } finally {
+      for (const k of kids) if (k.child.exitCode === null) k.child.kill('SIGKILL');
     }
-  } finally {
-    s.cleanup();
   }
 });
 
-test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODIFICATION, nothing outside touched', { skip: missing, timeout: 90_000 }, async (t) => {
-  const s = scratch('writer');
+test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODIFICATION, nothing outside touched', { skip: missing, timeout: 90_000 }, async () => {
+  using s = scratch('writer');
   let writer: ReturnType<typeof spawn> | undefined;
   try {
     const tree = path.join(s.dir, 'tree');
@@ -649,7 +602,6 @@ test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODI
     const lines = lineReader(writer);
     const errText = stderrOf(writer);
     assert.equal(await lines.next(30_000), 'ready', errText());
-    const t0 = performance.now();
     let err: { code?: string; message?: string } | undefined;
     let result;
     try {
@@ -657,20 +609,18 @@ test('a writer that keeps adding entries: bounded time, EPHEMDIR_CONCURRENT_MODI
     } catch (e) {
       err = e as typeof err;
     }
-    const ms = performance.now() - t0;
     writer.stdin!.write('stop\n');
     await waitExit(writer, 10_000);
     const stats = JSON.parse(lines.all().trim().split('\n').pop()!) as { moved: number; exhausted: boolean };
-    t.diagnostic(`${Math.round(ms)} ms; ${err ? `${err.code}: ${err.message}` : `resolved ${JSON.stringify(result)}`}; writer: ${JSON.stringify(stats)}`);
+    // Bounded: the remover gives up (a bounded number of rescans) instead of
+    // chasing the writer until its supply runs out or it stops.
     assert.ok(!(stats.exhausted && !err), `harness: the writer ran out of batches (${stats.moved}) before the remover gave up`);
-    assert.equal(err?.code, 'EPHEMDIR_CONCURRENT_MODIFICATION', `expected a concurrent-modification error, got ${err ? err.code : 'success'}`);
-    assert.ok(ms < 30_000, `removeTree took ${Math.round(ms)} ms against a writer`);
+    assert.equal(err?.code, 'EPHEMDIR_CONCURRENT_MODIFICATION', `expected a concurrent-modification error, got ${err ? `${err.code}: ${err.message}` : `success: ${JSON.stringify(result)}`}; writer: ${JSON.stringify(stats)}`);
     assert.equal(fs.readdirSync(outside).length, 100);
     for (let i = 0; i < 100; i++) assert.equal(fs.readFileSync(path.join(outside, `c${i}`), 'utf8'), 'canary');
     // the batches the writer never moved are untouched
     for (let b = stats.moved; b < BATCHES; b++) assert.equal(fs.readdirSync(path.join(staging, `b${b}`)).length, PER_BATCH);
   } finally {
     if (writer && writer.exitCode === null) writer.kill('SIGKILL');
-    s.cleanup();
   }
 });

@@ -1,5 +1,7 @@
-// Mount boundaries (secure-delete §4.3, §5 row 4). A tmpfs and a bind mount
-// of a sibling directory on the SAME filesystem sit inside the tree. The
+// Mount boundaries: a removal never descends into or deletes across a
+// mount inside the tree, and reports the mount points it left. A tmpfs and
+// a bind mount of a sibling directory on the SAME filesystem sit inside the
+// tree. The
 // engine must not descend into either (st_dev alone cannot see the bind
 // mount), must leave their sentinels, and must say so: the mount points in
 // `mounts`, or an EPHEMDIR_INCOMPLETE whose failures name them or their
@@ -107,90 +109,74 @@ function errorOf(err: unknown): { code?: string; failures?: Failure[]; mounts?: 
 }
 
 test('removeTree leaves a tmpfs and a same-filesystem bind mount inside the tree, and reports them', { skip: noMount ?? missing }, async (t) => {
-  const s = scratch('mounts');
-  try {
-    await withMounts(async (m) => {
-      const l = build(s.dir, m);
-      let outcome;
-      try {
-        outcome = { result: await engine!.removeTree(l.tree) };
-      } catch (err) {
-        outcome = { error: errorOf(err) };
-      }
-      t.diagnostic(JSON.stringify(outcome));
-      checkOutcome(l, outcome);
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('mounts');
+  await withMounts(async (m) => {
+    const l = build(s.dir, m);
+    let outcome;
+    try {
+      outcome = { result: await engine!.removeTree(l.tree) };
+    } catch (err) {
+      outcome = { error: errorOf(err) };
+    }
+    t.diagnostic(JSON.stringify(outcome));
+    checkOutcome(l, outcome);
+  });
 });
 
 test('removeTreeSync leaves the same mounts and sentinels', { skip: noMount ?? missing }, async (t) => {
-  const s = scratch('mounts');
-  try {
-    await withMounts((m) => {
-      const l = build(s.dir, m);
-      let outcome;
-      try {
-        outcome = { result: engine!.removeTreeSync(l.tree) };
-      } catch (err) {
-        outcome = { error: errorOf(err) };
-      }
-      t.diagnostic(JSON.stringify(outcome));
-      checkOutcome(l, outcome);
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('mounts');
+  await withMounts((m) => {
+    const l = build(s.dir, m);
+    let outcome;
+    try {
+      outcome = { result: engine!.removeTreeSync(l.tree) };
+    } catch (err) {
+      outcome = { error: errorOf(err) };
+    }
+    t.diagnostic(JSON.stringify(outcome));
+    checkOutcome(l, outcome);
+  });
 });
 
 test('removeTree on a tree whose only content is a mount point: sentinel kept, mount reported', { skip: noMount ?? missing }, async () => {
-  const s = scratch('mounts');
-  try {
-    await withMounts(async (m) => {
-      const tree = path.join(s.dir, 'tree');
-      const src = path.join(s.dir, 'src');
-      fs.mkdirSync(src);
-      fs.writeFileSync(path.join(src, 'sentinel'), 'x');
-      m.bind(src, path.join(tree, 'only'));
-      let failed: { code?: string; failures?: Failure[]; mounts?: string[] } | undefined;
-      let result: RemoveTreeResult | undefined;
-      try {
-        result = await engine!.removeTree(tree);
-      } catch (err) {
-        failed = errorOf(err);
-      }
-      assert.ok(fs.existsSync(path.join(src, 'sentinel')));
-      assert.ok(fs.existsSync(tree), 'the root cannot go while a mount is inside it');
-      if (failed) assert.equal(failed.code, 'EPHEMDIR_INCOMPLETE');
-      else assert.deepEqual(result!.mounts, [path.join(tree, 'only')]);
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('mounts');
+  await withMounts(async (m) => {
+    const tree = path.join(s.dir, 'tree');
+    const src = path.join(s.dir, 'src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'sentinel'), 'x');
+    m.bind(src, path.join(tree, 'only'));
+    let failed: { code?: string; failures?: Failure[]; mounts?: string[] } | undefined;
+    let result: RemoveTreeResult | undefined;
+    try {
+      result = await engine!.removeTree(tree);
+    } catch (err) {
+      failed = errorOf(err);
+    }
+    assert.ok(fs.existsSync(path.join(src, 'sentinel')));
+    assert.ok(fs.existsSync(tree), 'the root cannot go while a mount is inside it');
+    if (failed) assert.equal(failed.code, 'EPHEMDIR_INCOMPLETE');
+    else assert.deepEqual(result!.mounts, [path.join(tree, 'only')]);
+  });
 });
 
 // Teeth (documents why the engine needs mount identity, not st_dev): GNU rm
 // with --one-file-system compares st_dev only, so it empties a bind mount of
 // the same filesystem and then fails on the mount point (EBUSY).
 test('teeth: GNU rm --one-file-system -rf deletes a same-filesystem bind mount sentinel', { skip: noMount ?? undefined }, async (t) => {
-  const s = scratch('mounts');
-  try {
-    await withMounts((m) => {
-      const tree = path.join(s.dir, 'tree');
-      const src = path.join(s.dir, 'src');
-      fs.mkdirSync(src);
-      fs.writeFileSync(path.join(src, 'sentinel'), 'x');
-      m.bind(src, path.join(tree, 'a', 'b'));
-      const r = spawnSync('rm', ['--one-file-system', '-rf', tree], { encoding: 'utf8' });
-      t.diagnostic(`rm exit ${r.status}: ${String(r.stderr).trim()}`);
-      if (fs.existsSync(path.join(src, 'sentinel'))) {
-        t.skip('this rm kept the bind sentinel (not the coreutils behaviour measured in secure-delete §4.3)');
-        return;
-      }
-      assert.notEqual(r.status, 0, 'rm reports the mount point it could not remove');
-    });
-  } finally {
-    s.cleanup();
-  }
+  using s = scratch('mounts');
+  await withMounts((m) => {
+    const tree = path.join(s.dir, 'tree');
+    const src = path.join(s.dir, 'src');
+    fs.mkdirSync(src);
+    fs.writeFileSync(path.join(src, 'sentinel'), 'x');
+    m.bind(src, path.join(tree, 'a', 'b'));
+    const r = spawnSync('rm', ['--one-file-system', '-rf', tree], { encoding: 'utf8' });
+    t.diagnostic(`rm exit ${r.status}: ${String(r.stderr).trim()}`);
+    if (fs.existsSync(path.join(src, 'sentinel'))) {
+      t.skip('this rm kept the bind sentinel (GNU rm compares st_dev only, so it empties a same-filesystem bind mount)');
+      return;
+    }
+    assert.notEqual(r.status, 0, 'rm reports the mount point it could not remove');
+  });
 });

@@ -1,8 +1,8 @@
-// The path argument of the tree functions as the caller wrote it (issue 13,
-// points 1 and 5): an empty path and a last component of '.' or '..' are
-// refused before anything is opened (in every public function taking a tree
-// path), '/' and its spellings are protected, and file: URLs and Buffers
-// (raw bytes, not UTF-8) name the same trees strings do.
+// The path argument of the tree functions as the caller wrote it: an empty
+// path and a last component of '.' or '..' are refused before anything is
+// opened (in every public function taking a tree path), '/' and its
+// spellings are protected, and file: URLs and Buffers (raw bytes, not
+// UTF-8) name the same trees strings do.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -71,7 +71,7 @@ const entryPoints: Array<[string, (p: unknown) => unknown]> = [
 ];
 
 test('an empty path, "." and ".." (also with trailing slashes) are refused and nothing is touched', async () => {
-  const s = scratch('paths');
+  using s = scratch('paths');
   const cwd = process.cwd();
   try {
     const here = path.join(s.dir, 'parent', 'cwd');
@@ -115,91 +115,78 @@ test('an empty path, "." and ".." (also with trailing slashes) are refused and n
     }
   } finally {
     process.chdir(cwd);
-    s.cleanup();
   }
 });
 
 test('the companions and tempdir() refuse the same directory arguments', () => {
-  const s = scratch('paths');
-  try {
-    const d = path.join(s.dir, 'd');
-    fs.mkdirSync(path.join(d, 'x'), { recursive: true });
-    touch(path.join(d, 'keep'));
-    for (const p of ['', `${d}/x/..`, `${d}/.`, `${d}/x/../`, Buffer.from(`${d}/x/..`)]) {
-      const shown = String(p);
-      assert.throws(() => root(p as string), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `root ${shown}`);
-      assert.throws(() => new FileStore(p as string), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `FileStore ${shown}`);
-      assert.throws(() => new TempFiles({ root: p as string }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `TempFiles ${shown}`);
-      assert.throws(() => createTempDir({ dir: p as string }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `createTempDir ${shown}`);
-      assert.throws(() => api.tempdirSync({ parent: p as string }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `tempdirSync ${shown}`);
-    }
-    assert.deepEqual(fs.readdirSync(d).sort(), ['keep', 'x']);
-    // A non-UTF-8 Buffer cannot be kept as the companions' string path.
-    assert.throws(() => root(Buffer.from([0x2f, 0xff])), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /UTF-8/ });
-    // URLs and UTF-8 Buffers work.
-    const t = createTempDir({ dir: pathToFileURL(d) });
-    assert.equal(path.dirname(t.path), d);
-    t.closeSync();
-    const store = new FileStore(Buffer.from(path.join(d, 'store')));
-    assert.equal(store.path, path.join(d, 'store'));
-    assert.equal(root(pathToFileURL(d)).path, d);
-    assert.throws(() => root(new URL('http://example.com/x')), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /file: URL/ });
-  } finally {
-    s.cleanup();
+  using s = scratch('paths');
+  const d = path.join(s.dir, 'd');
+  fs.mkdirSync(path.join(d, 'x'), { recursive: true });
+  touch(path.join(d, 'keep'));
+  for (const p of ['', `${d}/x/..`, `${d}/.`, `${d}/x/../`, Buffer.from(`${d}/x/..`)]) {
+    const shown = String(p);
+    assert.throws(() => root(p as string), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `root ${shown}`);
+    assert.throws(() => new FileStore(p as string), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `FileStore ${shown}`);
+    assert.throws(() => new TempFiles({ root: p as string }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `TempFiles ${shown}`);
+    assert.throws(() => createTempDir({ dir: p as string }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `createTempDir ${shown}`);
+    assert.throws(() => api.tempdirSync({ parent: p as string }), { code: 'EPHEMDIR_INVALID_ARGUMENT' }, `tempdirSync ${shown}`);
   }
+  assert.deepEqual(fs.readdirSync(d).sort(), ['keep', 'x']);
+  // A non-UTF-8 Buffer cannot be kept as the companions' string path.
+  assert.throws(() => root(Buffer.from([0x2f, 0xff])), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /UTF-8/ });
+  // URLs and UTF-8 Buffers work.
+  const t = createTempDir({ dir: pathToFileURL(d) });
+  assert.equal(path.dirname(t.path), d);
+  t.closeSync();
+  const store = new FileStore(Buffer.from(path.join(d, 'store')));
+  assert.equal(store.path, path.join(d, 'store'));
+  assert.equal(root(pathToFileURL(d)).path, d);
+  assert.throws(() => root(new URL('http://example.com/x')), { code: 'EPHEMDIR_INVALID_ARGUMENT', message: /file: URL/ });
 });
 
 test('file: URLs are accepted (percent-decoded), other protocols and hosts refused', async () => {
-  const s = scratch('paths');
-  try {
-    const a = path.join(s.dir, 'with space é');
-    touch(path.join(a, 'f'));
-    const url = pathToFileURL(a);
-    assert.match(url.href, /%20/);
-    assert.equal((await scanTree(url)).entries, 1);
-    assert.equal(scanTreeSync(url).entries, 1);
-    assert.equal((await removeTree(url)).entriesRemoved, 2);
-    assert.equal(fs.existsSync(a), false);
-    touch(path.join(a, 'f'));
-    assert.equal(removeTreeSync(url).entriesRemoved, 2);
-    assert.equal(fs.existsSync(a), false);
-    touch(path.join(a, 'f'));
-    const withHost = new URL(url.href.replace('file://', 'file://example.com'));
-    for (const bad of [withHost, new URL('http://localhost' + url.pathname)]) {
-      await assert.rejects(removeTree(bad), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-      assert.throws(() => removeTreeSync(bad), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-      await assert.rejects(scanTree(bad), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
-    }
-    assert.ok(fs.existsSync(path.join(a, 'f')));
-  } finally {
-    s.cleanup();
+  using s = scratch('paths');
+  const a = path.join(s.dir, 'with space é');
+  touch(path.join(a, 'f'));
+  const url = pathToFileURL(a);
+  assert.match(url.href, /%20/);
+  assert.equal((await scanTree(url)).entries, 1);
+  assert.equal(scanTreeSync(url).entries, 1);
+  assert.equal((await removeTree(url)).entriesRemoved, 2);
+  assert.equal(fs.existsSync(a), false);
+  touch(path.join(a, 'f'));
+  assert.equal(removeTreeSync(url).entriesRemoved, 2);
+  assert.equal(fs.existsSync(a), false);
+  touch(path.join(a, 'f'));
+  const withHost = new URL(url.href.replace('file://', 'file://example.com'));
+  for (const bad of [withHost, new URL('http://localhost' + url.pathname)]) {
+    await assert.rejects(removeTree(bad), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    assert.throws(() => removeTreeSync(bad), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    await assert.rejects(scanTree(bad), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
   }
+  assert.ok(fs.existsSync(path.join(a, 'f')));
 });
 
 test('Buffer paths are raw bytes end to end: a non-UTF-8 directory (and a %FF URL) is removed', { skip: process.platform !== 'linux' && 'names must be valid UTF-8 on macOS' }, async () => {
-  const s = scratch('paths');
-  try {
-    const base = Buffer.from(s.dir + '/');
-    for (const [i, form] of ['buffer', 'buffer-sync', 'url'].entries()) {
-      const dir = Buffer.concat([base, Buffer.from([0x62, 0xff, 0xfe, 0x30 + i])]);
-      fs.mkdirSync(dir);
-      fs.mkdirSync(Buffer.concat([dir, Buffer.from('/sub')]));
-      fs.writeFileSync(Buffer.concat([dir, Buffer.from('/sub/f')]), 'x');
-      if (form === 'buffer') {
-        assert.equal((await scanTree(dir)).entries, 2);
-        assert.equal((await removeTree(dir)).entriesRemoved, 3);
-      } else if (form === 'buffer-sync') {
-        assert.equal(removeTreeSync(dir).entriesRemoved, 3);
-      } else {
-        const url = new URL('file://' + [...dir].map((b) => (b === 0x2f || (b >= 0x30 && b < 0x7f && b !== 0x25) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join(''));
-        assert.equal((await removeTree(url)).entriesRemoved, 3);
-      }
-      assert.equal(fs.existsSync(dir), false, form);
+  using s = scratch('paths');
+  const base = Buffer.from(s.dir + '/');
+  for (const [i, form] of ['buffer', 'buffer-sync', 'url'].entries()) {
+    const dir = Buffer.concat([base, Buffer.from([0x62, 0xff, 0xfe, 0x30 + i])]);
+    fs.mkdirSync(dir);
+    fs.mkdirSync(Buffer.concat([dir, Buffer.from('/sub')]));
+    fs.writeFileSync(Buffer.concat([dir, Buffer.from('/sub/f')]), 'x');
+    if (form === 'buffer') {
+      assert.equal((await scanTree(dir)).entries, 2);
+      assert.equal((await removeTree(dir)).entriesRemoved, 3);
+    } else if (form === 'buffer-sync') {
+      assert.equal(removeTreeSync(dir).entriesRemoved, 3);
+    } else {
+      const url = new URL('file://' + [...dir].map((b) => (b === 0x2f || (b >= 0x30 && b < 0x7f && b !== 0x25) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join(''));
+      assert.equal((await removeTree(url)).entriesRemoved, 3);
     }
-    assert.deepEqual(fs.readdirSync(s.dir), []);
-  } finally {
-    s.cleanup();
+    assert.equal(fs.existsSync(dir), false, form);
   }
+  assert.deepEqual(fs.readdirSync(s.dir), []);
 });
 
 test('followProblem / transitionProblem: the chase-safe rule as a table', () => {

@@ -1,5 +1,6 @@
-// The symlink-exchange race (node-anchors.md §2.4; secure-delete §4.6, §5
-// rows 1-2). A separate attacker process swaps a directory inside the tree
+// The symlink-exchange race: a directory of the tree (or an ancestor of the
+// files) replaced by a symlink while the remover recurses must never be
+// followed. A separate attacker process swaps a directory inside the tree
 // being removed with a symlink to a directory of canaries, using
 // renameat2(RENAME_EXCHANGE), for as long as the remover runs. The engine
 // may fail closed on a trial; it must never delete a canary. The same
@@ -54,16 +55,12 @@ const VARIANTS = [
 for (const { depth, swapLevel, where } of VARIANTS) {
   /** Races the engine call `remove` against the attacker: busy attacker, no canary lost, only coded failures. */
   const engineSurvives = (remove: Remover, maxTrials: number, budgetMs: number) => async (t: TestContext) => {
-    const s = scratch('race');
-    try {
-      const rows = await raceTrials(s.dir, remove, { files: FILES, depth, swapLevel, maxTrials, budgetMs, minSwaps: MIN_SWAPS });
-      t.diagnostic(formatTrials(rows));
-      assertAttackerWasBusy(rows);
-      assertNoCanaryLost(rows);
-      assertOutcomesAreClean(rows);
-    } finally {
-      s.cleanup();
-    }
+    using s = scratch('race');
+    const rows = await raceTrials(s.dir, remove, { files: FILES, depth, swapLevel, maxTrials, budgetMs, minSwaps: MIN_SWAPS });
+    t.diagnostic(formatTrials(rows));
+    assertAttackerWasBusy(rows);
+    assertNoCanaryLost(rows);
+    assertOutcomesAreClean(rows);
   };
 
   test(
@@ -85,25 +82,21 @@ for (const { depth, swapLevel, where } of VARIANTS) {
   // with the measured numbers rather than passed.
   const major = Number(process.versions.node.split('.')[0]);
   test(`teeth: fs.rmSync loses canaries in the same harness (${where})`, { skip: skipReason ?? (major >= 23 ? `rmSync is native on Node ${major}` : undefined), timeout: 60_000 }, async (t) => {
-    const s = scratch('race');
-    try {
-      const rows = await raceTrials(s.dir, (victim) => fs.rmSync(victim, { recursive: true, force: true }), {
-        files: FILES,
-        depth,
-        swapLevel,
-        maxTrials: 12,
-        budgetMs: 4_000,
-        stopOnLoss: true,
-      });
-      t.diagnostic(formatTrials(rows));
-      assertAttackerWasBusy(rows);
-      if (!rows.some((r) => r.lost > 0)) {
-        t.skip(`fs.rmSync lost no canary in ${rows.length} trials (${rows.reduce((a, r) => a + r.swapsDuring, 0)} swaps): ${formatTrials(rows)}`);
-        return;
-      }
-      assert.ok(rows.some((r) => r.lost > 0));
-    } finally {
-      s.cleanup();
+    using s = scratch('race');
+    const rows = await raceTrials(s.dir, (victim) => fs.rmSync(victim, { recursive: true, force: true }), {
+      files: FILES,
+      depth,
+      swapLevel,
+      maxTrials: 12,
+      budgetMs: 4_000,
+      stopOnLoss: true,
+    });
+    t.diagnostic(formatTrials(rows));
+    assertAttackerWasBusy(rows);
+    if (!rows.some((r) => r.lost > 0)) {
+      t.skip(`fs.rmSync lost no canary in ${rows.length} trials (${rows.reduce((a, r) => a + r.swapsDuring, 0)} swaps): ${formatTrials(rows)}`);
+      return;
     }
+    assert.ok(rows.some((r) => r.lost > 0));
   });
 }

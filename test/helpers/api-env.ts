@@ -4,7 +4,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scratch } from './scratch';
 
-export function isolatedEnv(label: string): { root: string; work: string; data: string; config: string; cleanup(): void } {
+export interface IsolatedEnv extends Disposable {
+  root: string;
+  work: string;
+  data: string;
+  config: string;
+  cleanup(): void;
+}
+
+export function isolatedEnv(label: string): IsolatedEnv {
   const s = scratch(label);
   const data = path.join(s.dir, 'data');
   const config = path.join(s.dir, 'config');
@@ -12,5 +20,5 @@ export function isolatedEnv(label: string): { root: string; work: string; data: 
   fs.mkdirSync(work, { mode: 0o700 });
   process.env.EPHEMDIR_DATA_DIR = data;
   process.env.EPHEMDIR_CONFIG_DIR = config;
-  return { root: s.dir, work, data, config, cleanup: s.cleanup };
+  return { root: s.dir, work, data, config, cleanup: s.cleanup, [Symbol.dispose]: s.cleanup };
 }

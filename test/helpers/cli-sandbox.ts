@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { MAIN } from './cli';
+import { removeScratch } from './scratch';
 
 export interface CliResult {
   code: number | null;
@@ -14,7 +15,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export class CliSandbox {
+export class CliSandbox implements Disposable {
   readonly root = fs.mkdtempSync(path.join(os.tmpdir(), 'ephemdir-clic-'));
   readonly work = path.join(this.root, 'work');
   readonly data = path.join(this.root, 'data');
@@ -48,7 +49,10 @@ export class CliSandbox {
     return r.stdout;
   }
   cleanup(): void {
-    spawnSync('rm', ['-rf', '--one-file-system', this.root]);
+    removeScratch(this.root);
+  }
+  [Symbol.dispose](): void {
+    this.cleanup();
   }
 }
 

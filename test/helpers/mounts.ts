@@ -1,7 +1,9 @@
-// Mounting for tests: tmpfs and bind mounts that are always unmounted in
-// `finally`. Mount points are unmounted before anything deletes the scratch
-// tree: GNU `rm --one-file-system` (what scratch cleanup uses) would empty a
-// same-filesystem bind mount (secure-delete §4.3).
+// Mounting for tests: tmpfs and bind mounts that are always unmounted when
+// the test ends (`using m = new Mounts()` after the scratch folder, or
+// withMounts). Mount points are unmounted before anything deletes the
+// scratch tree: GNU `rm --one-file-system` (what scratch cleanup uses)
+// compares st_dev only, so it descends into a bind mount of a directory on
+// the same filesystem and empties it.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -51,7 +53,7 @@ export function isMountPoint(p: string): boolean {
  * A set of mounts made by one test. `cleanup()` unmounts them in reverse
  * order (lazily if a plain umount fails) and throws if any stays mounted.
  */
-export class Mounts {
+export class Mounts implements Disposable {
   readonly #points: string[] = [];
 
   tmpfs(target: string, options = 'size=4m,mode=0755'): void {
@@ -82,14 +84,14 @@ export class Mounts {
     }
     if (stuck.length > 0) throw new Error(`could not unmount: ${stuck.join('; ')}`);
   }
+
+  [Symbol.dispose](): void {
+    this.cleanup();
+  }
 }
 
 /** Runs `fn` with a fresh Mounts set, always unmounting afterwards. */
 export async function withMounts<T>(fn: (m: Mounts) => T | Promise<T>): Promise<T> {
-  const m = new Mounts();
-  try {
-    return await fn(m);
-  } finally {
-    m.cleanup();
-  }
+  using m = new Mounts();
+  return await fn(m);
 }

@@ -1,23 +1,53 @@
 // Per-test scratch directories under a private root, removed after the test
 // with the system's own tools (never with the code under test).
+//
+//   using s = scratch('label');   // removed when the enclosing block exits,
+//                                 // whether the body returns or throws
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 
-export function scratch(label = 'test'): { dir: string; cleanup(): void } {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `ephemdir-${label}-`));
-  return {
-    dir,
-    cleanup() {
-      try {
-        execFileSync('chattr', ['-R', '-i', '-a', dir], { stdio: 'ignore' });
-      } catch {
-        // chattr may be unavailable or the tree already gone
-      }
-      execFileSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
-    },
-  };
+export interface Scratch extends Disposable {
+  readonly dir: string;
+  /** Removes the folder now; `using` calls this through `[Symbol.dispose]`. */
+  cleanup(): void;
+}
+
+/** Removes `dir` and everything under it, clearing immutable/append-only flags first. */
+export function removeScratch(dir: string): void {
+  try {
+    execFileSync('chattr', ['-R', '-i', '-a', dir], { stdio: 'ignore' });
+  } catch {
+    // chattr may be unavailable or the tree already gone
+  }
+  execFileSync('rm', ['-rf', '--one-file-system', dir], { stdio: 'ignore' });
+}
+
+export interface ScratchOptions {
+  /**
+   * Make the folder on tmpfs (/dev/shm) when there is one, for tests that
+   * build trees of thousands of files and do not depend on the filesystem;
+   * elsewhere the usual temporary folder.
+   */
+  inMemory?: boolean;
+}
+
+export function scratch(label = 'test', options: ScratchOptions = {}): Scratch {
+  const dir = makeFolder(label, options);
+  const cleanup = (): void => removeScratch(dir);
+  return { dir, cleanup, [Symbol.dispose]: cleanup };
+}
+
+function makeFolder(label: string, options: ScratchOptions): string {
+  if (options.inMemory) {
+    try {
+      return fs.mkdtempSync(path.join('/dev/shm', `ephemdir-${label}-`));
+    } catch {
+      // no /dev/shm here: fall back to the usual temporary folder
+    }
+  }
+  return fs.mkdtempSync(path.join(os.tmpdir(), `ephemdir-${label}-`));
 }
 
 export const isRoot = process.geteuid?.() === 0;

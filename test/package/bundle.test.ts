@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
+import { buildSync } from 'esbuild';
 import { scratch } from '../helpers/scratch';
 import { repoRoot } from './packing';
 
@@ -14,10 +15,6 @@ const root = repoRoot(__dirname);
 const work = scratch('bundle');
 after(() => work.cleanup());
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const esbuild = require('esbuild') as {
-  buildSync(o: Record<string, unknown>): { errors: unknown[]; warnings: unknown[] };
-};
 
 const appSource = `
 import { tempdirSync, capabilities } from 'ephemdir';
@@ -43,7 +40,7 @@ for (const format of ['cjs', 'esm'] as const) {
   test(`esbuild --bundle --external:ephemdir (${format}) runs`, () => {
     const { dir, env } = project(`external-${format}`);
     const outfile = path.join(dir, 'dist', format === 'esm' ? 'app.mjs' : 'app.cjs');
-    const res = esbuild.buildSync({
+    const res = buildSync({
       entryPoints: [path.join(dir, 'src', 'app.mjs')],
       bundle: true,
       platform: 'node',
@@ -65,7 +62,7 @@ for (const format of ['cjs', 'esm'] as const) {
 test('ephemdir bundled inline refuses with EPHEMDIR_NATIVE_UNAVAILABLE and says to mark it external', () => {
   const { dir, env } = project('inline');
   const outfile = path.join(dir, 'dist', 'app.cjs');
-  const res = esbuild.buildSync({
+  const res = buildSync({
     entryPoints: [path.join(dir, 'src', 'app.mjs')],
     bundle: true,
     platform: 'node',

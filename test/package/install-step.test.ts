@@ -14,7 +14,7 @@ import { repoRoot } from './packing';
 const root = repoRoot(__dirname);
 const work = scratch('install-step');
 after(() => work.cleanup());
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: a CommonJS script of the checkout (outside the TS project)
 const { hostLibc } = require(path.join(root, 'scripts', 'native-target.js')) as { hostLibc(): string | null };
 const libc = hostLibc();
 

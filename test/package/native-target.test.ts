@@ -10,7 +10,7 @@ import { repoRoot } from './packing';
 import { nativeFix, packageManagerFromAgent, rebuildCommand, toolchainHint, unavailableMessage, type Host } from '../../src/native/unavailable';
 
 const root = repoRoot(__dirname);
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: a CommonJS script of the checkout (outside the TS project)
 const target = require(path.join(root, 'scripts', 'native-target.js')) as {
   isSupported(p: string): boolean;
   libcFromInterpreter(s: string | null): string | null;
@@ -200,7 +200,7 @@ test('the fix says what compiling needs on each system', () => {
 });
 
 test('the prebuild layout is parsed and ordered exactly as node-gyp-build does', () => {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS package without types: typed by the cast
   const ngb = require('node-gyp-build') as {
     parseTuple(n: string): object | undefined;
     parseTags(f: string): object | undefined;

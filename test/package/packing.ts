@@ -38,9 +38,9 @@ export function packTarball(root: string, dest: string): string {
   fs.mkdirSync(stage, { recursive: true });
   execFileSync('tar', ['-xzf', first, '-C', stage]);
   const pkg = path.join(stage, 'package');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: a CommonJS script of the packed copy
   const { computeStamp } = require(path.join(pkg, 'scripts', 'native-stamp.js')) as { computeStamp(root: string): string };
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: a CommonJS script of the packed copy
   const { hostLibc } = require(path.join(pkg, 'scripts', 'native-target.js')) as { hostLibc(): string | null };
   const tuple = path.join(pkg, 'prebuilds', `${process.platform}-${process.arch}`);
   if (!loadsWithStamp(tuple, computeStamp(pkg))) {

@@ -23,7 +23,7 @@ after(() => work.cleanup());
 
 interface Target { platform: string; arch: string; libc: string | null }
 interface ElfInfo { machine: string; needed: string[]; needs: { file: string; name: string }[]; hasSymtab: boolean }
-/* eslint-disable @typescript-eslint/no-require-imports */
+/* eslint-disable @typescript-eslint/no-require-imports -- dynamic paths: CommonJS scripts of the checkout (outside the TS project) */
 const prebuild = require(path.join(root, 'scripts', 'prebuild.js')) as {
   hostTargets(): Target[];
   prebuildPath(t: Target): string;

@@ -17,7 +17,7 @@ const root = repoRoot(__dirname);
 const work = scratch('unavailable');
 after(() => work.cleanup());
 const tuple = `${process.platform}-${process.arch}`;
-// eslint-disable-next-line @typescript-eslint/no-require-imports
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: a CommonJS script of the checkout (outside the TS project)
 const { hostLibc } = require(path.join(root, 'scripts', 'native-target.js')) as { hostLibc(): string | null };
 const libc = hostLibc();
 const otherLibc = libc === 'musl' ? 'glibc' : 'musl';
@@ -146,7 +146,7 @@ test('only a binary for the other libc: refused without being loaded', { skip: l
 
 test('the packed record stands for the sources it was written for, and only those', () => {
   const pkg = installed('record');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: a CommonJS script of the installed copy
   const stamp = require(path.join(pkg, 'scripts', 'native-stamp.js')) as { knownStamp(r: string): string | null; computeStamp(r: string): string; writePackedStamp(r: string): string };
   assert.equal(stamp.knownStamp(pkg), null, 'no record: hash');
   assert.equal(stamp.writePackedStamp(pkg), stamp.computeStamp(pkg));

@@ -103,7 +103,7 @@ describe('explain verdicts', () => {
 });
 
 describe('explain model', () => {
-  it('journal entries never use active-entry logic (§7.3 quirk)', () => {
+  it('a journal entry (deleting) is explained as a deletion to resume, never with an active entry\'s verdict or blockers', () => {
     const m = model(
       { state: 'deleting', claimId: null, stagingPath: STAGING, expiresAt: NOW + 3_558, lastError: 'EXDEV' },
       unknownProbe('missing'),

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn } from 'node:child_process';
 import type { Entry } from '../../src/model/entry';
 import { buildEntry } from '../helpers/entry';
-import { scratch } from '../helpers/scratch';
+import { scratch, type Scratch } from '../helpers/scratch';
 import { stageForOtherUsers } from '../helpers/stage';
 
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -35,10 +35,10 @@ export function makeEntry(over: Partial<Entry> = {}): Entry {
 }
 
 /** A scratch dir with a data dir path (not created) inside, and the env pointing at it. */
-export function dataScratch(label: string): { dir: string; data: string; env: NodeJS.ProcessEnv; cleanup(): void } {
+export function dataScratch(label: string): Scratch & { data: string; env: NodeJS.ProcessEnv } {
   const s = scratch(label);
   const data = path.join(s.dir, 'data');
-  return { dir: s.dir, data, env: { EPHEMDIR_DATA_DIR: data, EPHEMDIR_CONFIG_DIR: path.join(s.dir, 'config') }, cleanup: s.cleanup };
+  return { ...s, data, env: { EPHEMDIR_DATA_DIR: data, EPHEMDIR_CONFIG_DIR: path.join(s.dir, 'config') } };
 }
 
 export interface TestUser {

@@ -26,44 +26,40 @@ function canUnshare(): boolean {
 }
 
 test('a simulated restart (boot_id bind-mounted in a private mount namespace) is seen without caching', { skip: !(isRoot && isLinux && canUnshare()) && 'needs root, Linux and unshare -m' }, () => {
-  const s = dataScratch('boot');
-  try {
-    const real = currentBoot().bootId!;
-    const fake = '11111111-2222-4333-8444-555555555555';
-    const fakeFile = path.join(s.dir, 'boot_id');
-    fs.writeFileSync(fakeFile, `${fake}\n`);
-    // An entry from "this" boot, marked remove-on-restart.
-    const e = makeEntry({ bootId: real, removeOnRestart: true, expiresAt: null });
-    {
-      using r = Registry.open({ create: true, env: s.env })!;
-      r.create(e);
-      assert.deepEqual(r.dueHints(Date.now() / 1000, currentBoot().bootId, 10), []);
-    }
-    // One child process: reads the real id, then the bind mount appears, then reads again.
-    const script = path.join(s.dir, 'probe.ts');
-    fs.writeFileSync(
-      script,
-      [
-        `import { execFileSync } from 'node:child_process';`,
-        `import { currentBoot } from ${JSON.stringify(path.join(REPO, 'src/store/boot'))};`,
-        `import { Registry } from ${JSON.stringify(path.join(REPO, 'src/store/registry'))};`,
-        `const before = currentBoot().bootId;`,
-        `execFileSync('mount', ['--bind', ${JSON.stringify(fakeFile)}, '/proc/sys/kernel/random/boot_id']);`,
-        `const after = currentBoot().bootId;`,
-        `const r = Registry.open({ create: false })!;`,
-        `console.log(JSON.stringify({ before, after, due: r.dueHints(Date.now() / 1000, after, 10) }));`,
-      ].join('\n'),
-    );
-    const out = execFileSync('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', script], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH, ...s.env },
-    }).toString();
-    const res = JSON.parse(out.trim().split('\n').pop()!) as { before: string; after: string; due: string[] };
-    assert.equal(res.before, real);
-    assert.equal(res.after, fake);
-    assert.deepEqual(res.due, [e.id]);
-    assert.equal(currentBoot().bootId, real, 'the host namespace is unaffected');
-  } finally {
-    s.cleanup();
+  using s = dataScratch('boot');
+  const real = currentBoot().bootId!;
+  const fake = '11111111-2222-4333-8444-555555555555';
+  const fakeFile = path.join(s.dir, 'boot_id');
+  fs.writeFileSync(fakeFile, `${fake}\n`);
+  // An entry from "this" boot, marked remove-on-restart.
+  const e = makeEntry({ bootId: real, removeOnRestart: true, expiresAt: null });
+  {
+    using r = Registry.open({ create: true, env: s.env })!;
+    r.create(e);
+    assert.deepEqual(r.dueHints(Date.now() / 1000, currentBoot().bootId, 10), []);
   }
+  // One child process: reads the real id, then the bind mount appears, then reads again.
+  const script = path.join(s.dir, 'probe.ts');
+  fs.writeFileSync(
+    script,
+    [
+      `import { execFileSync } from 'node:child_process';`,
+      `import { currentBoot } from ${JSON.stringify(path.join(REPO, 'src/store/boot'))};`,
+      `import { Registry } from ${JSON.stringify(path.join(REPO, 'src/store/registry'))};`,
+      `const before = currentBoot().bootId;`,
+      `execFileSync('mount', ['--bind', ${JSON.stringify(fakeFile)}, '/proc/sys/kernel/random/boot_id']);`,
+      `const after = currentBoot().bootId;`,
+      `const r = Registry.open({ create: false })!;`,
+      `console.log(JSON.stringify({ before, after, due: r.dueHints(Date.now() / 1000, after, 10) }));`,
+    ].join('\n'),
+  );
+  const out = execFileSync('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', script], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, ...s.env },
+  }).toString();
+  const res = JSON.parse(out.trim().split('\n').pop()!) as { before: string; after: string; due: string[] };
+  assert.equal(res.before, real);
+  assert.equal(res.after, fake);
+  assert.deepEqual(res.due, [e.id]);
+  assert.equal(currentBoot().bootId, real, 'the host namespace is unaffected');
 });

@@ -9,92 +9,76 @@ import { dataScratch, entryFile, makeEntry, makeUser, runWorker, REPO, WORKER } 
 import { isRoot } from '../helpers/scratch';
 
 test('4 processes creating 200 entries each and counting them lose nothing', async () => {
-  const s = dataScratch('conc');
-  try {
-    Registry.open({ create: true, env: s.env })!.close();
-    const runs = await Promise.all([0, 1, 2, 3].map(() => runWorker(['create', '200'], s.env)));
-    for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    using reg = Registry.open({ create: false, env: s.env })!;
-    const l = reg.list();
-    assert.equal(l.entries.length, 800);
-    assert.deepEqual(l.problems, []);
-    assert.equal(reg.stats().created, 800);
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('conc');
+  Registry.open({ create: true, env: s.env })!.close();
+  const runs = await Promise.all([0, 1, 2, 3].map(() => runWorker(['create', '200'], s.env)));
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  using reg = Registry.open({ create: false, env: s.env })!;
+  const l = reg.list();
+  assert.equal(l.entries.length, 800);
+  assert.deepEqual(l.problems, []);
+  assert.equal(reg.stats().created, 800);
 });
 
 test('update serialises two processes incrementing one field 100 times each', async () => {
-  const s = dataScratch('conc');
-  try {
-    const e = makeEntry({ ino: 0 });
-    {
-      using reg = Registry.open({ create: true, env: s.env })!;
-      reg.create(e);
-    }
-    const runs = await Promise.all([runWorker(['incr', e.id, '100'], s.env), runWorker(['incr', e.id, '100'], s.env)]);
-    for (const r of runs) assert.equal(r.code, 0, r.stderr);
-    using reg = Registry.open({ create: false, env: s.env })!;
-    assert.equal(reg.get(e.id)!.ino, 200);
-  } finally {
-    s.cleanup();
+  using s = dataScratch('conc');
+  const e = makeEntry({ ino: 0 });
+  {
+    using reg = Registry.open({ create: true, env: s.env })!;
+    reg.create(e);
   }
+  const runs = await Promise.all([runWorker(['incr', e.id, '100'], s.env), runWorker(['incr', e.id, '100'], s.env)]);
+  for (const r of runs) assert.equal(r.code, 0, r.stderr);
+  using reg = Registry.open({ create: false, env: s.env })!;
+  assert.equal(reg.get(e.id)!.ino, 200);
 });
 
 test('a lock held by another process: lockEntry null, update BUSY after waitMs', async () => {
-  const s = dataScratch('conc');
-  try {
-    const e = makeEntry();
-    using reg = Registry.open({ create: true, env: s.env })!;
-    reg.create(e);
-    const child = spawn(process.execPath, ['--import', 'tsx', WORKER, 'hold', e.id, '3000'], {
-      cwd: REPO,
-      env: { PATH: process.env.PATH, ...s.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    const exited = new Promise((resolve) => child.on('close', resolve));
-    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
-    assert.equal(reg.lockEntry(e.id), null);
-    const t0 = Date.now();
-    assert.throws(() => reg.update(e.id, () => ({ result: 0 }), { waitMs: 300 }), (err: Error & { code?: string }) => {
-      assert.equal(err.code, ErrorCodes.BUSY);
-      assert.match(err.message, /locked by another ephemdir process/);
-      return true;
-    });
-    const waited = Date.now() - t0;
-    assert.ok(waited >= 280 && waited < 2000, `waited ${waited} ms`);
-    assert.throws(() => reg.lockEntry(e.id, { waitMs: 100 }), { code: ErrorCodes.BUSY });
-    // Once the holder is done, the lock is free again (waiting for it here works).
-    assert.equal(reg.update(e.id, (cur) => ({ result: cur!.id }), { waitMs: 10_000 }), e.id);
-    await exited;
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('conc');
+  const e = makeEntry();
+  using reg = Registry.open({ create: true, env: s.env })!;
+  reg.create(e);
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER, 'hold', e.id, '3000'], {
+    cwd: REPO,
+    env: { PATH: process.env.PATH, ...s.env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const exited = new Promise((resolve) => child.on('close', resolve));
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  assert.equal(reg.lockEntry(e.id), null);
+  const t0 = Date.now();
+  assert.throws(() => reg.update(e.id, () => ({ result: 0 }), { waitMs: 300 }), (err: Error & { code?: string }) => {
+    assert.equal(err.code, ErrorCodes.BUSY);
+    assert.match(err.message, /locked by another ephemdir process/);
+    return true;
+  });
+  const waited = Date.now() - t0;
+  assert.ok(waited >= 280 && waited < 2000, `waited ${waited} ms`);
+  assert.throws(() => reg.lockEntry(e.id, { waitMs: 100 }), { code: ErrorCodes.BUSY });
+  // Once the holder is done, the lock is free again (waiting for it here works).
+  assert.equal(reg.update(e.id, (cur) => ({ result: cur!.id }), { waitMs: 10_000 }), e.id);
+  await exited;
 });
 
 test('deleting an entry unlinks its lock file without letting a waiter lock a dead file', async () => {
-  const s = dataScratch('conc');
-  try {
-    const e = makeEntry();
-    using reg = Registry.open({ create: true, env: s.env })!;
-    reg.create(e);
-    const lock = reg.lockEntry(e.id)!;
-    // A child waits in update(); we delete the entry (unlinking the lock file) and release.
-    const waiter = runWorker(['incr', e.id, '1'], s.env);
-    await new Promise((r) => setTimeout(r, 300));
-    reg.update(e.id, () => ({ entry: null, result: 0 }));
-    lock.release();
-    const r = await waiter;
-    assert.equal(r.code, 0, r.stderr);
-    assert.equal(reg.get(e.id), null);
-    assert.deepEqual(fs.readdirSync(path.join(s.data, 'registry.d', 'locks')), []);
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('conc');
+  const e = makeEntry();
+  using reg = Registry.open({ create: true, env: s.env })!;
+  reg.create(e);
+  const lock = reg.lockEntry(e.id)!;
+  // A child waits in update(); we delete the entry (unlinking the lock file) and release.
+  const waiter = runWorker(['incr', e.id, '1'], s.env);
+  await new Promise((r) => setTimeout(r, 300));
+  reg.update(e.id, () => ({ entry: null, result: 0 }));
+  lock.release();
+  const r = await waiter;
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(reg.get(e.id), null);
+  assert.deepEqual(fs.readdirSync(path.join(s.data, 'registry.d', 'locks')), []);
 });
 
 test('a non-root user runs the registry in its own data dir; a root-owned entry there is a problem', { skip: !isRoot && 'needs root' }, async () => {
-  const s = dataScratch('conc');
+  using s = dataScratch('conc');
   const u = makeUser('reg');
   try {
     fs.chmodSync(s.dir, 0o755);
@@ -113,7 +97,6 @@ test('a non-root user runs the registry in its own data dir; a root-owned entry 
     // And root (us) refuses the user's registry.
     assert.throws(() => Registry.open({ create: false, env: s.env }), { code: ErrorCodes.REGISTRY_UNUSABLE });
   } finally {
-    s.cleanup();
     u.remove();
   }
 });

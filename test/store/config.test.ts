@@ -8,16 +8,12 @@ import { dataScratch, makeUser } from './_helpers';
 import { isRoot } from '../helpers/scratch';
 
 function withConfig(text: string | null, fn: (env: NodeJS.ProcessEnv, file: string, dir: string) => void): void {
-  const s = dataScratch('cfg');
-  try {
-    const dir = s.env.EPHEMDIR_CONFIG_DIR!;
-    fs.mkdirSync(dir, { mode: 0o700 });
-    const file = path.join(dir, 'config.toml');
-    if (text !== null) fs.writeFileSync(file, text, { mode: 0o600 });
-    fn(s.env, file, dir);
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('cfg');
+  const dir = s.env.EPHEMDIR_CONFIG_DIR!;
+  fs.mkdirSync(dir, { mode: 0o700 });
+  const file = path.join(dir, 'config.toml');
+  if (text !== null) fs.writeFileSync(file, text, { mode: 0o600 });
+  fn(s.env, file, dir);
 }
 
 test('a valid config: every key, raw values, camelCase fields', () => {
@@ -55,12 +51,8 @@ test('a valid config: every key, raw values, camelCase fields', () => {
 });
 
 test('missing config dir or file: no values, no warning', () => {
-  const s = dataScratch('cfg');
-  try {
-    assert.deepEqual(loadConfig(s.env).warnings, []);
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('cfg');
+  assert.deepEqual(loadConfig(s.env).warnings, []);
   withConfig(null, (env) => assert.deepEqual(loadConfig(env), { values: {}, warnings: [], file: path.join(env.EPHEMDIR_CONFIG_DIR!, 'config.toml') }));
 });
 

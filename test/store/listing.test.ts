@@ -104,139 +104,119 @@ test('decodeShardCache: a round trip, and null for anything not exactly this sha
 });
 
 test('fresh files are never cached; settled shards are, and a listing from the cache equals one from the files', () => {
-  const s = dataScratch('listing');
-  try {
-    using r = open(s.env);
-    const entries = [...sameShard(5, 'a'), ...sameShard(3, 'c'), makeEntry({ tags: ['x'], description: 'd\u00e9j\u00e0 vu' })];
-    for (const e of entries) r.create(e);
-    const expected = r.list({ cache: false });
-    assert.equal(expected.entries.length, entries.length);
-    // Just written: inside the settle window, so nothing may be cached.
-    assert.deepEqual(r.list(), expected);
-    assert.deepEqual(cacheFiles(s.data), []);
-    // With the clock moved on, every shard is cached, and read back identically.
-    assert.deepEqual(r.list({ nowMs: LATER() }), expected);
-    const shards = [...new Set(entries.map((e) => `${e.id[0]}.json`))].sort();
-    assert.deepEqual(cacheFiles(s.data), shards);
-    for (const f of cacheFiles(s.data)) assert.equal(fs.statSync(path.join(s.data, 'registry.d', 'listing', f)).mode & 0o777, 0o600);
-    assert.deepEqual(r.list(), expected);
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('listing');
+  using r = open(s.env);
+  const entries = [...sameShard(5, 'a'), ...sameShard(3, 'c'), makeEntry({ tags: ['x'], description: 'd\u00e9j\u00e0 vu' })];
+  for (const e of entries) r.create(e);
+  const expected = r.list({ cache: false });
+  assert.equal(expected.entries.length, entries.length);
+  // Just written: inside the settle window, so nothing may be cached.
+  assert.deepEqual(r.list(), expected);
+  assert.deepEqual(cacheFiles(s.data), []);
+  // With the clock moved on, every shard is cached, and read back identically.
+  assert.deepEqual(r.list({ nowMs: LATER() }), expected);
+  const shards = [...new Set(entries.map((e) => `${e.id[0]}.json`))].sort();
+  assert.deepEqual(cacheFiles(s.data), shards);
+  for (const f of cacheFiles(s.data)) assert.equal(fs.statSync(path.join(s.data, 'registry.d', 'listing', f)).mode & 0o777, 0o600);
+  assert.deepEqual(r.list(), expected);
 });
 
 test('a cache hit really skips the entry files (so its entries must match them exactly)', () => {
-  const s = dataScratch('listing');
-  try {
-    using r = open(s.env);
-    const [e] = sameShard(1, 'd');
-    r.create(e!);
-    age(s.data);
-    r.list({ nowMs: LATER() });
-    // Change the cached copy only: the entry file and the shard folder are untouched.
-    const file = cachePath(s.data, e!.id);
-    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"description":null', '"description":"from the cache"'));
-    assert.equal(r.list().entries[0]!.description, 'from the cache');
-    assert.equal(r.list({ cache: false }).entries[0]!.description, null);
-  } finally {
-    s.cleanup();
-  }
+  using s = dataScratch('listing');
+  using r = open(s.env);
+  const [e] = sameShard(1, 'd');
+  r.create(e!);
+  age(s.data);
+  r.list({ nowMs: LATER() });
+  // Change the cached copy only: the entry file and the shard folder are untouched.
+  const file = cachePath(s.data, e!.id);
+  fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"description":null', '"description":"from the cache"'));
+  assert.equal(r.list().entries[0]!.description, 'from the cache');
+  assert.equal(r.list({ cache: false }).entries[0]!.description, null);
 });
 
 test('every change after the cache was written is seen: update, create, delete, in-place edit, chmod', () => {
-  const s = dataScratch('listing');
-  try {
-    using r = open(s.env);
-    const [a, b, c] = sameShard(3, 'e');
-    for (const e of [a!, b!, c!]) r.create(e);
-    const warm = () => {
-      age(s.data);
-      r.list({ nowMs: LATER() });
-    };
-    const descriptions = () => Object.fromEntries(r.list().entries.map((e) => [e.id, e.description]));
+  using s = dataScratch('listing');
+  using r = open(s.env);
+  const [a, b, c] = sameShard(3, 'e');
+  for (const e of [a!, b!, c!]) r.create(e);
+  const warm = () => {
+    age(s.data);
+    r.list({ nowMs: LATER() });
+  };
+  const descriptions = () => Object.fromEntries(r.list().entries.map((e) => [e.id, e.description]));
 
-    warm();
-    r.update(a!.id, (cur) => ({ entry: { ...cur!, description: 'updated' }, result: undefined }));
-    assert.equal(descriptions()[a!.id], 'updated');
+  warm();
+  r.update(a!.id, (cur) => ({ entry: { ...cur!, description: 'updated' }, result: undefined }));
+  assert.equal(descriptions()[a!.id], 'updated');
 
-    warm();
-    const d = makeEntry({ id: 'e' + newId().slice(1) });
-    r.create(d);
-    assert.ok(d.id in descriptions(), 'a new entry is listed');
+  warm();
+  const d = makeEntry({ id: 'e' + newId().slice(1) });
+  r.create(d);
+  assert.ok(d.id in descriptions(), 'a new entry is listed');
 
-    warm();
-    r.update(b!.id, () => ({ entry: null, result: undefined }));
-    assert.ok(!(b!.id in descriptions()), 'a deleted entry is not listed');
+  warm();
+  r.update(b!.id, () => ({ entry: null, result: undefined }));
+  assert.ok(!(b!.id in descriptions()), 'a deleted entry is not listed');
 
-    // Written in place (same inode, same length): only the file's ctime moves.
-    warm();
-    const f = entryFile(s.data, c!.id);
-    const before = fs.readFileSync(f, 'utf8');
-    const edited = before.replace('"brave-otter-', '"brave-otteR-').replace(`/brave-otter-${c!.id.slice(0, 16)}"`, `/brave-otteR-${c!.id.slice(0, 16)}"`);
-    assert.equal(edited.length, before.length);
-    const ino = fs.statSync(f).ino;
-    fs.writeFileSync(f, edited);
-    assert.equal(fs.statSync(f).ino, ino);
-    assert.equal(r.list().entries.find((e) => e.id === c!.id)!.name, `brave-otteR-${c!.id.slice(0, 16)}`);
+  // Written in place (same inode, same length): only the file's ctime moves.
+  warm();
+  const f = entryFile(s.data, c!.id);
+  const before = fs.readFileSync(f, 'utf8');
+  const edited = before.replace('"brave-otter-', '"brave-otteR-').replace(`/brave-otter-${c!.id.slice(0, 16)}"`, `/brave-otteR-${c!.id.slice(0, 16)}"`);
+  assert.equal(edited.length, before.length);
+  const ino = fs.statSync(f).ino;
+  fs.writeFileSync(f, edited);
+  assert.equal(fs.statSync(f).ino, ino);
+  assert.equal(r.list().entries.find((e) => e.id === c!.id)!.name, `brave-otteR-${c!.id.slice(0, 16)}`);
 
-    // A chmod that makes the file unsafe is a problem again at once.
-    warm();
-    nextTick();
-    fs.chmodSync(f, 0o666);
-    const l = r.list();
-    assert.ok(!l.entries.some((e) => e.id === c!.id));
-    assert.match(l.problems.find((p) => p.id === c!.id)!.reason, /writable by group or others/);
-    fs.chmodSync(f, 0o600);
-  } finally {
-    s.cleanup();
-  }
+  // A chmod that makes the file unsafe is a problem again at once.
+  warm();
+  nextTick();
+  fs.chmodSync(f, 0o666);
+  const l = r.list();
+  assert.ok(!l.entries.some((e) => e.id === c!.id));
+  assert.match(l.problems.find((p) => p.id === c!.id)!.reason, /writable by group or others/);
+  fs.chmodSync(f, 0o600);
 });
 
 test('a shard with a problem is never cached; problems are reported on every listing', () => {
-  const s = dataScratch('listing');
-  try {
-    using r = open(s.env);
-    const [good] = sameShard(1, 'f');
-    r.create(good!);
-    const bad = 'f' + newId().slice(1);
-    fs.writeFileSync(entryFile(s.data, bad), '{"schema":1,', { mode: 0o600 });
-    for (let i = 0; i < 2; i++) {
-      const l = r.list({ nowMs: LATER() });
-      assert.deepEqual(l.entries.map((e) => e.id), [good!.id]);
-      assert.deepEqual(l.problems.map((p) => p.id), [bad]);
-      assert.deepEqual(cacheFiles(s.data), []);
-    }
-  } finally {
-    s.cleanup();
+  using s = dataScratch('listing');
+  using r = open(s.env);
+  const [good] = sameShard(1, 'f');
+  r.create(good!);
+  const bad = 'f' + newId().slice(1);
+  fs.writeFileSync(entryFile(s.data, bad), '{"schema":1,', { mode: 0o600 });
+  for (let i = 0; i < 2; i++) {
+    const l = r.list({ nowMs: LATER() });
+    assert.deepEqual(l.entries.map((e) => e.id), [good!.id]);
+    assert.deepEqual(l.problems.map((p) => p.id), [bad]);
+    assert.deepEqual(cacheFiles(s.data), []);
   }
 });
 
 test('an unusable cache file is ignored and replaced: garbage, a directory, another shape', () => {
-  const s = dataScratch('listing');
-  try {
-    using r = open(s.env);
-    const entries = sameShard(2, '1');
-    for (const e of entries) r.create(e);
-    const expected = r.list({ cache: false });
-    r.list({ nowMs: LATER() });
-    const file = cachePath(s.data, entries[0]!.id);
-    const good = fs.readFileSync(file);
-    for (const bytes of ['', 'garbage', good.toString().replace(`"fields":"${FIELDS}"`, '"fields":"id,path"')]) {
-      fs.writeFileSync(file, bytes);
-      assert.deepEqual(r.list({ nowMs: LATER() }), expected);
-      assert.deepEqual(fs.readFileSync(file), good, 'rewritten from the files');
-    }
-    fs.rmSync(file);
-    fs.mkdirSync(file);
+  using s = dataScratch('listing');
+  using r = open(s.env);
+  const entries = sameShard(2, '1');
+  for (const e of entries) r.create(e);
+  const expected = r.list({ cache: false });
+  r.list({ nowMs: LATER() });
+  const file = cachePath(s.data, entries[0]!.id);
+  const good = fs.readFileSync(file);
+  for (const bytes of ['', 'garbage', good.toString().replace(`"fields":"${FIELDS}"`, '"fields":"id,path"')]) {
+    fs.writeFileSync(file, bytes);
     assert.deepEqual(r.list({ nowMs: LATER() }), expected);
-    fs.rmdirSync(file);
-  } finally {
-    s.cleanup();
+    assert.deepEqual(fs.readFileSync(file), good, 'rewritten from the files');
   }
+  fs.rmSync(file);
+  fs.mkdirSync(file);
+  assert.deepEqual(r.list({ nowMs: LATER() }), expected);
+  fs.rmdirSync(file);
 });
 
 test('a cache file owned by another user is never used', { skip: !isRoot && 'needs root to create a user' }, () => {
-  const s = dataScratch('listing');
+  using s = dataScratch('listing');
   const user = makeUser('lc');
   try {
     using r = open(s.env);
@@ -248,7 +228,6 @@ test('a cache file owned by another user is never used', { skip: !isRoot && 'nee
     fs.chownSync(file, user.uid, user.gid);
     assert.equal(r.list().entries[0]!.description, null);
   } finally {
-    s.cleanup();
     user.remove();
   }
 });

@@ -36,7 +36,7 @@ function stagingState(p: string): 'present' | 'missing' | 'unknown' {
 
 /** The JSON shapes, loaded only for --json. */
 function jsonModule(): typeof import('../json') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the JSON shapes load only for --json
   return require('../json') as typeof import('../json');
 }
 

@@ -32,7 +32,7 @@ function outcome(path: string, status: Status, more: Partial<Outcome> = {}): Out
 /** The paths to work on: the arguments as they are, or (with --glob) what each pattern matches. */
 function targets(ctx: Ctx, positionals: string[], glob: boolean): string[] {
   if (!glob) return positionals;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: glob matching loads only with --glob
   const { expandPattern } = require('../glob') as typeof import('../glob');
   const out: string[] = [];
   for (const pattern of positionals) {

@@ -107,7 +107,7 @@ interface Manifest {
  * so a package whose `exports` hides package.json (smol-toml) is found too.
  */
 export function packageDir(name: string, from: string): string | null {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only when the runtime is verified
   const { createRequire } = require('node:module') as typeof import('node:module');
   for (const dir of createRequire(path.join(from, 'package.json')).resolve.paths(name) ?? []) {
     const candidate = path.join(dir, name);
