@@ -15,21 +15,25 @@ export { keep, extend, remove, explain, recover, prune } from './manage';
 export { resolve, registered, list, stats, last, currentTarget, match, sizeOf } from './query';
 export type * from './types';
 
-function wrap(entry: Entry, removeOnExit: boolean): EphemeralDirectory {
-  const handle = new EphemeralDirectory(entry);
+function wrap(entry: Entry, removeOnExit: boolean, dataDir: string): EphemeralDirectory {
+  const handle = new EphemeralDirectory(entry, dataDir);
   if (removeOnExit) removeAtExit(handle.id, () => handle.removeSync());
   return handle;
 }
 
-/** Creates a managed temporary directory, after sweeping a few that are already due. */
+/**
+ * Creates a managed temporary directory, after sweeping a few that are
+ * already due. `dataDir` tracks it in a registry of your own (see
+ * `RegistryOptions`); the handle remembers which.
+ */
 export async function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirectory> {
   checkCall(TEMPDIR, [], options);
   const { settings, warnings } = prepare(options);
   for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
-  const ctx = createContext();
+  const ctx = createContext(options);
   try {
     const report = await maintenanceSweep(ctx);
-    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
+    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit, ctx.registry.dataDir);
     handle.sweep = report;
     return handle;
   } finally {
@@ -42,10 +46,10 @@ export function tempdirSync(options: TempdirOptions = {}): EphemeralDirectory {
   checkCall(TEMPDIR_SYNC, [], options);
   const { settings, warnings } = prepare(options);
   for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
-  const ctx = createContext();
+  const ctx = createContext(options);
   try {
     const report = maintenanceSweepSync(ctx);
-    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
+    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit, ctx.registry.dataDir);
     handle.sweep = report;
     return handle;
   } finally {
