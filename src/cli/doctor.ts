@@ -116,9 +116,9 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   const registry = await (async (): Promise<Check> => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const api = require('../api') as typeof import('../api');
-      const s = await api.stats();
-      const { quarantined } = await api.list();
+      const { api } = require('./api') as typeof import('./api'); // the registry of --data-dir, when given
+      const s = await api().stats();
+      const { quarantined } = await api().list();
       if (quarantined.length > 0) {
         const files = quarantined.map((q) => `${q.file} (${q.reason})`).join('; ');
         return {

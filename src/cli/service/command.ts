@@ -83,7 +83,7 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
     node: fs.realpathSync(process.execPath),
     main: path.join(fs.realpathSync(root), 'dist', 'cli', 'main.js'),
     env: envBin ?? '/usr/bin/env',
-    dataDir: paths.dataDir(),
+    dataDir: paths.dataDir(ctx.env), // --data-dir, when given, is pinned as EPHEMDIR_DATA_DIR would be
     configDir: paths.configDir(),
     interval,
     metricsFile: metricsFileArg(values),
