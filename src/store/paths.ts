@@ -20,19 +20,21 @@ export function homeDir(): string | null {
   return typeof h === 'string' && path.isAbsolute(h) ? h : null;
 }
 
+/** Why there is no usable home directory, for the message. */
+function homeProblem(): string {
+  try {
+    return `the home directory ${JSON.stringify(os.homedir())} is not an absolute path`;
+  } catch {
+    return `HOME is unset and uid ${process.getuid?.() ?? '?'} has no home in the user database`;
+  }
+}
+
 function home(): string {
   const h = homeDir();
   if (h === null) {
-    let shown: string;
-    try {
-      shown = JSON.stringify(os.homedir());
-    } catch {
-      shown = 'none';
-    }
-    throw invalidArgument(
-      `there is no usable home directory (${shown}, not an absolute path); ${DATA_DIR_CHOICES} (and EPHEMDIR_CONFIG_DIR)`,
-      { reason: 'no-home' },
-    );
+    throw invalidArgument(`there is no usable home directory (${homeProblem()}); ${DATA_DIR_CHOICES} (and EPHEMDIR_CONFIG_DIR)`, {
+      reason: 'no-home',
+    });
   }
   return h;
 }
