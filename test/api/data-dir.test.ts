@@ -6,6 +6,7 @@
 // (Other users and a process without a home: data-dir-users.test.ts.)
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isolatedEnv } from '../helpers/api-env';
@@ -15,6 +16,7 @@ import * as api from '../../src/api/index';
 import { withTempdir, withTempdirSync } from '../../src/api/scoped';
 import { testTempdir } from '../../src/testing';
 import { Registry } from '../../src/store/registry';
+import { buildEntry } from '../helpers/entry';
 import type { RegistryOptions } from '../../src/api/types';
 
 const env = isolatedEnv('data-dir');
@@ -425,5 +427,43 @@ describe('an untrusted dataDir is refused before anything is touched', () => {
     }
     assert.ok(await tracked({ dataDir: fresh }, d));
     d.removeSync();
+  });
+});
+
+describe('the deletion guard of a dataDir call', () => {
+  /** Tracks `dir` in `dataDir` as a hand-edited registry would: due now, its inode, a planted marker. */
+  function track(dataDir: string, dir: string): void {
+    const id = crypto.randomBytes(16).toString('hex');
+    const st = fs.statSync(dir);
+    fs.writeFileSync(path.join(dir, '.ephemdir'), `${id}\n`, { mode: 0o600 });
+    using reg = Registry.open({ create: true, dataDir })!;
+    const now = Date.now() / 1000;
+    reg.create(
+      buildEntry({
+        id, path: dir, parent: path.dirname(dir), name: path.basename(dir), createdAt: now - 60, expiresAt: now - 30,
+        removeOnRestart: false, tags: ['guard'], bootId: null, bootTime: null, dev: st.dev, ino: st.ino, mountId: null, uid: st.uid,
+      }),
+    );
+  }
+
+  it("protects both its own data folder and the user's: entries naming folders inside either are never removed", async () => {
+    make(DEFAULT);
+    make(OWN);
+    const victims = {
+      "inside the user's data folder": path.join(env.data, 'precious'),
+      'inside dataDir': path.join(OWN.dataDir!, 'precious'),
+      "the user's data folder": env.data,
+    };
+    for (const dir of Object.values(victims)) {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      track(OWN.dataDir!, dir);
+    }
+    const report = await api.sweep({ ...OWN, force: true, tags: ['guard'] });
+    assert.deepEqual(report.removed, []);
+    for (const [what, dir] of Object.entries(victims)) {
+      assert.ok(fs.existsSync(dir), `${what} was deleted`);
+      const item = report.deferred.find((i) => i.path === dir);
+      assert.ok(item?.blockers.includes('protected-path'), `${what} held back by the guard: ${JSON.stringify(item)}`);
+    }
   });
 });
