@@ -46,6 +46,7 @@ export type {
   RecoverOptions,
   ListOptions,
   ExtendOptions,
+  RegistryOptions,
   QuarantinedEntry,
   TrackedList,
 } from './api/index';

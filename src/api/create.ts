@@ -13,7 +13,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument, systemError } from '../errors';
 import { resolveSettings, type Settings } from './settings';
 import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
-import { openContext, type ApiContext } from './context';
+import { openContext, type ApiContext, type RegistryChoice } from './context';
 import type { TempdirOptions } from './types';
 
 const MAX_NAME_ATTEMPTS = 100;
@@ -181,8 +181,8 @@ export function defaultParent(): string {
   return process.cwd() || os.tmpdir();
 }
 
-export function createContext(): ApiContext {
-  const ctx = openContext({ create: true });
+export function createContext(choice: RegistryChoice = {}): ApiContext {
+  const ctx = openContext({ create: true, dataDir: choice.dataDir });
   if (!ctx) throw new EphemdirError(ErrorCodes.REGISTRY_UNUSABLE, 'could not create the registry');
   return ctx;
 }

@@ -11,6 +11,9 @@ import { openDirectory } from '../fs/walk';
 import { configDir as configDirOf, dataDir as dataDirOf } from '../store/paths';
 import { loadConfig, openConfigDir } from '../store/config';
 import { list, stats } from './query';
+import { checkCall } from '../core/options';
+import { DIAGNOSE } from './query-signatures';
+import type { RegistryOptions } from './types';
 
 /** The checks {@link diagnose} runs, in its order (`boot-id` on Linux only). */
 export const DIAGNOSTIC_NAMES = ['platform', 'addon', 'data-dir-source', 'config-dir-source', 'data-dir', 'config-dir', 'config-file', 'registry', 'boot-id'] as const;
@@ -69,10 +72,10 @@ function addonCheck(): Diagnostic {
   });
 }
 
-async function registryCheck(): Promise<Diagnostic> {
+async function registryCheck(options: RegistryOptions): Promise<Diagnostic> {
   try {
-    const s = await stats();
-    const { quarantined } = await list();
+    const s = await stats(options);
+    const { quarantined } = await list(options);
     if (quarantined.length > 0) {
       const files = quarantined.map((q) => `${q.file} (${q.reason})`).join('; ');
       return {
@@ -93,11 +96,13 @@ async function registryCheck(): Promise<Diagnostic> {
  * Checks what ephemdir needs, without changing anything: the platform, the
  * native addon, the data and config folders (where they come from, and that
  * they are yours and writable by nobody else), the config file, the registry
- * (entry files set aside are listed) and, on Linux, the boot id. Never
- * throws: a check that cannot be made is a failed check with its reason.
+ * (entry files set aside are listed) and, on Linux, the boot id. A check
+ * that cannot be made is a failed check with its reason, never a throw;
+ * only a malformed `dataDir` is refused (EPHEMDIR_INVALID_ARGUMENT).
  * Works where ephemdir cannot run (another platform, no addon) to say why.
  */
-export async function diagnose(): Promise<Diagnostic[]> {
+export async function diagnose(options: RegistryOptions = {}): Promise<Diagnostic[]> {
+  checkCall(DIAGNOSE, [], options);
   const env = process.env;
   const checks: Diagnostic[] = [];
   const platform = hostPlatform();
@@ -112,8 +117,9 @@ export async function diagnose(): Promise<Diagnostic[]> {
   let configDir: string | null = null;
   checks.push(
     attempt('data-dir-source', () => {
-      dataDir = dataDirOf(env);
-      return { ok: true, message: env.EPHEMDIR_DATA_DIR ? 'EPHEMDIR_DATA_DIR' : 'platform default', hint: null };
+      dataDir = options.dataDir ?? dataDirOf(env);
+      const source = options.dataDir !== undefined ? 'the dataDir option' : env.EPHEMDIR_DATA_DIR ? 'EPHEMDIR_DATA_DIR' : 'platform default';
+      return { ok: true, message: source, hint: null };
     }),
   );
   checks.push(
@@ -134,7 +140,7 @@ export async function diagnose(): Promise<Diagnostic[]> {
       }),
     );
   }
-  checks.push(await registryCheck());
+  checks.push(await registryCheck(options));
   if (platform === 'linux') {
     // The same no-follow read the restart rule uses, so doctor shows what sweeps see.
     const boot = attempt('boot-id', () => {

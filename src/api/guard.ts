@@ -5,9 +5,9 @@
 // candidate and of every directory above it, so a hand-edited registry, a
 // symlinked alias or a bind mount of the data directory cannot talk it round.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { openDirectory } from '../fs/walk';
+import { homeDir } from '../store/paths';
 import type { Stat } from '../fs/dir-handle';
 
 const STAGING_PREFIX = '.ephemdir-staging-';
@@ -110,7 +110,9 @@ export class DeletionGuard {
     }
   }
 
-  static forUser(dataDir: string, configDir: string): DeletionGuard {
-    return new DeletionGuard(['/', os.homedir()], [dataDir, configDir]);
+  /** For a call on the registry in `dataDirs[0]`: `/`, the home (when there is one), the data and config folders. */
+  static forUser(dataDirs: string[], configDir: string | null): DeletionGuard {
+    const home = homeDir();
+    return new DeletionGuard(home === null ? ['/'] : ['/', home], configDir === null ? dataDirs : [...dataDirs, configDir]);
   }
 }

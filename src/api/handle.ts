@@ -36,8 +36,11 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   /** What the bounded sweep before creation did (null when none ran). */
   sweep: SweepReport | null = null;
   #expiresAt: Date | null;
+  /** The data directory of the registry that tracks it: its own methods act there, whatever the environment says later. */
+  readonly #registry: { dataDir: string };
 
-  constructor(entry: Entry) {
+  constructor(entry: Entry, dataDir: string) {
+    this.#registry = { dataDir };
     this.path = entry.path;
     this.name = entry.name;
     this.id = entry.id;
@@ -70,7 +73,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
 
   *#removing(): Steps<void> {
     cancelAtExit(this.id);
-    const ctx = openContext({ create: false });
+    const ctx = openContext({ create: false, ...this.#registry });
     if (!ctx) return;
     try {
       const entry = this.#current(ctx);
@@ -85,7 +88,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   /** Stops tracking it; it stays on disk for good. */
   keep(): void {
     cancelAtExit(this.id);
-    const ctx = requireContext();
+    const ctx = requireContext(this.#registry);
     try {
       keepById(ctx, this.id);
     } finally {
@@ -96,7 +99,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   /** A fresh lifetime from now (null: no time limit), or "+1h" to add to the current expiry. */
   extend(lifetime: number | string | null): void {
     checkCall(HANDLE_EXTEND, [lifetime]);
-    const ctx = requireContext();
+    const ctx = requireContext(this.#registry);
     try {
       const e = extendById(ctx, this.id, lifetime);
       this.#expiresAt = e.expiresAt === null ? null : new Date(e.expiresAt * 1000);
@@ -135,7 +138,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   /** Under the held lock: still tracked and active, still at its path, still carrying our marker. */
   #verifyHeld(dir: DirHandle): void {
     const held = dir.stat();
-    const ctx = requireContext();
+    const ctx = requireContext(this.#registry);
     try {
       const entry = this.#current(ctx);
       if (!entry) throw this.#notOurs('it is no longer tracked (kept or removed)');

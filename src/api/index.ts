@@ -16,8 +16,8 @@ export { keep, extend, remove, explain, recover, prune } from './manage';
 export { resolve, registered, list, stats, last, currentTarget, match, sizeOf } from './query';
 export type * from './types';
 
-function wrap(entry: Entry, removeOnExit: boolean): EphemeralDirectory {
-  const handle = new EphemeralDirectory(entry);
+function wrap(entry: Entry, removeOnExit: boolean, dataDir: string): EphemeralDirectory {
+  const handle = new EphemeralDirectory(entry, dataDir);
   if (removeOnExit) removeAtExit(handle.id, () => handle.removeSync());
   return handle;
 }
@@ -26,10 +26,10 @@ function* creating(sig: Signature, options: TempdirOptions): Steps<EphemeralDire
   checkCall(sig, [], options);
   const { settings, warnings } = prepare(options);
   for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
-  const ctx = createContext();
+  const ctx = createContext(options);
   try {
     const report = yield* maintenanceSweepSteps(ctx);
-    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit);
+    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit, ctx.registry.dataDir);
     handle.sweep = report;
     return handle;
   } finally {
@@ -37,7 +37,11 @@ function* creating(sig: Signature, options: TempdirOptions): Steps<EphemeralDire
   }
 }
 
-/** Creates a managed temporary directory, after sweeping a few that are already due. */
+/**
+ * Creates a managed temporary directory, after sweeping a few that are
+ * already due. `dataDir` tracks it in a registry of your own (see
+ * `RegistryOptions`); the handle remembers which.
+ */
 export function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirectory> {
   return runAsync(creating(TEMPDIR, options));
 }

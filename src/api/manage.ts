@@ -9,17 +9,17 @@ import { pickOne, withContext } from './query';
 import { locate, closeLocated, probeEntry } from './probe';
 import { scanSize } from './size';
 import { removeEntry, recoverEntry, type Outcome } from './removal';
-import { openContext, requireContext, nowSeconds, type ApiContext } from './context';
-import type { ExtendOptions, RecoverOptions, RemoveResult } from './types';
+import { openContext, requireContext, nowSeconds, type ApiContext, type RegistryChoice } from './context';
+import type { ExtendOptions, RecoverOptions, RegistryOptions, RemoveResult } from './types';
 import { checkCall } from '../core/options';
-import { EXPLAIN, EXTEND, KEEP, RECOVER, REMOVE } from './signatures';
+import { EXPLAIN, EXTEND, KEEP, PRUNE, RECOVER, REMOVE } from './signatures';
 
 
 
 
 
-async function withContextAsync<T>(fn: (ctx: ApiContext) => Promise<T>): Promise<T> {
-  const ctx = requireContext();
+async function withContextAsync<T>(choice: RegistryChoice, fn: (ctx: ApiContext) => Promise<T>): Promise<T> {
+  const ctx = requireContext(choice);
   try {
     return await fn(ctx);
   } finally {
@@ -73,9 +73,9 @@ export function keepById(ctx: ApiContext, id: string): string {
  * directory that was replaced at its path (`EPHEMDIR_NOT_OURS`) or is being
  * deleted (`EPHEMDIR_INVALID_STATE`).
  */
-export async function keep(target: string): Promise<string> {
-  checkCall(KEEP, [target]);
-  return withContext((ctx) => keepById(ctx, pickOne(ctx, target, 'active').id));
+export async function keep(target: string, options: RegistryOptions = {}): Promise<string> {
+  checkCall(KEEP, [target], options);
+  return withContext(options, (ctx) => keepById(ctx, pickOne(ctx, target, 'active').id));
 }
 
 export function extendById(ctx: ApiContext, id: string, lifetime: number | string | null, relative = false): Entry {
@@ -108,7 +108,7 @@ export function extendById(ctx: ApiContext, id: string, lifetime: number | strin
  */
 export async function extend(target: string, lifetime: number | string | null, opts: ExtendOptions = {}): Promise<Entry> {
   checkCall(EXTEND, [target, lifetime], opts);
-  return withContext((ctx) => extendById(ctx, pickOne(ctx, target, 'active').id, lifetime, opts.relative ?? false));
+  return withContext(opts, (ctx) => extendById(ctx, pickOne(ctx, target, 'active').id, lifetime, opts.relative ?? false));
 }
 
 export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | null {
@@ -150,9 +150,9 @@ export async function removeById(ctx: ApiContext, entry: Entry): Promise<RemoveR
  * rejects with `EPHEMDIR_IN_USE`, `EPHEMDIR_NOT_OURS`, `EPHEMDIR_INCOMPLETE`
  * (the rest stays tracked and the next sweep retries), ...
  */
-export async function remove(target: string): Promise<RemoveResult> {
-  checkCall(REMOVE, [target]);
-  return withContextAsync((ctx) => removeById(ctx, pickOne(ctx, target, 'active')));
+export async function remove(target: string, options: RegistryOptions = {}): Promise<RemoveResult> {
+  checkCall(REMOVE, [target], options);
+  return withContextAsync(options, (ctx) => removeById(ctx, pickOne(ctx, target, 'active')));
 }
 
 
@@ -160,9 +160,9 @@ export async function remove(target: string): Promise<RemoveResult> {
  * Why a tracked directory is or is not due: every reason it is due and every
  * blocker holding it back, as `ephemdir explain` prints them. Reads only.
  */
-export async function explain(target: string): Promise<ExplainModel> {
-  checkCall(EXPLAIN, [target]);
-  return withContextAsync(async (ctx) => {
+export async function explain(target: string, options: RegistryOptions = {}): Promise<ExplainModel> {
+  checkCall(EXPLAIN, [target], options);
+  return withContextAsync(options, async (ctx) => {
     const entry = pickOne(ctx, target, 'all');
     const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
     if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
@@ -179,7 +179,7 @@ export async function explain(target: string): Promise<ExplainModel> {
  */
 export async function recover(target: string, opts: RecoverOptions = {}): Promise<{ path: string; action: string }> {
   checkCall(RECOVER, [target], opts);
-  return withContextAsync(async (ctx) => {
+  return withContextAsync(opts, async (ctx) => {
     const entry = pickOne(ctx, target, 'journal');
     if (opts.forget) {
       const lock = ctx.registry.lockEntry(entry.id, { waitMs: 0 });
@@ -199,8 +199,9 @@ export async function recover(target: string, opts: RecoverOptions = {}): Promis
 }
 
 /** Forget active entries whose directory is missing or was replaced by another; never touches disk. */
-export async function prune(): Promise<string[]> {
-  const ctx = openContext({ create: false });
+export async function prune(options: RegistryOptions = {}): Promise<string[]> {
+  checkCall(PRUNE, [], options);
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return [];
   try {
     const forgotten: string[] = [];

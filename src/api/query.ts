@@ -10,11 +10,11 @@ import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
 import { locate, closeLocated, quickProbes, ParentCache } from './probe';
-import { openContext, requireContext, type ApiContext } from './context';
-import type { ListOptions, QuarantinedEntry, Stats, TrackedDirectory, TrackedList } from './types';
+import { openContext, requireContext, type ApiContext, type RegistryChoice } from './context';
+import type { ListOptions, QuarantinedEntry, RegistryOptions, Stats, TrackedDirectory, TrackedList } from './types';
 import type { RegistryProblem } from '../store/registry';
 import { checkCall } from '../core/options';
-import { CURRENT_TARGET, LIST, RESOLVE } from './query-signatures';
+import { CURRENT_TARGET, LAST, LIST, REGISTERED, RESOLVE, STATS } from './query-signatures';
 
 export type Scope = 'active' | 'journal' | 'all';
 
@@ -78,8 +78,8 @@ export function warnQuarantined(q: QuarantinedEntry): void {
   });
 }
 
-export function withContext<T>(fn: (ctx: ApiContext) => T): T {
-  const ctx = requireContext();
+export function withContext<T>(choice: RegistryChoice, fn: (ctx: ApiContext) => T): T {
+  const ctx = requireContext(choice);
   try {
     return fn(ctx);
   } finally {
@@ -88,8 +88,8 @@ export function withContext<T>(fn: (ctx: ApiContext) => T): T {
 }
 
 /** All entries that match (for completion and pickers); never throws for no match. */
-export async function match(target: string): Promise<Entry[]> {
-  const ctx = openContext({ create: false });
+export async function match(target: string, options: RegistryOptions = {}): Promise<Entry[]> {
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return [];
   try {
     return matchEntries(ctx.registry.list().entries, target);
@@ -104,9 +104,9 @@ export async function match(target: string): Promise<Entry[]> {
  * candidates in `matches`), or when the directory is missing or was replaced
  * at its path.
  */
-export async function resolve(target: string): Promise<string> {
-  checkCall(RESOLVE, [target]);
-  return withContext((ctx) => {
+export async function resolve(target: string, options: RegistryOptions = {}): Promise<string> {
+  checkCall(RESOLVE, [target], options);
+  return withContext(options, (ctx) => {
     const entry = pickOne(ctx, target, 'active');
     const at = locate(entry);
     closeLocated(at);
@@ -121,8 +121,9 @@ export async function resolve(target: string): Promise<string> {
 }
 
 /** Every registry entry as stored, without looking at the disk (empty when there is no registry yet). */
-export async function registered(): Promise<Entry[]> {
-  const ctx = openContext({ create: false });
+export async function registered(options: RegistryOptions = {}): Promise<Entry[]> {
+  checkCall(REGISTERED, [], options);
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return [];
   try {
     return ctx.registry.list().entries;
@@ -149,7 +150,7 @@ function trackedList(items: TrackedDirectory[], quarantined: QuarantinedEntry[])
  */
 export async function list(opts: ListOptions = {}): Promise<TrackedList> {
   checkCall(LIST, [], opts);
-  const ctx = openContext({ create: false });
+  const ctx = openContext({ create: false, dataDir: opts.dataDir });
   if (!ctx) return trackedList([], []);
   try {
     const dctx = ctx.decision('full');
@@ -184,8 +185,9 @@ export async function list(opts: ListOptions = {}): Promise<TrackedList> {
 }
 
 /** Counters kept by the registry (created, swept, kept, removed) and how many directories are tracked now. */
-export async function stats(): Promise<Stats> {
-  const ctx = openContext({ create: false });
+export async function stats(options: RegistryOptions = {}): Promise<Stats> {
+  checkCall(STATS, [], options);
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return { created: 0, swept: 0, kept: 0, removed: 0, currentlyTracked: 0 };
   try {
     const s = ctx.registry.stats();
@@ -196,8 +198,9 @@ export async function stats(): Promise<Stats> {
 }
 
 /** The newest active directory that is present on disk. */
-export async function last(): Promise<Entry | null> {
-  const ctx = openContext({ create: false });
+export async function last(options: RegistryOptions = {}): Promise<Entry | null> {
+  checkCall(LAST, [], options);
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return null;
   try {
     const listed = ctx.registry.list();
@@ -225,8 +228,8 @@ export async function last(): Promise<Entry | null> {
  * `.ephemdir` marker must be an active entry with that marker and inode.
  * It never falls through to a higher marker.
  */
-export async function currentTarget(cwd: string = process.cwd()): Promise<Entry> {
-  checkCall(CURRENT_TARGET, [cwd]);
+export async function currentTarget(cwd: string = process.cwd(), options: RegistryOptions = {}): Promise<Entry> {
+  checkCall(CURRENT_TARGET, [cwd], options);
   let dir = path.resolve(cwd);
   for (;;) {
     let marker: string | null = null;
@@ -245,7 +248,7 @@ export async function currentTarget(cwd: string = process.cwd()): Promise<Entry>
       if (!hasCode(err, 'ENOENT', 'EACCES', 'EPHEMDIR_SYMLINK_IN_PATH')) throw err;
     }
     if (present) {
-      const found = marker ? lookup(marker) : null;
+      const found = marker ? lookup(marker, options) : null;
       if (found && found.state === 'active' && found.path === dir && found.ino === ino) return found;
       throw new EphemdirError(
         ErrorCodes.NOT_OURS,
@@ -260,8 +263,8 @@ export async function currentTarget(cwd: string = process.cwd()): Promise<Entry>
   throw new EphemdirError(ErrorCodes.NOT_FOUND, 'not inside a tracked ephemdir directory; pass a name or path, or cd into one', { path: cwd });
 }
 
-function lookup(id: string): Entry | null {
-  const ctx = openContext({ create: false });
+function lookup(id: string, choice: RegistryChoice): Entry | null {
+  const ctx = openContext({ create: false, dataDir: choice.dataDir });
   if (!ctx) return null;
   try {
     return ctx.registry.get(id);

@@ -8,9 +8,9 @@ import { abortSignal, boolean, fsPath, func, oneOf, optionsOf, signature, valida
 import { describeValue } from '../core/humanize';
 import { validateCleanup, validateDescription, validateNameStyle, validatePrefix, validateWords } from '../core/validate';
 import type { ExtendOptions, RecoverOptions, SweepOptions, TempdirOptions } from './types';
-import { CURRENT_TARGET, LIST, RESOLVE, tags, target } from './query-signatures';
+import { CURRENT_TARGET, dataDir, DIAGNOSE, LAST, LIST, REGISTERED, REGISTRY_OPTIONS, RESOLVE, STATS, tags, target } from './query-signatures';
 
-export { CURRENT_TARGET, LIST, RESOLVE } from './query-signatures';
+export { CURRENT_TARGET, DIAGNOSE, LAST, LIST, REGISTERED, RESOLVE, STATS } from './query-signatures';
 
 const duration = validatedBy('a number of seconds, a duration string such as "2h", or null', (v) => parseDuration(v as never));
 const size = validatedBy('a number of bytes, a size string such as "2GiB", or null', (v) => parseSize(v as never));
@@ -32,6 +32,7 @@ const TEMPDIR_OPTIONS = optionsOf<TempdirOptions>({
   tags,
   description: validatedBy('one line of at most 256 bytes, or null', validateDescription),
   removeOnExit: boolean(),
+  dataDir,
 });
 
 export const TEMPDIR = signature('tempdir', {}, TEMPDIR_OPTIONS);
@@ -47,14 +48,16 @@ export const SWEEP = signature(
     mode: oneOf('full', 'force', 'maintenance'),
     signal: abortSignal(),
     onProgress: func(),
+    dataDir,
   }),
 );
 
-export const KEEP = signature('keep', { target });
-export const EXTEND = signature('extend', { target, lifetime: extension }, optionsOf<ExtendOptions>({ relative: boolean() }));
-export const REMOVE = signature('remove', { target });
-export const EXPLAIN = signature('explain', { target });
-export const RECOVER = signature('recover', { target }, optionsOf<RecoverOptions>({ forget: boolean() }));
+export const KEEP = signature('keep', { target }, REGISTRY_OPTIONS);
+export const EXTEND = signature('extend', { target, lifetime: extension }, optionsOf<ExtendOptions>({ relative: boolean(), dataDir }));
+export const REMOVE = signature('remove', { target }, REGISTRY_OPTIONS);
+export const EXPLAIN = signature('explain', { target }, REGISTRY_OPTIONS);
+export const RECOVER = signature('recover', { target }, optionsOf<RecoverOptions>({ forget: boolean(), dataDir }));
+export const PRUNE = signature('prune', {}, REGISTRY_OPTIONS);
 export const HANDLE_EXTEND = signature('EphemeralDirectory.extend', { lifetime: extension });
 
 // Scoped tasks and test fixtures: the callback (or the test context) first,
@@ -73,4 +76,4 @@ export const TEST_TEMPDIR = signature('testTempdir', { t: testContext }, TEMPDIR
 
 /** Every signature of this layer, for the coverage test. */
 export const API_SIGNATURES = [TEMPDIR, TEMPDIR_SYNC, SWEEP, LIST, KEEP, EXTEND, REMOVE, RESOLVE, EXPLAIN, RECOVER, CURRENT_TARGET, HANDLE_EXTEND,
-  WITH_TEMPDIR, WITH_TEMPDIR_SYNC, TEST_TEMPDIR];
+  WITH_TEMPDIR, WITH_TEMPDIR_SYNC, TEST_TEMPDIR, PRUNE, REGISTERED, STATS, LAST, DIAGNOSE];

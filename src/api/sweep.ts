@@ -89,7 +89,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   const dryRun = options.dryRun ?? false;
   checkAborted(signal, emptyReport(dryRun));
   const mode: SweepMode = options.mode ?? (options.force ? 'force' : 'full');
-  const ctx = openContext({ create: false });
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
   const report = emptyReport(dryRun);
   if (!ctx) return report;
   try {

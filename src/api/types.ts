@@ -2,8 +2,24 @@
 // journaled sweep). The CLI is written against these.
 import type { Entry, SweepMode } from '../model/entry';
 
+/**
+ * Which registry a call uses. Every function that reads or changes the
+ * registry takes it; the handle {@link tempdir} returns remembers it.
+ */
+export interface RegistryOptions {
+  /**
+   * The data directory of a registry of your own (an absolute path), instead
+   * of the user's (`EPHEMDIR_DATA_DIR`, else `~/.local/share/ephemdir` or
+   * `~/Library/Application Support/ephemdir`). Directories tracked in it are
+   * neither listed nor swept by the user's registry, and it works where there
+   * is no writable home. It must be yours and writable by nobody else, on a
+   * path no other user can redirect; missing folders are created 0700.
+   */
+  dataDir?: string;
+}
+
 /** Options of {@link tempdir} and {@link tempdirSync}; any left out come from `config.toml`, then the defaults. */
-export interface TempdirOptions {
+export interface TempdirOptions extends RegistryOptions {
   /** Seconds, a duration string ("30m", "1h30m", "7d"), or null for no time limit. */
   lifetime?: number | string | null;
   /** Due after the next reboot (default true). */
@@ -58,7 +74,7 @@ export interface TrackedList extends Array<TrackedDirectory> {
 }
 
 /** Options of {@link sweep}. */
-export interface SweepOptions {
+export interface SweepOptions extends RegistryOptions {
   /** Report what would be removed; remove nothing. */
   dryRun?: boolean;
   /** Treat every directory as due (blockers such as in-use still apply). */
@@ -122,19 +138,19 @@ export interface Stats {
 }
 
 /** Options of {@link list}. */
-export interface ListOptions {
+export interface ListOptions extends RegistryOptions {
   /** Only entries carrying every one of these tags. */
   tags?: string[];
 }
 
 /** Options of {@link extend}. */
-export interface ExtendOptions {
+export interface ExtendOptions extends RegistryOptions {
   /** Add to the current expiry instead of counting from now (as a leading "+" does). */
   relative?: boolean;
 }
 
 /** Options of {@link recover}. */
-export interface RecoverOptions {
+export interface RecoverOptions extends RegistryOptions {
   /** Drop the registry entry only; never deletes files. */
   forget?: boolean;
 }

@@ -66,14 +66,55 @@ const MODULES: Record<keyof CliApi, string> = {
   scanRmtreeTarget: '../api/rmtree',
 };
 
+// Where each function takes its options object, into which `--data-dir`
+// goes as `dataDir` (null: it does not read the registry). Every command
+// thereby uses the one registry main() chose, without passing it itself.
+const OPTIONS_AT: Record<keyof CliApi, number | null> = {
+  tempdir: 0,
+  keep: 1,
+  extend: 2,
+  remove: 1,
+  explain: 1,
+  recover: 1,
+  prune: 0,
+  sweep: 0,
+  resolve: 1,
+  currentTarget: 1,
+  last: 0,
+  list: 0,
+  match: 1,
+  sizeOf: null,
+  stats: 0,
+  checkRmtreeTargets: null,
+  removeRmtreeTarget: null,
+  scanRmtreeTarget: null,
+};
+
+let dataDir: string | undefined;
+
+/** The registry the calls below use from now on (`--data-dir`); undefined: the configured one. */
+export function useDataDir(dir: string | undefined): void {
+  dataDir = dir;
+}
+
+function withRegistry(name: keyof CliApi, args: unknown[]): unknown[] {
+  const at = OPTIONS_AT[name];
+  if (at === null || dataDir === undefined) return args;
+  const out = args.slice();
+  while (out.length <= at) out.push(undefined);
+  out[at] = { ...(out[at] as object | undefined), dataDir };
+  return out;
+}
+
 let cached: CliApi | undefined;
 
 export function api(): CliApi {
   cached ??= Object.fromEntries(
     Object.entries(MODULES).map(([name, mod]) => [
       name,
-      // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each API module loads on its first call (CLI start-up)
-      (...args: unknown[]) => (require(mod) as Record<string, (...a: unknown[]) => unknown>)[name]!(...args),
+      (...args: unknown[]) =>
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each API module loads on its first call (CLI start-up)
+        (require(mod) as Record<string, (...a: unknown[]) => unknown>)[name]!(...withRegistry(name as keyof CliApi, args)),
     ]),
   ) as unknown as CliApi;
   return cached;

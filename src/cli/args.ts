@@ -1,4 +1,5 @@
 // Argument parsing on node:util parseArgs, with our own messages and exit 2.
+import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { validateTags } from '../core/validate';
 import { UsageError } from './io';
@@ -17,6 +18,8 @@ export interface GlobalFlags {
   colorMode: ColorMode;
   help: boolean;
   version: boolean;
+  /** `--data-dir`, made absolute against the current directory; undefined: the configured registry. */
+  dataDir?: string;
 }
 
 export function defaultGlobals(): GlobalFlags {
@@ -90,6 +93,8 @@ export function splitGlobal(argv: readonly string[]): { globals: GlobalFlags; co
       const v = a === '--color' ? argv[++i] : a.slice('--color='.length);
       if (v === undefined) throw new UsageError('option --color needs a value');
       globals.colorMode = colorMode(v);
+    } else if (a === '--data-dir' || a.startsWith('--data-dir=')) {
+      globals.dataDir = dataDirFlag(a === '--data-dir' ? argv[++i] : a.slice('--data-dir='.length));
     } else if (a === '--') {
       i++;
       break;
@@ -98,6 +103,13 @@ export function splitGlobal(argv: readonly string[]): { globals: GlobalFlags; co
   }
   const command = i < argv.length ? argv[i]! : null;
   return { globals, command, rest: argv.slice(i + 1) };
+}
+
+/** `--data-dir DIR`: a path, relative ones taken from the current directory (as `--parent` is); its trust is checked when the registry is opened. */
+function dataDirFlag(v: string | undefined): string {
+  if (v === undefined) throw new UsageError('option --data-dir needs a value');
+  if (v === '' || v.includes('\0')) throw new UsageError(`--data-dir needs a folder path, not ${JSON.stringify(v)}`);
+  return path.resolve(v);
 }
 
 function colorMode(v: string): ColorMode {
@@ -120,6 +132,7 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
   if (values.quiet) globals.verbosity = -1;
   else if (Array.isArray(values.verbose)) globals.verbosity = Math.max(globals.verbosity, 0) + values.verbose.length;
   if (typeof values.color === 'string') globals.colorMode = colorMode(values.color);
+  if (values['data-dir'] !== undefined) globals.dataDir = dataDirFlag(str(values, 'data-dir'));
   if (!globals.help) {
     if (positionals.length < spec.minArgs) {
       throw new UsageError(`missing argument ${spec.args} (see: ephemdir ${spec.name} --help)`);

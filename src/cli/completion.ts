@@ -18,13 +18,20 @@ function valueOptions(): Map<string, { choices?: readonly string[]; dirs?: boole
   for (const opts of [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)]) {
     for (const [n, o] of Object.entries(opts)) {
       if (o.type !== 'string') continue;
-      const spec = o.choices ? { choices: o.choices } : n === 'parent' ? { dirs: true } : {};
+      const spec = o.choices ? { choices: o.choices } : n === 'parent' || n === 'data-dir' ? { dirs: true } : {};
       out.set(`--${n}`, spec);
       if (o.short) out.set(`-${o.short}`, spec);
     }
   }
   return out;
 }
+
+/** The global options that take a value (`--color WHEN`), whose value is not the command. */
+const GLOBAL_VALUE_FLAGS = (): string =>
+  Object.entries(GLOBAL_OPTIONS)
+    .filter(([, o]) => o.type === 'string')
+    .map(([n]) => `--${n}`)
+    .join('|');
 
 const NAME_COMMANDS = (): string[] => visible().filter((c) => c.complete === 'names').map((c) => c.name);
 const SHELL_COMMANDS = (): string[] => visible().filter((c) => c.complete === 'shells').map((c) => c.name);
@@ -56,7 +63,7 @@ _ephemdir() {
   cmd=""
   for ((i = 1; i < COMP_CWORD; i++)); do
     case "\${COMP_WORDS[i]}" in
-      --color) ((i++));;
+      ${GLOBAL_VALUE_FLAGS()}) ((i++));;
       -*) ;;
       *) cmd="\${COMP_WORDS[i]}"; break;;
     esac
@@ -129,7 +136,7 @@ ${commands}
   local cmd="" i
   for ((i = 2; i < CURRENT; i++)); do
     case "\${words[i]}" in
-      --color) ((i++));;
+      ${GLOBAL_VALUE_FLAGS()}) ((i++));;
       -*) ;;
       *) cmd="\${words[i]}"; break;;
     esac
@@ -171,7 +178,7 @@ function fishOption(cond: string, name: string, o: OptionSpec): string {
   if (o.short) line += ` -s ${o.short}`;
   if (o.type === 'string') {
     if (o.choices) line += ` -x -a ${singleQuote(o.choices.join(' '))}`;
-    else if (name === 'parent') line += ` -r -a '(__fish_complete_directories)'`;
+    else if (name === 'parent' || name === 'data-dir') line += ` -r -a '(__fish_complete_directories)'`;
     else line += ' -x';
   }
   return `${line} -d ${singleQuote(o.help)}`;

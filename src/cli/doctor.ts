@@ -20,10 +20,10 @@ function attempt(name: Check['name'], fn: () => Omit<Check, 'name'>): Check {
   }
 }
 
-export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
+export async function runChecks(env: NodeJS.ProcessEnv, dataDir?: string): Promise<Check[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { diagnose } = require('../api/diagnostics') as typeof import('../api/diagnostics');
-  const checks: Check[] = await diagnose();
+  const checks: Check[] = await diagnose(dataDir === undefined ? {} : { dataDir });
   checks.push(serviceCheck(env));
   return checks;
 }
@@ -53,7 +53,7 @@ function serviceCheck(env: NodeJS.ProcessEnv): Check {
 }
 
 export async function run(ctx: Ctx, _name: string, values: Values): Promise<number> {
-  const checks = await runChecks(ctx.env);
+  const checks = await runChecks(ctx.env, ctx.dataDir);
   const failed = checks.some((c) => !c.ok);
   if (flag(values, 'json')) {
     ctx.out(stringify(checks));

@@ -30,6 +30,9 @@ export interface Ctx {
   /** -1 quiet, 0 normal, 1 verbose, 2 debug. */
   verbosity: number;
   colorMode: ColorMode;
+  /** `--data-dir`: the registry every command uses instead of the configured one (undefined: the configured one). */
+  dataDir: string | undefined;
+  /** The environment, with EPHEMDIR_DATA_DIR set to `dataDir` when that is given (what doctor and install-service read). */
   env: NodeJS.ProcessEnv;
   streams: Streams;
   /** Colour for stdout / stderr text. */
@@ -53,10 +56,11 @@ export interface Ctx {
 
 export function makeCtx(
   command: string,
-  opts: { verbosity: number; colorMode: ColorMode },
+  opts: { verbosity: number; colorMode: ColorMode; dataDir?: string | undefined },
   streams: Streams,
-  env: NodeJS.ProcessEnv,
+  givenEnv: NodeJS.ProcessEnv,
 ): Ctx {
+  const env = opts.dataDir === undefined ? givenEnv : { ...givenEnv, EPHEMDIR_DATA_DIR: opts.dataDir };
   const paintErr = painter(shouldColor(opts.colorMode, streams.stderr, env));
   const errLine = (text: string) => {
     streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
@@ -66,6 +70,7 @@ export function makeCtx(
     command,
     verbosity: opts.verbosity,
     colorMode: opts.colorMode,
+    dataDir: opts.dataDir,
     env,
     streams,
     paint: painter(shouldColor(opts.colorMode, streams.stdout, env)),

@@ -6,6 +6,7 @@ import { parseCommand, splitGlobal, unknownCommand, type Values } from './args';
 import { report } from './errors';
 import { makeCtx, UsageError, type Ctx, type Streams } from './io';
 import { findCommand } from './spec';
+import { useDataDir } from './api';
 
 export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: string[]) => Promise<number | void>;
 
@@ -77,6 +78,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     }
     ctx = makeCtx(spec.name, globals, streams, env);
     routeWarnings(ctx);
+    useDataDir(ctx.dataDir);
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(`./${spec.module}`) as { run: CommandRun };
     const code = await mod.run(ctx, spec.name, parsed.values, parsed.positionals);

@@ -53,6 +53,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   quiet: { type: 'boolean', short: 'q', help: 'only errors on stderr' },
   color: { type: 'string', value: 'WHEN', choices: ['auto', 'always', 'never'], help: 'colour: auto (default), always, never' },
   help: { type: 'boolean', short: 'h', help: 'show help' },
+  'data-dir': { type: 'string', value: 'DIR', help: 'use the registry kept in DIR instead of the default one (as EPHEMDIR_DATA_DIR=DIR does)' },
 };
 
 export const COMMANDS: readonly CommandSpec[] = [

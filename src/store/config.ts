@@ -10,7 +10,7 @@ import { DirHandle, isSymlink } from '../fs/dir-handle';
 import { readFileAt } from '../fs/files';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, escapeMessage, hasCode, systemError } from '../errors';
-import { configDir } from './paths';
+import { configDirIfAny } from './paths';
 
 export interface ConfigValues {
   lifetime: string | number;
@@ -131,9 +131,14 @@ function followOwnLink(link: string, target: string): string {
   }
 }
 
-/** Reads and filters the config; never throws for the file's content, ownership or absence. */
+/**
+ * Reads and filters the config; never throws for the file's content,
+ * ownership or absence. Without a home directory (and no
+ * EPHEMDIR_CONFIG_DIR) there is no config file: the defaults apply.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
-  const dirPath = configDir(env);
+  const dirPath = configDirIfAny(env);
+  if (dirPath === null) return { values: {}, warnings: [], file: '(none: there is no home directory)' };
   const file = `${dirPath === '/' ? '' : dirPath}/${CONFIG_FILE}`;
   const values: Partial<ConfigValues> = {};
   const warnings: string[] = [];

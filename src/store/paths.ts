@@ -7,20 +7,52 @@ import { hostPlatform, type Platform } from '../core/platform';
 
 type Env = NodeJS.ProcessEnv;
 
+/** How to choose a data directory without a home; every "no home" message says it. */
+export const DATA_DIR_CHOICES = 'pass the dataDir option (--data-dir on the command line) or set EPHEMDIR_DATA_DIR';
+
+/** The home directory, or null when there is none usable (HOME unset and no passwd entry, or not absolute). */
+export function homeDir(): string | null {
+  let h: unknown;
+  try {
+    h = os.homedir();
+  } catch {
+    return null; // HOME unset and no passwd entry for this uid (a bare uid in a container)
+  }
+  return typeof h === 'string' && path.isAbsolute(h) ? h : null;
+}
+
+/** Why there is no usable home directory, for the message. */
+function homeProblem(): string {
+  try {
+    return `the home directory ${JSON.stringify(os.homedir())} is not an absolute path`;
+  } catch {
+    return `HOME is unset and uid ${process.getuid?.() ?? '?'} has no home in the user database`;
+  }
+}
+
 function home(): string {
-  const h = os.homedir();
-  if (typeof h !== 'string' || !path.isAbsolute(h)) {
-    throw invalidArgument(`the home directory is not an absolute path (${JSON.stringify(h)}); set EPHEMDIR_DATA_DIR and EPHEMDIR_CONFIG_DIR`);
+  const h = homeDir();
+  if (h === null) {
+    throw invalidArgument(`there is no usable home directory (${homeProblem()}); ${DATA_DIR_CHOICES} (and EPHEMDIR_CONFIG_DIR)`, {
+      reason: 'no-home',
+    });
   }
   return h;
+}
+
+/** A data or config directory named explicitly: absolute, lexically normalised, trailing slashes dropped. */
+export function explicitDir(value: string, name: string, fields: Record<string, unknown> = {}): string {
+  if (!path.isAbsolute(value) || value.includes('\0')) {
+    throw invalidArgument(`${name} must be an absolute path, got ${JSON.stringify(value)}`, { value, ...fields });
+  }
+  return path.posix.normalize(value).replace(/(.)\/+$/, '$1');
 }
 
 /** An explicit override: unset or empty means "not set"; anything else must be absolute. */
 function override(env: Env, name: string): string | null {
   const v = env[name];
   if (v === undefined || v === '') return null;
-  if (!path.isAbsolute(v)) throw invalidArgument(`${name} must be an absolute path, got ${JSON.stringify(v)}`, { variable: name, value: v });
-  return path.posix.normalize(v).replace(/(.)\/+$/, '$1');
+  return explicitDir(v, name, { variable: name });
 }
 
 /** An XDG base directory: honoured only when absolute, as the XDG spec requires. */
@@ -42,6 +74,14 @@ export function dataDir(env: Env = process.env, platform: Platform | null = host
 }
 
 /**
+ * The registry a call uses: its `dataDir` option when given (already
+ * checked to be an absolute path), else the configured {@link dataDir}.
+ */
+export function registryDir(option: string | undefined, env: Env = process.env): string {
+  return option === undefined ? dataDir(env) : explicitDir(option, 'dataDir');
+}
+
+/**
  * The config directory: `EPHEMDIR_CONFIG_DIR`, else `$XDG_CONFIG_HOME/ephemdir`
  * or `~/.config/ephemdir` (Linux); on macOS the same directory as the data.
  */
@@ -54,3 +94,11 @@ export function configDir(env: Env = process.env, platform: Platform | null = ho
 
 /** Our own subdirectory of the data dir; nothing else in the data dir is ours. */
 export const REGISTRY_DIR = 'registry.d';
+
+/** {@link configDir}, or null when it would be under a home directory there is none of (no config file, then). */
+export function configDirIfAny(env: Env = process.env, platform: Platform | null = hostPlatform()): string | null {
+  if (override(env, 'EPHEMDIR_CONFIG_DIR') === null && homeDir() === null) {
+    if (platform === 'darwin' || xdg(env, 'XDG_CONFIG_HOME') === null) return null;
+  }
+  return configDir(env, platform);
+}

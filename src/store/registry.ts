@@ -83,9 +83,10 @@ export class Registry implements Disposable {
    * registry.d gives null and nothing is created; nothing is ever chmod'ed.
    * Throws REGISTRY_UNUSABLE for a foreign-owned or others-writable data dir
    * or registry.d, a symlink in the way, or a registry of a newer format.
+   * `dataDir` (absolute, normalised) replaces the configured data directory.
    */
-  static open(opts: { create: boolean; env?: NodeJS.ProcessEnv }): Registry | null {
-    const data = defaultDataDir(opts.env ?? process.env);
+  static open(opts: { create: boolean; env?: NodeJS.ProcessEnv; dataDir?: string }): Registry | null {
+    const data = opts.dataDir ?? defaultDataDir(opts.env ?? process.env);
     let parent: DirHandle;
     try {
       parent = openDirectory(data, { trust: 'chain', final: 'owned', create: opts.create });

@@ -91,7 +91,7 @@ test('library error messages escape control characters from names; path keeps th
   assert.equal(twice.message, 'a\\x1bb \\ c');
 });
 
-test('no writable home: tempdir() names the data folder and EPHEMDIR_DATA_DIR', { skip: usersUnavailable() ?? false }, () => {
+test('no writable home: tempdir() names the data folder, the dataDir option, --data-dir and EPHEMDIR_DATA_DIR', { skip: usersUnavailable() ?? false }, () => {
   const user = createUser();
   const parent = path.join(env.root, 'svc');
   fs.mkdirSync(parent, { mode: 0o700 });
@@ -109,6 +109,8 @@ test('no writable home: tempdir() names the data folder and EPHEMDIR_DATA_DIR', 
       assert.equal(out.path, '/nonexistent/.local/share/ephemdir');
       assert.match(out.message, /\/nonexistent\/\.local\/share\/ephemdir/);
       assert.match(out.message, /EPHEMDIR_DATA_DIR/);
+      assert.match(out.message, /the dataDir option/);
+      assert.match(out.message, /--data-dir/);
       assert.match(out.message, /EACCES/);
       assert.equal(out.syscall, 'mkdir');
       assert.deepEqual(fs.readdirSync(parent), [], 'nothing created');

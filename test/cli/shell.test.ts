@@ -139,7 +139,9 @@ describe('completion scripts in real shells', () => {
       assert.ok(all.includes(c), `completes ${c}`);
     }
     assert.ok(!all.includes('__complete'));
-    assert.deepEqual(bashComplete(['ephemdir', 'sweep', '--d']), ['--dry-run']);
+    assert.deepEqual(bashComplete(['ephemdir', 'sweep', '--d']), ['--dry-run', '--data-dir']);
+    // The value of a global option is not the command: names still complete after `--data-dir DIR`.
+    assert.deepEqual(bashComplete(['ephemdir', '--data-dir', e.dir, 'rm', 'alp']), ['alpha-0123456789abcdef', 'alps-0123456789abcdef']);
     assert.deepEqual(bashComplete(['ephemdir', '--color', 'never', 'new', '--cleanup', '']), ['auto', 'next-sweep']);
     for (const cmd of ['rm', 'keep', 'extend', 'explain', 'path']) {
       assert.deepEqual(bashComplete(['ephemdir', cmd, 'alp']), ['alpha-0123456789abcdef', 'alps-0123456789abcdef'], cmd);

@@ -12,6 +12,7 @@ import type {
   ExtendOptions,
   ListOptions,
   RecoverOptions,
+  RegistryOptions,
   RemoveTreeOptions,
   RootOptions,
   ScanTreeOptions,
@@ -44,6 +45,8 @@ const MILLIS = [-1, NaN, Infinity, '1', true, {}, []];
 const NOT_A_NAME = [1, null, undefined, true, {}, [], () => 0];
 const AREA = ['', 'TMP', 'foo', 1, null, true, {}, []];
 const TARGET = ['', 'a\0b', 1, null, undefined, true, {}, []];
+/** A registry's data directory: an absolute path (its trust is test/api/data-dir.test.ts's). */
+const DATA_DIR = ['relative/data', './data', '/data\0x', new URL('file:///tmp'), Buffer.from('/tmp'), ...PATH];
 export const BAD_OPTION_OBJECTS = [null, 'x', 1, true, [], () => 0];
 
 /** One bad-value list for every key of an options type `T` (the compiler checks the keys). */
@@ -94,11 +97,13 @@ export function publicCalls(f: Fixtures): Case[] {
     tags: TAGS,
     description: DESCRIPTION,
     removeOnExit: BOOL,
+    dataDir: DATA_DIR,
   };
-  const SWEEP_BAD: Bad<SweepOptions> = { dryRun: BOOL, force: BOOL, tags: TAGS, mode: ENUM, onProgress: FUNC, signal: SIGNAL };
-  const LIST_BAD: Bad<ListOptions> = { tags: TAGS };
-  const EXTEND_BAD: Bad<ExtendOptions> = { relative: BOOL };
-  const RECOVER_BAD: Bad<RecoverOptions> = { forget: BOOL };
+  const SWEEP_BAD: Bad<SweepOptions> = { dryRun: BOOL, force: BOOL, tags: TAGS, mode: ENUM, onProgress: FUNC, signal: SIGNAL, dataDir: DATA_DIR };
+  const LIST_BAD: Bad<ListOptions> = { tags: TAGS, dataDir: DATA_DIR };
+  const EXTEND_BAD: Bad<ExtendOptions> = { relative: BOOL, dataDir: DATA_DIR };
+  const RECOVER_BAD: Bad<RecoverOptions> = { forget: BOOL, dataDir: DATA_DIR };
+  const REGISTRY_BAD: Bad<RegistryOptions> = { dataDir: DATA_DIR };
   const REMOVE_TREE_BAD: Bad<RemoveTreeOptions> = {
     protect: PATH_LIST,
     repairPermissions: BOOL,
@@ -200,7 +205,7 @@ export function publicCalls(f: Fixtures): Case[] {
     },
     { name: 'sweep', async: true, args: () => [], call: (_a, o) => pkg.sweep(o as never), badArgs: {}, badOptions: SWEEP_BAD },
     { name: 'list', async: true, args: () => [], call: (_a, o) => pkg.list(o as never), badArgs: {}, badOptions: LIST_BAD },
-    { name: 'keep', async: true, args: () => [tracked.name], call: (a) => pkg.keep(a[0] as never), badArgs: { target: TARGET }, badOptions: null },
+    { name: 'keep', async: true, args: () => [tracked.name], call: (a, o) => pkg.keep(a[0] as never, o as never), badArgs: { target: TARGET }, badOptions: REGISTRY_BAD },
     {
       name: 'extend',
       async: true,
@@ -209,9 +214,14 @@ export function publicCalls(f: Fixtures): Case[] {
       badArgs: { target: TARGET, lifetime: [...DURATION, '+', '+abc', undefined] },
       badOptions: EXTEND_BAD,
     },
-    { name: 'remove', async: true, args: () => [tracked.name], call: (a) => pkg.remove(a[0] as never), badArgs: { target: TARGET }, badOptions: null },
-    { name: 'resolve', async: true, args: () => [tracked.name], call: (a) => pkg.resolve(a[0] as never), badArgs: { target: TARGET }, badOptions: null },
-    { name: 'explain', async: true, args: () => [tracked.name], call: (a) => pkg.explain(a[0] as never), badArgs: { target: TARGET }, badOptions: null },
+    { name: 'remove', async: true, args: () => [tracked.name], call: (a, o) => pkg.remove(a[0] as never, o as never), badArgs: { target: TARGET }, badOptions: REGISTRY_BAD },
+    { name: 'resolve', async: true, args: () => [tracked.name], call: (a, o) => pkg.resolve(a[0] as never, o as never), badArgs: { target: TARGET }, badOptions: REGISTRY_BAD },
+    { name: 'explain', async: true, args: () => [tracked.name], call: (a, o) => pkg.explain(a[0] as never, o as never), badArgs: { target: TARGET }, badOptions: REGISTRY_BAD },
+    // A registry-wide call that a broken check would let run: prune forgets, the others only read.
+    { name: 'prune', async: true, args: () => [], call: (_a, o) => pkg.prune(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
+    { name: 'registered', async: true, args: () => [], call: (_a, o) => pkg.registered(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
+    { name: 'stats', async: true, args: () => [], call: (_a, o) => pkg.stats(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
+    { name: 'last', async: true, args: () => [], call: (_a, o) => pkg.last(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
     {
       name: 'recover',
       async: true,
@@ -224,9 +234,9 @@ export function publicCalls(f: Fixtures): Case[] {
       name: 'currentTarget',
       async: true,
       args: () => [tracked.path],
-      call: (a) => pkg.currentTarget(a[0] as never),
+      call: (a, o) => pkg.currentTarget(a[0] as never, o as never),
       badArgs: { cwd: ['', 'a\0b', 1, null, true, {}] },
-      badOptions: null,
+      badOptions: REGISTRY_BAD,
     },
     {
       name: 'EphemeralDirectory.extend',
@@ -443,13 +453,13 @@ export const EXPORTS: Record<string, ExportKind> = {
   resolve: { signatures: ['resolve'] },
   explain: { signatures: ['explain'] },
   recover: { signatures: ['recover'] },
-  prune: { noArguments: true },
-  registered: { noArguments: true },
+  prune: { signatures: ['prune'] },
+  registered: { signatures: ['registered'] },
   list: { signatures: ['list'] },
-  stats: { noArguments: true },
-  last: { noArguments: true },
+  stats: { signatures: ['stats'] },
+  last: { signatures: ['last'] },
   currentTarget: { signatures: ['currentTarget'] },
-  diagnose: { noArguments: true },
+  diagnose: { signatures: ['diagnose'] },
   parseDuration: { exempt: 'a validator itself: test/core/duration.test.ts tables its refusals' },
   parseSize: { exempt: 'a validator itself: test/core/size.test.ts tables its refusals' },
   createTempDir: { signatures: ['createTempDir'] },

@@ -44,7 +44,7 @@ function runStep(step: Step): { ok: true } | { ok: false; message: string } {
 }
 
 /** What the unit runs, with which node, package and folders; `env` checked when the scheduler starts the sweep through it. */
-function unitInput(scheduler: Scheduler, values: Values): { input: UnitInput; envBin: string | null; root: string } {
+function unitInput(ctx: Ctx, scheduler: Scheduler, values: Values): { input: UnitInput; envBin: string | null; root: string } {
   const interval = parseInterval(str(values, 'interval'));
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { configFolder, dataFolder, installFolder } = require('../../api/install') as typeof import('../../api/install');
@@ -58,7 +58,7 @@ function unitInput(scheduler: Scheduler, values: Values): { input: UnitInput; en
     node: fs.realpathSync(process.execPath),
     main: path.join(root, 'dist', 'cli', 'main.js'),
     env: envBin ?? '/usr/bin/env',
-    dataDir: dataFolder(),
+    dataDir: dataFolder(ctx.env), // --data-dir, when given, is pinned as EPHEMDIR_DATA_DIR would be
     configDir: configFolder(),
     interval,
     metricsFile: metricsFileArg(values),
@@ -102,7 +102,7 @@ function enable(ctx: Ctx, scheduler: Scheduler, dirPath: string): number {
 
 async function install(ctx: Ctx, values: Values): Promise<number> {
   const scheduler = hostScheduler();
-  const { input, envBin, root } = unitInput(scheduler, values);
+  const { input, envBin, root } = unitInput(ctx, scheduler, values);
   const files = scheduler.render(input);
   const dirPath = scheduler.unitDir(ctx.env);
   if (flag(values, 'dry-run')) {
