@@ -222,6 +222,7 @@ export function publicCalls(f: Fixtures): Case[] {
     { name: 'registered', async: true, args: () => [], call: (_a, o) => pkg.registered(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
     { name: 'stats', async: true, args: () => [], call: (_a, o) => pkg.stats(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
     { name: 'last', async: true, args: () => [], call: (_a, o) => pkg.last(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
+    { name: 'diagnose', async: true, args: () => [], call: (_a, o) => pkg.diagnose(o as never), badArgs: {}, badOptions: REGISTRY_BAD },
     {
       name: 'recover',
       async: true,
