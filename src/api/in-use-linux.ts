@@ -131,12 +131,17 @@ function namedVerdict(named: string, st: Identity, tree: TreeIdentity): Verdict 
   }
 }
 
-/** Whether the process's root directory is ours (no chroot, same mount namespace root). */
+/**
+ * Whether the process resolves names as we do: the same root directory in
+ * the same mount namespace (a copy of our namespace has a root with the same
+ * device and inode, but its own mounts).
+ */
 function sharesOurRoot(pid: number): boolean {
   try {
-    const theirs = fs.statSync(`/proc/${pid}/root`);
-    const ours = fs.statSync('/');
-    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+    const same = (a: fs.Stats, b: fs.Stats) => a.dev === b.dev && a.ino === b.ino;
+    return (
+      same(fs.statSync(`/proc/${pid}/root`), fs.statSync('/')) && same(fs.statSync(`/proc/${pid}/ns/mnt`), fs.statSync('/proc/self/ns/mnt'))
+    );
   } catch {
     return false;
   }

@@ -60,7 +60,11 @@ function chrooted(root: string, opts: { hold?: string; enter?: boolean; prefix?:
     opts.enter ? `chdir('/') or die "chdir: $!";` : '',
     '$| = 1; print "ready\\n"; sleep 60;',
   ].join(' ');
-  const argv = [...(opts.prefix ?? []), 'perl', '-e', code];
+  return started([...(opts.prefix ?? []), 'perl', '-e', code]);
+}
+
+/** Starts `argv`; resolves once it prints "ready". */
+function started(argv: string[]): Promise<ChildProcess> {
   const child = spawn(argv[0]!, argv.slice(1), { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
   running.push(child);
   return new Promise((resolve, reject) => {
@@ -111,6 +115,16 @@ test('a process chrooted elsewhere: a file it holds is placed through our root w
   const outside = await chrooted(t.jail, { hold: t.outside, enter: true });
   assert.deepEqual(check(t.tree, outside.pid!, 3), { inUse: false, detail: null });
   await stop(outside);
+});
+
+test('another mount namespace, same root: a file held through a bind mount is placed through its root, past the scan bound', { skip: noNamespaces }, async () => {
+  const t = layout();
+  // Its root has our root's device and inode, but the name exists only among its own mounts.
+  const prefix = ['unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', 'mount --bind "$0" "$1" && shift && exec "$@"', t.tree, t.alt];
+  const code = `open(my $fh, '<', ${perlString(path.join(t.alt, 'sub', 'deep', 'file'))}) or die "open: $!"; $| = 1; print "ready\\n"; sleep 60;`;
+  const p = await started([...prefix, 'perl', '-e', code]);
+  assert.deepEqual(check(t.tree, p.pid!, 3), { inUse: true, detail: `process ${p.pid} (fd 3)` });
+  await stop(p);
 });
 
 test('a chroot inside another mount namespace, holding a file through a bind mount: kept (unknown) when the scan was cut short', { skip: noNamespaces }, async () => {
