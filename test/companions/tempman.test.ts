@@ -383,3 +383,51 @@ test('as an unprivileged user, root-owned directories in its own root are foreig
     if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
   }
 });
+
+test("ageBy 'tree', both flavours: a tree whose newest timestamp cannot be read is left as 'age-unknown', never removed on a guess", { skip: !isRoot || !isLinux }, () => {
+  const s = scratch('tm');
+  const user = `ephu${process.pid % 100000}`;
+  let userMade = false;
+  try {
+    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', user], { stdio: 'ignore' });
+    userMade = true;
+    fs.chmodSync(s.dir, 0o755);
+    const base = path.join(s.dir, 'root');
+    // sealed: the directory itself is mode 000, so its scan fails (EACCES);
+    // shut: readable, but a directory inside is mode 000, so its scan is incomplete.
+    const sealed = path.join(base, 'sealed');
+    const shut = path.join(base, 'shut');
+    const inner = path.join(shut, 'inner');
+    fs.mkdirSync(inner, { recursive: true });
+    fs.mkdirSync(sealed);
+    execFileSync('chown', ['-R', `${user}:${user}`, base]);
+    fs.chmodSync(inner, 0o000);
+    fs.chmodSync(sealed, 0o000);
+    const expected = {
+      removed: [],
+      skipped: [
+        [sealed, 'age-unknown', 'EACCES'],
+        [shut, 'age-unknown', 'EPHEMDIR_INVALID_STATE'],
+      ],
+    };
+    for (const call of ['cleanupSync()', 'cleanup()']) {
+      // Old again for each run: reading a tree for its age updates its atime.
+      for (const p of [inner, shut, sealed]) makeOld(p, 3 * HOUR);
+      const script = `
+        const { root } = require(${JSON.stringify(stageForOtherUsers().path(path.resolve(__dirname, '../../src/companions/tempman.js')))});
+        Promise.resolve(root(${JSON.stringify(base)}, { timeout: 3600, ageBy: 'tree' }).${call}).then((r) => process.stdout.write(JSON.stringify({
+          removed: r.removed,
+          skipped: r.skipped.map((e) => [e.path, e.reason, e.error && e.error.code]).sort(),
+        })));`;
+      const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--clear-groups', process.execPath, '-e', script], {
+        encoding: 'utf8',
+        cwd: '/',
+      });
+      assert.deepEqual(JSON.parse(out), expected, call);
+    }
+    assert.ok(fs.existsSync(inner) && fs.existsSync(sealed), 'both left in place');
+  } finally {
+    if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
+    s.cleanup();
+  }
+});

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
+import { getEventListeners } from 'node:events';
 import { removeTree, removeTreeSync, removeTreeAt, type RemoveTreeIncomplete } from '../../src/fs/remove-tree';
 import { scanTree, scanTreeSync } from '../../src/fs/scan-tree';
 import { AbortError } from '../../src/fs/abort';
@@ -231,4 +232,61 @@ test('an abort while scanTree runs stops it with what was counted so far', async
     assert.equal(err.complete, false);
     return { done: err.entries, total: full.entries };
   });
+});
+
+test('the sync forms check the signal only before starting: an abort while removeTreeSync runs does not stop it', () => {
+  const s = scratch('abort');
+  try {
+    const root = path.join(s.dir, 'root');
+    const total = build(root, REPORTED.dirs, REPORTED.per);
+    const ac = new AbortController();
+    let reports = 0;
+    const r = removeTreeSync(root, {
+      signal: ac.signal,
+      onProgress: () => {
+        reports++;
+        ac.abort('too late'); // fires 'abort' at once, on this thread, mid-removal
+      },
+    });
+    assert.ok(reports > 0, 'the abort came while it ran');
+    assert.ok(ac.signal.aborted);
+    assert.equal(r.complete, true);
+    assert.equal(r.entriesRemoved, total);
+    assert.equal(left(root), 0);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('an async engine call leaves no abort listener behind, whether it resolves, is stopped or fails', async () => {
+  const s = scratch('abort');
+  try {
+    const listeners = (signal: AbortSignal) => getEventListeners(signal, 'abort').length;
+    const root = path.join(s.dir, 'root');
+    build(root, 2, 10);
+    const ac = new AbortController();
+    assert.equal((await scanTree(root, { signal: ac.signal })).complete, true);
+    assert.equal(listeners(ac.signal), 0, 'after scanTree resolved');
+    assert.equal((await removeTree(root, { signal: ac.signal })).complete, true);
+    assert.equal(listeners(ac.signal), 0, 'after removeTree resolved');
+
+    const refused = new AbortController();
+    await assert.rejects(removeTree('/', { signal: refused.signal }), { code: 'EPHEMDIR_PROTECTED_PATH' });
+    assert.equal(listeners(refused.signal), 0, 'after removeTree was refused');
+
+    build(root, REPORTED.dirs, REPORTED.per);
+    const stopped = new AbortController();
+    const boom = new Error('progress handler failed');
+    const p = removeTree(root, {
+      signal: stopped.signal,
+      onProgress: () => {
+        throw boom;
+      },
+    });
+    assert.equal(listeners(stopped.signal), 1, 'watched while it runs');
+    await assert.rejects(p, (e) => e === boom);
+    assert.equal(listeners(stopped.signal), 0, 'after removeTree was stopped');
+  } finally {
+    s.cleanup();
+  }
 });
