@@ -26,7 +26,9 @@ export interface Hold extends Disposable {
  * `extend()` changes its lifetime, `hold()` keeps sweeps away while held.
  * `await using` / `using` remove it at the end of the block (a no-op once
  * kept). It refers to its registry entry by id, never by path, so a `keep`
- * or a sweep elsewhere is always seen.
+ * or a sweep elsewhere is always seen, and in the registry it was made in
+ * (a `dataDir`, or the one configured then), whatever the environment says
+ * later.
  */
 export class EphemeralDirectory implements AsyncDisposable, Disposable {
   readonly path: string;
