@@ -42,6 +42,7 @@ export function runProbeSync(steps: ProbeSteps): InUseAnswer {
   let next = steps.next();
   while (!next.done) {
     const run = next.value;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: child_process loads only when a program is run (CLI start-up)
     const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
     const r = spawnSync(run.file, run.args, { cwd: '/', env: PROGRAM_ENV, timeout: run.timeoutMs, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     // r.error: could not start, timed out or too much output; a signal: killed.
@@ -54,6 +55,7 @@ export async function runProbe(steps: ProbeSteps): Promise<InUseAnswer> {
   let next = steps.next();
   while (!next.done) {
     const run = next.value;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: child_process loads only when a program is run (CLI start-up)
     const { execFile } = require('node:child_process') as typeof import('node:child_process');
     const result = await new Promise<ProgramResult>((resolve) => {
       execFile(run.file, [...run.args], { cwd: '/', env: PROGRAM_ENV, timeout: run.timeoutMs, encoding: 'utf8' }, (err, stdout) => {

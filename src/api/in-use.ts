@@ -13,7 +13,9 @@ export type { InUseAnswer } from './in-use-probe';
 
 /** Loaded when first asked: a listing never needs a probe. */
 const PROBES: Record<Platform, () => InUseProbe> = {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- per-OS: the /proc scan loads on Linux only, when first asked
   linux: () => (require('./in-use-linux') as typeof import('./in-use-linux')).linuxProbe,
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- per-OS: the lsof probe loads on macOS only, when first asked
   darwin: () => (require('./in-use-darwin') as typeof import('./in-use-darwin')).darwinProbe,
 };
 

@@ -21,7 +21,7 @@ function attempt(name: Check['name'], fn: () => Omit<Check, 'name'>): Check {
 }
 
 export async function runChecks(env: NodeJS.ProcessEnv, dataDir?: string): Promise<Check[]> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the library loads only when doctor runs (CLI start-up)
   const { diagnose } = require('../api/diagnostics') as typeof import('../api/diagnostics');
   const checks: Check[] = await diagnose(dataDir === undefined ? {} : { dataDir });
   checks.push(serviceCheck(env));
@@ -30,7 +30,7 @@ export async function runChecks(env: NodeJS.ProcessEnv, dataDir?: string): Promi
 
 function serviceCheck(env: NodeJS.ProcessEnv): Check {
   return attempt('service', () => {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
     const { hostScheduler } = require('./service/schedulers') as typeof import('./service/schedulers');
     const scheduler = hostScheduler();
     const file = path.join(scheduler.unitDir(env), scheduler.mainFile);

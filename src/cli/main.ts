@@ -11,15 +11,15 @@ import { useDataDir } from './api';
 export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: string[]) => Promise<number | void>;
 
 function version(): string {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only for --version (CLI start-up)
   const { installFolder } = require('../api/install') as typeof import('../api/install');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: package.json of the package root found at run time
   const pkg = require(`${installFolder()}/package.json`) as { version: string };
   return pkg.version;
 }
 
 function loadHelp(): typeof import('./help') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: help text loads only when asked for (CLI start-up)
   return require('./help') as typeof import('./help');
 }
 
@@ -79,7 +79,7 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     ctx = makeCtx(spec.name, globals, streams, env);
     routeWarnings(ctx);
     useDataDir(ctx.dataDir);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each command module loads only when it runs (CLI start-up)
     const mod = require(`./${spec.module}`) as { run: CommandRun };
     const code = await mod.run(ctx, spec.name, parsed.values, parsed.positionals);
     return typeof code === 'number' ? code : 0;

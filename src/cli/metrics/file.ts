@@ -23,7 +23,7 @@ export function openMetricsTarget(file: string, cwd: string): MetricsTarget {
   if (file.endsWith('/') || name === '' || name === '.' || name === '..' || abs === '/') {
     throw new UsageError(`--metrics-file ${abs}: give a file name, not a folder`);
   }
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only with --metrics-file (CLI start-up)
   const { FileFolder } = require('../../api/file-folder') as typeof import('../../api/file-folder');
   let dir: FileFolder;
   try {

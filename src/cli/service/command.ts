@@ -30,7 +30,7 @@ function exec(tool: string, args: string[]): { ok: true } | { ok: false; message
 function metricsFileArg(values: Values): string | null {
   const file = str(values, 'metrics-file');
   if (file === undefined) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only with --metrics-file (CLI start-up)
   const { openMetricsTarget } = require('../metrics/file') as typeof import('../metrics/file');
   const target = openMetricsTarget(file, process.cwd());
   target.dir.close();
@@ -46,7 +46,7 @@ function runStep(step: Step): { ok: true } | { ok: false; message: string } {
 /** What the unit runs, with which node, package and folders; `env` checked when the scheduler starts the sweep through it. */
 function unitInput(ctx: Ctx, scheduler: Scheduler, values: Values): { input: UnitInput; envBin: string | null; root: string } {
   const interval = parseInterval(str(values, 'interval'));
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only when installing the service (CLI start-up)
   const { configFolder, dataFolder, installFolder } = require('../../api/install') as typeof import('../../api/install');
   const root = fs.realpathSync(installFolder());
   const envBin = scheduler.envBinaries ? trustedBinary(scheduler.envBinaries) : null;

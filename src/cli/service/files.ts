@@ -9,7 +9,7 @@ import { OWNER_MARK } from './units';
 const MAX_UNIT_BYTES = 64 * 1024;
 
 function folders(): typeof import('../../api/file-folder') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only when a unit file is read or written (CLI start-up)
   return require('../../api/file-folder') as typeof import('../../api/file-folder');
 }
 
