@@ -173,7 +173,7 @@ function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Ent
   let postponed = 0;
   let ids: string[];
   try {
-    ids = ctx.registry.dueHints(ctx.now, ctx.bootId, MAINTENANCE_LIMIT * 4);
+    ids = ctx.registry.dueHints(ctx.decision('maintenance'), MAINTENANCE_LIMIT * 4);
   } catch (err) {
     // The hints only speed sweeps up: without them this call sweeps nothing.
     report.failed.push(registryItem(ctx, err));
