@@ -231,8 +231,12 @@ export interface ProbeOptions {
   cache?: ParentCache;
 }
 
-function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: Probe; located: Located } {
-  const located = locate(entry, 'original', opts.cache);
+/**
+ * The facts `locate` found, plus the guard's verdict; in use, locks, size and
+ * mounts are left unknown for the caller to fill in. Shared by the probes
+ * here and by the claim, which gathers them again under the entry lock.
+ */
+export function locatedProbe(ctx: ApiContext, entry: Entry, located: Located): Probe {
   const probe: Probe = {
     presence: located.presence,
     identity: located.identity,
@@ -247,6 +251,12 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
     const refusal = ctx.guard.refusal(located.stat, entry.path);
     if (refusal) probe.guard = `it is ${refusal}, which ephemdir never removes`;
   }
+  return probe;
+}
+
+function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: Probe; located: Located } {
+  const located = locate(entry, 'original', opts.cache);
+  const probe = locatedProbe(ctx, entry, located);
   if (located.dir && opts.lock) {
     const free = located.dir.lock('exclusive');
     if (free) located.dir.unlock();

@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { decide } from '../policy/decide';
-import { describeJournal } from '../policy/journal';
+import type { BlockerCode, SweepReasonCode } from '../policy/codes';
+import { assertNever } from '../core/never';
+import type { ReconcileAction } from './protocol';
 import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySync, recoverEntry, recoverEntrySync, type Outcome } from './removal';
@@ -27,14 +29,14 @@ function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
 }
 
-function item(entry: Entry, reasons: string[], blockers: string[], error?: Error): SweepItem {
+function item(entry: Entry, reasons: SweepReasonCode[], blockers: BlockerCode[], error?: Error): SweepItem {
   const it: SweepItem = { path: entry.path, name: entry.name, reasons, blockers };
   if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: escapeMessage(error.message) };
   return it;
 }
 
 /** One entry that could not be handled: reported, and the sweep goes on with the others. */
-function failure(report: SweepReport, entry: Entry, reasons: string[], err: unknown): void {
+function failure(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], err: unknown): void {
   report.failed.push(item(entry, reasons, [], err instanceof Error ? err : new Error(String(err))));
 }
 
@@ -42,29 +44,48 @@ function hasTags(entry: Entry, tags: string[] | undefined): boolean {
   return !tags || tags.every((t) => entry.tags.includes(t));
 }
 
-function record(report: SweepReport, entry: Entry, reasons: string[], outcome: Outcome): void {
+function record(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], outcome: Outcome): void {
   switch (outcome.kind) {
     case 'removed':
       report.removed.push(item(entry, reasons, []));
-      break;
+      return;
     case 'postponed':
       report.postponed++;
-      break;
+      return;
     case 'refused':
       report.deferred.push(item(entry, reasons, outcome.blockers));
-      break;
+      return;
     case 'busy':
       report.deferred.push(item(entry, reasons, ['busy']));
-      break;
+      return;
     case 'failed':
       report.failed.push(item(entry, reasons, [], outcome.error));
-      break;
+      return;
     case 'reconciled':
-      if (outcome.action === 'parked') report.failed.push(item(entry, reasons, ['recovery-required'], new Error(outcome.message)));
+      recordReconciled(report, entry, reasons, outcome.action, outcome.message);
+      return;
+    default:
+      assertNever(outcome, 'removal outcome');
+  }
+}
+
+function recordReconciled(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], action: ReconcileAction, message: string): void {
+  switch (action) {
+    case 'parked':
+      report.failed.push(item(entry, reasons, ['recovery-required'], new Error(message)));
+      return;
+    case 'unavailable':
       // Cannot be inspected now (the next sweep tries again): held back, and said so.
-      else if (outcome.action === 'unavailable') report.deferred.push(item(entry, reasons, ['unavailable'], new Error(outcome.message)));
-      else if (outcome.action !== 'left') report.recovered.push(item(entry, [outcome.action], []));
-      break;
+      report.deferred.push(item(entry, reasons, ['unavailable'], new Error(message)));
+      return;
+    case 'reactivated':
+    case 'completed':
+      report.recovered.push(item(entry, [action], []));
+      return;
+    case 'left':
+      return;
+    default:
+      assertNever(action, 'reconcile action');
   }
 }
 
@@ -120,7 +141,8 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         continue;
       }
       if (dryRun) {
-        report.removed.push(item(entry, [describeJournal(entry).status], []));
+        // Recovery entries were deferred above: what is left would be resumed.
+        report.removed.push(item(entry, ['deleting'], []));
         continue;
       }
       stopIfAborted();
@@ -136,7 +158,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
 
     for (const entry of entries.filter((e) => e.state === 'active')) {
       stopIfAborted();
-      let reasons: string[] = [];
+      let reasons: SweepReasonCode[] = [];
       try {
         const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
         if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
@@ -245,9 +267,14 @@ function nextStep(run: MaintenanceRun): { waitMs: number; honourInUse: boolean; 
   return { waitMs: 0, honourInUse: false, budget: run.budget, retry: false };
 }
 
+/** The bounded sweep reports why it picked an entry without the full decision. */
+function maintenanceReasons(entry: Entry): SweepReasonCode[] {
+  return [entry.state === 'active' ? 'due' : 'resume-deletion'];
+}
+
 function account(run: MaintenanceRun, entry: Entry, o: Outcome): void {
   if (o.kind === 'removed' || o.kind === 'postponed') run.budget -= o.entriesRemoved;
-  record(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], o);
+  record(run.report, entry, maintenanceReasons(entry), o);
 }
 
 function endMaintenance(ctx: ApiContext, run: MaintenanceRun): SweepReport {
@@ -260,7 +287,7 @@ function step(run: MaintenanceRun, entry: Entry, attempt: () => Outcome): void {
   try {
     account(run, entry, attempt());
   } catch (err) {
-    failure(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], err);
+    failure(run.report, entry, maintenanceReasons(entry), err);
   }
 }
 
@@ -268,7 +295,7 @@ async function stepAsync(run: MaintenanceRun, entry: Entry, attempt: () => Promi
   try {
     account(run, entry, await attempt());
   } catch (err) {
-    failure(run.report, entry, [entry.state === 'active' ? 'due' : 'resume-deletion'], err);
+    failure(run.report, entry, maintenanceReasons(entry), err);
   }
 }
 

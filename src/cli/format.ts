@@ -86,7 +86,7 @@ export interface TreeItem {
 }
 
 /** Statuses whose directories `tree` measures (the rest are gone, foreign or mid-deletion). */
-export const MEASURED_STATUSES: ReadonlySet<string> = new Set([
+export const MEASURED_STATUSES: ReadonlySet<Status> = new Set<Status>([
   'active',
   'expiring',
   'expired',

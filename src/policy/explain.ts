@@ -98,6 +98,19 @@ function blockerDetail(code: BlockerCode, entry: Entry, probe: Probe, ctx: Decis
   }
 }
 
+/** One blocker for people: its label, then its specifics for this entry when there are any. */
+export function blockerText(code: BlockerCode, detail: string | undefined): string {
+  return detail === undefined || detail === '' ? BLOCKER_LABELS[code] : `${BLOCKER_LABELS[code]}: ${detail}`;
+}
+
+/**
+ * Why a removal was refused, for its error message: every blocker of the
+ * decision with its specifics, in canonical order.
+ */
+export function describeBlockers(decision: Pick<Decision, 'blockers'>, entry: Entry, probe: Probe, ctx: DecisionContext): string {
+  return decision.blockers.map((code) => blockerText(code, blockerDetail(code, entry, probe, ctx))).join('; ');
+}
+
 function noteDetail(code: NoteCode, entry: Entry, probe: Probe): string | undefined {
   switch (code) {
     case 'size-incomplete':
