@@ -11,6 +11,8 @@ import { isolatedEnv } from '../helpers/api-env';
 import { isRoot } from '../helpers/scratch';
 import * as api from '../../src/api/index';
 import type { BlockerCode } from '../../src/policy/codes';
+import { openContext } from '../../src/api/context';
+import { claim, reconcile } from '../../src/api/protocol';
 
 const env = isolatedEnv('claim');
 after(() => env.cleanup());
@@ -113,3 +115,23 @@ for (const c of cases) {
     }
   });
 }
+
+test('each protocol step checks that the lock it is handed is the entry\'s own', async () => {
+  const a = await api.tempdir({ parent: env.work, lifetime: '1h', tags: ['witness'] });
+  const b = await api.tempdir({ parent: env.work, lifetime: '1h', tags: ['witness'] });
+  const ctx = openContext({ create: false })!;
+  try {
+    const entryA = ctx.registry.get(a.id)!;
+    const lockB = ctx.registry.lockEntry(b.id, { waitMs: 0 })!;
+    try {
+      assert.throws(() => claim(ctx, entryA, lockB, { inUse: () => ({ inUse: false, detail: null }) }), /lock held is for entry/);
+      assert.throws(() => reconcile(ctx, entryA, lockB, false), /lock held is for entry/);
+    } finally {
+      lockB.release();
+    }
+    assert.equal(ctx.registry.get(a.id)!.state, 'active', 'nothing was claimed');
+    assert.ok(fs.existsSync(a.path));
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+});
