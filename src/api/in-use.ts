@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { DirHandle } from '../fs/dir-handle';
 import type { InUseAnswer } from './in-use-linux';
+import { rootOnly } from '../core/trust';
 
 export type { InUseAnswer } from './in-use-linux';
 
@@ -19,7 +20,7 @@ function darwinUsers(roots: string[]): Promise<number[] | null> {
   const lsof = TRUSTED_LSOF.find((p) => {
     try {
       const st = fs.lstatSync(p);
-      return st.isFile() && st.uid === 0 && (st.mode & 0o022) === 0;
+      return st.isFile() && rootOnly(st);
     } catch {
       return false;
     }

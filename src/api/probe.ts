@@ -8,6 +8,7 @@ import { openDirectory } from '../fs/walk';
 import { hasCode } from '../errors';
 import { readMarker, parseMarker, MARKER_NAME, MARKER_MAX_BYTES } from './marker';
 import type { ApiContext } from './context';
+import { ownedPrivately } from '../core/trust';
 
 /** The /proc and mount-table scans, loaded only by probes that ask for them (not by listings). */
 function inUse(): typeof import('./in-use') {
@@ -157,7 +158,7 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
   parent.close();
   // The staging folder is ours and private: nobody else can have put anything in it.
   const st = staging.stat();
-  if (st.uid !== (process.geteuid?.() ?? -1) || (st.mode & 0o077) !== 0) {
+  if (!ownedPrivately(st, { private: true })) {
     staging.close();
     return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `staging folder ${staging.path} is not private` };
   }

@@ -9,6 +9,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { check, isRegular, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
 import { native } from '../native/binding';
+import { euid, ownedByMe } from '../core/trust';
 
 /** A FileHandle that also carries the path it was created at. */
 export type PathFileHandle = FileHandle & { readonly path: string };
@@ -104,18 +105,16 @@ export function openOwnFileAt(dir: DirHandle, name: string, flags: number, mode:
     // entry. A symlink otherwise fails ELOOP (O_NOFOLLOW), passed on as is.
     if (hasCode(err, 'ENXIO', 'EACCES', 'EPERM')) {
       const st = dir.tryStat(name);
-      const me = process.geteuid?.() ?? -1;
-      if (st && (st.uid !== me || !isRegular(st))) {
-        throw refused(shown, `it is ${st.uid !== me && isRegular(st) ? 'a file' : kindOf(st)} owned by uid ${st.uid}`);
+      if (st && (!ownedByMe(st) || !isRegular(st))) {
+        throw refused(shown, `it is ${!ownedByMe(st) && isRegular(st) ? 'a file' : kindOf(st)} owned by uid ${st.uid}`);
       }
     }
     throw err;
   }
   try {
     const st = check(native().statFd(fd), 'fstat', shown);
-    const me = process.geteuid?.() ?? -1;
     if (!isRegular(st)) throw refused(shown, `it is ${kindOf(st)}`);
-    if (st.uid !== me) throw refused(shown, `it is owned by uid ${st.uid}, not by uid ${me}`);
+    if (!ownedByMe(st)) throw refused(shown, `it is owned by uid ${st.uid}, not by uid ${euid()}`);
     if (st.nlink !== 1) throw refused(shown, `it has ${st.nlink} hard links`);
     if (truncate) fs.ftruncateSync(fd, 0);
     return fd;

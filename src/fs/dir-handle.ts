@@ -6,6 +6,7 @@ import { isAscii } from 'node:buffer';
 import { native, type Name, type NativeStat } from '../native/binding';
 import { systemError, hasCode, EphemdirError, ErrorCodes } from '../errors';
 import { boolean, checkCall, instance, nameValue, oneOf, optionsOf, signature } from '../core/options';
+import { ownedByMe } from '../core/trust';
 
 export type Stat = NativeStat;
 
@@ -384,8 +385,7 @@ export class PathHandle implements Disposable {
    */
   chmodOwnDirectory(mode: number): void {
     const st = this.stat();
-    const euid = process.geteuid?.() ?? -1;
-    if (!isDir(st) || st.uid !== euid) {
+    if (!isDir(st) || !ownedByMe(st)) {
       throw new EphemdirError(ErrorCodes.PROTECTED_PATH, `refusing to chmod ${this.path}: only directories owned by the caller are repaired`, {
         path: this.path,
       });

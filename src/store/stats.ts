@@ -5,6 +5,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { EphemdirError, ErrorCodes, invalidArgument } from '../errors';
 import { lockFile, unlockFile } from './locks';
+import { ownedPrivately } from '../core/trust';
 
 export type StatName = 'created' | 'swept' | 'kept' | 'removed';
 export type Stats = Record<StatName, number>;
@@ -27,7 +28,7 @@ export function readStats(dir: DirHandle): Stats {
     return zeroStats();
   }
   if (r === null) return zeroStats();
-  if (r.stat.uid !== (process.geteuid?.() ?? -1) || (r.stat.mode & 0o022) !== 0) return zeroStats();
+  if (!ownedPrivately(r.stat)) return zeroStats();
   let raw: unknown;
   try {
     raw = JSON.parse(r.data.toString('utf8'));

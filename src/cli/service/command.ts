@@ -20,6 +20,7 @@ import {
 } from './units';
 import { trustedBinary, verifyRuntime } from './verify';
 import { openUnitDir, readOurs, removeFile, writeFile } from './files';
+import { euid } from '../../core/trust';
 
 const SYSTEMCTL = ['/usr/bin/systemctl', '/bin/systemctl'];
 const LAUNCHCTL = ['/bin/launchctl'];
@@ -100,7 +101,7 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
     ctx.out(files.map(([n, text]) => `# ${path.join(dirPath, n)}\n${text}`).join('\n'));
     return 0;
   }
-  verifyRuntime({ node: input.node, env: envBin, root: fs.realpathSync(root) }, process.geteuid?.() ?? 0);
+  verifyRuntime({ node: input.node, env: envBin, root: fs.realpathSync(root) }, euid());
 
   const dir = openUnitDir(dirPath, true)!;
   try {
