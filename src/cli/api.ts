@@ -37,6 +37,7 @@ export interface CliApi {
   sweep(opts?: SweepOptions): Promise<SweepReport>;
   list(opts?: { tags?: string[] }): Promise<TrackedList>;
   match(target: string): Promise<Entry[]>;
+  trackedEntry(target: string): Promise<Entry>;
   sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null>;
   stats(): Promise<Stats>;
   checkRmtreeTargets(paths: readonly string[]): RmtreeCheck[];
@@ -60,6 +61,7 @@ const MODULES: Record<keyof CliApi, string> = {
   last: '../api/query',
   list: '../api/query',
   match: '../api/query',
+  trackedEntry: '../api/query',
   sizeOf: '../api/query',
   stats: '../api/query',
   checkRmtreeTargets: '../api/rmtree',
