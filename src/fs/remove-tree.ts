@@ -21,6 +21,7 @@ import { splitComponents, treePath, type PathLike } from './tree-path';
 import { openParentOf } from './walk';
 import { checkCall } from '../core/options';
 import { REMOVE_TREE, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, REMOVE_TREE_SYNC } from './signatures';
+import { assertNever } from '../core/never';
 
 /** What an `onProgress` callback of {@link removeTree} receives. */
 export interface RemoveTreeProgress {
@@ -210,8 +211,9 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
         path: display,
       });
     case 'system':
-    default:
       throw systemError(r.errno, r.syscall || 'rm', r.path || display);
+    default:
+      return assertNever(r.status, 'native removal status');
   }
 }
 
