@@ -15,6 +15,7 @@ import { resolveSettings, type Settings } from './settings';
 import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
 import { openContext, type ApiContext, type RegistryChoice } from './context';
 import type { TempdirOptions } from './types';
+import { ownedPrivately } from '../core/trust';
 
 const MAX_NAME_ATTEMPTS = 100;
 
@@ -33,7 +34,7 @@ export function prepare(options: TempdirOptions): Prepared {
 
 function isPrivate(parent: DirHandle): boolean {
   const st = parent.stat();
-  return st.uid === (process.geteuid?.() ?? -1) && (st.mode & 0o077) === 0;
+  return ownedPrivately(st, { private: true });
 }
 
 function cleanNamesRefused(parentPath: string): EphemdirError {

@@ -8,6 +8,7 @@
 import * as fs from 'node:fs';
 import type { DirHandle } from '../fs/dir-handle';
 import type { InUseProbe, ProbeSteps } from './in-use-probe';
+import { rootOnly } from '../core/trust';
 
 export const TRUSTED_LSOF: readonly string[] = ['/usr/sbin/lsof', '/usr/bin/lsof'];
 const LSOF_TIMEOUT_MS = 10_000;
@@ -18,7 +19,7 @@ function trustedProgram(candidates: readonly string[]): string | null {
     candidates.find((p) => {
       try {
         const st = fs.lstatSync(p);
-        return st.isFile() && st.uid === 0 && (st.mode & 0o022) === 0;
+        return st.isFile() && rootOnly(st);
       } catch {
         return false;
       }

@@ -17,6 +17,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { hasCode } from '../errors';
 import type { InUseAnswer, InUseProbe, ProbeSteps } from './in-use-probe';
 import { MAX_DEPTH, TREE_SCAN_LIMIT, member, treeIdentity, type TreeIdentity } from './in-use-tree';
+import { euid } from '../core/trust';
 
 /** O_PATH (Linux, every architecture Node supports): an fd for stat and path walks, no read access needed. */
 const O_PATH = 0o10000000;
@@ -263,7 +264,7 @@ function effectiveUid(pid: number): number | null {
  */
 function openToIt(pid: number, tree: TreeIdentity): { uid: number | null; open: boolean } {
   const uid = effectiveUid(pid);
-  return { uid, open: !tree.private && uid !== (process.geteuid?.() ?? -1) };
+  return { uid, open: !tree.private && uid !== euid() };
 }
 
 /**

@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import type { DirHandle } from '../fs/dir-handle';
 import { hasCode } from '../errors';
+import { ownedPrivately } from '../core/trust';
 
 /** How many entries the identity scan of a tree gathers before giving up (then unknowns can arise). */
 export const TREE_SCAN_LIMIT = 100_000;
@@ -28,14 +29,13 @@ export interface TreeIdentity {
 /** Bounded scan of the tree's inodes through its open handle; never crosses a mount. */
 export function treeIdentity(dir: DirHandle, limit = TREE_SCAN_LIMIT): TreeIdentity {
   const root = fs.fstatSync(dir.fd);
-  const euid = process.geteuid?.() ?? -1;
   const tree: TreeIdentity = {
     dev: root.dev,
     ino: root.ino,
     inodes: new Set([root.ino]),
     complete: true,
     why: null,
-    private: root.uid === euid && (root.mode & 0o077) === 0,
+    private: ownedPrivately(root, { private: true }),
   };
   const stop = (why: string): void => {
     if (tree.complete) tree.why = why;

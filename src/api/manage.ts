@@ -1,9 +1,10 @@
 // Managing tracked directories by full path, exact name or unique prefix.
 import type { Entry } from '../model/entry';
 import { parseDuration, parseExtension } from '../core/duration';
-import { decide } from '../policy/decide';
+import { BLOCKER_ERRORS, decide, type BlockerCode } from '../policy/decide';
+import { assertNever } from '../core/never';
 import { explainModel, type ExplainModel } from '../policy/explain';
-import { EphemdirError, ErrorCodes, invalidArgument } from '../errors';
+import { EphemdirError, ErrorCodes, invalidArgument, type ErrorCode } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
 import { pickOne, withContext } from './query';
 import { locate, closeLocated, probeEntry } from './probe';
@@ -26,7 +27,6 @@ async function withContextAsync<T>(choice: RegistryChoice, fn: (ctx: ApiContext)
     ctx[Symbol.dispose]();
   }
 }
-
 
 /**
  * Under the entry lock: refuses a directory that is no longer the one
@@ -117,10 +117,8 @@ export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | 
       return null;
     case 'busy':
       return new EphemdirError(ErrorCodes.BUSY, `${entry.path} is being processed by another ephemdir process`, { path: entry.path });
-    case 'refused': {
-      const code = o.blockers.includes('locked') || o.blockers.includes('in-use') ? ErrorCodes.IN_USE : o.blockers.includes('identity-changed') || o.blockers.includes('ownership-unverified') ? ErrorCodes.NOT_OURS : ErrorCodes.INVALID_STATE;
-      return new EphemdirError(code, `refusing to remove ${entry.path}: ${o.message}`, { path: entry.path, blockers: o.blockers });
-    }
+    case 'refused':
+      return new EphemdirError(refusalCode(o.blockers), `refusing to remove ${entry.path}: ${o.message}`, { path: entry.path, blockers: o.blockers });
     case 'failed':
       return o.error;
     case 'postponed':
@@ -132,8 +130,23 @@ export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | 
         `${entry.path}: ${o.message}${o.action === 'parked' ? `; \`ephemdir recover --forget ${entry.name}\` drops the entry (it deletes nothing)` : ''}`,
         { path: entry.path },
       );
+    default:
+      return assertNever(o, 'removal outcome');
   }
 }
+
+/**
+ * The error code of a refused removal: "in use" when a process holds it,
+ * else "not ours" when it is not provably ours, else the first blocker's
+ * (BLOCKER_ERRORS), so the most actionable code wins whatever the order.
+ */
+function refusalCode(blockers: readonly BlockerCode[]): ErrorCode {
+  const codes = blockers.map((b) => BLOCKER_ERRORS[b]);
+  for (const preferred of REFUSAL_PRECEDENCE) if (codes.includes(preferred)) return preferred;
+  return codes[0] ?? ErrorCodes.INVALID_STATE;
+}
+
+const REFUSAL_PRECEDENCE: readonly ErrorCode[] = [ErrorCodes.IN_USE, ErrorCodes.NOT_OURS];
 
 export async function removeById(ctx: ApiContext, entry: Entry): Promise<RemoveResult> {
   const o = await removeEntry(ctx, entry, { waitMs: 10_000, honourInUse: false });
@@ -154,7 +167,6 @@ export async function remove(target: string, options: RegistryOptions = {}): Pro
   checkCall(REMOVE, [target], options);
   return withContextAsync(options, (ctx) => removeById(ctx, pickOne(ctx, target, 'active')));
 }
-
 
 /**
  * Why a tracked directory is or is not due: every reason it is due and every
@@ -230,10 +242,3 @@ export async function prune(options: RegistryOptions = {}): Promise<string[]> {
     ctx[Symbol.dispose]();
   }
 }
-
-
-
-
-
-
-

@@ -10,6 +10,7 @@ import { readMarker, parseMarker, MARKER_NAME, MARKER_MAX_BYTES } from './marker
 import type { ApiContext } from './context';
 import type { InUseAnswer } from './in-use';
 import { perform, runAsync, runSync, type Steps } from '../core/steps';
+import { ownedPrivately } from '../core/trust';
 
 /** The /proc and mount-table scans, loaded only by probes that ask for them (not by listings). */
 function inUse(): typeof import('./in-use') {
@@ -159,7 +160,7 @@ export function locate(entry: Entry, where: 'original' | 'staging' = 'original',
   parent.close();
   // The staging folder is ours and private: nobody else can have put anything in it.
   const st = staging.stat();
-  if (st.uid !== (process.geteuid?.() ?? -1) || (st.mode & 0o077) !== 0) {
+  if (!ownedPrivately(st, { private: true })) {
     staging.close();
     return { presence: 'present', identity: 'foreign', parentSafe: false, problem: `staging folder ${staging.path} is not private` };
   }
@@ -233,8 +234,12 @@ export interface ProbeOptions {
   cache?: ParentCache;
 }
 
-function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: Probe; located: Located } {
-  const located = locate(entry, 'original', opts.cache);
+/**
+ * The facts `locate` found, plus the guard's verdict; in use, locks, size and
+ * mounts are left unknown for the caller to fill in. Shared by the probes
+ * here and by the claim, which gathers them again under the entry lock.
+ */
+export function locatedProbe(ctx: ApiContext, entry: Entry, located: Located): Probe {
   const probe: Probe = {
     presence: located.presence,
     identity: located.identity,
@@ -249,6 +254,12 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
     const refusal = ctx.guard.refusal(located.stat, entry.path);
     if (refusal) probe.guard = `it is ${refusal}, which ephemdir never removes`;
   }
+  return probe;
+}
+
+function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: Probe; located: Located } {
+  const located = locate(entry, 'original', opts.cache);
+  const probe = locatedProbe(ctx, entry, located);
   if (located.dir && opts.lock) {
     const free = located.dir.lock('exclusive');
     if (free) located.dir.unlock();

@@ -15,7 +15,9 @@ import type { DirHandle } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { MARKER_NAME } from './marker';
-import { locate, closeLocated, stagingFolderName, stagingFolderOf, type Located } from './probe';
+import { locate, closeLocated, locatedProbe, stagingFolderName, stagingFolderOf, type Located } from './probe';
+import { decide, type BlockerCode, type RecoveredCode } from '../policy/decide';
+import { blockerText, describeBlockers } from '../policy/explain';
 import { mountsInside, type InUseAnswer } from './in-use';
 import type { ApiContext } from './context';
 import { crashHookInstalled, crashPoint } from './crash-points';
@@ -27,10 +29,21 @@ export interface Claimed {
   expect: { dev: number; ino: number };
 }
 
-export type Refusal = { blockers: string[]; message: string };
+export type Refusal = { blockers: BlockerCode[]; message: string };
 
 function sameEntry(a: Entry, b: Entry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The entry lock is the caller's proof that it may change this entry: each
+ * step that writes takes it and checks it names the entry, so a step can
+ * neither be called without the lock nor with another entry's.
+ */
+function requireHeld(lock: EntryLock, id: string): void {
+  if (lock.id !== id) {
+    throw new EphemdirError(ErrorCodes.INVALID_STATE, `internal: the lock held is for entry ${lock.id}, not ${id}`, { id });
+  }
 }
 
 /**
@@ -41,17 +54,21 @@ function sameEntry(a: Entry, b: Entry): boolean {
  * "deleting"); a lost commit reads as "deleting" with nothing staged, which
  * reconcile completes.
  */
-function write(ctx: ApiContext, id: string, next: Entry | null, group = false): void {
+function write(ctx: ApiContext, lock: EntryLock, id: string, next: Entry | null, group = false): void {
+  requireHeld(lock, id);
   ctx.registry.update(id, () => ({ entry: next, result: undefined }), { durable: !group });
 }
 
-function refusal(blocker: string, message: string): Refusal {
-  return { blockers: [blocker], message };
+/** A refusal the protocol itself makes (the entry changed under it, or the move failed). */
+function refusal(blocker: BlockerCode, detail?: string): Refusal {
+  return { blockers: [blocker], message: blockerText(blocker, detail) };
 }
 
 /**
- * Steps 1-4 for an active entry. Returns the claimed tree, or why it was
- * left alone (nothing changed on disk or in the registry then).
+ * Steps 1-4 for an active entry. Step 1 gathers the facts again under the
+ * entry lock and asks the same policy as the sweep (`decide`); the claim only
+ * acts on its answer. Returns the claimed tree, or why it was left alone
+ * (nothing changed on disk or in the registry then).
  */
 export function claim(
   ctx: ApiContext,
@@ -59,36 +76,43 @@ export function claim(
   lock: EntryLock,
   checks: { inUse: (dir: DirHandle) => InUseAnswer },
 ): Claimed | Refusal {
+  requireHeld(lock, snapshot.id);
   const current = ctx.registry.get(snapshot.id);
-  if (!current) return refusal('gone', 'it is no longer tracked (kept or removed concurrently)');
-  if (!sameEntry(current, snapshot)) return refusal('changed', 'its entry changed concurrently (kept or extended)');
+  if (!current) return refusal('gone');
+  if (!sameEntry(current, snapshot)) return refusal('changed');
   if (current.state !== 'active') return refusal('in-progress', `it is already ${current.state}`);
 
   const at = locate(current);
   try {
-    if (at.parentSafe === false) return refusal('unsafe-parent', at.problem ?? 'its parent directory is not safe');
-    if (at.presence === 'missing') return refusal('path-missing', 'it is missing on disk');
-    if (at.presence === 'unavailable' || !at.dir || !at.parent || !at.stat) return refusal('unavailable', at.problem ?? 'it cannot be inspected');
-    if (at.identity !== 'ours') return refusal(at.identity === 'foreign' ? 'identity-changed' : 'ownership-unverified', 'it is not the directory ephemdir created');
-    const guarded = ctx.guard.refusal(at.stat, current.path);
-    if (guarded) return refusal('protected-path', `it is ${guarded}`);
-    const mounts = mountsInside(current.path);
-    if (mounts && mounts.length > 0) return refusal('mount-inside', `a filesystem is mounted inside it: ${mounts.join(', ')}`);
+    const probe = locatedProbe(ctx, current, at);
+    probe.mountsInside = at.presence === 'present' ? mountsInside(current.path) : null;
     // Kept from here through the rename into staging (released when `at` is
     // closed): a hold() cannot slip in between the check and the move.
-    if (!at.dir.lock('exclusive')) return refusal('locked', 'another process holds it with flock');
-    if (current.keepWhileInUse) {
+    if (at.dir) probe.lockedByOther = !at.dir.lock('exclusive');
+    // The slow in-use scan runs last, and only when nothing else holds the
+    // entry back; until then "not in use" adds no blocker.
+    probe.inUse = false;
+    // The caller chose the entry (a due one, or an explicit remove): here
+    // only the blockers count, so every entry is due as in a forced sweep.
+    const dctx = ctx.decision('force');
+    let decision = decide(current, probe, dctx);
+    if (decision.destructiveAllowed && current.keepWhileInUse && at.dir) {
       const used = checks.inUse(at.dir);
-      if (used.inUse === null) return refusal('in-use-unknown', `cannot tell whether it is in use: ${used.detail}`);
-      if (used.inUse) return refusal('in-use', `in use by ${used.detail}`);
+      probe.inUse = used.inUse;
+      if (used.detail !== null) probe.inUseDetail = used.detail;
+      decision = decide(current, probe, dctx);
     }
-    return moveToStaging(ctx, current, lock, at);
+    if (!decision.destructiveAllowed || !at.dir || !at.parent || !at.stat) {
+      const blockers = decision.blockers.length > 0 ? decision.blockers : (['unavailable'] as BlockerCode[]);
+      return { blockers, message: describeBlockers({ blockers }, current, probe, dctx) };
+    }
+    return moveToStaging(ctx, lock, current, at);
   } finally {
     closeLocated(at);
   }
 }
 
-function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Located): Claimed | Refusal {
+function moveToStaging(ctx: ApiContext, lock: EntryLock, current: Entry, at: Located): Claimed | Refusal {
   const parent = at.parent!;
   const stat = at.stat!;
   const claimId = crypto.randomBytes(16).toString('hex');
@@ -104,7 +128,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
     mountIdUnique: stat.mntIdUnique,
     lastError: null,
   };
-  write(ctx, current.id, moving); // durable intent before any rename
+  write(ctx, lock, current.id, moving); // durable intent before any rename
   crashPoint('after-intent');
 
   let staging: DirHandle | null = null;
@@ -130,13 +154,13 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
     } catch {
       // left empty; reconcile removes it
     }
-    write(ctx, current.id, { ...current });
-    return refusal('rename-failed', `could not move it aside: ${(err as Error).message}`);
+    write(ctx, lock, current.id, { ...current });
+    return refusal('rename-failed', (err as Error).message);
   }
   const moved = staging.tryStat(current.name);
   if (!moved || moved.ino !== stat.ino || moved.dev !== stat.dev) {
     // Cannot happen short of kernel lies; never delete what we cannot prove.
-    write(ctx, current.id, { ...moving, state: 'recovery', claimId: null, lastError: 'the moved directory does not match' });
+    write(ctx, lock, current.id, { ...moving, state: 'recovery', claimId: null, lastError: 'the moved directory does not match' });
     staging.close();
     return refusal('recovery-required', 'the moved directory does not match what was verified');
   }
@@ -146,7 +170,7 @@ function moveToStaging(ctx: ApiContext, current: Entry, lock: EntryLock, at: Loc
   const deleting: Entry = { ...moving, state: 'deleting' };
   // Durable: were it lost after the whole tree went, "moving" with nothing
   // anywhere would be ambiguous.
-  write(ctx, current.id, deleting);
+  write(ctx, lock, current.id, deleting);
   crashPoint('after-deleting');
   return { entry: deleting, staging, expect: { dev: stat.dev, ino: stat.ino } };
 }
@@ -177,6 +201,7 @@ export function engineOptions(claimed: Claimed, onProgress?: (p: { entriesRemove
  */
 export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error: unknown, postponed = false): void {
   const entry = claimed.entry;
+  requireHeld(lock, entry.id);
   claimed.staging.close();
   if (postponed) return; // state "deleting" is already journaled; nothing failed
   if (error === undefined) {
@@ -184,11 +209,11 @@ export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error
     removeStagingFolder(entry);
     crashPoint('after-staging-removed');
     // Lost to a power cut, this reads as "deleting" with nothing staged: completed.
-    write(ctx, entry.id, null, true);
+    write(ctx, lock, entry.id, null, true);
     return;
   }
   const message = error instanceof Error ? error.message : String(error);
-  write(ctx, entry.id, { ...entry, state: 'deleting', lastError: message.slice(0, 1024) });
+  write(ctx, lock, entry.id, { ...entry, state: 'deleting', lastError: message.slice(0, 1024) });
 }
 
 function removeStagingFolder(entry: Entry): void {
@@ -212,15 +237,17 @@ function removeStagingFolder(entry: Entry): void {
   }
 }
 
-export type Reconciled =
-  | { action: 'resume'; claimed: Claimed }
-  | { action: 'reactivated' | 'completed' | 'parked' | 'left' | 'unavailable'; message: string };
+/** What reconcile did with an interrupted deletion, short of resuming it. */
+export type ReconcileAction = RecoveredCode | 'parked' | 'left' | 'unavailable';
+
+export type Reconciled = { action: 'resume'; claimed: Claimed } | { action: ReconcileAction; message: string };
 
 /**
  * Reconciles an interrupted deletion (state moving or deleting; recovery
  * only when `retry`). O is the original path, S the tree in staging.
  */
 export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, retry: boolean): Reconciled {
+  requireHeld(lock, snapshot.id);
   const entry = ctx.registry.get(snapshot.id);
   if (!entry || !sameEntry(entry, snapshot)) return { action: 'left', message: 'its entry changed concurrently' };
   if (entry.state === 'active') return { action: 'left', message: 'it is not mid-deletion' };
@@ -229,7 +256,7 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
   const park = (why: string): Reconciled => {
     // A parked entry has no live claim (the codec insists): its staging
     // folder stays findable through stagingPath.
-    write(ctx, entry.id, { ...entry, state: 'recovery', claimId: null, lastError: why.slice(0, 1024) });
+    write(ctx, lock, entry.id, { ...entry, state: 'recovery', claimId: null, lastError: why.slice(0, 1024) });
     return { action: 'parked', message: why };
   };
   const original = locate(entry, 'original');
@@ -259,18 +286,18 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
         staging: staged.parent!.dup(),
         expect: { dev: entry.dev, ino: entry.ino },
       };
-      write(ctx, entry.id, claimed.entry);
+      write(ctx, lock, entry.id, claimed.entry);
       return { action: 'resume', claimed };
     }
     if (oOurs && !sPresent && entry.state !== 'deleting') {
       removeStagingFolder(entry);
-      write(ctx, entry.id, { ...entry, state: 'active', claimId: null, stagingPath: null, lastError: null });
+      write(ctx, lock, entry.id, { ...entry, state: 'active', claimId: null, stagingPath: null, lastError: null });
       return { action: 'reactivated', message: 'the rename never happened; it is active again' };
     }
     if (!sPresent && entry.state === 'deleting') {
       // The private staging folder held nothing else: the tree is gone.
       removeStagingFolder(entry);
-      write(ctx, entry.id, null);
+      write(ctx, lock, entry.id, null);
       return { action: 'completed', message: 'the interrupted deletion had finished' };
     }
     const problem = staged.problem ?? original.problem;

@@ -23,7 +23,12 @@ function inScope(e: Entry, scope: Scope): boolean {
   return scope === 'active' ? e.state === 'active' : isJournalState(e.state);
 }
 
-/** Entries matching a full path, an exact name, or else a name prefix. */
+/**
+ * The one name-matching rule (README: "by full path, exact name or a unique
+ * prefix of the name"): a target with a `/` (or `.`, `..`) is a path and
+ * matches only that path; otherwise exact names win, and only without one
+ * does a prefix match. Uniqueness is the caller's (see pickOne).
+ */
 export function matchEntries(entries: Entry[], target: string): Entry[] {
   if (typeof target !== 'string' || target.length === 0) throw invalidArgument('a directory path, name or prefix is required');
   if (target.includes('/') || target === '.' || target === '..') {
@@ -35,6 +40,11 @@ export function matchEntries(entries: Entry[], target: string): Entry[] {
   return entries.filter((e) => e.name.startsWith(target));
 }
 
+/**
+ * The one entry `target` names within `scope`, by {@link matchEntries};
+ * `EPHEMDIR_NOT_FOUND` or `EPHEMDIR_AMBIGUOUS` (with `matches`) otherwise.
+ * Every command that takes a name goes through here.
+ */
 export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
   const indexed = indexedCandidates(ctx, target);
   let found = matchEntries(indexed.entries.filter((e) => inScope(e, scope)), target);
@@ -118,6 +128,16 @@ export async function resolve(target: string, options: RegistryOptions = {}): Pr
     }
     return entry.path;
   });
+}
+
+/**
+ * The active tracked directory `target` names (full path, exact name or
+ * unique prefix), as `remove`, `keep` and `extend` would pick it; looks at
+ * nothing on disk. For previews such as `rm --dry-run`.
+ */
+export async function trackedEntry(target: string, options: RegistryOptions = {}): Promise<Entry> {
+  checkCall(RESOLVE, [target], options);
+  return withContext(options, (ctx) => pickOne(ctx, target, 'active'));
 }
 
 /** Every registry entry as stored, without looking at the disk (empty when there is no registry yet). */

@@ -5,7 +5,8 @@ import type { Entry } from '../model/entry';
 import type { EntryLock } from '../store/registry';
 import { removeTreeAtSteps } from '../fs/remove-tree';
 import { runAsync, type Steps } from '../core/steps';
-import { claim, engineOptions, finish, reconcile, type Claimed } from './protocol';
+import { claim, engineOptions, finish, reconcile, type Claimed, type ReconcileAction } from './protocol';
+import type { BlockerCode } from '../policy/codes';
 import { inUseAtSync, type InUseAnswer } from './in-use';
 import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
@@ -17,10 +18,10 @@ export type Outcome =
   | { kind: 'removed'; entriesRemoved: number }
   /** The work budget ran out; it stays mid-deletion and the next sweep resumes it. */
   | { kind: 'postponed'; entriesRemoved: number }
-  | { kind: 'refused'; blockers: string[]; message: string }
+  | { kind: 'refused'; blockers: BlockerCode[]; message: string }
   | { kind: 'failed'; error: Error }
   | { kind: 'busy' }
-  | { kind: 'reconciled'; action: string; message: string };
+  | { kind: 'reconciled'; action: ReconcileAction; message: string };
 
 export interface RemovalOptions {
   /** How long to wait for the entry lock (0: skip when busy, as sweeps do). */

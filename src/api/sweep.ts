@@ -6,7 +6,9 @@ import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { decide } from '../policy/decide';
-import { describeJournal } from '../policy/journal';
+import type { BlockerCode, SweepReasonCode } from '../policy/codes';
+import { assertNever } from '../core/never';
+import type { ReconcileAction } from './protocol';
 import { scanSize } from './size';
 import { probeEntry, probeEntrySync } from './probe';
 import { removeEntry, removeEntrySteps, recoverEntry, recoverEntrySteps, type Outcome } from './removal';
@@ -28,14 +30,14 @@ function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
 }
 
-function item(entry: Entry, reasons: string[], blockers: string[], error?: Error): SweepItem {
+function item(entry: Entry, reasons: SweepReasonCode[], blockers: BlockerCode[], error?: Error): SweepItem {
   const it: SweepItem = { path: entry.path, name: entry.name, reasons, blockers };
   if (error) it.error = { code: (error as { code?: string }).code ?? 'ERROR', message: escapeMessage(error.message) };
   return it;
 }
 
 /** One entry that could not be handled: reported, and the sweep goes on with the others. */
-function failure(report: SweepReport, entry: Entry, reasons: string[], err: unknown): void {
+function failure(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], err: unknown): void {
   report.failed.push(item(entry, reasons, [], err instanceof Error ? err : new Error(String(err))));
 }
 
@@ -43,29 +45,48 @@ function hasTags(entry: Entry, tags: string[] | undefined): boolean {
   return !tags || tags.every((t) => entry.tags.includes(t));
 }
 
-function record(report: SweepReport, entry: Entry, reasons: string[], outcome: Outcome): void {
+function record(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], outcome: Outcome): void {
   switch (outcome.kind) {
     case 'removed':
       report.removed.push(item(entry, reasons, []));
-      break;
+      return;
     case 'postponed':
       report.postponed++;
-      break;
+      return;
     case 'refused':
       report.deferred.push(item(entry, reasons, outcome.blockers));
-      break;
+      return;
     case 'busy':
       report.deferred.push(item(entry, reasons, ['busy']));
-      break;
+      return;
     case 'failed':
       report.failed.push(item(entry, reasons, [], outcome.error));
-      break;
+      return;
     case 'reconciled':
-      if (outcome.action === 'parked') report.failed.push(item(entry, reasons, ['recovery-required'], new Error(outcome.message)));
+      recordReconciled(report, entry, reasons, outcome.action, outcome.message);
+      return;
+    default:
+      assertNever(outcome, 'removal outcome');
+  }
+}
+
+function recordReconciled(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], action: ReconcileAction, message: string): void {
+  switch (action) {
+    case 'parked':
+      report.failed.push(item(entry, reasons, ['recovery-required'], new Error(message)));
+      return;
+    case 'unavailable':
       // Cannot be inspected now (the next sweep tries again): held back, and said so.
-      else if (outcome.action === 'unavailable') report.deferred.push(item(entry, reasons, ['unavailable'], new Error(outcome.message)));
-      else if (outcome.action !== 'left') report.recovered.push(item(entry, [outcome.action], []));
-      break;
+      report.deferred.push(item(entry, reasons, ['unavailable'], new Error(message)));
+      return;
+    case 'reactivated':
+    case 'completed':
+      report.recovered.push(item(entry, [action], []));
+      return;
+    case 'left':
+      return;
+    default:
+      assertNever(action, 'reconcile action');
   }
 }
 
@@ -121,7 +142,8 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         continue;
       }
       if (dryRun) {
-        report.removed.push(item(entry, [describeJournal(entry).status], []));
+        // Recovery entries were deferred above: what is left would be resumed.
+        report.removed.push(item(entry, ['deleting'], []));
         continue;
       }
       stopIfAborted();
@@ -137,7 +159,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
 
     for (const entry of entries.filter((e) => e.state === 'active')) {
       stopIfAborted();
-      let reasons: string[] = [];
+      let reasons: SweepReasonCode[] = [];
       try {
         const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
         if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
@@ -174,7 +196,7 @@ function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Ent
   let postponed = 0;
   let ids: string[];
   try {
-    ids = ctx.registry.dueHints(ctx.now, ctx.bootId, MAINTENANCE_LIMIT * 4);
+    ids = ctx.registry.dueHints(ctx.decision('maintenance'), MAINTENANCE_LIMIT * 4);
   } catch (err) {
     // The hints only speed sweeps up: without them this call sweeps nothing.
     report.failed.push(registryItem(ctx, err));
@@ -241,7 +263,8 @@ export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
       report.postponed++;
       continue;
     }
-    const reasons = [entry.state === 'active' ? 'due' : 'resume-deletion'];
+    // The bounded sweep reports why it picked an entry without the full decision.
+    const reasons: SweepReasonCode[] = [entry.state === 'active' ? 'due' : 'resume-deletion'];
     const opts = { waitMs: 0, honourInUse: false, budget, retry: false };
     try {
       const o = entry.state === 'active' ? yield* removeEntrySteps(ctx, entry, opts) : yield* recoverEntrySteps(ctx, entry, opts);

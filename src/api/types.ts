@@ -1,6 +1,8 @@
 // The public shapes of the managed-directory API (issue: tempdir, registry,
 // journaled sweep). The CLI is written against these.
 import type { Entry, SweepMode } from '../model/entry';
+import type { BlockerCode, SweepReasonCode } from '../policy/codes';
+import type { Status } from '../policy/status';
 
 /**
  * Which registry a call uses. Every function that reads or changes the
@@ -44,8 +46,8 @@ export interface TempdirOptions extends RegistryOptions {
 /** A directory as listed: the entry plus what a probe found now. */
 export interface TrackedDirectory {
   entry: Entry;
-  /** Display status: active, expiring, expired, until-restart, until-sweep, kept, missing, replaced, deleting, recovery, unavailable, blocked. */
-  status: string;
+  /** Display status, one of `STATUSES`: active, expiring, expired, until-restart, until-sweep, kept, missing, replaced, deleting, recovery, unavailable, blocked. */
+  status: Status;
   /** Human note: "1h 59m left", "expired 5m ago", ... */
   note: string;
   remainingSeconds: number | null;
@@ -94,12 +96,16 @@ export interface SweepOptions extends RegistryOptions {
   signal?: AbortSignal;
 }
 
-/** One directory in a {@link SweepReport}: which, why it was due (`reasons`) and what held it back (`blockers`). */
+/**
+ * One directory in a {@link SweepReport}: which, why it was due (`reasons`)
+ * and what held it back (`blockers`). Both hold only the documented codes
+ * (`SWEEP_REASON_CODES`, `BLOCKER_CODES`; see docs/cli.md, "Codes").
+ */
 export interface SweepItem {
   path: string;
   name: string;
-  reasons: string[];
-  blockers: string[];
+  reasons: SweepReasonCode[];
+  blockers: BlockerCode[];
   /** For failures: the error code and message. */
   error?: { code: string; message: string };
 }

@@ -4,6 +4,7 @@ import type { RemoveTreeProgress, RemoveTreeResult, RmtreeCheck } from '../api/r
 import type { Entry } from '../model/entry';
 import type { ExplainModel } from '../policy/explain';
 import type {
+  RegistryOptions,
   RemoveResult,
   Stats,
   SweepOptions,
@@ -36,6 +37,7 @@ export interface CliApi {
   sweep(opts?: SweepOptions): Promise<SweepReport>;
   list(opts?: { tags?: string[] }): Promise<TrackedList>;
   match(target: string): Promise<Entry[]>;
+  trackedEntry(target: string, options?: RegistryOptions): Promise<Entry>;
   sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null>;
   stats(): Promise<Stats>;
   checkRmtreeTargets(paths: readonly string[]): RmtreeCheck[];
@@ -59,6 +61,7 @@ const MODULES: Record<keyof CliApi, string> = {
   last: '../api/query',
   list: '../api/query',
   match: '../api/query',
+  trackedEntry: '../api/query',
   sizeOf: '../api/query',
   stats: '../api/query',
   checkRmtreeTargets: '../api/rmtree',
@@ -83,6 +86,7 @@ const OPTIONS_AT: Record<keyof CliApi, number | null> = {
   last: 0,
   list: 0,
   match: 1,
+  trackedEntry: 1,
   sizeOf: null,
   stats: 0,
   checkRmtreeTargets: null,

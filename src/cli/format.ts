@@ -4,7 +4,7 @@
 import type { QuarantinedEntry, TrackedDirectory } from '../api/types';
 import { escapeForTerminal } from '../core/humanize';
 import { formatSize } from '../core/size';
-import { ASCII_TAG_WIDTH, STATUS_STYLE, type Status } from '../policy/status';
+import { ASCII_TAG_WIDTH, STATUSES, STATUS_STYLE, type Status } from '../policy/status';
 import type { Painter } from './color';
 import type { Ctx } from './io';
 import type { Entry } from '../model/entry';
@@ -85,15 +85,18 @@ export interface TreeItem {
   size: { bytes: number; complete: boolean } | null;
 }
 
+/**
+ * Whether `tree` measures a directory of each status: not those gone,
+ * replaced, inaccessible, held back or mid-deletion. A Record, so a new
+ * status must say.
+ */
+const MEASURED: Record<Status, boolean> = {
+  active: true, expiring: true, expired: true, 'until-restart': true, 'until-sweep': true, kept: true,
+  missing: false, replaced: false, deleting: false, recovery: false, unavailable: false, blocked: false,
+};
+
 /** Statuses whose directories `tree` measures (the rest are gone, foreign or mid-deletion). */
-export const MEASURED_STATUSES: ReadonlySet<string> = new Set([
-  'active',
-  'expiring',
-  'expired',
-  'until-restart',
-  'until-sweep',
-  'kept',
-]);
+export const MEASURED_STATUSES: ReadonlySet<Status> = new Set(STATUSES.filter((s) => MEASURED[s]));
 
 export function formatMeasured(size: { bytes: number; complete: boolean } | null): string {
   if (size === null) return '?';

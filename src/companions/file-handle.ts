@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import type { FileHandle as NodeFileHandle } from 'node:fs/promises';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { isRegular, joinDisplay, type DirHandle, type FileHandle, type Stat } from '../fs/dir-handle';
+import { euid, ownedByMe } from '../core/trust';
 
 /** A FileHandle that also carries the path it was created at. */
 export type PathFileHandle = NodeFileHandle & { readonly path: string };
@@ -57,18 +58,16 @@ export function openOwnFileAt(dir: DirHandle, name: string, flags: number, mode:
     // entry. A symlink otherwise fails ELOOP (O_NOFOLLOW), passed on as is.
     if (hasCode(err, 'ENXIO', 'EACCES', 'EPERM')) {
       const st = dir.tryStat(name);
-      const me = process.geteuid?.() ?? -1;
-      if (st && (st.uid !== me || !isRegular(st))) {
-        throw refused(shown, `it is ${st.uid !== me && isRegular(st) ? 'a file' : kindOf(st)} owned by uid ${st.uid}`);
+      if (st && (!ownedByMe(st) || !isRegular(st))) {
+        throw refused(shown, `it is ${!ownedByMe(st) && isRegular(st) ? 'a file' : kindOf(st)} owned by uid ${st.uid}`);
       }
     }
     throw err;
   }
   try {
     const st = file.stat();
-    const me = process.geteuid?.() ?? -1;
     if (!isRegular(st)) throw refused(shown, `it is ${kindOf(st)}`);
-    if (st.uid !== me) throw refused(shown, `it is owned by uid ${st.uid}, not by uid ${me}`);
+    if (!ownedByMe(st)) throw refused(shown, `it is owned by uid ${st.uid}, not by uid ${euid()}`);
     if (st.nlink !== 1) throw refused(shown, `it has ${st.nlink} hard links`);
     if (truncate) file.truncate(0);
     return file;

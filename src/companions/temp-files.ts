@@ -22,6 +22,7 @@ import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
 import { TEMP_FILES, TEMP_FILES_FORGET } from './signatures';
 import { adoptFd, type PathFileHandle } from './file-handle';
+import { ownedByMe } from '../core/trust';
 
 /** Options of `new TempFiles()`. */
 export interface TempFilesOptions {
@@ -92,7 +93,7 @@ export class TempFiles {
       const folder = parent.openDir(name);
       try {
         const st = folder.stat();
-        if (!isDir(st) || st.uid !== (process.geteuid?.() ?? -1)) {
+        if (!isDir(st) || !ownedByMe(st)) {
           throw new EphemdirError(ErrorCodes.NOT_OURS, `the folder just created at ${folder.path} is not ours`, { path: folder.path });
         }
         // The umask may have taken bits away; the folder is exactly 0700.

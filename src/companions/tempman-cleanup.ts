@@ -6,6 +6,7 @@ import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { entryKind, isDir, isSymlink, joinDisplay, type DirHandle, type Stat } from '../fs/dir-handle';
 import type { RemoveTreeResult } from '../fs/remove-tree';
 import type { ScanTreeOptions, ScanTreeResult } from '../fs/scan-tree';
+import { isOtherMount, ownedByMe } from '../core/trust';
 
 /** How a sub-directory's age is measured (RootOptions.ageBy). */
 export type AgeBy = 'self' | 'tree';
@@ -84,12 +85,6 @@ export function treeIsOld(report: CleanupReport, c: Candidate, scan: ScanTreeRes
   return now - scan.newestMtimeMs > timeoutMs;
 }
 
-export function onOtherMount(rootStat: Stat, st: Stat): boolean {
-  if (st.dev !== rootStat.dev) return true;
-  if (st.mountRoot === true) return true;
-  return st.mntId !== null && rootStat.mntId !== null && st.mntId !== rootStat.mntId;
-}
-
 export function settleRemoval(report: CleanupReport, path: string, r: RemoveTreeResult): void {
   // Subdirectories another process holds a flock on are left, and so is the
   // directory around them.
@@ -109,7 +104,6 @@ export function recordFailure(report: CleanupReport, path: string, err: unknown)
 /** Subdirectories old by their own timestamps that pass the symlink, owner and mount rules. */
 export function candidates(dir: DirHandle, timeoutMs: number, report: CleanupReport): Candidate[] {
   const rootStat = dir.stat();
-  const me = process.geteuid?.() ?? -1;
   const now = Date.now();
   const out: Candidate[] = [];
   const names: Buffer[] = [];
@@ -133,11 +127,11 @@ export function candidates(dir: DirHandle, timeoutMs: number, report: CleanupRep
     }
     if (!isDir(st)) continue;
     if (ownAgeMs(st, now) <= timeoutMs) continue;
-    if (st.uid !== me) {
+    if (!ownedByMe(st)) {
       report.skipped.push({ path, reason: 'foreign-owner' });
       continue;
     }
-    if (onOtherMount(rootStat, st)) {
+    if (isOtherMount(rootStat, st)) {
       report.skipped.push({ path, reason: 'mount' });
       continue;
     }

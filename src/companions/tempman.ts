@@ -31,6 +31,7 @@ import { parseDuration } from '../core/duration';
 import { validatePrefix } from '../core/validate';
 import { checkCall } from '../core/options';
 import { CREATE_TEMP_DIR, ROOT, ROOT_CONSTRUCTOR } from './signatures';
+import { ownedByMe } from '../core/trust';
 
 /** Options of {@link createTempDir} (and of `withTempDir`). */
 export interface CreateTempDirOptions {
@@ -54,10 +55,6 @@ const fdRegistry = new FinalizationRegistry<DirHandle>((parent) => {
 
 const MAX_NAME_ATTEMPTS = 16;
 
-function euid(): number {
-  return process.geteuid?.() ?? -1;
-}
-
 /** Makes a fresh 0700 directory in `parent`; the caller owns `parent` from here on. */
 function makeIn(parent: DirHandle, prefix: string): TemporaryDirectory {
   for (let attempt = 0; ; attempt++) {
@@ -73,7 +70,7 @@ function makeIn(parent: DirHandle, prefix: string): TemporaryDirectory {
       using dir = parent.openDir(name);
       st = dir.stat();
     }
-    if (!isDir(st) || st.uid !== euid()) {
+    if (!isDir(st) || !ownedByMe(st)) {
       throw new EphemdirError(ErrorCodes.NOT_OURS, `the directory just created at ${joinDisplay(parent.path, name)} is not ours`, {
         path: joinDisplay(parent.path, name),
       });

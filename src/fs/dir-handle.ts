@@ -8,6 +8,7 @@ import { hasCode, EphemdirError, ErrorCodes } from '../errors';
 import { boolean, checkCall, instance, nameValue, oneOf, optionsOf, signature } from '../core/options';
 import { OwnedFd, check, type Stat } from './fd';
 import { FileHandle } from './file-handle';
+import { ownedByMe } from '../core/trust';
 
 export { check, type Stat } from './fd';
 export { FileHandle } from './file-handle';
@@ -331,8 +332,7 @@ export class DirHandle extends OwnedFd {
  */
 export function chmodOwnDirectory(handle: DirHandle | PathHandle, mode: number): void {
   const st = handle.stat();
-  const euid = process.geteuid?.() ?? -1;
-  if (!isDir(st) || st.uid !== euid) {
+  if (!isDir(st) || !ownedByMe(st)) {
     throw new EphemdirError(ErrorCodes.PROTECTED_PATH, `refusing to chmod ${handle.path}: only directories owned by the caller are repaired`, {
       path: handle.path,
     });

@@ -23,6 +23,7 @@ import { openParentOf } from './walk';
 import { checkCall, type Signature } from '../core/options';
 import { perform, runAsync, runSync, type Steps } from '../core/steps';
 import { REMOVE_TREE, REMOVE_TREE_AT, REMOVE_TREE_AT_SYNC, REMOVE_TREE_SYNC } from './signatures';
+import { assertNever } from '../core/never';
 
 /** What an `onProgress` callback of {@link removeTree} receives. */
 export interface RemoveTreeProgress {
@@ -212,8 +213,9 @@ function settle(r: NativeRemoveResult, display: string): RemoveTreeResult {
         path: display,
       });
     case 'system':
-    default:
       throw systemError(r.errno, r.syscall || 'rm', r.path || display);
+    default:
+      return assertNever(r.status, 'native removal status');
   }
 }
 

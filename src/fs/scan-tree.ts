@@ -13,6 +13,7 @@ import { openParentOf } from './walk';
 import { checkCall, type Signature } from '../core/options';
 import { perform, runAsync, runSync, type Steps } from '../core/steps';
 import { SCAN_TREE, SCAN_TREE_SYNC } from './signatures';
+import { assertNever } from '../core/never';
 
 /** Options of {@link scanTree} and {@link scanTreeSync}: limits that stop the count early (`complete: false`). */
 export interface ScanTreeOptions {
@@ -74,8 +75,18 @@ function settle(r: NativeScanResult, display: string): ScanTreeResult {
       throw invalidArgument(r.message, { path: display });
     case 'system':
       throw systemError(r.errno, r.syscall || 'scandir', r.path || display);
-    default:
+    // The scanner never reports these (they belong to removal); were one to
+    // come, the scan failed in a way the caller cannot act on.
+    case 'incomplete':
+    case 'concurrent':
+    case 'busy':
+    case 'not-ours':
+    case 'protected':
+    case 'aborted':
+    case 'mount':
       throw new EphemdirError(ErrorCodes.INVALID_STATE, r.message || `scan of ${display} failed (${r.status})`, { path: display });
+    default:
+      return assertNever(r.status, 'native scan status');
   }
 }
 

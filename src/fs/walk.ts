@@ -26,6 +26,8 @@ import { DirHandle, isDir, isSymlink, joinDisplay, nameToString, type Stat } fro
 import { lastComponentProblem, pathBytes, splitComponents, type PathLike } from './tree-path';
 import { checkCall } from '../core/options';
 import { OPEN_DIRECTORY } from './signatures';
+import { chainProblem, euid, ownedByMeOrRoot, ownershipProblem, rootOnly } from '../core/trust';
+import { assertNever } from '../core/never';
 
 export type FinalPolicy =
   /** No extra rule for the last directory. */
@@ -46,13 +48,8 @@ export interface WalkOptions {
 
 /** Symlinks followed in one resolution before ELOOP (the kernel's own limit). */
 export const MAX_SYMLINK_HOPS = 40;
-const S_ISVTX = 0o1000;
 const ELOOP = -os.constants.errno.ELOOP;
 const ENOENT = -os.constants.errno.ENOENT;
-
-function euid(): number {
-  return process.geteuid?.() ?? -1;
-}
 
 /** Lexically normalised absolute path; refuses relative paths and NUL bytes. */
 export function normalizeAbsolute(p: string): string {
@@ -70,32 +67,22 @@ function unsafe(where: string, why: string): EphemdirError {
   return new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${where}: ${why}`, { path: where, reason: why });
 }
 
-/** Chain rule for one directory: owned by root or the caller; sticky if others may write. */
-export function chainProblem(st: Stat): string | null {
-  const me = euid();
-  if (st.uid !== 0 && st.uid !== me) return `it is owned by uid ${st.uid}, not by root or uid ${me}`;
-  if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) return 'it is group/world-writable without the sticky bit';
-  return null;
-}
+export { chainProblem };
 
 /** The rule for the directory a managed directory lives in (see FinalPolicy). */
 export function finalProblem(st: Stat, policy: FinalPolicy): string | null {
-  const me = euid();
-  if (policy === 'any') return null;
-  if (policy === 'owned') {
-    if (st.uid !== me) return `it is owned by uid ${st.uid}, not by uid ${me}`;
-    if ((st.mode & 0o022) !== 0) return 'it is group/world-writable';
-    return null;
+  switch (policy) {
+    case 'any':
+      return null;
+    case 'owned':
+      return ownershipProblem(st);
+    case 'parent':
+      // The chain rule, with a message that says which parents are used.
+      if (!ownedByMeOrRoot(st)) return `it is owned by uid ${st.uid}; only your own directories or root-owned sticky ones like /tmp are used`;
+      return chainProblem(st);
+    default:
+      return assertNever(policy, 'final policy');
   }
-  if (st.uid === me) {
-    if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) return 'it is group/world-writable without the sticky bit';
-    return null;
-  }
-  if (st.uid === 0) {
-    if ((st.mode & 0o022) !== 0 && (st.mode & S_ISVTX) === 0) return 'it is group/world-writable without the sticky bit';
-    return null;
-  }
-  return `it is owned by uid ${st.uid}; only your own directories or root-owned sticky ones like /tmp are used`;
 }
 
 /** Plain facts about one symlink met on the way, for {@link followProblem}. */
@@ -116,7 +103,7 @@ export interface LinkFacts {
 export function followProblem(trust: Trust, f: LinkFacts): string | null {
   if (f.holderIsTrustedRoot && f.linkUid === 0) return null;
   if (trust !== 'safe') return 'symlinks are followed only at the root, and only root-owned ones';
-  const who = (uid: number): boolean => uid === 0 || uid === f.me;
+  const who = (uid: number): boolean => ownedByMeOrRoot({ uid }, f.me);
   if (!who(f.linkUid)) return `the link is owned by uid ${f.linkUid}, not by root or uid ${f.me}, so that user could point it anywhere`;
   if (!who(f.holderUid)) return `the directory holding it is owned by uid ${f.holderUid}, not by root or uid ${f.me}, so that user could replace it`;
   if (f.unsafeAbove) return `${f.unsafeAbove}, so another user could redirect the path`;
@@ -207,7 +194,7 @@ function resolveChain(parts: Buffer[], display: string, options: WalkOptions): S
           if (!ls || !isSymlink(ls)) throw err;
           const why = followProblem(trust, {
             holderUid: cur.st.uid,
-            holderIsTrustedRoot: stack.length === 1 && cur.st.uid === 0 && (cur.st.mode & 0o022) === 0,
+            holderIsTrustedRoot: stack.length === 1 && rootOnly(cur.st),
             linkUid: ls.uid,
             unsafeAbove: cur.unsafe,
             me,

@@ -1,5 +1,9 @@
-// Stable string codes produced by the policy engine. Scripts, JSON output and
-// the dry-run line match on these: add codes, never rename them.
+// Stable string codes produced by the policy engine and the deletion
+// protocol. Scripts, JSON output and the dry-run line match on these: add
+// codes, never rename them. Every list is documented in docs/cli.md ("Codes");
+// every table keyed by a code is a `Record`, so a new code makes the compiler
+// name each place that must say something about it.
+import { ErrorCodes, type ErrorCode } from '../errors';
 
 /** Why an entry is due. Listed in the order decisions report them. */
 export const REASON_CODES = [
@@ -36,9 +40,38 @@ export const BLOCKER_CODES = [
   'locked',
   'lock-unknown',
   'size-unknown',
+  // The protocol's own refusals, met when it re-checks under the entry lock:
+  /** The entry was dropped meanwhile (kept or removed by another process). */
+  'gone',
+  /** The entry changed meanwhile (kept, extended, claimed by another sweep). */
+  'changed',
+  /** The rename into the private staging folder failed; nothing was moved. */
+  'rename-failed',
+  /** Another ephemdir process holds the entry's lock right now. */
+  'busy',
 ] as const;
 export type BlockerCode = (typeof BLOCKER_CODES)[number];
 export type Blocker = BlockerCode;
+
+/**
+ * The `reasons` a sweep report may carry besides {@link REASON_CODES}: the
+ * recovery pass says what it did, and two places report without a decision.
+ */
+export const SWEEP_REASON_EXTRAS = [
+  /** tempdir()'s bounded sweep: due by its schedule or boot hint. */
+  'due',
+  /** `sweep({ dryRun: true })`: an interrupted deletion the sweep would resume. */
+  'deleting',
+  /** Recovery pass: the rename had never happened; the directory is active again. */
+  'reactivated',
+  /** Recovery pass: the interrupted deletion had finished; the entry was dropped. */
+  'completed',
+] as const;
+export const SWEEP_REASON_CODES = [...REASON_CODES, ...SWEEP_REASON_EXTRAS] as const;
+export type SweepReasonCode = (typeof SWEEP_REASON_CODES)[number];
+
+/** What the recovery pass made of an interrupted deletion (see `reconcile`). */
+export type RecoveredCode = Extract<SweepReasonCode, 'reactivated' | 'completed'>;
 
 /** Informational facts that neither make an entry due nor hold it back. */
 export const NOTE_CODES = [
@@ -81,8 +114,35 @@ export const HARD_BLOCKERS: ReadonlySet<BlockerCode> = new Set<BlockerCode>([
   'mount-inside',
 ]);
 
+/**
+ * The error a refused removal (`remove()`, `recover()`) throws, by the first
+ * blocker in canonical order.
+ */
+export const BLOCKER_ERRORS: Record<BlockerCode, ErrorCode> = {
+  'foreign-platform': ErrorCodes.INVALID_STATE,
+  'recovery-required': ErrorCodes.INVALID_STATE,
+  'in-progress': ErrorCodes.INVALID_STATE,
+  'path-missing': ErrorCodes.INVALID_STATE,
+  unavailable: ErrorCodes.INVALID_STATE,
+  'protected-path': ErrorCodes.INVALID_STATE,
+  'unsafe-parent': ErrorCodes.INVALID_STATE,
+  'identity-changed': ErrorCodes.NOT_OURS,
+  'ownership-unverified': ErrorCodes.NOT_OURS,
+  'mount-inside': ErrorCodes.INVALID_STATE,
+  'in-use': ErrorCodes.IN_USE,
+  'in-use-unknown': ErrorCodes.INVALID_STATE,
+  locked: ErrorCodes.IN_USE,
+  'lock-unknown': ErrorCodes.INVALID_STATE,
+  'size-unknown': ErrorCodes.INVALID_STATE,
+  gone: ErrorCodes.INVALID_STATE,
+  changed: ErrorCodes.INVALID_STATE,
+  'rename-failed': ErrorCodes.INVALID_STATE,
+  busy: ErrorCodes.BUSY,
+};
+
 /** Sort codes into their canonical order (dedupes too). */
 export function canonicalOrder<C extends string>(codes: Iterable<C>, order: readonly C[]): C[] {
   const set = new Set(codes);
   return order.filter((c) => set.has(c));
 }
+

@@ -2,51 +2,21 @@
 // Inputs are plain data (entry, probe, context with `now`); no I/O.
 import type { DecisionContext, Entry, Probe } from '../model/entry';
 import { isJournalState } from '../model/entry';
-import type { BlockerCode, Decision, NoteCode, ReasonCode } from './codes';
+import { REASON_CODES, type BlockerCode, type Decision, type NoteCode } from './codes';
 import { decideJournal, type JournalOptions } from './journal';
+import { REASONS, restartState, type DueFacts, type SizeVerdict } from './reasons';
 
 export * from './codes';
 export { decideJournal, describeJournal } from './journal';
 export type { JournalDescription, JournalOptions } from './journal';
-
-/** macOS restart detection compares boot times; clocks jitter, so differences up to this are the same boot. */
-export const RESTART_TOLERANCE_SECONDS = 120;
-
-export type RestartState = 'restarted' | 'same-boot' | 'unknown';
-
-/**
- * Has the machine restarted since the entry was created?
- * - linux: both boot ids known and different; any unknown id is `unknown` (never restarted).
- * - darwin: both boot times known and more than ±120 s apart; any unknown is `unknown`.
- */
-export function restartState(entry: Entry, ctx: DecisionContext): RestartState {
-  if (ctx.platform === 'linux') {
-    const then = entry.bootId;
-    const now = ctx.bootId;
-    if (!then || !now) return 'unknown';
-    return then === now ? 'same-boot' : 'restarted';
-  }
-  const then = entry.bootTime;
-  const now = ctx.bootTime;
-  if (then === null || now === null || !Number.isFinite(then) || !Number.isFinite(now)) return 'unknown';
-  return Math.abs(now - then) > RESTART_TOLERANCE_SECONDS ? 'restarted' : 'same-boot';
-}
+export { RESTART_TOLERANCE_SECONDS, REASONS, reached, restartBetween, restartState } from './reasons';
+export type { BootFacts, RestartState, SizeVerdict } from './reasons';
 
 /** Whole seconds left (truncated toward zero, negative once expired); null without expiry. */
 export function remainingSeconds(entry: Entry, now: number): number | null {
   if (entry.expiresAt === null) return null;
   return Math.trunc(entry.expiresAt - now) + 0; // `+ 0` turns -0 into 0
 }
-
-/**
- * How the measured size relates to the limit.
- * - `no-limit`: no `maxSize`;
- * - `over`: bytes > maxSize (a partial scan already over the limit counts);
- * - `within`: a complete scan at or under the limit;
- * - `partial-within`: an incomplete scan at or under the limit (cannot say either way);
- * - `unknown`: not measured or could not measure.
- */
-export type SizeVerdict = 'no-limit' | 'over' | 'within' | 'partial-within' | 'unknown';
 
 export function sizeVerdict(entry: Entry, size: Probe['size']): SizeVerdict {
   if (entry.maxSize === null) return 'no-limit';
@@ -74,20 +44,17 @@ export function decide(entry: Entry, probe: Probe, ctx: DecisionContext, journal
   if (isJournalState(entry.state)) return decideJournal(entry, ctx, { probe, ...journal });
 
   const present = probe.presence === 'present';
-  const reasons: ReasonCode[] = [];
   const notes: NoteCode[] = [];
+  const facts: DueFacts = {
+    entry,
+    ctx,
+    size: present ? sizeVerdict(entry, probe.size) : 'no-limit',
+    restart: entry.removeOnRestart ? restartState(entry, ctx) : 'unknown',
+  };
+  const reasons = REASON_CODES.filter((code) => REASONS[code].due(facts));
+  const size = facts.size;
 
-  if (ctx.mode === 'force') reasons.push('forced');
-  if (entry.expiresAt !== null && ctx.now >= entry.expiresAt) reasons.push('expired');
-  if (entry.removeOnRestart) {
-    const restart = restartState(entry, ctx);
-    if (restart === 'restarted') reasons.push('restarted');
-    else if (restart === 'unknown') notes.push('restart-unknown');
-  }
-  if (entry.cleanup === 'next-sweep' && ctx.mode !== 'maintenance') reasons.push('next-sweep');
-
-  const size = present ? sizeVerdict(entry, probe.size) : 'no-limit';
-  if (size === 'over') reasons.push('oversize');
+  if (entry.removeOnRestart && facts.restart === 'unknown') notes.push('restart-unknown');
   if ((size === 'over' || size === 'partial-within') && probe.size?.complete === false) notes.push('size-incomplete');
   if (size === 'unknown' && reasons.length > 0) notes.push('size-unmeasured');
 

@@ -3,18 +3,15 @@
 import type { DecisionContext, Entry, LifecycleState, Probe } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { formatRemaining } from '../core/humanize';
-import type { BlockerCode, Decision, DecisionStatus, NoteCode, ReasonCode } from './codes';
+import { REASON_CODES, type BlockerCode, type Decision, type DecisionStatus, type NoteCode, type ReasonCode } from './codes';
+import { REASONS } from './reasons';
 import { describeJournal, type JournalOptions } from './journal';
 import { displayStatus, type Status, type StatusColor } from './status';
 
-export const REASON_LABELS: Record<ReasonCode, string> = {
-  forced: 'removal was forced (sweep --force)',
-  expired: 'its lifetime has run out',
-  restarted: 'the machine has restarted since it was made',
-  'next-sweep': 'it was set to go on the next full sweep',
-  oversize: 'it has grown past its size limit',
-  'resume-deletion': 'an earlier deletion was interrupted and will be resumed',
-};
+/** The label of each reason (its row in REASONS). */
+export const REASON_LABELS = Object.fromEntries(
+  REASON_CODES.map((code) => [code, REASONS[code].label]),
+) as Readonly<Record<ReasonCode, string>>;
 
 export const BLOCKER_LABELS: Record<BlockerCode, string> = {
   'foreign-platform': 'it was created on a different operating system',
@@ -32,6 +29,10 @@ export const BLOCKER_LABELS: Record<BlockerCode, string> = {
   locked: 'another process holds a lock on it',
   'lock-unknown': 'could not check whether another process holds a lock on it',
   'size-unknown': 'its size could not be measured, so the size limit cannot be judged',
+  gone: 'it is no longer tracked (kept or removed by another process meanwhile)',
+  changed: 'its entry changed meanwhile (kept, extended or claimed by another process)',
+  'rename-failed': 'it could not be moved aside for deletion; nothing was moved',
+  busy: 'another ephemdir process is working on it right now',
 };
 
 export const NOTE_LABELS: Record<NoteCode, string> = {
@@ -95,6 +96,19 @@ function blockerDetail(code: BlockerCode, entry: Entry, probe: Probe, ctx: Decis
     default:
       return undefined;
   }
+}
+
+/** One blocker for people: its label, then its specifics for this entry when there are any. */
+export function blockerText(code: BlockerCode, detail: string | undefined): string {
+  return detail === undefined || detail === '' ? BLOCKER_LABELS[code] : `${BLOCKER_LABELS[code]}: ${detail}`;
+}
+
+/**
+ * Why a removal was refused, for its error message: every blocker of the
+ * decision with its specifics, in canonical order.
+ */
+export function describeBlockers(decision: Pick<Decision, 'blockers'>, entry: Entry, probe: Probe, ctx: DecisionContext): string {
+  return decision.blockers.map((code) => blockerText(code, blockerDetail(code, entry, probe, ctx))).join('; ');
 }
 
 function noteDetail(code: NoteCode, entry: Entry, probe: Probe): string | undefined {

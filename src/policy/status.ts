@@ -3,7 +3,9 @@
 import type { DecisionContext, Entry, Probe } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { formatRemaining } from '../core/humanize';
-import { HARD_BLOCKERS, type BlockerCode, type Decision } from './codes';
+import { HARD_BLOCKERS, type BlockerCode, type Decision, type ReasonCode } from './codes';
+import { REASONS } from './reasons';
+import { assertNever } from '../core/never';
 import { describeJournal, type JournalOptions } from './journal';
 
 export const STATUSES = [
@@ -61,8 +63,10 @@ export const STATUS_LEGEND: Record<Status, string> = {
   blocked: 'held back from automatic deletion',
 };
 
-/** Reasons that come from the entry itself, not from the sweep mode (`forced`, `next-sweep`). */
-const OWN_REASONS = new Set(['expired', 'restarted', 'oversize']);
+/** Whether a reason comes from the entry itself (its REASONS row has a list note), not from the sweep mode. */
+function ownReason(code: ReasonCode): boolean {
+  return REASONS[code].listNote !== null;
+}
 
 function hardBlocker(probe: Probe, decision: Decision): BlockerCode | null {
   for (const code of decision.blockers) if (HARD_BLOCKERS.has(code)) return code;
@@ -84,7 +88,7 @@ export function displayStatus(entry: Entry, probe: Probe, decision: Decision, ct
   if (probe.presence === 'unavailable') return 'unavailable';
   if (probe.identity === 'foreign') return 'replaced';
   if (hardBlocker(probe, decision) !== null) return 'blocked';
-  if (decision.reasons.some((r) => OWN_REASONS.has(r))) return 'expired';
+  if (decision.reasons.some(ownReason)) return 'expired';
   if (entry.cleanup === 'next-sweep') return 'until-sweep';
   if (entry.expiresAt !== null) {
     return entry.expiresAt - ctx.now < EXPIRING_THRESHOLD_SECONDS ? 'expiring' : 'active';
@@ -121,8 +125,10 @@ export function statusNote(
       if (entry.expiresAt !== null && ctx.now >= entry.expiresAt) {
         return `expired ${formatRemaining(Math.floor(ctx.now - entry.expiresAt))} ago`;
       }
-      if (decision?.reasons.includes('restarted')) return 'due now (machine restarted)';
-      if (decision?.reasons.includes('oversize')) return 'due now (over its size limit)';
+      // The first reason of the entry's own that is not the expiry itself says why.
+      for (const code of decision?.reasons ?? []) {
+        if (code !== 'expired' && ownReason(code)) return REASONS[code].listNote!;
+      }
       return 'due now';
     }
     case 'until-restart':
@@ -152,5 +158,7 @@ export function statusNote(
       }
       return 'blocked; will not be touched';
     }
+    default:
+      return assertNever(status, 'status');
   }
 }

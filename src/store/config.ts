@@ -11,6 +11,7 @@ import { readFileAt } from '../fs/files';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, escapeMessage, hasCode, systemError } from '../errors';
 import { configDirIfAny } from './paths';
+import { euid, ownedByMeOrRoot, ownershipProblem, writableByOthers } from '../core/trust';
 
 export interface ConfigValues {
   lifetime: string | number;
@@ -73,10 +74,6 @@ function quote(s: string): string {
   return JSON.stringify(s).replace(/[\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-function euid(): number {
-  return process.geteuid?.() ?? -1;
-}
-
 const MAX_LINK_HOPS = 8;
 
 /**
@@ -107,9 +104,7 @@ export function openConfigDir(dirPath: string): DirHandle {
 }
 
 function configDirProblem(st: { uid: number; mode: number }): string | null {
-  if (st.uid !== euid() && st.uid !== 0) return `it is owned by uid ${st.uid}, not by you (uid ${euid()}) or root`;
-  if ((st.mode & 0o022) !== 0) return `it is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  return null;
+  return ownershipProblem(st, { allowRoot: true });
 }
 
 /** `target` with the symlink `link` (a prefix of it) replaced by where the link points, if the link is yours or root's. */
@@ -119,7 +114,7 @@ function followOwnLink(link: string, target: string): string {
     const name = path.posix.basename(link);
     const st = parent.tryStat(name);
     if (st === null) throw systemError(-2, 'lstat', link);
-    if (st.uid !== euid() && st.uid !== 0) {
+    if (!ownedByMeOrRoot(st)) {
       const reason = `${link} is a symlink owned by uid ${st.uid}, not by you (uid ${euid()}) or root`;
       throw new EphemdirError(ErrorCodes.SYMLINK_IN_PATH, `refusing ${target}: ${reason}`, { path: target, reason });
     }
@@ -168,10 +163,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): LoadedConfig {
       if (r.reason === 'too-large' || (r.stat?.size ?? 0) > MAX_CONFIG_BYTES) return ignored(`it is larger than ${MAX_CONFIG_BYTES} bytes`);
       return ignored(`it cannot be read (${r.error.message})`);
     }
-    if (r.stat.uid !== euid() && r.stat.uid !== 0) return ignored(`it is owned by uid ${r.stat.uid}, not by you (uid ${euid()}) or root`);
-    if ((r.stat.mode & 0o022) !== 0) {
-      return ignored(`it is writable by group or others (mode ${(r.stat.mode & 0o7777).toString(8).padStart(4, '0')}); run chmod go-w on it`);
-    }
+    const problem = ownershipProblem(r.stat, { allowRoot: true });
+    if (problem !== null) return ignored(writableByOthers(r.stat) && ownedByMeOrRoot(r.stat) ? `${problem}; run chmod go-w on it` : problem);
     data = r.data;
   } finally {
     dir.close();

@@ -30,6 +30,9 @@ export const KNOWN_KEYS = [
   'cleanup', 'maxSize', 'nameStyle', 'tags', 'description', 'bootId', 'bootTime', 'dev', 'ino',
   'mountId', 'mountIdUnique', 'uid', 'state', 'claimId', 'stagingPath', 'lastError', 'platform',
 ] as const satisfies readonly (keyof Entry)[];
+/** Every field of Entry is stored: a new field fails to compile here until it is listed above. */
+const EVERY_FIELD_STORED: Exclude<keyof Entry, (typeof KNOWN_KEYS)[number]> extends never ? true : never = true;
+void EVERY_FIELD_STORED;
 const KNOWN = new Set<string>(['schema', ...KNOWN_KEYS]);
 const CLEANUPS = ['auto', 'next-sweep'] as const;
 const NAME_STYLES = ['secure', 'clean'] as const;

@@ -7,7 +7,8 @@ import { readFileAt, writeFileAtomic } from '../fs/files';
 import { hasCode, type EphemdirError } from '../errors';
 import type { Entry } from '../model/entry';
 import { decodeEntry, MAX_ENTRY_BYTES } from './entry-codec';
-import { ownershipProblem, typeName, unusable } from './layout';
+import { typeName, unusable } from './layout';
+import { ownershipProblem } from '../core/trust';
 
 /** Copies corrupt bytes aside unless that exact content is already there; the copy's path, or null. */
 function copyAside(corrupt: () => DirHandle, id: string, data: Buffer): string | null {

@@ -5,24 +5,14 @@
 import { DirHandle, joinDisplay, type Stat } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
+import { ownershipProblem } from '../core/trust';
 
 export const FORMAT_SCHEMA = 1;
 export const FORMAT_FILE = 'format.json';
 const FORMAT_BYTES = `${JSON.stringify({ schema: FORMAT_SCHEMA, writer: 'ephemdir-node' })}\n`;
 
-export function euid(): number {
-  return process.geteuid?.() ?? -1;
-}
-
 export function unusable(path: string, reason: string, extra: Record<string, unknown> = {}): EphemdirError {
   return new EphemdirError(ErrorCodes.REGISTRY_UNUSABLE, `the ephemdir registry at ${path} cannot be used: ${reason}`, { path, reason, ...extra });
-}
-
-/** Our rule for every registry directory and file: the caller's, writable by nobody else. */
-export function ownershipProblem(st: Pick<Stat, 'uid' | 'mode'>): string | null {
-  if (st.uid !== euid()) return `it is owned by uid ${st.uid}, not by you (uid ${euid()})`;
-  if ((st.mode & 0o022) !== 0) return `it is writable by group or others (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
-  return null;
 }
 
 export function typeName(st: Stat): string {

@@ -8,7 +8,7 @@ import { readFileAt, writeFileAtomic } from '../fs/files';
 import { EphemdirError, ErrorCodes } from '../errors';
 import type { Entry } from '../model/entry';
 import { extrasOf, MAX_ENTRY_BYTES, withExtras } from './entry-codec';
-import { ownershipProblem } from './layout';
+import { ownershipProblem } from '../core/trust';
 import {
   decodeShardCache, encodeShardCache, identityOf, MAX_CACHE_BYTES, sameIdentity, settled,
   type CachedFile, type ShardCache,

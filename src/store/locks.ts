@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import { isRegular, joinDisplay, type DirHandle, type FileHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
+import { ownedPrivately } from '../core/trust';
 
 const POLL_MS = 20;
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -14,10 +15,6 @@ const sleeper = new Int32Array(new SharedArrayBuffer(4));
 /** Blocks the thread for `ms` (lock polling only; never long). */
 export function sleepSync(ms: number): void {
   if (ms > 0) Atomics.wait(sleeper, 0, 0, ms);
-}
-
-function euid(): number {
-  return process.geteuid?.() ?? -1;
 }
 
 export interface HeldLock {
@@ -40,7 +37,7 @@ export function tryLockFile(dir: DirHandle, name: string, mode: 'shared' | 'excl
     let keep = false;
     try {
       const st = file.stat();
-      if (!isRegular(st) || st.uid !== euid() || (st.mode & 0o022) !== 0) {
+      if (!isRegular(st) || !ownedPrivately(st)) {
         throw new EphemdirError(ErrorCodes.REGISTRY_UNUSABLE, `lock file ${display} is not a regular file owned by you and writable only by you`, {
           path: display,
           reason: 'unsafe lock file',

@@ -25,7 +25,7 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
-import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintKind } from './schedule';
+import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
 
@@ -313,9 +313,9 @@ export class Registry implements Disposable {
    * and remove-on-restart entries of other boots. At most `limit` (a random
    * subset when more qualify). Hints can be stale: re-read each entry.
    */
-  dueHints(now: number, currentBootId: string | null, limit: number): string[] {
+  dueHints(clock: HintClock, limit: number): string[] {
     if (this.#sub('entries', false) === null) return [];
-    return dueHints(this.#top, (id) => this.#shard(id, false)?.tryStat(`${id}.json`) != null, now, currentBootId, limit);
+    return dueHints(this.#top, (id) => this.#shard(id, false)?.tryStat(`${id}.json`) != null, clock, limit);
   }
 
   /**

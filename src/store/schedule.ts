@@ -10,73 +10,28 @@
 // stale (the caller re-reads the entry) but are written before the entry, so
 // a tracked entry never lacks its hint (barring a power cut at creation,
 // which full sweeps, reading every entry, do not depend on).
+// Which hints an entry gets and when a hint is due are rules of the policy
+// (policy/hints.ts); this file only reads and writes the files.
 import * as fs from 'node:fs';
 import { hasCode } from '../errors';
 import type { DirHandle, FileHandle } from '../fs/dir-handle';
-import type { Entry } from '../model/entry';
 import { ID_RE } from './entry-codec';
-import { currentBoot } from './boot';
+import {
+  bootGroupDue,
+  dayMayBeDue,
+  hourMayBeDue,
+  nameShard,
+  scheduleHintDue,
+  type Hint,
+  type HintClock,
+  type HintKind,
+} from '../policy/hints';
 
-export const BUCKET_SECONDS = 3600;
-const DAY_SECONDS = 86_400;
-const DIGITS = 10;
-/** Boot times (macOS) within this many seconds are the same boot. */
-const BOOT_TIME_SLACK = 120;
+export { BUCKET_SECONDS, bucketNames, hintsFor, nameShard } from '../policy/hints';
+export type { Hint, HintClock, HintKind } from '../policy/hints';
+
 /** A hint without an entry is removed only once it is this old (create writes hints first). */
 const STALE_HINT_MS = 60_000;
-
-export type HintKind = 'schedule' | 'boots' | 'names';
-
-export interface Hint {
-  kind: HintKind;
-  /** Two directory levels below the kind's folder. */
-  outer: string;
-  inner: string;
-  id: string;
-  /** Epoch seconds stored as the hint's mtime (schedule hints). */
-  mtime: number | null;
-}
-
-function pad(n: number): string {
-  return String(n).padStart(DIGITS, '0');
-}
-
-/** [day, hour] folder names for an expiry. */
-export function bucketNames(expiresAt: number): [string, string] {
-  const t = Math.max(0, expiresAt);
-  return [pad(Math.floor(t / DAY_SECONDS)), pad(Math.floor(t / BUCKET_SECONDS))];
-}
-
-function bootGroup(entry: Entry): string | null {
-  if (entry.bootId !== null) return `id-${entry.bootId}`;
-  if (entry.bootTime !== null) return `time-${Math.round(entry.bootTime)}`;
-  return null;
-}
-
-/** The names/ folder a name is filed under: its first byte, in hex. */
-export function nameShard(name: string): string {
-  return Buffer.from(name, 'utf8').subarray(0, 1).toString('hex');
-}
-
-/**
- * The hints an entry should have. Every entry is findable by name; recovery
- * entries have no schedule or boot hints: only `recover` acts on them.
- */
-export function hintsFor(entry: Entry): Hint[] {
-  const out: Hint[] = [{ kind: 'names', outer: nameShard(entry.name), inner: entry.name, id: entry.id, mtime: null }];
-  if (entry.state === 'moving' || entry.state === 'deleting') {
-    const [outer, inner] = bucketNames(0);
-    out.push({ kind: 'schedule', outer, inner, id: entry.id, mtime: 0 });
-  } else if (entry.state === 'active') {
-    if (entry.expiresAt !== null) {
-      const [outer, inner] = bucketNames(entry.expiresAt);
-      out.push({ kind: 'schedule', outer, inner, id: entry.id, mtime: entry.expiresAt });
-    }
-    const g = entry.removeOnRestart ? bootGroup(entry) : null;
-    if (g !== null) out.push({ kind: 'boots', outer: g, inner: entry.id.slice(0, 2), id: entry.id, mtime: null });
-  }
-  return out;
-}
 
 function key(h: Hint): string {
   return `${h.kind}/${h.outer}/${h.inner}/${h.id}`;
@@ -286,44 +241,31 @@ function collect(
 export function dueHints(
   top: TopDir,
   entryExists: (id: string) => boolean,
-  now: number,
-  currentBootId: string | null,
+  clock: HintClock,
   limit: number,
 ): string[] {
   if (!(limit > 0)) return [];
   const candidates = new Map<string, Hint>();
   const enough = () => candidates.size >= limit * 4;
-  const [today, nowBucket] = bucketNames(now);
   const schedule = top('schedule', false);
   if (schedule !== null) {
     collect(
       schedule,
       'schedule',
-      (d) => /^\d+$/.test(d) && d <= today,
-      (_d, h) => /^\d+$/.test(h) && h <= nowBucket,
-      (dir, h, id) => {
-        if (h !== nowBucket) return true;
-        const st = dir.tryStat(id); // the current hour: its exact expiry is the mtime
-        return st !== null && st.mtimeMs / 1000 <= now;
-      },
+      (d) => dayMayBeDue(d, clock),
+      (_d, h) => hourMayBeDue(h, clock),
+      (dir, h, id) =>
+        // The current hour: its exact moment is the hint's mtime.
+        scheduleHintDue(h, () => {
+          const st = dir.tryStat(id);
+          return st === null ? null : st.mtimeMs / 1000;
+        }, clock),
       candidates,
       enough,
     );
   }
   const boots = top('boots', false);
-  if (boots !== null) {
-    let bootTime: number | null | undefined;
-    const due = (g: string): boolean => {
-      if (g.startsWith('id-')) return currentBootId !== null && g.slice(3) !== currentBootId;
-      if (g.startsWith('time-')) {
-        if (bootTime === undefined) bootTime = currentBoot().bootTime;
-        const t = Number(g.slice(5));
-        return bootTime !== null && Number.isFinite(t) && Math.abs(t - bootTime) > BOOT_TIME_SLACK;
-      }
-      return false;
-    };
-    collect(boots, 'boots', due, () => true, () => true, candidates, enough);
-  }
+  if (boots !== null) collect(boots, 'boots', (g) => bootGroupDue(g, clock), () => true, () => true, candidates, enough);
   const out: string[] = [];
   for (const h of shuffle([...candidates.values()])) {
     if (out.length >= limit) break;

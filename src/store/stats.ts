@@ -5,6 +5,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { EphemdirError, ErrorCodes, invalidArgument } from '../errors';
 import { lockFile, unlockFile } from './locks';
+import { ownedPrivately } from '../core/trust';
 
 export type StatName = 'created' | 'swept' | 'kept' | 'removed';
 export type Stats = Record<StatName, number>;
@@ -22,7 +23,7 @@ export function zeroStats(): Stats {
 export function readStats(dir: DirHandle): Stats {
   const r = readFileAt(dir, STATS_FILE, MAX_STATS_BYTES);
   if (!r.ok) return zeroStats();
-  if (r.stat.uid !== (process.geteuid?.() ?? -1) || (r.stat.mode & 0o022) !== 0) return zeroStats();
+  if (!ownedPrivately(r.stat)) return zeroStats();
   let raw: unknown;
   try {
     raw = JSON.parse(r.data.toString('utf8'));

@@ -184,6 +184,27 @@ describe('ephemdir CLI (black box)', () => {
     assert.equal((JSON.parse(sb.ok(['list', '--json', '--tag', 'batch'])) as unknown[]).length, 0);
   });
 
+  it('rm --dry-run picks by the same rule as rm: an interrupted deletion is not a target', () => {
+    const parked = sb.ok(['new', '--prefix', 'dryj-']).trimEnd();
+    // Park it as an interrupted deletion (the registry's own file, edited as a crash would leave it).
+    const entries = path.join(sb.data, 'registry.d', 'entries');
+    const file = fs
+      .readdirSync(entries)
+      .flatMap((shard) => fs.readdirSync(path.join(entries, shard)).map((f) => path.join(entries, shard, f)))
+      .find((f) => (JSON.parse(fs.readFileSync(f, 'utf8')) as { path: string }).path === parked)!;
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), state: 'recovery' }), { mode: 0o600 });
+    for (const args of [['rm', '--dry-run', 'dryj-'], ['rm', 'dryj-']]) {
+      const r = sb.run(args);
+      assert.equal(r.code, 1, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      assert.match(r.stderr, /no tracked directory matches 'dryj-'/);
+    }
+    const active = sb.ok(['new', '--prefix', 'dryj-']).trimEnd();
+    assert.equal(sb.run(['rm', '--dry-run', 'dryj-']).stdout, `${active}\n`, 'the active one, as rm picks it');
+    sb.ok(['rm', 'dryj-']);
+    assert.ok(!fs.existsSync(active) && fs.existsSync(parked));
+    sb.ok(['recover', '--forget', path.basename(parked)]);
+  });
+
   it('sweep: dry-run lines, --json report, exit 0 when nothing failed', () => {
     using s = new Sandbox();
     const due = s.ok(['new', '--until-sweep']).trimEnd();

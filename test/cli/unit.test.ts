@@ -22,6 +22,7 @@ import { schedulerFor } from '../../src/cli/service/schedulers';
 import { checkChain, objectProblem, verifyRuntime } from '../../src/cli/service/verify';
 import { commandHelp, mainHelp } from '../../src/cli/help';
 import type { TrackedDirectory } from '../../src/api/types';
+import type { Status } from '../../src/policy/status';
 import type { Entry } from '../../src/model/entry';
 import { buildEntry } from '../helpers/entry';
 
@@ -43,7 +44,7 @@ function entry(over: Partial<Entry> = {}): Entry {
   });
 }
 
-function tracked(over: Partial<Entry> = {}, status = 'active', note = '1h 59m left'): TrackedDirectory {
+function tracked(over: Partial<Entry> = {}, status: Status = 'active', note = '1h 59m left'): TrackedDirectory {
   return { entry: entry(over), status, note, remainingSeconds: 7199, exists: true };
 }
 

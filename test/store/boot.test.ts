@@ -36,7 +36,7 @@ test('a simulated restart (boot_id bind-mounted in a private mount namespace) is
   {
     using r = Registry.open({ create: true, env: s.env })!;
     r.create(e);
-    assert.deepEqual(r.dueHints(Date.now() / 1000, currentBoot().bootId, 10), []);
+    assert.deepEqual(r.dueHints({ now: Date.now() / 1000, bootId: currentBoot().bootId, bootTime: null, platform: 'linux' }, 10), []);
   }
   // One child process: reads the real id, then the bind mount appears, then reads again.
   const script = path.join(s.dir, 'probe.ts');
@@ -50,7 +50,7 @@ test('a simulated restart (boot_id bind-mounted in a private mount namespace) is
       `execFileSync('mount', ['--bind', ${JSON.stringify(fakeFile)}, '/proc/sys/kernel/random/boot_id']);`,
       `const after = currentBoot().bootId;`,
       `const r = Registry.open({ create: false })!;`,
-      `console.log(JSON.stringify({ before, after, due: r.dueHints(Date.now() / 1000, after, 10) }));`,
+      `console.log(JSON.stringify({ before, after, due: r.dueHints({ now: Date.now() / 1000, bootId: after, bootTime: null, platform: 'linux' }, 10) }));`,
     ].join('\n'),
   );
   const out = execFileSync('unshare', ['-m', '--propagation', 'private', process.execPath, '--import', 'tsx', script], {

@@ -14,6 +14,11 @@ function open(env: NodeJS.ProcessEnv, create = true): Registry {
   return r;
 }
 
+/** What dueHints judges hints against: a Linux machine at `now`, in boot `bootId`. */
+function clock(now: number, bootId: string | null) {
+  return { now, bootId, bootTime: null, platform: 'linux' as const };
+}
+
 test('open({create:false}) on a missing data dir returns null and creates nothing', () => {
   using s = dataScratch('reg');
   assert.equal(Registry.open({ create: false, env: s.env }), null);
@@ -101,7 +106,7 @@ function fillAndList(inMemory: boolean, n: number, updates: number): void {
   assert.deepEqual(new Set(l.entries.map((e) => e.id)), new Set(ids));
   for (const id of ids.slice(0, updates)) r.update(id, (cur) => ({ entry: { ...cur!, expiresAt: cur!.expiresAt! + 86_400 }, result: 0 }));
   ids.slice(0, updates).forEach((id, i) => assert.equal(r.get(id)!.expiresAt, 1_800_000_000 + (i % 50) * 3600 + 86_400));
-  const due = r.dueHints(1_800_000_000 + 25 * 3600, null, 50);
+  const due = r.dueHints(clock(1_800_000_000 + 25 * 3600, null), 50);
   assert.ok(due.length > 0 && due.length <= 50, `dueHints(limit 50) returned ${due.length}`);
   for (const id of due) assert.ok(ids.includes(id), id);
 }
@@ -129,18 +134,18 @@ test('dueHints: expired buckets, current bucket by exact expiry, other boots, jo
   const otherBoot = mk({ removeOnRestart: true, bootId: 'ffffffff-bbbb-cccc-dddd-eeeeeeeeeeee' });
   const journal = mk({ state: 'deleting', stagingPath: '/home/alice/work/.x.deleting', claimId: null, lastError: 'EBUSY' });
   mk({ state: 'recovery', expiresAt: now - 86_400 });
-  assert.deepEqual(new Set(r.dueHints(now, boot, 100)), new Set([longAgo, sameBucketPast, otherBoot, journal]));
-  assert.equal(r.dueHints(now, boot, 2).length, 2);
-  assert.deepEqual(r.dueHints(now, boot, 0), []);
+  assert.deepEqual(new Set(r.dueHints(clock(now, boot), 100)), new Set([longAgo, sameBucketPast, otherBoot, journal]));
+  assert.equal(r.dueHints(clock(now, boot), 2).length, 2);
+  assert.deepEqual(r.dueHints(clock(now, boot), 0), []);
   // Unknown current boot: restart hints are not returned (nothing to compare with).
-  assert.deepEqual(new Set(r.dueHints(now, null, 100)), new Set([longAgo, sameBucketPast, journal]));
+  assert.deepEqual(new Set(r.dueHints(clock(now, null), 100)), new Set([longAgo, sameBucketPast, journal]));
   // Extending moves the hint; deleting removes it.
   r.update(longAgo, (cur) => ({ entry: { ...cur!, expiresAt: now + 7200 }, result: 0 }));
   r.update(journal, () => ({ entry: null, result: 0 }));
-  assert.deepEqual(new Set(r.dueHints(now, boot, 100)), new Set([sameBucketPast, otherBoot]));
+  assert.deepEqual(new Set(r.dueHints(clock(now, boot), 100)), new Set([sameBucketPast, otherBoot]));
   // A stale hint (entry file removed behind our back) is skipped.
   fs.unlinkSync(entryFile(s.data, otherBoot));
-  assert.deepEqual(r.dueHints(now, boot, 100), [sameBucketPast]);
+  assert.deepEqual(r.dueHints(clock(now, boot), 100), [sameBucketPast]);
 });
 
 test('corrupt and unsafe entry files are problems, kept in place, bytes copied aside once', () => {
@@ -244,7 +249,7 @@ test('the Python ephemdir files in the same data dir are untouched byte for byte
     r.incrementStat('created');
     r.update(e.id, (cur) => ({ entry: { ...cur!, expiresAt: 1 }, result: 0 }));
     r.list();
-    r.dueHints(2_000_000_000, 'x', 10);
+    r.dueHints(clock(2_000_000_000, 'x'), 10);
     r.lockEntry(e.id)!.release();
     r.update(e.id, () => ({ entry: null, result: 0 }));
     assert.deepEqual(r.stats(), { created: 1, swept: 0, kept: 0, removed: 0 }, 'our stats are separate from stats.json');

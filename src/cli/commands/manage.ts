@@ -3,7 +3,6 @@
 import type { Entry } from '../../model/entry';
 import { parseExtension } from '../../core/duration';
 import { escapeForTerminal as esc, formatRemaining } from '../../core/humanize';
-import { EphemdirError, ErrorCodes } from '../../errors';
 import { api } from '../api';
 import { flag, tagFilter, type Values } from '../args';
 import { report } from '../errors';
@@ -52,19 +51,6 @@ async function keep(ctx: Ctx, values: Values, positionals: string[]): Promise<nu
   return 0;
 }
 
-async function matchOne(name: string): Promise<Entry> {
-  const found = await api().match(name);
-  const exact = found.filter((e) => e.path === name || e.name === name);
-  if (exact.length === 1) return exact[0]!;
-  if (found.length === 1) return found[0]!;
-  if (found.length === 0) throw new EphemdirError(ErrorCodes.NOT_FOUND, `no tracked directory matches '${esc(name)}'`);
-  throw new EphemdirError(
-    ErrorCodes.AMBIGUOUS,
-    `'${esc(name)}' matches ${found.length} tracked directories; give more of the name`,
-    { matches: found.map((e) => e.path) },
-  );
-}
-
 async function rm(ctx: Ctx, values: Values, positionals: string[]): Promise<number> {
   const tags = tagOrTarget(values, positionals);
   const dry = flag(values, 'dry-run');
@@ -73,7 +59,7 @@ async function rm(ctx: Ctx, values: Values, positionals: string[]): Promise<numb
     entries = await tagged(tags);
     if (!entries.length) ctx.note(`no tracked directories tagged ${tags.map((t) => `#${esc(t)}`).join(' ')}`);
   } else if (dry) {
-    entries = [positionals[0] !== undefined ? await matchOne(positionals[0]) : await here()];
+    entries = [positionals[0] !== undefined ? await api().trackedEntry(positionals[0]) : await here()];
   }
   if (dry) {
     for (const e of entries!) {

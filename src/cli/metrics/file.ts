@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { FileFolder } from '../../api/file-folder';
 import { UsageError } from '../io';
+import { euid, ownedByMe } from '../../core/trust';
 
 export interface MetricsTarget {
   dir: FileFolder;
@@ -37,9 +38,8 @@ export function openMetricsTarget(file: string, cwd: string): MetricsTarget {
       const what = st.type === 'directory' ? 'a directory' : 'not a regular file';
       throw new UsageError(`--metrics-file ${abs}: it exists and is ${what}`);
     }
-    const me = process.geteuid?.() ?? -1;
-    if (st !== null && st.uid !== me) {
-      throw new UsageError(`--metrics-file ${abs}: it is owned by uid ${st.uid}, not by uid ${me}; another user's file is never replaced`);
+    if (st !== null && !ownedByMe(st)) {
+      throw new UsageError(`--metrics-file ${abs}: it is owned by uid ${st.uid}, not by uid ${euid()}; another user's file is never replaced`);
     }
   } catch (err) {
     dir.close();

@@ -14,6 +14,7 @@ import type { Scheduler, Step } from './scheduler';
 import { hostScheduler } from './schedulers';
 import { trustedBinary, verifyRuntime } from './verify';
 import { openUnitDir, readOurs, removeFile, writeFile } from './files';
+import { euid } from '../../core/trust';
 
 function exec(tool: string, args: string[]): { ok: true } | { ok: false; message: string } {
   try {
@@ -109,7 +110,7 @@ async function install(ctx: Ctx, values: Values): Promise<number> {
     ctx.out(files.map(([n, text]) => `# ${path.join(dirPath, n)}\n${text}`).join('\n'));
     return 0;
   }
-  verifyRuntime({ node: input.node, env: envBin, root }, process.geteuid?.() ?? 0);
+  verifyRuntime({ node: input.node, env: envBin, root }, euid());
   writeUnits(ctx, dirPath, files);
   ctx.note(`wrote the ${scheduler.describe}: sweep every ${input.interval}s, and after login`);
   ctx.info(`pinned EPHEMDIR_DATA_DIR=${esc(input.dataDir)} EPHEMDIR_CONFIG_DIR=${esc(input.configDir)}`);

@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { EphemdirError, ErrorCodes } from '../../errors';
+import { modeText, ownedByMeOrRoot } from '../../core/trust';
 
 export interface Problem {
   path: string;
@@ -16,14 +17,12 @@ export interface Problem {
 const S_IFMT = 0o170000;
 const S_IFLNK = 0o120000;
 
-function describeMode(mode: number): string {
-  return (mode & 0o7777).toString(8).padStart(4, '0');
-}
+const describeMode = modeText;
 
 /** The problem with one filesystem object, or null. `uid` is the installing user. */
 export function objectProblem(st: { uid: number; mode: number }, uid: number): string | null {
-  if ((st.mode & S_IFMT) === S_IFLNK) return st.uid === 0 || st.uid === uid ? null : `a symlink owned by uid ${st.uid}`;
-  if (st.uid !== 0 && st.uid !== uid) return `owned by uid ${st.uid}, not by you (uid ${uid}) or root`;
+  if ((st.mode & S_IFMT) === S_IFLNK) return ownedByMeOrRoot(st, uid) ? null : `a symlink owned by uid ${st.uid}`;
+  if (!ownedByMeOrRoot(st, uid)) return `owned by uid ${st.uid}, not by you (uid ${uid}) or root`;
   if (st.mode & 0o002) return `writable by every user (mode ${describeMode(st.mode)})`;
   if (st.mode & 0o020) return `writable by its group (mode ${describeMode(st.mode)})`;
   return null;
