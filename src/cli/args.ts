@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { validateTags } from '../core/validate';
 import { UsageError } from './io';
 import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+import { closeOptions, didYouMean } from './suggest';
 import type { ColorMode } from './color';
 
 export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
@@ -36,14 +37,36 @@ function optionName(message: string): string {
   return m ? m[1]! : 'an option';
 }
 
-function translate(err: unknown, cmd: string): UsageError {
+/** Every long option a command accepts (its own and the global ones), for suggestions. */
+function longNames(options: Record<string, OptionSpec>, withVersion = false): string[] {
+  return [...Object.keys(options), ...(withVersion ? ['version'] : [])];
+}
+
+/**
+ * `unknown option 'X'`, with the close spellings among `names` when there
+ * are some. `args` finds what was really typed when parseArgs reports one
+ * letter of a single-dash word (`-dry-run` is read as `-d -r -y ...`).
+ */
+function unknownOption(reported: string, names: readonly string[], more: string, args: readonly string[] = []): UsageError {
+  let typed = reported;
+  if (/^-[^-]$/.test(reported)) {
+    const word = args.find((a) => /^-[^-]{2,}/.test(a) && a.includes(reported[1]!));
+    if (word !== undefined && closeOptions(word, names).length) typed = word.replace(/=.*$/s, '');
+  }
+  const close = closeOptions(typed, names);
+  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : more;
+  return new UsageError(`unknown option '${typed}'${hint}`);
+}
+
+function translate(err: unknown, cmd: string, names: readonly string[], args: readonly string[]): UsageError {
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
   const more = cmd ? ` (see: ephemdir ${cmd} --help)` : ' (see: ephemdir --help)';
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const m = /Unknown option '([^']+)'/.exec(message);
-      return new UsageError(`unknown option ${m ? `'${m[1]}'` : ''}${more}`.replace('option  (', 'option ('));
+      if (!m) return new UsageError(`unknown option${more}`);
+      return unknownOption(m[1]!, names, more, args);
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       if (/argument missing/.test(message)) return new UsageError(`option ${optionName(message)} needs a value`);
@@ -93,7 +116,9 @@ export function splitGlobal(argv: readonly string[]): { globals: GlobalFlags; co
     } else if (a === '--') {
       i++;
       break;
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}' (see: ephemdir --help)`);
+    } else if (a.startsWith('-') && a !== '-') {
+      throw unknownOption(a.replace(/=.*$/s, ''), longNames(GLOBAL_OPTIONS, true), ' (see: ephemdir --help)');
+    }
     else break;
   }
   const command = i < argv.length ? argv[i]! : null;
@@ -112,7 +137,7 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
   try {
     parsed = parseArgs({ args: [...args], options: toConfig(options), allowPositionals: true, strict: true }) as Parsed;
   } catch (err) {
-    throw translate(err, spec.name);
+    throw translate(err, spec.name, longNames(options), args);
   }
   const { values, positionals } = parsed;
   checkChoices(values, options);
@@ -131,22 +156,13 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
   return { values, positionals };
 }
 
-export function unknownCommand(name: string): UsageError {
-  const names = COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
-  const close = names.filter((n) => n.startsWith(name) || editDistance(n, name) <= 1);
-  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : ' (see: ephemdir --help)';
-  return new UsageError(`unknown command '${name}'${hint}`);
+/** Commands a user may type (the hidden helper is never suggested). */
+export function visibleCommandNames(): string[] {
+  return COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
 }
 
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
+export function unknownCommand(name: string): UsageError {
+  return new UsageError(`unknown command '${name}'${didYouMean(name, visibleCommandNames(), ' (see: ephemdir --help)')}`);
 }
 
 /** Typed accessors for parsed values. */

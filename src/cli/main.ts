@@ -60,7 +60,10 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     const spec = findCommand(split.command);
     if (!spec) {
       if (split.command === 'help') {
-        const target = split.rest[0] ? findCommand(split.rest[0]) : undefined;
+        const asked = split.rest[0];
+        const target = asked === undefined ? undefined : findCommand(asked);
+        // `help lsit` is the same typo as `lsit`: say so rather than print the main help.
+        if (asked !== undefined && (!target || target.hidden)) throw unknownCommand(asked);
         const help = loadHelp();
         streams.stdout.write(target ? help.commandHelp(target) : help.mainHelp());
         return 0;

@@ -122,8 +122,8 @@ export async function run(ctx: Ctx, name: string, _values: Values, positionals: 
     if (positionals[0] === 'install') {
       const where: Record<Shell, string> = {
         bash: 'save it as ~/.local/share/bash-completion/completions/ephemdir',
-        zsh: 'save it as _ephemdir in a directory on $fpath',
-        fish: 'save it as ~/.config/fish/completions/ephemdir.fish',
+        zsh: 'save it as ~/.zfunc/_ephemdir and put ~/.zfunc on $fpath before compinit (ephemdir completion --help shows the lines)',
+        fish: 'save it as ~/.config/fish/completions/ephemdir.fish, making the folder first (ephemdir completion --help)',
       };
       ctx.note(`ephemdir: completion: printed the ${shell} script; ${where[shell]} (nothing was modified)`);
     }

@@ -14,6 +14,18 @@ export interface OptionSpec {
   help: string;
 }
 
+/**
+ * One line of a command's `Examples:` help, as a user would type it. Every
+ * example is run by test/cli/help-examples.test.ts, so each must work as
+ * written (in bash, or in fish when `shell` says so).
+ */
+export interface Example {
+  run: string;
+  /** What it does, shown as a comment above it. */
+  does: string;
+  shell?: 'fish';
+}
+
 /** What completion offers for positional arguments. */
 export type ArgCompletion = 'names' | 'shells' | 'files' | 'none';
 
@@ -30,6 +42,10 @@ export interface CommandSpec {
   complete: ArgCompletion;
   /** Extra help text after the option list. */
   details?: string;
+  /** Shown under `Examples:` in the command's help; every visible command has at least one. */
+  examples: readonly Example[];
+  /** `list --help` ends with the meaning of each status icon and tag. */
+  statusLegend?: boolean;
   hidden?: boolean;
 }
 
@@ -46,6 +62,25 @@ const TARGET_HELP =
   'NAME is a full path, an exact name or a unique prefix of a name. Without NAME the\n' +
   'command works on the tracked directory you stand in (found through its .ephemdir\n' +
   'marker and checked against the registry); anywhere else it refuses.';
+
+/**
+ * How to install completion for good, one shell at a time. They work on a
+ * fresh account too: the folders are made first (a new user has no ~/.zfunc
+ * or ~/.config/fish), and zsh's folder joins $fpath before compinit reads it.
+ * test/cli/completion-install.test.ts runs them as a new user in a terminal.
+ */
+export const COMPLETION_INSTALL: readonly Example[] = [
+  { run: `echo 'source <(ephemdir completion bash)' >> ~/.bashrc`, does: 'bash: load it from ~/.bashrc' },
+  { run: 'mkdir -p ~/.zfunc && ephemdir completion zsh > ~/.zfunc/_ephemdir', does: 'zsh: save it in a folder of your own,' },
+  {
+    run: `echo 'fpath=(~/.zfunc $fpath); autoload -Uz compinit && compinit' >> ~/.zshrc`,
+    does: 'zsh: and put that folder on $fpath before compinit runs',
+  },
+  {
+    run: 'mkdir -p ~/.config/fish/completions && ephemdir completion fish > ~/.config/fish/completions/ephemdir.fish',
+    does: 'fish: save it where fish looks for completions',
+  },
+];
 
 /** Options every command accepts (before or after the command name). */
 export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
@@ -83,6 +118,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       json: { type: 'boolean', help: 'print the new directory and the pre-creation sweep as JSON' },
     },
     details: 'Options left out fall back to config.toml, then to the built-in defaults.',
+    examples: [
+      { run: 'ephemdir new -l 2h --tag build', does: 'a directory removed after 2 hours, tagged build' },
+      { run: 'cd "$(ephemdir new --prefix bench- --desc \'cargo bench\')"', does: 'create one and step into it' },
+    ],
   },
   {
     name: 'list',
@@ -93,6 +132,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     maxArgs: 0,
     complete: 'none',
     options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
+    examples: [
+      { run: 'ephemdir list', does: 'every tracked directory: status, time left, where it is' },
+      { run: 'ephemdir list --tag build --plain', does: 'only those tagged build, ASCII status tags' },
+    ],
+    statusLegend: true,
   },
   {
     name: 'tree',
@@ -103,6 +147,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     maxArgs: 0,
     complete: 'none',
     options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
+    examples: [{ run: 'ephemdir tree --tag build', does: 'the directories tagged build, by parent, with sizes' }],
   },
   {
     name: 'path',
@@ -116,6 +161,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       'Without NAME: the tracked directory you stand in, else the newest one.\n' +
       'NAME is a full path, an exact name or a unique prefix of a name.',
+    examples: [
+      { run: 'ephemdir path build', does: 'the path of the directory whose name starts with build' },
+      { run: 'cd "$(ephemdir path build)"', does: 'step into it (ecd build does the same, from shell-init)' },
+    ],
   },
   {
     name: 'last',
@@ -126,6 +175,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     maxArgs: 0,
     complete: 'none',
     options: { json: JSON_OPT },
+    examples: [{ run: 'cd "$(ephemdir last)"', does: 'step into the newest tracked directory' }],
   },
   {
     name: 'keep',
@@ -137,6 +187,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     complete: 'names',
     options: { tag: { ...TAG_FILTER, help: 'keep every directory carrying this tag (repeatable; all must match)' } },
     details: TARGET_HELP,
+    examples: [
+      { run: 'ephemdir keep build', does: 'stop tracking it; the directory stays on disk for good' },
+      { run: 'ephemdir keep --tag build', does: 'the same for every directory tagged build' },
+    ],
   },
   {
     name: 'extend',
@@ -151,6 +205,11 @@ export const COMMANDS: readonly CommandSpec[] = [
       'DUR is a fresh lifetime counted from now; +DUR adds to the current expiry.\n' +
       '`extend DUR` and `extend --forever` work on the directory you stand in.\n' +
       TARGET_HELP,
+    examples: [
+      { run: 'ephemdir extend build +1h', does: 'one more hour on top of the current expiry' },
+      { run: 'ephemdir extend build 30m', does: 'a fresh lifetime: 30 minutes from now' },
+      { run: 'ephemdir extend build --forever', does: 'no time limit' },
+    ],
   },
   {
     name: 'rm',
@@ -165,6 +224,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       'dry-run': { type: 'boolean', short: 'n', help: 'print what would be removed, remove nothing' },
     },
     details: TARGET_HELP,
+    examples: [
+      { run: 'ephemdir rm --tag build --dry-run', does: 'what `rm --tag build` would remove' },
+      { run: 'ephemdir rm build', does: 'remove the directory whose name starts with build, now' },
+    ],
   },
   {
     name: 'sweep',
@@ -185,6 +248,11 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.\n' +
       'A --metrics-file whose folder is missing or unsafe is refused (exit 2) before anything is swept.',
+    examples: [
+      { run: 'ephemdir sweep --dry-run', does: 'what is due and what is held back, removing nothing' },
+      { run: 'ephemdir sweep', does: 'remove everything due now' },
+      { run: 'ephemdir sweep --json', does: 'the same, reported as JSON (removed, deferred, failed, why)' },
+    ],
   },
   {
     name: 'rmtree',
@@ -203,8 +271,12 @@ export const COMMANDS: readonly CommandSpec[] = [
       'Follows no symlink, crosses no mount. Refuses /, the home directory, the current\n' +
       'directory and any ancestor of them: if one PATH is refused, nothing is removed.\n' +
       'A missing PATH is not an error (-v says so). Without --glob, * ? [ { are literal.\n' +
-      'Exit status: 0 done, 1 a path could not be (fully) removed, 2 usage or a refused path.\n' +
-      'Example: ephemdir rmtree dist coverage      ephemdir rmtree --glob \'packages/*/dist\'',
+      'Exit status: 0 done, 1 a path could not be (fully) removed, 2 usage or a refused path.',
+    examples: [
+      { run: 'ephemdir rmtree dist coverage', does: 'what `rimraf dist coverage` does, safely' },
+      { run: "ephemdir rmtree --glob 'packages/*/dist'", does: 'a glob pattern, expanded without following symlinks' },
+      { run: 'ephemdir rmtree --dry-run build', does: 'count what would be removed' },
+    ],
   },
   {
     name: 'prune',
@@ -215,6 +287,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     maxArgs: 0,
     complete: 'none',
     options: {},
+    examples: [{ run: 'ephemdir prune', does: 'forget entries whose directory was deleted by hand' }],
   },
   {
     name: 'recover',
@@ -228,6 +301,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       forget: { type: 'boolean', help: 'drop the registry entry only; delete no files' },
       retry: { type: 'boolean', help: 'retry the deletion (the default)' },
     },
+    examples: [{ run: 'ephemdir recover build', does: 'finish removing build after a crash interrupted its deletion' }],
   },
   {
     name: 'explain',
@@ -239,6 +313,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     complete: 'names',
     options: { json: JSON_OPT, plain: PLAIN_OPT },
     details: TARGET_HELP,
+    examples: [
+      { run: 'ephemdir explain build', does: 'why build will or will not be removed' },
+      { run: 'ephemdir explain build --json', does: 'the same, as JSON' },
+    ],
   },
   {
     name: 'stats',
@@ -252,6 +330,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       json: JSON_OPT,
       format: { type: 'string', value: 'FMT', choices: ['text', 'json', 'prometheus'], help: 'text (default), json, prometheus' },
     },
+    examples: [
+      { run: 'ephemdir stats', does: 'how many were created, swept, kept and removed' },
+      { run: 'ephemdir stats --format prometheus', does: 'the registry counts for Prometheus' },
+    ],
   },
   {
     name: 'doctor',
@@ -262,6 +344,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     maxArgs: 0,
     complete: 'none',
     options: { json: JSON_OPT, plain: PLAIN_OPT },
+    examples: [{ run: 'ephemdir doctor', does: 'check this machine; exit 1 names what is wrong' }],
   },
   {
     name: 'watch',
@@ -276,6 +359,7 @@ export const COMMANDS: readonly CommandSpec[] = [
       'metrics-file': { type: 'string', value: 'PATH', help: 'after each sweep, write Prometheus metrics to PATH' },
       'log-summary': { type: 'boolean', help: 'one key=value summary line per sweep on stderr' },
     },
+    examples: [{ run: 'ephemdir watch --interval 5m', does: 'sweep every 5 minutes, one line per sweep, until Ctrl-C' }],
   },
   {
     name: 'install-service',
@@ -291,6 +375,10 @@ export const COMMANDS: readonly CommandSpec[] = [
       'dry-run': { type: 'boolean', short: 'n', help: 'print the unit files, write nothing' },
       'metrics-file': { type: 'string', value: 'PATH', help: 'each scheduled sweep writes Prometheus metrics to PATH' },
     },
+    examples: [
+      { run: 'ephemdir install-service --dry-run', does: 'print the unit files it would write' },
+      { run: 'ephemdir install-service --interval 15m', does: 'sweep every 15 minutes from a systemd user timer / launchd agent' },
+    ],
   },
   {
     name: 'uninstall-service',
@@ -303,6 +391,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: {
       'no-disable': { type: 'boolean', help: 'remove the files only; do not run systemctl/launchctl' },
     },
+    examples: [{ run: 'ephemdir uninstall-service', does: 'stop the scheduled sweep and remove its files' }],
   },
   {
     name: 'shell-init',
@@ -314,6 +403,10 @@ export const COMMANDS: readonly CommandSpec[] = [
     complete: 'shells',
     options: {},
     details: 'bash/zsh: eval "$(ephemdir shell-init)"   fish: ephemdir shell-init fish | source',
+    examples: [
+      { run: `echo 'eval "$(ephemdir shell-init bash)"' >> ~/.bashrc`, does: 'bash (for zsh: zsh and ~/.zshrc): enew, ecd, emenu' },
+      { run: 'ephemdir shell-init fish | source', does: 'fish: load enew, ecd, emenu (add the line to ~/.config/fish/config.fish)', shell: 'fish' },
+    ],
   },
   {
     name: 'completion',
@@ -324,10 +417,8 @@ export const COMMANDS: readonly CommandSpec[] = [
     maxArgs: 2,
     complete: 'shells',
     options: {},
-    details:
-      'bash: source <(ephemdir completion bash)\n' +
-      'zsh:  ephemdir completion zsh > "${fpath[1]}/_ephemdir"\n' +
-      'fish: ephemdir completion fish > ~/.config/fish/completions/ephemdir.fish',
+    details: 'Without a shell, the one in $SHELL. Open a new shell after installing.',
+    examples: COMPLETION_INSTALL,
   },
   {
     name: 'menu',
@@ -341,6 +432,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     details:
       'Keys: up/down move, k keep, e extend (2h or +1h), r remove (confirm with y), q quit.\n' +
       'Enter prints the chosen path on stdout; emenu (from shell-init) changes into it.',
+    examples: [{ run: 'ephemdir menu', does: 'pick a directory: up/down, k keep, e extend, r remove, Enter prints it, q quits' }],
   },
   {
     name: '__complete',
@@ -352,6 +444,7 @@ export const COMMANDS: readonly CommandSpec[] = [
     complete: 'none',
     options: {},
     hidden: true,
+    examples: [],
   },
 ];
 

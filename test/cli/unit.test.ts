@@ -148,20 +148,21 @@ describe('list and tree rendering', () => {
     const out = renderList(
       [
         tracked({ tags: ['rust', 'build'], description: 'cargo bench' }),
-        tracked({ name: 'x-0123456789abcdef', path: '/w/x-0123456789abcdef', expiresAt: null }, 'until-restart', 'until restart'),
+        tracked({ name: 'x-0123456789abcdef', path: '/w/x-0123456789abcdef', parent: '/w', expiresAt: null }, 'until-restart', 'until restart'),
       ],
       plain,
     );
+    // The folder column is the parent: the name is not repeated in it.
     assert.equal(
       out,
-      '[ok]   brave-otter-0123456789abcdef  1h 59m left    /work/brave-otter-0123456789abcdef  #rust #build\n' +
+      '[ok]   brave-otter-0123456789abcdef  1h 59m left    /work/  #rust #build\n' +
         '     cargo bench\n' +
-        '[boot] x-0123456789abcdef            until restart  /w/x-0123456789abcdef\n',
+        '[boot] x-0123456789abcdef            until restart  /w/\n',
     );
     assert.match(renderList([tracked()], { emoji: true, paint: painter(false) }), /^\u{1F7E2} brave/u);
   });
   it('escapes hostile names, paths, tags and descriptions', () => {
-    const out = renderList([tracked({ name: 'a\x1b[2Jb', path: '/t/a\x1b[2Jb\u202e', description: 'x\ny' })], plain);
+    const out = renderList([tracked({ name: 'a\x1b[2Jb', path: '/t\u202e/a\x1b[2Jb', parent: '/t\u202e', description: 'x\ny' })], plain);
     assert.ok(!/[\x1b\u202e]/.test(out));
     assert.match(out, /a\\x1b\[2Jb/);
     assert.match(out, /\\u\{202e\}/);

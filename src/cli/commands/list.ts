@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import type { TrackedDirectory } from '../../api/types';
 import { api } from '../api';
 import { flag, tagFilter, type Values } from '../args';
-import { MEASURED_STATUSES, renderList, renderTree, warnQuarantined, type TreeItem } from '../format';
+import { MEASURED_STATUSES, outputColumns, renderList, renderTree, warnQuarantined, type TreeItem } from '../format';
 import type { Ctx } from '../io';
 
 function byCreation(a: TrackedDirectory, b: TrackedDirectory): number {
@@ -46,7 +46,7 @@ export async function run(ctx: Ctx, name: string, values: Values): Promise<numbe
   warnQuarantined(ctx, listed.quarantined);
   const items = listed.slice().sort(byCreation);
   const json = flag(values, 'json');
-  const view = { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint };
+  const view = { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint, columns: outputColumns(ctx) };
   if (name === 'tree') {
     const sized: TreeItem[] = await mapLimit(items, 8, async (t) => ({
       tracked: t,

@@ -2,6 +2,7 @@
 import type { SweepItem, SweepReport } from '../../api/types';
 import { parseDuration } from '../../core/duration';
 import { escapeForTerminal as esc } from '../../core/humanize';
+import { formatSize } from '../../core/size';
 import { api } from '../api';
 import { flag, str, tagFilter, type Values } from '../args';
 import { report } from '../errors';
@@ -44,14 +45,19 @@ function describeItem(item: SweepItem): string {
   return `${esc(item.path)}${why ? ` (${why})` : ''}`;
 }
 
-/** Human summary of a (non-dry) sweep on stderr. Returns the exit status. */
-export function summarize(ctx: Ctx, r: SweepReport): number {
+/** Each directory a (non-dry) sweep handled: details with -v, failures always. */
+function itemLines(ctx: Ctx, r: SweepReport): void {
   for (const item of r.removed) ctx.info(`removed ${describeItem(item)}`);
   for (const item of r.recovered) ctx.info(`recovered ${describeItem(item)}`);
   for (const item of r.deferred) ctx.info(`held back ${describeItem(item)}`);
   for (const item of r.failed) {
     ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
   }
+}
+
+/** Human summary of a (non-dry) sweep on stderr. Returns the exit status. */
+export function summarize(ctx: Ctx, r: SweepReport): number {
+  itemLines(ctx, r);
   let line = `swept ${plural(r.removed.length, 'directory', 'directories')}`;
   if (r.deferred.length) line += `; ${r.deferred.length} held back`;
   if (r.failed.length) line += `; ${r.failed.length} failed`;
@@ -127,6 +133,49 @@ export function parseInterval(text: string | undefined, fallback = 600): number 
   return Math.floor(seconds);
 }
 
+/** `2026-11-30 01:50:03`, local time: when a `watch` line was written. */
+function localTime(d: Date): string {
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
+}
+
+/**
+ * The one line `watch` writes per sweep: when, and what it did (`removed 2
+ * (1.5 MiB), deferred 1, failed 0`), or `nothing due`. `sizes` are the
+ * due directories measured just before the sweep; a removed directory not
+ * among them (or measured partly) makes the size a lower bound (`≥`).
+ */
+export function watchLine(at: Date, r: SweepReport, sizes: ReadonlyMap<string, { bytes: number; complete: boolean } | null>): string {
+  if (!r.removed.length && !r.deferred.length && !r.failed.length && !r.recovered.length) return `${localTime(at)} nothing due`;
+  let bytes = 0;
+  let complete = true;
+  for (const item of r.removed) {
+    const size = sizes.get(item.path);
+    if (size) bytes += size.bytes;
+    if (!size?.complete) complete = false;
+  }
+  const size = r.removed.length ? ` (${complete ? '' : '≥'}${formatSize(bytes)})` : '';
+  let line = `${localTime(at)} removed ${r.removed.length}${size}, deferred ${r.deferred.length}, failed ${r.failed.length}`;
+  if (r.recovered.length) line += `, recovered ${r.recovered.length}`;
+  return line;
+}
+
+/**
+ * Sizes of what the next sweep would remove, measured now: the engine counts
+ * entries, not bytes, and a removed directory cannot be measured afterwards.
+ * Nothing is measured when nothing is due.
+ */
+async function dueSizes(): Promise<Map<string, { bytes: number; complete: boolean } | null>> {
+  const sizes = new Map<string, { bytes: number; complete: boolean } | null>();
+  const planned = await api().sweep({ dryRun: true });
+  if (!planned.removed.length) return sizes;
+  const due = new Set(planned.removed.map((i) => i.path));
+  for (const t of await api().list()) {
+    if (due.has(t.entry.path)) sizes.set(t.entry.path, await api().sizeOf(t.entry).catch(() => null));
+  }
+  return sizes;
+}
+
 async function watch(ctx: Ctx, values: Values): Promise<number> {
   const interval = parseInterval(str(values, 'interval'));
   const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'));
@@ -142,8 +191,10 @@ async function watch(ctx: Ctx, values: Values): Promise<number> {
     ctx.info(`sweeping every ${interval}s; Ctrl-C stops`);
     while (!stopped) {
       try {
+        const sizes = await dueSizes();
         const { report: r, counts } = await countedSweep({});
-        if (r.removed.length || r.failed.length || ctx.verbosity >= 1) summarize(ctx, r);
+        itemLines(ctx, r);
+        ctx.note(watchLine(new Date(), r, sizes));
         await publish(ctx, obs, counts);
       } catch (err) {
         return report(ctx, err);
