@@ -1,16 +1,31 @@
 // Argument parsing on node:util parseArgs, with our own messages and exit 2.
+// A command's options come back as typed fields (see OptionsOf in spec.ts);
+// the global ones are folded into GlobalFlags here, the one place that reads
+// them.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { validateTags } from '../core/validate';
 import { UsageError } from './io';
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
-import { closeOptions, didYouMean } from './suggest';
+import { camelName, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+import { closeOptions } from './suggest';
 import type { ColorMode } from './color';
 
 export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
 export interface Parsed {
-  values: Values;
+  /** The command's own options by field name (`dryRun`), each as OptionsOf types it. */
+  opts: Record<string, boolean | string | string[] | undefined>;
   positionals: string[];
+}
+
+/** The parsed values of a command's options, as the typed fields OptionsOf describes. */
+function typedOptions(values: Values, options: Record<string, OptionSpec>): Parsed['opts'] {
+  const out: Parsed['opts'] = {};
+  for (const [name, o] of Object.entries(options)) {
+    const v = values[name];
+    const strings = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+    out[camelName(name)] = o.type === 'boolean' ? v === true || (Array.isArray(v) && v.length > 0) : o.multiple ? strings : strings.at(-1);
+  }
+  return out;
 }
 
 export interface GlobalFlags {
@@ -135,7 +150,7 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
   const options = { ...spec.options, ...GLOBAL_OPTIONS };
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options: toConfig(options), allowPositionals: true, strict: true }) as Parsed;
+    parsed = parseArgs({ args: [...args], options: toConfig(options), allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
     throw translate(err, spec.name, longNames(options), args);
   }
@@ -153,19 +168,14 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
       throw new UsageError(`too many arguments (see: ephemdir ${spec.name} --help)`);
     }
   }
-  return { values, positionals };
+  return { opts: typedOptions(values, spec.options), positionals };
 }
 
-/** Commands a user may type (the hidden helper is never suggested). */
-export function visibleCommandNames(): string[] {
-  return COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
-}
-
-export function unknownCommand(name: string): UsageError {
-  return new UsageError(`unknown command '${name}'${didYouMean(name, visibleCommandNames(), ' (see: ephemdir --help)')}`);
-}
-
-/** Typed accessors for parsed values. */
+/**
+ * Untyped reads of parsed values by option name, for src/cli/service, which
+ * still takes the values as they come from parseArgs (commands read typed
+ * fields instead).
+ */
 export function str(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
@@ -175,20 +185,14 @@ export function flag(values: Values, name: string): boolean {
   return values[name] === true;
 }
 
-export function strs(values: Values, name: string): string[] {
-  const v = values[name];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
-}
-
 /**
  * The `--tag` values of a command, checked by the one rule tags are made
  * with: a malformed filter is a usage error (exit 2), never a filter that
  * silently matches nothing.
  */
-export function tagFilter(values: Values): string[] {
-  const tags = strs(values, 'tag');
+export function tagFilter(tags: readonly string[]): string[] {
   try {
-    return validateTags(tags);
+    return validateTags([...tags]);
   } catch (err) {
     throw new UsageError(`--tag: ${(err as Error).message}`);
   }

@@ -1,6 +1,7 @@
-// `--help` text, generated from the command table.
+// `--help` text, generated from the commands' declarations.
 import { STATUSES, STATUS_LEGEND, STATUS_STYLE } from '../policy/status';
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type Example, type OptionSpec } from './spec';
+import { visibleCommands } from './commands/index';
+import { GLOBAL_OPTIONS, type CommandSpec, type Example, type OptionSpec } from './spec';
 
 function optionLabel(name: string, o: OptionSpec): string {
   const long = `--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
@@ -15,7 +16,7 @@ function optionLines(options: Record<string, OptionSpec>): string {
 }
 
 export function mainHelp(): string {
-  const visible = COMMANDS.filter((c) => !c.hidden);
+  const visible = visibleCommands();
   const w = Math.max(...visible.map((c) => c.name.length));
   return (
     'usage: ephemdir [-v|-q] [--color WHEN] <command> [options] [args]\n\n' +

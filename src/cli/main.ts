@@ -1,13 +1,24 @@
 #!/usr/bin/env node
 // ephemdir's command line. Startup is kept lean: this file loads only the
-// command table and the parser; each command's module (and the library API
-// behind it) is required when that command runs.
-import { parseCommand, splitGlobal, unknownCommand, type Values } from './args';
+// list of commands and the parser; the one command's file (and the library
+// API behind it) is required when that command is named.
+import { parseCommand, splitGlobal } from './args';
+import { isCommandName, loadCommand, visibleCommands } from './commands/index';
 import { report } from './errors';
 import { makeCtx, UsageError, type Ctx, type Streams } from './io';
-import { findCommand } from './spec';
+import type { Command } from './spec';
+import { didYouMean } from './suggest';
 
-export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: string[]) => Promise<number | void>;
+/** The command a user named, or undefined (the hidden helper is found by its exact name only). */
+function findCommand(name: string): Command | undefined {
+  return isCommandName(name) ? loadCommand(name) : undefined;
+}
+
+/** `unknown command 'lsit' (did you mean list?)`, among the commands a user sees. */
+function unknownCommand(name: string): UsageError {
+  const names = visibleCommands().map((c) => c.name);
+  return new UsageError(`unknown command '${name}'${didYouMean(name, names, ' (see: ephemdir --help)')}`);
+}
 
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -80,9 +91,8 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     }
     ctx = makeCtx(spec.name, globals, streams, env);
     routeWarnings(ctx);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(`./${spec.module}`) as { run: CommandRun };
-    const code = await mod.run(ctx, spec.name, parsed.values, parsed.positionals);
+    // The parser built exactly the fields OptionsOf<typeof spec.options> describes.
+    const code = await spec.run(ctx, parsed.opts as never, parsed.positionals);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
     if (err instanceof UsageError && ctx.command === '') {

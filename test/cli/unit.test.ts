@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseCommand, splitGlobal, defaultGlobals } from '../../src/cli/args';
 import { canShowEmoji, painter, shouldColor } from '../../src/cli/color';
-import { findCommand, COMMANDS } from '../../src/cli/spec';
+import { isCommandName, loadCommand, visibleCommands } from '../../src/cli/commands/index';
 import { UsageError } from '../../src/cli/io';
 import { renderList, renderTree, subtotal, formatMeasured, width } from '../../src/cli/format';
 import { listItemJson, stringify, statsJson, sweepJson, treeItemJson } from '../../src/cli/json';
 import { sanitize } from '../../src/cli/errors';
-import { buildOptions } from '../../src/cli/commands/new';
-import { dryRunLine, parseInterval } from '../../src/cli/commands/sweep';
+import { buildOptions, type NewOptions } from '../../src/cli/commands/new';
+import { dryRunLine, parseInterval } from '../../src/cli/sweeping';
 import { cronLine, renderPlist, renderService, renderTimer, systemdWord, OWNER_MARK } from '../../src/cli/service/units';
 import { checkChain, objectProblem, verifyRuntime } from '../../src/cli/service/verify';
 import { unitDir } from '../../src/cli/service/command';
@@ -45,7 +45,12 @@ function tracked(over: Partial<Entry> = {}, status = 'active', note = '1h 59m le
   return { entry: entry(over), status, note, remainingSeconds: 7199, exists: true };
 }
 
-const spec = (name: string) => findCommand(name)!;
+const spec = (name: string) => {
+  assert.ok(isCommandName(name), name);
+  return loadCommand(name);
+};
+/** `new`'s arguments parsed into its typed options. */
+const newOptions = (args: string[]) => parseCommand(spec('new'), args, defaultGlobals()).opts as unknown as NewOptions;
 
 describe('argument parsing', () => {
   it('global flags before the command, and among its options', () => {
@@ -55,7 +60,7 @@ describe('argument parsing', () => {
     assert.equal(s.globals.colorMode, 'never');
     const g = defaultGlobals();
     const p = parseCommand(spec('list'), ['--json', '-q', '--color=always'], g);
-    assert.equal(p.values.json, true);
+    assert.equal(p.opts.json, true);
     assert.equal(g.verbosity, -1);
     assert.equal(g.colorMode, 'always');
   });
@@ -82,7 +87,7 @@ describe('argument parsing', () => {
   });
 
   it('new: flags map onto tempdir options; conflicts and bad values fail before any I/O', () => {
-    const v = parseCommand(spec('new'), ['-l', '2h', '--keep-on-restart', '--no-keep-while-in-use', '--tag', 'a', '--tag', 'b', '--desc', 'd', '--words', '3', '-p', '/x', '--max-size', '2GiB'], defaultGlobals()).values;
+    const v = newOptions(['-l', '2h', '--keep-on-restart', '--no-keep-while-in-use', '--tag', 'a', '--tag', 'b', '--desc', 'd', '--words', '3', '-p', '/x', '--max-size', '2GiB']);
     assert.deepEqual(buildOptions(v), {
       lifetime: '2h',
       removeOnRestart: false,
@@ -93,14 +98,14 @@ describe('argument parsing', () => {
       parent: '/x',
       maxSize: '2GiB',
     });
-    const until = parseCommand(spec('new'), ['--until-sweep'], defaultGlobals()).values;
+    const until = newOptions(['--until-sweep']);
     assert.deepEqual(buildOptions(until), { cleanup: 'next-sweep' });
-    const force = parseCommand(spec('new'), ['--remove-on-restart', '--keep-while-in-use'], defaultGlobals()).values;
+    const force = newOptions(['--remove-on-restart', '--keep-while-in-use']);
     assert.deepEqual(buildOptions(force), { removeOnRestart: true, keepWhileInUse: true });
     for (const args of [['--keep-on-restart', '--remove-on-restart'], ['--words', 'x'], ['--until-sweep', '--cleanup', 'auto']]) {
-      assert.throws(() => buildOptions(parseCommand(spec('new'), args, defaultGlobals()).values), UsageError);
+      assert.throws(() => buildOptions(newOptions(args)), UsageError);
     }
-    assert.throws(() => buildOptions(parseCommand(spec('new'), ['-l', '2x'], defaultGlobals()).values), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    assert.throws(() => buildOptions(newOptions(['-l', '2x'])), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
   });
 
   it('--interval takes seconds or a duration, at least 1s', () => {
@@ -115,7 +120,7 @@ describe('argument parsing', () => {
 describe('help', () => {
   it('lists every visible command and each command documents its flags', () => {
     const text = mainHelp();
-    for (const c of COMMANDS.filter((c) => !c.hidden)) {
+    for (const c of visibleCommands()) {
       assert.match(text, new RegExp(`  ${c.name} `));
       const h = commandHelp(c);
       for (const o of Object.keys(c.options)) assert.ok(h.includes(`--${o}`), `${c.name} --help shows --${o}`);

@@ -10,7 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeMatches, closeOptions, editDistance } from '../../src/cli/suggest';
 import { elideMiddle, elideEnd, renderList, renderTree, width } from '../../src/cli/format';
 import { painter } from '../../src/cli/color';
-import { watchLine } from '../../src/cli/commands/sweep';
+import { watchLine } from '../../src/cli/sweeping';
 import { STATUSES, STATUS_LEGEND, STATUS_STYLE } from '../../src/policy/status';
 import type { SweepItem, SweepReport } from '../../src/api/types';
 import type { TrackedDirectory } from '../../src/api/types';

@@ -3,11 +3,11 @@
 // scheduled service. Exit 1 when any check fails.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { escapeForTerminal as esc } from '../core/humanize';
-import { flag, type Values } from './args';
-import type { Ctx } from './io';
-import type { NativeFs } from '../native/binding';
-import { stringify } from './json';
+import { escapeForTerminal as esc } from '../../core/humanize';
+import type { Ctx } from '../io';
+import type { NativeFs } from '../../native/binding';
+import { stringify } from '../json';
+import { JSON_OPT, PLAIN_OPT, defineCommand } from '../spec';
 
 export interface Check {
   name: string;
@@ -37,10 +37,10 @@ function folder(name: string, dir: string, what: string): Check {
     let h;
     if (name === 'config-dir') {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      h = (require('../store/config') as typeof import('../store/config')).openConfigDir(dir);
+      h = (require('../../store/config') as typeof import('../../store/config')).openConfigDir(dir);
     } else {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      h = (require('../fs/walk') as typeof import('../fs/walk')).openDirectory(dir, { trust: 'chain', final: 'owned' });
+      h = (require('../../fs/walk') as typeof import('../../fs/walk')).openDirectory(dir, { trust: 'chain', final: 'owned' });
     }
     const st = h.stat();
     h.close();
@@ -58,9 +58,9 @@ function folder(name: string, dir: string, what: string): Check {
 function addonCheck(): Check {
   return attempt('addon', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { probeNative } = require('../native/loader') as typeof import('../native/loader');
+    const { probeNative } = require('../../native/loader') as typeof import('../../native/loader');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { unavailableSummary } = require('../native/unavailable') as typeof import('../native/unavailable');
+    const { unavailableSummary } = require('../../native/unavailable') as typeof import('../../native/unavailable');
     const status = probeNative<NativeFs>();
     if (!status.module) {
       const fix = (status.error as { fix?: string } | null)?.fix ?? null;
@@ -84,7 +84,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   });
   checks.push(addonCheck());
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const paths = require('../store/paths') as typeof import('../store/paths');
+  const paths = require('../../store/paths') as typeof import('../../store/paths');
   let dataDir: string | null = null;
   let configDir: string | null = null;
   checks.push(
@@ -105,7 +105,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
     checks.push(
       attempt('config-file', () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const { loadConfig } = require('../store/config') as typeof import('../store/config');
+        const { loadConfig } = require('../../store/config') as typeof import('../../store/config');
         const loaded = loadConfig(env);
         if (loaded.warnings.length) return { ok: false, message: loaded.warnings.join('; '), hint: 'fix or remove the config file' };
         const exists = fs.existsSync(loaded.file);
@@ -116,7 +116,7 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
   const registry = await (async (): Promise<Check> => {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const api = require('../api') as typeof import('../api');
+      const api = require('../../api') as typeof import('../../api');
       const s = await api.stats();
       const { quarantined } = await api.list();
       if (quarantined.length > 0) {
@@ -151,9 +151,9 @@ export async function runChecks(env: NodeJS.ProcessEnv): Promise<Check[]> {
 function serviceCheck(env: NodeJS.ProcessEnv): Check {
   return attempt('service', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { unitDir } = require('./service/command') as typeof import('./service/command');
+    const { unitDir } = require('../service/command') as typeof import('../service/command');
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const units = require('./service/units') as typeof import('./service/units');
+    const units = require('../service/units') as typeof import('../service/units');
     const dir = unitDir(env);
     const file = path.join(dir, process.platform === 'darwin' ? units.PLIST_NAME : units.SERVICE_NAME);
     if (!fs.existsSync(file)) {
@@ -174,22 +174,34 @@ function serviceCheck(env: NodeJS.ProcessEnv): Check {
   });
 }
 
-export async function run(ctx: Ctx, _name: string, values: Values): Promise<number> {
-  const checks = await runChecks(ctx.env);
-  const failed = checks.some((c) => !c.ok);
-  if (flag(values, 'json')) {
-    ctx.out(stringify(checks));
+export default defineCommand(
+  {
+    name: 'doctor',
+    summary: 'check the platform, addon, folders, permissions and service',
+    args: '',
+    minArgs: 0,
+    maxArgs: 0,
+    complete: 'none',
+    options: { json: JSON_OPT, plain: PLAIN_OPT },
+    examples: [{ run: 'ephemdir doctor', does: 'check this machine; exit 1 names what is wrong' }],
+  },
+  async (ctx: Ctx, opts) => {
+    const checks = await runChecks(ctx.env);
+    const failed = checks.some((c) => !c.ok);
+    if (opts.json) {
+      ctx.out(stringify(checks));
+      return failed ? 1 : 0;
+    }
+    const emoji = ctx.emoji(opts.plain);
+    const w = Math.max(...checks.map((c) => c.name.length));
+    let out = '';
+    for (const c of checks) {
+      const mark = c.ok ? ctx.paint('green', emoji ? '✓' : '[ok]') : ctx.paint('red', emoji ? '✗' : '[!!]');
+      out += `${mark} ${c.name.padEnd(w)}  ${esc(c.message)}\n`;
+      if (c.hint && !c.ok) out += `  ${' '.repeat(w)}  ${ctx.paint('dim', `hint: ${esc(c.hint)}`)}\n`;
+    }
+    ctx.out(out);
+    if (failed) ctx.error('some checks failed');
     return failed ? 1 : 0;
-  }
-  const emoji = ctx.emoji(flag(values, 'plain'));
-  const w = Math.max(...checks.map((c) => c.name.length));
-  let out = '';
-  for (const c of checks) {
-    const mark = c.ok ? ctx.paint('green', emoji ? '✓' : '[ok]') : ctx.paint('red', emoji ? '✗' : '[!!]');
-    out += `${mark} ${c.name.padEnd(w)}  ${esc(c.message)}\n`;
-    if (c.hint && !c.ok) out += `  ${' '.repeat(w)}  ${ctx.paint('dim', `hint: ${esc(c.hint)}`)}\n`;
-  }
-  ctx.out(out);
-  if (failed) ctx.error('some checks failed');
-  return failed ? 1 : 0;
-}
+  },
+);
