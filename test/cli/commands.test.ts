@@ -4,9 +4,12 @@
 // no command is reached by falling through to another.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { defaultGlobals, parseCommand } from '../../src/cli/args';
 import { COMMAND_NAMES, isCommandName, loadCommand, visibleCommands } from '../../src/cli/commands/index';
 import { camelName } from '../../src/cli/spec';
+import { repoRoot } from '../helpers/cli';
 
 describe('the command list', () => {
   it('each entry loads the command that declares that name', () => {
@@ -27,6 +30,12 @@ describe('the command list', () => {
       runs.add(c.run);
     }
     assert.deepEqual(COMMAND_NAMES.filter((n) => !visibleCommands().some((c) => c.name === n)), ['__complete']);
+  });
+  it('every command file is in the list (a file left out would never run)', () => {
+    // The sources, not the build output (which may hold files of commands since removed).
+    const dir = path.join(repoRoot(), 'src', 'cli', 'commands');
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.ts')).map((f) => f.slice(0, -'.ts'.length));
+    assert.deepEqual(files.filter((f) => f !== 'index').sort(), [...COMMAND_NAMES].sort());
   });
   it('an unknown name is not a command (no default)', () => {
     for (const name of ['touch', 'constructor', 'toString', '__proto__', '']) assert.equal(isCommandName(name), false, name);
