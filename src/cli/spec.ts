@@ -90,11 +90,18 @@ export interface Command<O extends OptionSpecs = OptionSpecs> extends CommandSpe
  * unions and repeatable options lists).
  */
 export function defineCommand<const O extends OptionSpecs>(
-  spec: CommandSpec<O>,
+  spec: CommandDeclaration<O>,
   run: (ctx: Ctx, opts: OptionsOf<O>, args: string[]) => Promise<number | void>,
 ): Command<O> {
-  return { ...spec, run };
+  return { ...NO_ARGUMENTS, ...spec, run };
 }
+
+/** What a command that takes no positional arguments leaves out of its declaration. */
+const NO_ARGUMENTS = { args: '', minArgs: 0, maxArgs: 0, complete: 'none' } as const;
+
+/** A declaration as written: the positional part may be left out when there is none. */
+export type CommandDeclaration<O extends OptionSpecs = OptionSpecs> = Omit<CommandSpec<O>, keyof typeof NO_ARGUMENTS> &
+  Partial<Pick<CommandSpec<O>, keyof typeof NO_ARGUMENTS>>;
 
 // Option declarations several commands share (`as const` keeps their literal types for OptionsOf).
 export const JSON_OPT = { type: 'boolean', help: 'print machine-readable JSON' } as const;

@@ -88,9 +88,11 @@ export function nameOf(p: string): string {
   return i >= 0 ? p.slice(i + 1) : p;
 }
 
-/** Entries carrying every tag (active ones: the others need recover/prune). */
-export async function tagged(tags: string[]): Promise<Entry[]> {
-  return (await api().list({ tags })).map((t) => t.entry);
+/** Entries carrying every tag (active ones: the others need recover/prune); none is said on stderr. */
+export async function tagged(ctx: Ctx, tags: string[]): Promise<Entry[]> {
+  const entries = (await api().list({ tags })).map((t) => t.entry);
+  if (!entries.length) ctx.note(`no tracked directories tagged ${tags.map((t) => `#${escapeForTerminal(t)}`).join(' ')}`);
+  return entries;
 }
 
 /** The checked --tag filter of `keep`/`rm`, which take either NAME or --tag. */

@@ -178,10 +178,6 @@ export default defineCommand(
   {
     name: 'doctor',
     summary: 'check the platform, addon, folders, permissions and service',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: { json: JSON_OPT, plain: PLAIN_OPT },
     examples: [{ run: 'ephemdir doctor', does: 'check this machine; exit 1 names what is wrong' }],
   },

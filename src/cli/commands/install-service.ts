@@ -6,10 +6,6 @@ export default defineCommand(
   {
     name: 'install-service',
     summary: 'schedule periodic sweeps (systemd user timer / launchd agent)',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {
       interval: INTERVAL_OPT,
       'no-enable': { type: 'boolean', help: 'write and verify the unit files only; do not run systemctl/launchctl' },

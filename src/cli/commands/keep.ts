@@ -27,8 +27,7 @@ export default defineCommand(
       ctx.note(`kept ${esc(p)} -- it will not be auto-removed`);
     };
     if (tags.length) {
-      const entries = await tagged(tags);
-      if (!entries.length) ctx.note(`no tracked directories tagged ${tags.map((t) => `#${esc(t)}`).join(' ')}`);
+      const entries = await tagged(ctx, tags);
       return batch(ctx, entries, (e) => keepOne(e.path));
     }
     await keepOne(await targetOrHere(args[0]));

@@ -7,10 +7,6 @@ export default defineCommand(
   {
     name: 'last',
     summary: 'print the path of the newest tracked directory',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: { json: JSON_OPT },
     examples: [{ run: 'cd "$(ephemdir last)"', does: 'step into the newest tracked directory' }],
   },

@@ -7,10 +7,6 @@ export default defineCommand(
   {
     name: 'list',
     summary: 'tracked directories with status and time left',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
     examples: [
       { run: 'ephemdir list', does: 'every tracked directory: status, time left, where it is' },

@@ -31,10 +31,6 @@ export default defineCommand(
   {
     name: 'menu',
     summary: 'interactive picker: keep, extend, remove, cd',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {},
     details:
       'Keys: up/down move, k keep, e extend (2h or +1h), r remove (confirm with y), q quit.\n' +

@@ -90,10 +90,6 @@ export default defineCommand(
   {
     name: 'new',
     summary: 'create a directory and print its path',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: OPTIONS,
     details: 'Options left out fall back to config.toml, then to the built-in defaults.',
     examples: [

@@ -8,10 +8,6 @@ export default defineCommand(
   {
     name: 'prune',
     summary: 'forget tracked directories that are missing from disk',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {},
     examples: [{ run: 'ephemdir prune', does: 'forget entries whose directory was deleted by hand' }],
   },

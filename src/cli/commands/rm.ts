@@ -28,8 +28,7 @@ export default defineCommand(
     const tags = tagOrTarget(opts.tag, args);
     let entries: Entry[] | null = null;
     if (tags.length) {
-      entries = await tagged(tags);
-      if (!entries.length) ctx.note(`no tracked directories tagged ${tags.map((t) => `#${esc(t)}`).join(' ')}`);
+      entries = await tagged(ctx, tags);
     } else if (opts.dryRun) {
       entries = [args[0] !== undefined ? await matchOne(args[0]) : await here()];
     }

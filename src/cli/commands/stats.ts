@@ -11,10 +11,6 @@ export default defineCommand(
   {
     name: 'stats',
     summary: 'counts: created, swept, kept, removed, currently tracked',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {
       json: JSON_OPT,
       format: { type: 'string', value: 'FMT', choices: ['text', 'json', 'prometheus'], help: 'text (default), json, prometheus' },

@@ -55,10 +55,6 @@ export default defineCommand(
   {
     name: 'sweep',
     summary: 'remove every directory that is due',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {
       'dry-run': { type: 'boolean', short: 'n', help: 'show what is due, remove nothing' },
       force: { type: 'boolean', help: 'treat every tracked directory as due (safety checks still apply)' },

@@ -8,10 +8,6 @@ export default defineCommand(
   {
     name: 'tree',
     summary: 'tracked directories grouped by parent, with sizes',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
     examples: [{ run: 'ephemdir tree --tag build', does: 'the directories tagged build, by parent, with sizes' }],
   },

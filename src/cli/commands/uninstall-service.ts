@@ -6,10 +6,6 @@ export default defineCommand(
   {
     name: 'uninstall-service',
     summary: 'remove the scheduled sweep installed by install-service',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {
       'no-disable': { type: 'boolean', help: 'remove the files only; do not run systemctl/launchctl' },
     },

@@ -25,10 +25,6 @@ export default defineCommand(
   {
     name: 'watch',
     summary: 'sweep periodically in the foreground',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
     options: {
       interval: INTERVAL_OPT,
       'metrics-file': { type: 'string', value: 'PATH', help: 'after each sweep, write Prometheus metrics to PATH' },
