@@ -1,53 +1,20 @@
 // The slice of the library API the CLI calls, loaded on first use so that
 // `--help`, `shell-init` and `completion` never pay for the registry code.
-import type { RemoveTreeProgress, RemoveTreeResult, RmtreeCheck } from '../api/rmtree';
-import type { Entry } from '../model/entry';
-import type { ExplainModel } from '../policy/explain';
-import type {
-  RegistryOptions,
-  RemoveResult,
-  Stats,
-  SweepOptions,
-  SweepReport,
-  TempdirOptions,
-  TrackedList,
-} from '../api/types';
+// Each function's type is the API's own (`typeof` its export), so a change
+// of signature in src/api is a compile error here and in the commands.
 
-export interface CreatedDirectory {
-  path: string;
-  name: string;
-  createdAt: Date;
-  expiresAt: Date | null;
-  /** What the pre-creation (maintenance) sweep did, when the API reports it. */
-  sweep?: SweepReport | null;
-  [key: string]: unknown;
-}
-
-export interface CliApi {
-  tempdir(options?: TempdirOptions): Promise<CreatedDirectory>;
-  keep(target: string): Promise<string>;
-  extend(target: string, lifetime: number | string | null, opts?: { relative?: boolean }): Promise<Entry>;
-  remove(target: string): Promise<RemoveResult>;
-  resolve(target: string): Promise<string>;
-  currentTarget(cwd?: string): Promise<Entry>;
-  last(): Promise<Entry | null>;
-  explain(target: string): Promise<ExplainModel>;
-  recover(target: string, opts?: { forget?: boolean }): Promise<{ path: string; action: string }>;
-  prune(): Promise<string[]>;
-  sweep(opts?: SweepOptions): Promise<SweepReport>;
-  list(opts?: { tags?: string[] }): Promise<TrackedList>;
-  match(target: string): Promise<Entry[]>;
-  trackedEntry(target: string, options?: RegistryOptions): Promise<Entry>;
-  sizeOf(entry: Entry): Promise<{ bytes: number; complete: boolean } | null>;
-  stats(): Promise<Stats>;
-  checkRmtreeTargets(paths: readonly string[]): RmtreeCheck[];
-  removeRmtreeTarget(p: string, opts?: { onProgress?: (progress: RemoveTreeProgress) => void }): Promise<RemoveTreeResult>;
-  scanRmtreeTarget(p: string): Promise<{ entries: number; bytes: number; mounts: string[] }>;
+/** The API modules the CLI loads, by the path it requires them with. */
+interface Modules {
+  '../api/index': typeof import('../api/index');
+  '../api/manage': typeof import('../api/manage');
+  '../api/query': typeof import('../api/query');
+  '../api/sweep': typeof import('../api/sweep');
+  '../api/rmtree': typeof import('../api/rmtree');
 }
 
 // Which API module serves each function: a command loads only what it calls,
 // so `list` and `path` never load the deletion engine or the config parser.
-const MODULES: Record<keyof CliApi, string> = {
+const MODULES = {
   tempdir: '../api/index',
   keep: '../api/manage',
   extend: '../api/manage',
@@ -67,12 +34,22 @@ const MODULES: Record<keyof CliApi, string> = {
   checkRmtreeTargets: '../api/rmtree',
   removeRmtreeTarget: '../api/rmtree',
   scanRmtreeTarget: '../api/rmtree',
-};
+} as const satisfies Record<string, keyof Modules>;
+
+type Name = keyof typeof MODULES;
+
+/** Each function as its module exports it (a name its module does not export does not compile). */
+export type CliApi = { [K in Name]: Modules[(typeof MODULES)[K]][K & keyof Modules[(typeof MODULES)[K]]] };
+
+/** A name that its module does not export, as a compile error naming it. */
+type NotExported = { [K in Name]: K extends keyof Modules[(typeof MODULES)[K]] ? never : K }[Name];
+const everyNameExported: [NotExported] extends [never] ? true : NotExported = true;
+void everyNameExported;
 
 // Where each function takes its options object, into which `--data-dir`
 // goes as `dataDir` (null: it does not read the registry). Every command
 // thereby uses the one registry main() chose, without passing it itself.
-const OPTIONS_AT: Record<keyof CliApi, number | null> = {
+const OPTIONS_AT: Record<Name, number | null> = {
   tempdir: 0,
   keep: 1,
   extend: 2,
@@ -101,7 +78,7 @@ export function useDataDir(dir: string | undefined): void {
   dataDir = dir;
 }
 
-function withRegistry(name: keyof CliApi, args: unknown[]): unknown[] {
+function withRegistry(name: Name, args: unknown[]): unknown[] {
   const at = OPTIONS_AT[name];
   if (at === null || dataDir === undefined) return args;
   const out = args.slice();
@@ -118,7 +95,7 @@ export function api(): CliApi {
       name,
       (...args: unknown[]) =>
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each API module loads on its first call (CLI start-up)
-        (require(mod) as Record<string, (...a: unknown[]) => unknown>)[name]!(...withRegistry(name as keyof CliApi, args)),
+        (require(mod) as Record<string, (...a: unknown[]) => unknown>)[name]!(...withRegistry(name as Name, args)),
     ]),
   ) as unknown as CliApi;
   return cached;

@@ -1,16 +1,32 @@
 // Argument parsing on node:util parseArgs, with our own messages and exit 2.
 import * as path from 'node:path';
+// A command's options come back as typed fields (see OptionsOf in spec.ts);
+// the global ones are folded into GlobalFlags here, the one place that reads
+// them.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { validateTags } from '../core/validate';
 import { UsageError } from './io';
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+import { camelName, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+import { closeOptions } from './suggest';
 import type { ColorMode } from './color';
 
 export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
 export interface Parsed {
-  values: Values;
+  /** The command's own options by field name (`dryRun`), each as OptionsOf types it. */
+  opts: Record<string, boolean | string | string[] | undefined>;
   positionals: string[];
+}
+
+/** The parsed values of a command's options, as the typed fields OptionsOf describes. */
+function typedOptions(values: Values, options: Record<string, OptionSpec>): Parsed['opts'] {
+  const out: Parsed['opts'] = {};
+  for (const [name, o] of Object.entries(options)) {
+    const v = values[name];
+    const strings = (Array.isArray(v) ? v : v === undefined ? [] : [v]).filter((x): x is string => typeof x === 'string');
+    out[camelName(name)] = o.type === 'boolean' ? v === true || (Array.isArray(v) && v.length > 0) : o.multiple ? strings : strings.at(-1);
+  }
+  return out;
 }
 
 export interface GlobalFlags {
@@ -39,14 +55,36 @@ function optionName(message: string): string {
   return m ? m[1]! : 'an option';
 }
 
-function translate(err: unknown, cmd: string): UsageError {
+/** Every long option a command accepts (its own and the global ones), for suggestions. */
+function longNames(options: Record<string, OptionSpec>, withVersion = false): string[] {
+  return [...Object.keys(options), ...(withVersion ? ['version'] : [])];
+}
+
+/**
+ * `unknown option 'X'`, with the close spellings among `names` when there
+ * are some. `args` finds what was really typed when parseArgs reports one
+ * letter of a single-dash word (`-dry-run` is read as `-d -r -y ...`).
+ */
+function unknownOption(reported: string, names: readonly string[], more: string, args: readonly string[] = []): UsageError {
+  let typed = reported;
+  if (/^-[^-]$/.test(reported)) {
+    const word = args.find((a) => /^-[^-]{2,}/.test(a) && a.includes(reported[1]!));
+    if (word !== undefined && closeOptions(word, names).length) typed = word.replace(/=.*$/s, '');
+  }
+  const close = closeOptions(typed, names);
+  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : more;
+  return new UsageError(`unknown option '${typed}'${hint}`);
+}
+
+function translate(err: unknown, cmd: string, names: readonly string[], args: readonly string[]): UsageError {
   const e = err as { code?: string; message?: string };
   const message = e.message ?? String(err);
   const more = cmd ? ` (see: ephemdir ${cmd} --help)` : ' (see: ephemdir --help)';
   switch (e.code) {
     case 'ERR_PARSE_ARGS_UNKNOWN_OPTION': {
       const m = /Unknown option '([^']+)'/.exec(message);
-      return new UsageError(`unknown option ${m ? `'${m[1]}'` : ''}${more}`.replace('option  (', 'option ('));
+      if (!m) return new UsageError(`unknown option${more}`);
+      return unknownOption(m[1]!, names, more, args);
     }
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE': {
       if (/argument missing/.test(message)) return new UsageError(`option ${optionName(message)} needs a value`);
@@ -98,7 +136,9 @@ export function splitGlobal(argv: readonly string[]): { globals: GlobalFlags; co
     } else if (a === '--') {
       i++;
       break;
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option '${a}' (see: ephemdir --help)`);
+    } else if (a.startsWith('-') && a !== '-') {
+      throw unknownOption(a.replace(/=.*$/s, ''), longNames(GLOBAL_OPTIONS, true), ' (see: ephemdir --help)');
+    }
     else break;
   }
   const command = i < argv.length ? argv[i]! : null;
@@ -122,9 +162,9 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
   const options = { ...spec.options, ...GLOBAL_OPTIONS };
   let parsed: { values: Values; positionals: string[] };
   try {
-    parsed = parseArgs({ args: [...args], options: toConfig(options), allowPositionals: true, strict: true }) as Parsed;
+    parsed = parseArgs({ args: [...args], options: toConfig(options), allowPositionals: true, strict: true }) as typeof parsed;
   } catch (err) {
-    throw translate(err, spec.name);
+    throw translate(err, spec.name, longNames(options), args);
   }
   const { values, positionals } = parsed;
   checkChoices(values, options);
@@ -141,28 +181,14 @@ export function parseCommand(spec: CommandSpec, args: readonly string[], globals
       throw new UsageError(`too many arguments (see: ephemdir ${spec.name} --help)`);
     }
   }
-  return { values, positionals };
+  return { opts: typedOptions(values, spec.options), positionals };
 }
 
-export function unknownCommand(name: string): UsageError {
-  const names = COMMANDS.filter((c) => !c.hidden).map((c) => c.name);
-  const close = names.filter((n) => n.startsWith(name) || editDistance(n, name) <= 1);
-  const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : ' (see: ephemdir --help)';
-  return new UsageError(`unknown command '${name}'${hint}`);
-}
-
-function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
-/** Typed accessors for parsed values. */
+/**
+ * Untyped reads of parsed values by option name, for src/cli/service, which
+ * still takes the values as they come from parseArgs (commands read typed
+ * fields instead).
+ */
 export function str(values: Values, name: string): string | undefined {
   const v = values[name];
   return typeof v === 'string' ? v : undefined;
@@ -172,20 +198,14 @@ export function flag(values: Values, name: string): boolean {
   return values[name] === true;
 }
 
-export function strs(values: Values, name: string): string[] {
-  const v = values[name];
-  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
-}
-
 /**
  * The `--tag` values of a command, checked by the one rule tags are made
  * with: a malformed filter is a usage error (exit 2), never a filter that
  * silently matches nothing.
  */
-export function tagFilter(values: Values): string[] {
-  const tags = strs(values, 'tag');
+export function tagFilter(tags: readonly string[]): string[] {
   try {
-    return validateTags(tags);
+    return validateTags([...tags]);
   } catch (err) {
     throw new UsageError(`--tag: ${(err as Error).message}`);
   }

@@ -1,12 +1,13 @@
 // Completion scripts for bash, zsh and fish, generated from the command
-// table: every command, every flag, fixed choices, directories for --parent,
+// declarations: every command, every flag, fixed choices, directories for --parent,
 // and tracked names (through `ephemdir __complete names`) for the commands
 // that take one.
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+import { visibleCommands } from './commands/index';
+import { GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
 
 type Shell = 'bash' | 'zsh' | 'fish';
 
-const visible = (): CommandSpec[] => COMMANDS.filter((c) => !c.hidden);
+const visible = (): CommandSpec[] => visibleCommands();
 
 function flagsOf(options: Record<string, OptionSpec>): string[] {
   return Object.entries(options).flatMap(([n, o]) => (o.short ? [`--${n}`, `-${o.short}`] : [`--${n}`]));
@@ -15,7 +16,7 @@ function flagsOf(options: Record<string, OptionSpec>): string[] {
 /** Options that take a value, with what to offer for it. */
 function valueOptions(): Map<string, { choices?: readonly string[]; dirs?: boolean }> {
   const out = new Map<string, { choices?: readonly string[]; dirs?: boolean }>();
-  for (const opts of [GLOBAL_OPTIONS, ...COMMANDS.map((c) => c.options)]) {
+  for (const opts of [GLOBAL_OPTIONS, ...visible().map((c) => c.options)]) {
     for (const [n, o] of Object.entries(opts)) {
       if (o.type !== 'string') continue;
       const spec = o.choices ? { choices: o.choices } : n === 'parent' || n === 'data-dir' ? { dirs: true } : {};

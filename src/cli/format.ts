@@ -57,25 +57,149 @@ export function formatTags(tags: readonly string[]): string {
   return tags.map((t) => `#${esc(t)}`).join(' ');
 }
 
-/** The `list` table: icon, name, note, path, tags; a description on its own line. */
-export function renderList(items: readonly TrackedDirectory[], opts: { emoji: boolean; paint: Painter }): string {
+/** `text` cut to at most `w` columns, ending in … when cut. */
+export function elideEnd(text: string, w: number): string {
+  if (width(text) <= w) return text;
+  if (w <= 0) return '';
+  let out = '';
+  for (const ch of text) {
+    if (width(out + ch) > w - 1) break;
+    out += ch;
+  }
+  return `${out}…`;
+}
+
+/**
+ * `text` cut to at most `w` columns by replacing its middle with …: the
+ * start and the end of a path say more than its middle. The end gets two
+ * thirds (the folder nearest the entry).
+ */
+export function elideMiddle(text: string, w: number): string {
+  if (width(text) <= w) return text;
+  if (w <= 1) return elideEnd(text, w);
+  const chars = [...text];
+  const headW = Math.floor((w - 1) / 3);
+  let head = '';
+  for (const ch of chars) {
+    if (width(head + ch) > headW) break;
+    head += ch;
+  }
+  const tailW = w - 1 - width(head);
+  let tail = '';
+  for (let i = chars.length - 1; i >= 0; i--) {
+    if (width(chars[i]! + tail) > tailW) break;
+    tail = chars[i]! + tail;
+  }
+  return `${head}…${tail}`;
+}
+
+/**
+ * The width output to stdout must fit, or null for no limit. Only a terminal
+ * is fitted (its width, else $COLUMNS, else 80); piped output is never
+ * shortened, so scripts see every folder and tag in full.
+ */
+export function outputColumns(ctx: Ctx): number | null {
+  const out = ctx.streams.stdout;
+  if (out.isTTY !== true) return null;
+  if (typeof out.columns === 'number' && out.columns > 0) return out.columns;
+  const env = Number(ctx.env.COLUMNS);
+  return Number.isInteger(env) && env > 0 ? env : 80;
+}
+
+/** The folder an entry is in, as `list` shows it: its parent with a trailing slash. */
+function folderOf(parent: string): string {
+  const p = esc(parent);
+  return p.endsWith('/') ? p : `${p}/`;
+}
+
+/** A piece of a line and its colour: lines are cut to width before they are painted. */
+interface Segment {
+  text: string;
+  color: Parameters<Painter>[0];
+}
+
+/**
+ * The segments painted and joined, cut at the end (…) to `columns` when
+ * given: the last resort when a terminal is too narrow for even the
+ * shortened columns, so that no row ever wraps.
+ */
+function fit(segments: readonly Segment[], columns: number | null, paint: Painter): string {
+  let left = columns === null ? Number.POSITIVE_INFINITY : columns;
+  const total = segments.reduce((n, s) => n + width(s.text), 0);
+  let out = '';
+  for (const s of segments) {
+    if (left <= 0) break;
+    const w = width(s.text);
+    const text = total > (columns ?? Number.POSITIVE_INFINITY) && w >= left ? elideEnd(s.text, left) : s.text;
+    out += paint(s.color, text);
+    left -= width(text);
+  }
+  return out;
+}
+
+/** Narrowest the folder column gets before the row itself is cut. */
+const MIN_FOLDER = 12;
+/** Columns of tags a shortened row keeps room for. */
+const TAGS_KEPT = 10;
+
+export interface RenderOptions {
+  emoji: boolean;
+  paint: Painter;
+  /** Fit every line into this many columns; null (or left out): never shorten. */
+  columns?: number | null;
+}
+
+/**
+ * The `list` table: status, name, time left, the folder it is in (the name
+ * is not repeated), #tags; a description on its own line. With `columns`,
+ * a long folder is shortened in the middle, then tags at their end, and no
+ * line is wider than the terminal (a row that wraps is hard to read).
+ */
+export function renderList(items: readonly TrackedDirectory[], opts: RenderOptions): string {
+  const columns = opts.columns ?? null;
   const rows = items.map((t) => ({
     icon: statusIcon(t.status, opts.emoji),
     name: esc(t.entry.name),
     note: esc(t.note),
-    path: esc(t.entry.path),
+    folder: folderOf(t.entry.parent),
     tags: t.entry.tags.length ? formatTags(t.entry.tags) : '',
     description: t.entry.description ? esc(t.entry.description) : '',
     color: statusColor(t.status),
   }));
-  const nameW = Math.max(0, ...rows.map((r) => width(r.name)));
+  const iconW = Math.max(0, ...rows.map((r) => width(r.icon)));
+  let nameW = Math.max(0, ...rows.map((r) => width(r.name)));
   const noteW = Math.max(0, ...rows.map((r) => width(r.note)));
+  const folderW = Math.max(0, ...rows.map((r) => width(r.folder)));
+  let room = Number.POSITIVE_INFINITY;
+  if (columns !== null) {
+    const fixed = () => iconW + 1 + nameW + 2 + noteW + 2;
+    // Too narrow even for the folder's minimum: names give way (cut at their end).
+    if (fixed() + Math.min(folderW, MIN_FOLDER) > columns) nameW = Math.max(4, columns - (iconW + 1 + 2 + noteW + 2 + MIN_FOLDER));
+    room = columns - fixed();
+  }
   let out = '';
   for (const r of rows) {
-    let line = `${r.icon} ${pad(r.name, nameW)}  ${opts.paint(r.color, pad(r.note, noteW))}  ${r.path}`;
-    if (r.tags) line += `  ${opts.paint('cyan', r.tags)}`;
-    out += `${line}\n`;
-    if (r.description) out += `     ${opts.paint('dim', r.description)}\n`;
+    const name = pad(elideEnd(r.name, nameW), nameW);
+    // Per row: the folder in full when it and the tags fit, else shortened in
+    // the middle (keeping room for a few tags), then the tags cut at their end.
+    let folder = r.folder;
+    let tags = r.tags;
+    if (width(folder) + (tags ? 2 + width(tags) : 0) > room) {
+      const keepForTags = tags ? 2 + Math.min(width(tags), TAGS_KEPT) : 0;
+      folder = elideMiddle(folder, Math.max(Math.min(width(folder), MIN_FOLDER), room - keepForTags));
+      tags = room - width(folder) - 2 >= 2 ? elideEnd(tags, room - width(folder) - 2) : '';
+    }
+    const segments: Segment[] = [
+      { text: `${pad(r.icon, iconW)} ${name}  `, color: null },
+      { text: pad(r.note, noteW), color: r.color },
+      { text: `  ${folder}`, color: null },
+    ];
+    if (tags) segments.push({ text: '  ', color: null }, { text: tags, color: 'cyan' });
+    out += `${fit(segments, columns, opts.paint)}\n`;
+    if (r.description) {
+      const desc = columns === null ? r.description : elideEnd(r.description, columns - 5);
+      out += `     ${opts.paint('dim', desc)}\n`;
+    }
   }
   return out;
 }
@@ -132,20 +256,26 @@ export function groupByParent(items: readonly TreeItem[]): Array<{ parent: strin
     }));
 }
 
-export function renderTree(items: readonly TreeItem[], opts: { emoji: boolean; paint: Painter }): string {
+export function renderTree(items: readonly TreeItem[], opts: RenderOptions): string {
+  const columns = opts.columns ?? null;
   let out = '';
   for (const group of groupByParent(items)) {
     const total = formatMeasured(subtotal(group.children.map((c) => c.size)));
-    const parent = esc(group.parent);
-    out += `${opts.paint('bold', parent === '/' ? '/' : `${parent}/`)}  ${total}\n`;
-    const nameW = Math.max(0, ...group.children.map((c) => width(esc(c.tracked.entry.name))));
+    const parent = folderOf(group.parent);
+    const shown = columns === null ? parent : elideMiddle(parent, Math.max(MIN_FOLDER, columns - 2 - width(total)));
+    out += `${fit([{ text: shown, color: 'bold' }, { text: `  ${total}`, color: null }], columns, opts.paint)}\n`;
+    let nameW = Math.max(0, ...group.children.map((c) => width(esc(c.tracked.entry.name))));
+    const sizeW = Math.max(0, ...group.children.map((c) => width(formatMeasured(c.size))));
+    const lead = 2 + (opts.emoji ? 1 : 2) + 1 + (opts.emoji ? 2 : ASCII_TAG_WIDTH) + 1;
+    if (columns !== null && lead + nameW + 2 + sizeW > columns) nameW = Math.max(4, columns - lead - 2 - sizeW);
     group.children.forEach((c, i) => {
       const last = i === group.children.length - 1;
       const branch = opts.emoji ? (last ? '└' : '├') : last ? '`-' : '|-';
       const icon = statusIcon(c.tracked.status, opts.emoji);
-      let line = `  ${branch} ${icon} ${pad(esc(c.tracked.entry.name), nameW)}  ${formatMeasured(c.size)}`;
-      if (c.tracked.entry.tags.length) line += `  ${opts.paint('cyan', formatTags(c.tracked.entry.tags))}`;
-      out += `${line}\n`;
+      const size = formatMeasured(c.size);
+      const segments: Segment[] = [{ text: `  ${branch} ${icon} ${pad(elideEnd(esc(c.tracked.entry.name), nameW), nameW)}  ${size}`, color: null }];
+      if (c.tracked.entry.tags.length) segments.push({ text: '  ', color: null }, { text: formatTags(c.tracked.entry.tags), color: 'cyan' });
+      out += `${fit(segments, columns, opts.paint)}\n`;
     });
   }
   return out;

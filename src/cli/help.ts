@@ -1,5 +1,7 @@
-// `--help` text, generated from the command table.
-import { COMMANDS, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
+// `--help` text, generated from the commands' declarations.
+import { STATUSES, STATUS_LEGEND, STATUS_STYLE } from '../policy/status';
+import { visibleCommands } from './commands/index';
+import { GLOBAL_OPTIONS, type CommandSpec, type Example, type OptionSpec } from './spec';
 
 function optionLabel(name: string, o: OptionSpec): string {
   const long = `--${name}${o.type === 'string' ? ` ${o.value ?? 'VALUE'}` : ''}`;
@@ -14,7 +16,7 @@ function optionLines(options: Record<string, OptionSpec>): string {
 }
 
 export function mainHelp(): string {
-  const visible = COMMANDS.filter((c) => !c.hidden);
+  const visible = visibleCommands();
   const w = Math.max(...visible.map((c) => c.name.length));
   return (
     'usage: ephemdir [-v|-q] [--color WHEN] <command> [options] [args]\n\n' +
@@ -34,10 +36,29 @@ export function usageLine(c: CommandSpec): string {
   return `usage: ephemdir ${c.name}${opts}${c.args ? ` ${c.args}` : ''}`;
 }
 
+/** Each example under a comment saying what it does (ending `(in fish)` when it is fish syntax). */
+export function exampleLines(examples: readonly Example[]): string {
+  return examples.map((e) => `  # ${e.does}${e.shell ? ` (in ${e.shell})` : ''}\n  ${e.run}\n`).join('');
+}
+
+/** What each status icon (and its --plain tag) in `list` and `tree` means. */
+export function statusLegend(): string {
+  const w = Math.max(...STATUSES.map((s) => STATUS_STYLE[s].ascii.length));
+  return STATUSES.map((s) => `  ${STATUS_STYLE[s].emoji}\t${STATUS_STYLE[s].ascii.padEnd(w)}  ${STATUS_LEGEND[s]}\n`).join('');
+}
+
 export function commandHelp(c: CommandSpec): string {
   let out = `${usageLine(c)}\n\n${c.summary}\n`;
   if (Object.keys(c.options).length) out += `\nOptions:\n${optionLines(c.options)}`;
   out += `\nGlobal options:\n${optionLines(GLOBAL_OPTIONS)}`;
   if (c.details) out += `\n${c.details}\n`;
+  if (c.statusLegend) {
+    out +=
+      '\nColumns: status, name, time left (or why none), the folder it is in, #tags;\n' +
+      'a description on the next line. On a terminal each row fits its width (long\n' +
+      'folders shortened in the middle with …); piped, nothing is shortened.\n' +
+      `\nStatus (emoji, or the --plain tag):\n${statusLegend()}`;
+  }
+  if (c.examples.length) out += `\nExamples:\n${exampleLines(c.examples)}`;
   return out;
 }

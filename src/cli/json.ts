@@ -4,7 +4,7 @@
 // none renamed. Times are Unix seconds, sizes bytes.
 import type { RemoveResult, Stats, SweepItem, SweepReport, TrackedDirectory } from '../api/types';
 import type { Entry } from '../model/entry';
-import type { CreatedDirectory } from './api';
+import type { EphemeralDirectory } from '../api/handle';
 
 /**
  * JSON text for stdout: two-space indent, one trailing newline. Beyond what
@@ -132,7 +132,7 @@ function seconds(d: Date | null | undefined): number | null {
 }
 
 /** `new --json`: the directory, plus what the sweep before creation did. */
-export function newJson(d: CreatedDirectory, entry: Entry | null, sweep: SweepReport | null): Record<string, unknown> {
+export function newJson(d: Pick<EphemeralDirectory, 'path' | 'name' | 'createdAt' | 'expiresAt'>, entry: Entry | null, sweep: SweepReport | null): Record<string, unknown> {
   const out: Record<string, unknown> = entry
     ? { ...entryJson(entry), status: 'active' }
     : { path: d.path, name: d.name, created_at: seconds(d.createdAt), expires_at: seconds(d.expiresAt) };

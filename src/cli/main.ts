@@ -1,14 +1,25 @@
 #!/usr/bin/env node
 // ephemdir's command line. Startup is kept lean: this file loads only the
-// command table and the parser; each command's module (and the library API
-// behind it) is required when that command runs.
-import { parseCommand, splitGlobal, unknownCommand, type Values } from './args';
+// list of commands and the parser; the one command's file (and the library
+// API behind it) is required when that command is named.
+import { parseCommand, splitGlobal } from './args';
+import { isCommandName, loadCommand, visibleCommands } from './commands/index';
 import { report } from './errors';
 import { makeCtx, UsageError, type Ctx, type Streams } from './io';
-import { findCommand } from './spec';
+import type { Command } from './spec';
+import { didYouMean } from './suggest';
 import { useDataDir } from './api';
 
-export type CommandRun = (ctx: Ctx, name: string, values: Values, positionals: string[]) => Promise<number | void>;
+/** The command a user named, or undefined (the hidden helper is found by its exact name only). */
+function findCommand(name: string): Command | undefined {
+  return isCommandName(name) ? loadCommand(name) : undefined;
+}
+
+/** `unknown command 'lsit' (did you mean list?)`, among the commands a user sees. */
+function unknownCommand(name: string): UsageError {
+  const names = visibleCommands().map((c) => c.name);
+  return new UsageError(`unknown command '${name}'${didYouMean(name, names, ' (see: ephemdir --help)')}`);
+}
 
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only for --version (CLI start-up)
@@ -61,7 +72,10 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     const spec = findCommand(split.command);
     if (!spec) {
       if (split.command === 'help') {
-        const target = split.rest[0] ? findCommand(split.rest[0]) : undefined;
+        const asked = split.rest[0];
+        const target = asked === undefined ? undefined : findCommand(asked);
+        // `help lsit` is the same typo as `lsit`: say so rather than print the main help.
+        if (asked !== undefined && (!target || target.hidden)) throw unknownCommand(asked);
         const help = loadHelp();
         streams.stdout.write(target ? help.commandHelp(target) : help.mainHelp());
         return 0;
@@ -79,9 +93,8 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
     ctx = makeCtx(spec.name, globals, streams, env);
     routeWarnings(ctx);
     useDataDir(ctx.dataDir);
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each command module loads only when it runs (CLI start-up)
-    const mod = require(`./${spec.module}`) as { run: CommandRun };
-    const code = await mod.run(ctx, spec.name, parsed.values, parsed.positionals);
+    // The parser built exactly the fields OptionsOf<typeof spec.options> describes.
+    const code = await spec.run(ctx, parsed.opts as never, parsed.positionals);
     return typeof code === 'number' ? code : 0;
   } catch (err) {
     if (err instanceof UsageError && ctx.command === '') {

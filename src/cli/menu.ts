@@ -1,27 +1,115 @@
-// `ephemdir menu`: an interactive picker over the tracked directories. The
-// screen is drawn on stderr (a terminal), so stdout stays free for the one
-// piece of data it may print: the path chosen with Enter, which `emenu`
-// (from shell-init) changes into.
-import * as readline from 'node:readline';
+// The menu's logic as a pure state machine: a key and the current state in,
+// the next state and at most one effect out (quit, or an API action for the
+// terminal shell in commands/menu.ts to perform). Drawing is a pure function
+// of the state too. Tested by tables (test/cli/menu-state.test.ts); the shell
+// is tested in a real terminal (test/cli/menu.test.ts).
 import type { TrackedDirectory } from '../api/types';
-import { parseExtension } from '../core/duration';
 import { escapeForTerminal as esc } from '../core/humanize';
-import { api } from './api';
-import type { Values } from './args';
 import { pad, statusColor, statusIcon, width } from './format';
-import { UsageError, type Ctx } from './io';
+import type { Painter } from './color';
 
 const HELP = 'up/down move · enter cd · k keep · e extend · r remove · q quit';
 
-interface State {
-  items: TrackedDirectory[];
+export type Mode =
+  | { kind: 'browse' }
+  /** Typing an extension (`2h`, `+1h`) for the directory at `path`. */
+  | { kind: 'prompt'; label: string; text: string; path: string }
+  /** Waiting for y to remove the directory at `path`. */
+  | { kind: 'confirm'; label: string; path: string };
+
+export interface MenuState {
+  items: readonly TrackedDirectory[];
   cursor: number;
   message: string;
-  prompt: { label: string; text: string } | null;
-  confirm: { label: string; action: () => Promise<string> } | null;
+  mode: Mode;
 }
 
-export function renderMenu(s: State, opts: { emoji: boolean; paint: Ctx['paint']; rows: number; columns: number }): string {
+/** A key as node's readline reports it: the character typed and the key's name. */
+export interface Key {
+  str?: string;
+  name?: string;
+  ctrl?: boolean;
+}
+
+/** What the shell must do after a key: nothing, leave, or call the API and report back with settled(). */
+export type Effect =
+  | { kind: 'none' }
+  | { kind: 'quit'; code: number; chosen?: string }
+  | { kind: 'keep'; path: string }
+  | { kind: 'extend'; path: string; text: string }
+  | { kind: 'remove'; path: string };
+
+const NONE: Effect = { kind: 'none' };
+
+export function initialState(): MenuState {
+  return { items: [], cursor: 0, message: '', mode: { kind: 'browse' } };
+}
+
+/** New items (after a reload): the cursor stays where it was, within the list. */
+export function withItems(s: MenuState, items: readonly TrackedDirectory[]): MenuState {
+  return { ...s, items, cursor: Math.min(s.cursor, Math.max(0, items.length - 1)) };
+}
+
+/** The outcome of an effect, shown on the message line. */
+export function settled(s: MenuState, message: string): MenuState {
+  return { ...s, message };
+}
+
+export function reduce(s: MenuState, key: Key): { state: MenuState; effect: Effect } {
+  if (key.ctrl && key.name === 'c') return { state: s, effect: { kind: 'quit', code: 130 } };
+  const mode = s.mode;
+  if (mode.kind === 'confirm') {
+    const browse: MenuState = { ...s, mode: { kind: 'browse' } };
+    if (key.str === 'y' || key.str === 'Y') return { state: browse, effect: { kind: 'remove', path: mode.path } };
+    return { state: { ...browse, message: 'cancelled' }, effect: NONE };
+  }
+  if (mode.kind === 'prompt') {
+    if (key.name === 'escape') return { state: { ...s, mode: { kind: 'browse' }, message: 'cancelled' }, effect: NONE };
+    if (key.name === 'return' || key.name === 'enter') {
+      const browse: MenuState = { ...s, mode: { kind: 'browse' } };
+      const text = mode.text.trim();
+      return { state: browse, effect: text ? { kind: 'extend', path: mode.path, text } : NONE };
+    }
+    if (key.name === 'backspace') return { state: { ...s, mode: { ...mode, text: mode.text.slice(0, -1) } }, effect: NONE };
+    if (key.str && /^[0-9a-z+. ]$/i.test(key.str)) return { state: { ...s, mode: { ...mode, text: mode.text + key.str } }, effect: NONE };
+    return { state: s, effect: NONE };
+  }
+  const current = s.items[s.cursor];
+  const browse = (next: Partial<MenuState>): { state: MenuState; effect: Effect } => ({ state: { ...s, message: '', ...next }, effect: NONE });
+  switch (key.name) {
+    case 'up':
+      return browse({ cursor: Math.max(0, s.cursor - 1) });
+    case 'down':
+      return browse({ cursor: Math.max(0, Math.min(s.items.length - 1, s.cursor + 1)) });
+    case 'q':
+    case 'escape':
+      return { state: s, effect: { kind: 'quit', code: 0 } };
+    case 'return':
+    case 'enter':
+    case 'c':
+      return current ? { state: s, effect: { kind: 'quit', code: 0, chosen: current.entry.path } } : browse({});
+    case 'k':
+      return current ? { state: { ...s, message: '' }, effect: { kind: 'keep', path: current.entry.path } } : browse({});
+    // Asking keeps the last message on screen above the question.
+    case 'e':
+      if (!current) return browse({});
+      return {
+        state: { ...s, mode: { kind: 'prompt', label: `extend ${esc(current.entry.name)} by (2h = from now, +1h = added): `, text: '', path: current.entry.path } },
+        effect: NONE,
+      };
+    case 'r':
+    case 'd':
+      if (!current) return browse({});
+      return {
+        state: { ...s, mode: { kind: 'confirm', label: `remove ${esc(current.entry.name)} and everything in it?`, path: current.entry.path } },
+        effect: NONE,
+      };
+    default:
+      return browse({});
+  }
+}
+
+export function renderMenu(s: MenuState, opts: { emoji: boolean; paint: Painter; rows: number; columns: number }): string {
   const { paint } = opts;
   let out = '\x1b[H\x1b[2J';
   out += `${paint('bold', 'ephemdir')}  ${s.items.length} tracked ${s.items.length === 1 ? 'directory' : 'directories'}\r\n\r\n`;
@@ -39,125 +127,8 @@ export function renderMenu(s: State, opts: { emoji: boolean; paint: Ctx['paint']
   });
   out += '\r\n';
   if (s.message) out += `${s.message}\r\n`;
-  if (s.confirm) out += `${s.confirm.label} [y/N] `;
-  else if (s.prompt) out += `${s.prompt.label}${s.prompt.text}`;
+  if (s.mode.kind === 'confirm') out += `${s.mode.label} [y/N] `;
+  else if (s.mode.kind === 'prompt') out += `${s.mode.label}${s.mode.text}`;
   else out += paint('dim', HELP);
   return out;
-}
-
-export async function run(ctx: Ctx, _name: string, _values: Values): Promise<number> {
-  const { stdin, stderr } = ctx.streams;
-  if (!stdin.isTTY || !stderr.isTTY) throw new UsageError('menu needs an interactive terminal (stdin and stderr)');
-  const tty = stdin as NodeJS.ReadStream;
-  const term = stderr as NodeJS.WriteStream;
-  const emoji = ctx.emoji(false);
-  const s: State = { items: [], cursor: 0, message: '', prompt: null, confirm: null };
-  const reload = async () => {
-    s.items = (await api().list()).filter((t) => t.entry.state === 'active');
-    s.cursor = Math.min(s.cursor, Math.max(0, s.items.length - 1));
-  };
-  const draw = () =>
-    term.write(
-      renderMenu(s, { emoji, paint: ctx.paintErr, rows: term.rows ?? 24, columns: term.columns ?? 80 }),
-    );
-  await reload();
-
-  readline.emitKeypressEvents(tty);
-  tty.setRawMode(true);
-  tty.resume();
-  term.write('\x1b[?25l');
-  return new Promise<number>((resolve) => {
-    let busy = false;
-    const finish = (code: number, chosen?: string) => {
-      tty.off('keypress', onKey);
-      tty.setRawMode(false);
-      tty.pause();
-      term.write('\x1b[H\x1b[2J\x1b[?25h');
-      if (chosen !== undefined) ctx.out(`${chosen}\n`);
-      resolve(code);
-    };
-    const act = async (fn: () => Promise<string>) => {
-      busy = true;
-      try {
-        s.message = await fn();
-        await reload();
-      } catch (err) {
-        s.message = ctx.paintErr('red', `error: ${esc((err as Error).message ?? String(err))}`);
-      } finally {
-        busy = false;
-        draw();
-      }
-    };
-    const onKey = (str: string | undefined, key: { name?: string; ctrl?: boolean; sequence?: string } = {}) => {
-      if (busy) return;
-      if (key.ctrl && key.name === 'c') return finish(130);
-      const current = s.items[s.cursor];
-      if (s.confirm) {
-        const c = s.confirm;
-        s.confirm = null;
-        if (str === 'y' || str === 'Y') return void act(c.action);
-        s.message = 'cancelled';
-        return draw();
-      }
-      if (s.prompt) {
-        const p = s.prompt;
-        if (key.name === 'escape') {
-          s.prompt = null;
-          s.message = 'cancelled';
-        } else if (key.name === 'return' || key.name === 'enter') {
-          s.prompt = null;
-          const target = current;
-          if (target && p.text.trim()) {
-            return void act(async () => {
-              const ext = parseExtension(p.text.trim());
-              const e = await api().extend(target.entry.path, ext.seconds, { relative: ext.relative });
-              return `extended ${esc(e.name)}`;
-            });
-          }
-        } else if (key.name === 'backspace') p.text = p.text.slice(0, -1);
-        else if (str && /^[0-9a-z+. ]$/i.test(str)) p.text += str;
-        return draw();
-      }
-      switch (key.name) {
-        case 'up':
-          s.cursor = Math.max(0, s.cursor - 1);
-          break;
-        case 'down':
-          s.cursor = Math.min(s.items.length - 1, s.cursor + 1);
-          break;
-        case 'q':
-        case 'escape':
-          return finish(0);
-        case 'return':
-        case 'enter':
-        case 'c':
-          if (current) return finish(0, current.entry.path);
-          break;
-        case 'k':
-          if (current) return void act(async () => `kept ${esc(await api().keep(current.entry.path))}`);
-          break;
-        case 'e':
-          if (current) s.prompt = { label: `extend ${esc(current.entry.name)} by (2h = from now, +1h = added): `, text: '' };
-          break;
-        case 'r':
-        case 'd':
-          if (current) {
-            s.confirm = {
-              label: `remove ${esc(current.entry.name)} and everything in it?`,
-              action: async () => {
-                const r = await api().remove(current.entry.path);
-                return `removed ${esc(r.path)}`;
-              },
-            };
-          }
-          break;
-        default:
-          break;
-      }
-      s.message = s.confirm || s.prompt ? s.message : '';
-      draw();
-    };
-    tty.on('keypress', onKey);
-    draw();
-  });
 }

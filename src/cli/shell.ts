@@ -1,9 +1,6 @@
-// `ephemdir shell-init`, `ephemdir completion` and the hidden `__complete`
-// helper the scripts call for tracked names.
-import type { Values } from './args';
-import { completionScript } from './completion';
-import { UsageError, type Ctx } from './io';
-import { COMMANDS } from './spec';
+// The shell functions `shell-init` prints, which shell a user means, and the
+// tracked names the completion scripts offer (through `__complete`).
+import { UsageError } from './io';
 
 export const SHELLS = ['bash', 'zsh', 'fish'] as const;
 export type Shell = (typeof SHELLS)[number];
@@ -13,7 +10,7 @@ export function detectShell(env: NodeJS.ProcessEnv): Shell {
   return (SHELLS as readonly string[]).includes(base) ? (base as Shell) : 'bash';
 }
 
-function shellArg(arg: string | undefined, env: NodeJS.ProcessEnv): Shell {
+export function shellArg(arg: string | undefined, env: NodeJS.ProcessEnv): Shell {
   if (arg === undefined) return detectShell(env);
   if ((SHELLS as readonly string[]).includes(arg)) return arg as Shell;
   throw new UsageError(`unsupported shell '${arg}': use bash, zsh or fish`);
@@ -92,7 +89,7 @@ export function shellInit(shell: Shell): string {
 }
 
 /** Names to offer: active tracked directories whose name starts with `prefix`, printable ones only. */
-async function completeNames(prefix: string): Promise<string> {
+export async function completeNames(prefix: string): Promise<string> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the API loads only when names are completed
   const mod = require('../api') as { registered?: () => Promise<Array<{ name: string; state: string; createdAt: number }>> };
   let entries: Array<{ name: string; state: string; createdAt: number }>;
@@ -106,34 +103,4 @@ async function completeNames(prefix: string): Promise<string> {
     .sort((a, b) => b.createdAt - a.createdAt)
     .map((e) => e.name);
   return names.length ? `${[...new Set(names)].join('\n')}\n` : '';
-}
-
-export async function run(ctx: Ctx, name: string, _values: Values, positionals: string[]): Promise<number> {
-  if (name === 'shell-init') {
-    ctx.out(shellInit(shellArg(positionals[0], ctx.env)));
-    return 0;
-  }
-  if (name === 'completion') {
-    // Accept the reference tool's `completion show|install [shell]` form too.
-    const args = positionals[0] === 'show' || positionals[0] === 'install' ? positionals.slice(1) : positionals;
-    if (args.length > 1) throw new UsageError('too many arguments (see: ephemdir completion --help)');
-    const shell = shellArg(args[0], ctx.env);
-    ctx.out(completionScript(shell));
-    if (positionals[0] === 'install') {
-      const where: Record<Shell, string> = {
-        bash: 'save it as ~/.local/share/bash-completion/completions/ephemdir',
-        zsh: 'save it as _ephemdir in a directory on $fpath',
-        fish: 'save it as ~/.config/fish/completions/ephemdir.fish',
-      };
-      ctx.note(`ephemdir: completion: printed the ${shell} script; ${where[shell]} (nothing was modified)`);
-    }
-    return 0;
-  }
-  // __complete KIND [PREFIX]
-  const kind = positionals[0];
-  if (kind === 'names') ctx.out(await completeNames(positionals[1] ?? ''));
-  else if (kind === 'commands') {
-    ctx.out(COMMANDS.filter((c) => !c.hidden).map((c) => `${c.name}\n`).join(''));
-  } else throw new UsageError(`unknown completion kind '${kind ?? ''}'`);
-  return 0;
 }

@@ -1,7 +1,12 @@
-// The command table: every command, its flags, arguments and help text. The
-// parser, `--help` and the completion scripts are all generated from it, so a
-// flag added here is parsed, documented and completed at once. Data only: no
-// imports, so loading it costs nothing at startup.
+// What a command is: its declared options (read back as typed fields), its
+// arguments, help and examples, and its code. Each command is one file in
+// commands/ that calls defineCommand(); commands/index.ts lists them. The
+// parser, `--help` and the completion scripts are generated from the same
+// declarations, so an option added to a command is parsed, documented,
+// completed and typed at once. Also here: the global options (declared once)
+// and the option declarations several commands share. No runtime imports, so
+// loading it costs nothing at startup.
+import type { Ctx } from './io';
 
 export interface OptionSpec {
   type: 'boolean' | 'string';
@@ -14,35 +19,103 @@ export interface OptionSpec {
   help: string;
 }
 
+/**
+ * One line of a command's `Examples:` help, as a user would type it. Every
+ * example is run by test/cli/help-examples.test.ts, so each must work as
+ * written (in bash, or in fish when `shell` says so).
+ */
+export interface Example {
+  run: string;
+  /** What it does, shown as a comment above it. */
+  does: string;
+  shell?: 'fish';
+}
+
 /** What completion offers for positional arguments. */
 export type ArgCompletion = 'names' | 'shells' | 'files' | 'none';
 
-export interface CommandSpec {
+/** A command's options, keyed by their long name (`dry-run` for --dry-run). */
+export type OptionSpecs = Record<string, OptionSpec>;
+
+/** `dry-run` → `dryRun`: how an option is read in a command's code. */
+type Camel<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
+
+/** The value an option is read as: a flag is a boolean, a repeatable option a list, one with choices one of them. */
+type ValueOf<O extends OptionSpec> = O['type'] extends 'boolean'
+  ? boolean
+  : O extends { multiple: true }
+    ? string[]
+    : O extends { choices: ReadonlyArray<infer C> }
+      ? C | undefined
+      : string | undefined;
+
+/**
+ * The parsed options as typed fields: `opts.dryRun` for `--dry-run`. A
+ * misspelt option (`opts.dryRn`) does not compile.
+ */
+export type OptionsOf<O extends OptionSpecs> = { readonly [K in keyof O & string as Camel<K>]: ValueOf<O[K]> };
+
+/** `dry-run` → `dryRun`, at run time (the parser's side of OptionsOf). */
+export function camelName(name: string): string {
+  return name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+}
+
+export interface CommandSpec<O extends OptionSpecs = OptionSpecs> {
   name: string;
-  /** Module (relative to src/cli) that exports `run`. */
-  module: string;
   summary: string;
   /** The positional part of the usage line. */
   args: string;
   minArgs: number;
   maxArgs: number;
-  options: Record<string, OptionSpec>;
+  options: O;
   complete: ArgCompletion;
   /** Extra help text after the option list. */
   details?: string;
+  /** Shown under `Examples:` in the command's help; every visible command has at least one. */
+  examples: readonly Example[];
+  /** `list --help` ends with the meaning of each status icon and tag. */
+  statusLegend?: boolean;
   hidden?: boolean;
 }
 
-const JSON_OPT: OptionSpec = { type: 'boolean', help: 'print machine-readable JSON' };
-const PLAIN_OPT: OptionSpec = { type: 'boolean', help: 'ASCII status tags instead of emoji' };
-const TAG_FILTER: OptionSpec = {
+/** A command: its declarations and the code that runs it with the options parsed. */
+export interface Command<O extends OptionSpecs = OptionSpecs> extends CommandSpec<O> {
+  // A method, so a command with its own options is a Command of any options in the list.
+  run(ctx: Ctx, opts: OptionsOf<O>, args: string[]): Promise<number | void>;
+}
+
+/**
+ * Declares a command: `opts` in `run` has one typed field per declared
+ * option (the literal types of the declarations are kept, so choices are
+ * unions and repeatable options lists).
+ */
+export function defineCommand<const O extends OptionSpecs>(
+  spec: CommandDeclaration<O>,
+  run: (ctx: Ctx, opts: OptionsOf<O>, args: string[]) => Promise<number | void>,
+): Command<O> {
+  return { ...NO_ARGUMENTS, ...spec, run };
+}
+
+/** What a command that takes no positional arguments leaves out of its declaration. */
+const NO_ARGUMENTS = { args: '', minArgs: 0, maxArgs: 0, complete: 'none' } as const;
+
+/** A declaration as written: the positional part may be left out when there is none. */
+export type CommandDeclaration<O extends OptionSpecs = OptionSpecs> = Omit<CommandSpec<O>, keyof typeof NO_ARGUMENTS> &
+  Partial<Pick<CommandSpec<O>, keyof typeof NO_ARGUMENTS>>;
+
+// Option declarations several commands share (`as const` keeps their literal types for OptionsOf).
+export const JSON_OPT = { type: 'boolean', help: 'print machine-readable JSON' } as const;
+export const PLAIN_OPT = { type: 'boolean', help: 'ASCII status tags instead of emoji' } as const;
+export const TAG_FILTER = {
   type: 'string',
   multiple: true,
   value: 'TAG',
   help: 'only directories carrying this tag (repeatable; all must match)',
-};
+} as const;
+export const INTERVAL_OPT = { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' } as const;
 
-const TARGET_HELP =
+/** What NAME means for the commands that take one (and what they do without it). */
+export const TARGET_HELP =
   'NAME is a full path, an exact name or a unique prefix of a name. Without NAME the\n' +
   'command works on the tracked directory you stand in (found through its .ephemdir\n' +
   'marker and checked against the registry); anywhere else it refuses.';
@@ -55,307 +128,3 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', help: 'show help' },
   'data-dir': { type: 'string', value: 'DIR', help: 'use the registry kept in DIR instead of the default one (as EPHEMDIR_DATA_DIR=DIR does)' },
 };
-
-export const COMMANDS: readonly CommandSpec[] = [
-  {
-    name: 'new',
-    module: 'commands/new',
-    summary: 'create a directory and print its path',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {
-      lifetime: { type: 'string', short: 'l', value: 'DUR', help: 'remove after this long (30m, 2h, 1h30m, 7d)' },
-      'keep-on-restart': { type: 'boolean', help: 'survive reboots (rely on the lifetime only)' },
-      'remove-on-restart': { type: 'boolean', help: 'remove after a reboot even if the config says otherwise' },
-      'until-sweep': { type: 'boolean', help: 'keep until the next full `ephemdir sweep`' },
-      cleanup: { type: 'string', value: 'POLICY', choices: ['auto', 'next-sweep'], help: 'auto (default) or next-sweep' },
-      'keep-while-in-use': { type: 'boolean', help: 'never remove while a process uses it' },
-      'no-keep-while-in-use': { type: 'boolean', help: 'override keep_while_in_use from the config' },
-      'max-size': { type: 'string', value: 'SIZE', help: 'due once it grows past SIZE (500MB, 2GiB)' },
-      'name-style': { type: 'string', value: 'STYLE', choices: ['secure', 'clean', 'auto'], help: 'secure (random suffix), clean, auto' },
-      parent: { type: 'string', short: 'p', value: 'DIR', help: 'create it inside DIR (default: current directory)' },
-      prefix: { type: 'string', value: 'TEXT', help: 'prepend TEXT to the generated name' },
-      words: { type: 'string', value: 'N', help: 'number of words in the name (1-4)' },
-      tag: { type: 'string', multiple: true, value: 'TAG', help: 'attach a tag (repeatable)' },
-      desc: { type: 'string', value: 'TEXT', help: 'a short description' },
-      description: { type: 'string', value: 'TEXT', help: 'same as --desc' },
-      json: { type: 'boolean', help: 'print the new directory and the pre-creation sweep as JSON' },
-    },
-    details: 'Options left out fall back to config.toml, then to the built-in defaults.',
-  },
-  {
-    name: 'list',
-    module: 'commands/list',
-    summary: 'tracked directories with status and time left',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
-  },
-  {
-    name: 'tree',
-    module: 'commands/list',
-    summary: 'tracked directories grouped by parent, with sizes',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: { json: JSON_OPT, plain: PLAIN_OPT, tag: TAG_FILTER },
-  },
-  {
-    name: 'path',
-    module: 'commands/path',
-    summary: 'print the path of a tracked directory',
-    args: '[NAME]',
-    minArgs: 0,
-    maxArgs: 1,
-    complete: 'names',
-    options: { json: JSON_OPT },
-    details:
-      'Without NAME: the tracked directory you stand in, else the newest one.\n' +
-      'NAME is a full path, an exact name or a unique prefix of a name.',
-  },
-  {
-    name: 'last',
-    module: 'commands/path',
-    summary: 'print the path of the newest tracked directory',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: { json: JSON_OPT },
-  },
-  {
-    name: 'keep',
-    module: 'commands/manage',
-    summary: 'stop tracking a directory but keep it on disk',
-    args: '[NAME]',
-    minArgs: 0,
-    maxArgs: 1,
-    complete: 'names',
-    options: { tag: { ...TAG_FILTER, help: 'keep every directory carrying this tag (repeatable; all must match)' } },
-    details: TARGET_HELP,
-  },
-  {
-    name: 'extend',
-    module: 'commands/manage',
-    summary: 'give a directory more time',
-    args: '[NAME] [DUR|+DUR]',
-    minArgs: 0,
-    maxArgs: 2,
-    complete: 'names',
-    options: { forever: { type: 'boolean', help: 'remove the time limit' } },
-    details:
-      'DUR is a fresh lifetime counted from now; +DUR adds to the current expiry.\n' +
-      '`extend DUR` and `extend --forever` work on the directory you stand in.\n' +
-      TARGET_HELP,
-  },
-  {
-    name: 'rm',
-    module: 'commands/manage',
-    summary: 'remove a tracked directory now',
-    args: '[NAME]',
-    minArgs: 0,
-    maxArgs: 1,
-    complete: 'names',
-    options: {
-      tag: { ...TAG_FILTER, help: 'remove every directory carrying this tag (repeatable; all must match)' },
-      'dry-run': { type: 'boolean', short: 'n', help: 'print what would be removed, remove nothing' },
-    },
-    details: TARGET_HELP,
-  },
-  {
-    name: 'sweep',
-    module: 'commands/sweep',
-    summary: 'remove every directory that is due',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {
-      'dry-run': { type: 'boolean', short: 'n', help: 'show what is due, remove nothing' },
-      force: { type: 'boolean', help: 'treat every tracked directory as due (safety checks still apply)' },
-      tag: TAG_FILTER,
-      json: { type: 'boolean', help: 'report removed, deferred and failed directories as JSON' },
-      'metrics-file': { type: 'string', value: 'PATH', help: 'write Prometheus metrics to PATH atomically (node_exporter textfile)' },
-      'log-summary': { type: 'boolean', help: 'end with one key=value summary line on stderr (for a journal)' },
-    },
-    details:
-      'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.\n' +
-      'A --metrics-file whose folder is missing or unsafe is refused (exit 2) before anything is swept.',
-  },
-  {
-    name: 'rmtree',
-    module: 'commands/rmtree',
-    summary: 'remove files and directory trees safely (an npm-script `rimraf`)',
-    args: 'PATH...',
-    minArgs: 1,
-    maxArgs: Number.POSITIVE_INFINITY,
-    complete: 'files',
-    options: {
-      'dry-run': { type: 'boolean', short: 'n', help: 'list what would be removed (and count it), remove nothing' },
-      glob: { type: 'boolean', short: 'g', help: 'expand PATH as a glob pattern (symlinked directories never followed)' },
-      json: { type: 'boolean', help: 'one JSON document: status, entries and failures per path' },
-    },
-    details:
-      'Follows no symlink, crosses no mount. Refuses /, the home directory, the current\n' +
-      'directory and any ancestor of them: if one PATH is refused, nothing is removed.\n' +
-      'A missing PATH is not an error (-v says so). Without --glob, * ? [ { are literal.\n' +
-      'Exit status: 0 done, 1 a path could not be (fully) removed, 2 usage or a refused path.\n' +
-      'Example: ephemdir rmtree dist coverage      ephemdir rmtree --glob \'packages/*/dist\'',
-  },
-  {
-    name: 'prune',
-    module: 'commands/sweep',
-    summary: 'forget tracked directories that are missing from disk',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {},
-  },
-  {
-    name: 'recover',
-    module: 'commands/sweep',
-    summary: 'retry an interrupted deletion (or --forget it)',
-    args: 'NAME',
-    minArgs: 1,
-    maxArgs: 1,
-    complete: 'names',
-    options: {
-      forget: { type: 'boolean', help: 'drop the registry entry only; delete no files' },
-      retry: { type: 'boolean', help: 'retry the deletion (the default)' },
-    },
-  },
-  {
-    name: 'explain',
-    module: 'commands/explain',
-    summary: 'why a directory will or will not be removed',
-    args: '[NAME]',
-    minArgs: 0,
-    maxArgs: 1,
-    complete: 'names',
-    options: { json: JSON_OPT, plain: PLAIN_OPT },
-    details: TARGET_HELP,
-  },
-  {
-    name: 'stats',
-    module: 'commands/stats',
-    summary: 'counts: created, swept, kept, removed, currently tracked',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {
-      json: JSON_OPT,
-      format: { type: 'string', value: 'FMT', choices: ['text', 'json', 'prometheus'], help: 'text (default), json, prometheus' },
-    },
-  },
-  {
-    name: 'doctor',
-    module: 'doctor',
-    summary: 'check the platform, addon, folders, permissions and service',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: { json: JSON_OPT, plain: PLAIN_OPT },
-  },
-  {
-    name: 'watch',
-    module: 'commands/sweep',
-    summary: 'sweep periodically in the foreground',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {
-      interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
-      'metrics-file': { type: 'string', value: 'PATH', help: 'after each sweep, write Prometheus metrics to PATH' },
-      'log-summary': { type: 'boolean', help: 'one key=value summary line per sweep on stderr' },
-    },
-  },
-  {
-    name: 'install-service',
-    module: 'service/command',
-    summary: 'schedule periodic sweeps (systemd user timer / launchd agent)',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {
-      interval: { type: 'string', value: 'SECS', help: 'seconds between sweeps, or a duration (default 600)' },
-      'no-enable': { type: 'boolean', help: 'write and verify the unit files only; do not run systemctl/launchctl' },
-      'dry-run': { type: 'boolean', short: 'n', help: 'print the unit files, write nothing' },
-      'metrics-file': { type: 'string', value: 'PATH', help: 'each scheduled sweep writes Prometheus metrics to PATH' },
-    },
-  },
-  {
-    name: 'uninstall-service',
-    module: 'service/command',
-    summary: 'remove the scheduled sweep installed by install-service',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {
-      'no-disable': { type: 'boolean', help: 'remove the files only; do not run systemctl/launchctl' },
-    },
-  },
-  {
-    name: 'shell-init',
-    module: 'shell',
-    summary: 'print shell functions enew, ecd and emenu',
-    args: '[bash|zsh|fish]',
-    minArgs: 0,
-    maxArgs: 1,
-    complete: 'shells',
-    options: {},
-    details: 'bash/zsh: eval "$(ephemdir shell-init)"   fish: ephemdir shell-init fish | source',
-  },
-  {
-    name: 'completion',
-    module: 'shell',
-    summary: 'print a completion script',
-    args: '[bash|zsh|fish]',
-    minArgs: 0,
-    maxArgs: 2,
-    complete: 'shells',
-    options: {},
-    details:
-      'bash: source <(ephemdir completion bash)\n' +
-      'zsh:  ephemdir completion zsh > "${fpath[1]}/_ephemdir"\n' +
-      'fish: ephemdir completion fish > ~/.config/fish/completions/ephemdir.fish',
-  },
-  {
-    name: 'menu',
-    module: 'menu',
-    summary: 'interactive picker: keep, extend, remove, cd',
-    args: '',
-    minArgs: 0,
-    maxArgs: 0,
-    complete: 'none',
-    options: {},
-    details:
-      'Keys: up/down move, k keep, e extend (2h or +1h), r remove (confirm with y), q quit.\n' +
-      'Enter prints the chosen path on stdout; emenu (from shell-init) changes into it.',
-  },
-  {
-    name: '__complete',
-    module: 'shell',
-    summary: 'completion helper',
-    args: 'KIND [PREFIX]',
-    minArgs: 1,
-    maxArgs: 2,
-    complete: 'none',
-    options: {},
-    hidden: true,
-  },
-];
-
-export function findCommand(name: string): CommandSpec | undefined {
-  return COMMANDS.find((c) => c.name === name);
-}

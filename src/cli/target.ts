@@ -5,8 +5,10 @@
 import type { Entry } from '../model/entry';
 import { api } from './api';
 import { escapeForTerminal } from '../core/humanize';
-import type { Ctx } from './io';
+import { UsageError, type Ctx } from './io';
 import { EphemdirError, ErrorCodes } from '../errors';
+import { tagFilter } from './args';
+import { report } from './errors';
 
 function code(err: unknown): string | undefined {
   return typeof err === 'object' && err !== null ? ((err as { code?: unknown }).code as string | undefined) : undefined;
@@ -85,3 +87,32 @@ export function nameOf(p: string): string {
   const i = p.lastIndexOf('/');
   return i >= 0 ? p.slice(i + 1) : p;
 }
+
+/** Entries carrying every tag (active ones: the others need recover/prune); none is said on stderr. */
+export async function tagged(ctx: Ctx, tags: string[]): Promise<Entry[]> {
+  const entries = (await api().list({ tags })).map((t) => t.entry);
+  if (!entries.length) ctx.note(`no tracked directories tagged ${tags.map((t) => `#${escapeForTerminal(t)}`).join(' ')}`);
+  return entries;
+}
+
+/** The checked --tag filter of `keep`/`rm`, which take either NAME or --tag. */
+export function tagOrTarget(tags: readonly string[], positionals: string[]): string[] {
+  const checked = tagFilter(tags);
+  if (checked.length && positionals.length) throw new UsageError('give either NAME or --tag, not both');
+  return checked;
+}
+
+/** Runs `fn` for each entry; one failure does not stop the batch, but makes the exit status 1. */
+export async function batch(ctx: Ctx, entries: Entry[], fn: (e: Entry) => Promise<void>): Promise<number> {
+  let failed = 0;
+  for (const e of entries) {
+    try {
+      await fn(e);
+    } catch (err) {
+      failed++;
+      report(ctx, err);
+    }
+  }
+  return failed ? 1 : 0;
+}
+

@@ -8,13 +8,13 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { parseCommand, splitGlobal, defaultGlobals } from '../../src/cli/args';
 import { canShowEmoji, painter, shouldColor } from '../../src/cli/color';
-import { findCommand, COMMANDS } from '../../src/cli/spec';
+import { isCommandName, loadCommand, visibleCommands } from '../../src/cli/commands/index';
 import { UsageError } from '../../src/cli/io';
 import { renderList, renderTree, subtotal, formatMeasured, width } from '../../src/cli/format';
 import { listItemJson, stringify, statsJson, sweepJson, treeItemJson } from '../../src/cli/json';
 import { sanitize } from '../../src/cli/errors';
-import { buildOptions } from '../../src/cli/commands/new';
-import { dryRunLine, parseInterval } from '../../src/cli/commands/sweep';
+import { buildOptions, type NewOptions } from '../../src/cli/commands/new';
+import { dryRunLine, parseInterval } from '../../src/cli/sweeping';
 import { cronLine, OWNER_MARK } from '../../src/cli/service/units';
 import { renderService, renderTimer, systemdWord } from '../../src/cli/service/schedulers/systemd';
 import { renderPlist } from '../../src/cli/service/schedulers/launchd';
@@ -48,7 +48,12 @@ function tracked(over: Partial<Entry> = {}, status: Status = 'active', note = '1
   return { entry: entry(over), status, note, remainingSeconds: 7199, exists: true };
 }
 
-const spec = (name: string) => findCommand(name)!;
+const spec = (name: string) => {
+  assert.ok(isCommandName(name), name);
+  return loadCommand(name);
+};
+/** `new`'s arguments parsed into its typed options. */
+const newOptions = (args: string[]) => parseCommand(spec('new'), args, defaultGlobals()).opts as unknown as NewOptions;
 
 describe('argument parsing', () => {
   it('global flags before the command, and among its options', () => {
@@ -58,7 +63,7 @@ describe('argument parsing', () => {
     assert.equal(s.globals.colorMode, 'never');
     const g = defaultGlobals();
     const p = parseCommand(spec('list'), ['--json', '-q', '--color=always'], g);
-    assert.equal(p.values.json, true);
+    assert.equal(p.opts.json, true);
     assert.equal(g.verbosity, -1);
     assert.equal(g.colorMode, 'always');
   });
@@ -85,7 +90,7 @@ describe('argument parsing', () => {
   });
 
   it('new: flags map onto tempdir options; conflicts and bad values fail before any I/O', () => {
-    const v = parseCommand(spec('new'), ['-l', '2h', '--keep-on-restart', '--no-keep-while-in-use', '--tag', 'a', '--tag', 'b', '--desc', 'd', '--words', '3', '-p', '/x', '--max-size', '2GiB'], defaultGlobals()).values;
+    const v = newOptions(['-l', '2h', '--keep-on-restart', '--no-keep-while-in-use', '--tag', 'a', '--tag', 'b', '--desc', 'd', '--words', '3', '-p', '/x', '--max-size', '2GiB']);
     assert.deepEqual(buildOptions(v), {
       lifetime: '2h',
       removeOnRestart: false,
@@ -96,14 +101,14 @@ describe('argument parsing', () => {
       parent: '/x',
       maxSize: '2GiB',
     });
-    const until = parseCommand(spec('new'), ['--until-sweep'], defaultGlobals()).values;
+    const until = newOptions(['--until-sweep']);
     assert.deepEqual(buildOptions(until), { cleanup: 'next-sweep' });
-    const force = parseCommand(spec('new'), ['--remove-on-restart', '--keep-while-in-use'], defaultGlobals()).values;
+    const force = newOptions(['--remove-on-restart', '--keep-while-in-use']);
     assert.deepEqual(buildOptions(force), { removeOnRestart: true, keepWhileInUse: true });
     for (const args of [['--keep-on-restart', '--remove-on-restart'], ['--words', 'x'], ['--until-sweep', '--cleanup', 'auto']]) {
-      assert.throws(() => buildOptions(parseCommand(spec('new'), args, defaultGlobals()).values), UsageError);
+      assert.throws(() => buildOptions(newOptions(args)), UsageError);
     }
-    assert.throws(() => buildOptions(parseCommand(spec('new'), ['-l', '2x'], defaultGlobals()).values), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
+    assert.throws(() => buildOptions(newOptions(['-l', '2x'])), { code: 'EPHEMDIR_INVALID_ARGUMENT' });
   });
 
   it('--interval takes seconds or a duration, at least 1s', () => {
@@ -118,7 +123,7 @@ describe('argument parsing', () => {
 describe('help', () => {
   it('lists every visible command and each command documents its flags', () => {
     const text = mainHelp();
-    for (const c of COMMANDS.filter((c) => !c.hidden)) {
+    for (const c of visibleCommands()) {
       assert.match(text, new RegExp(`  ${c.name} `));
       const h = commandHelp(c);
       for (const o of Object.keys(c.options)) assert.ok(h.includes(`--${o}`), `${c.name} --help shows --${o}`);
@@ -151,20 +156,21 @@ describe('list and tree rendering', () => {
     const out = renderList(
       [
         tracked({ tags: ['rust', 'build'], description: 'cargo bench' }),
-        tracked({ name: 'x-0123456789abcdef', path: '/w/x-0123456789abcdef', expiresAt: null }, 'until-restart', 'until restart'),
+        tracked({ name: 'x-0123456789abcdef', path: '/w/x-0123456789abcdef', parent: '/w', expiresAt: null }, 'until-restart', 'until restart'),
       ],
       plain,
     );
+    // The folder column is the parent: the name is not repeated in it.
     assert.equal(
       out,
-      '[ok]   brave-otter-0123456789abcdef  1h 59m left    /work/brave-otter-0123456789abcdef  #rust #build\n' +
+      '[ok]   brave-otter-0123456789abcdef  1h 59m left    /work/  #rust #build\n' +
         '     cargo bench\n' +
-        '[boot] x-0123456789abcdef            until restart  /w/x-0123456789abcdef\n',
+        '[boot] x-0123456789abcdef            until restart  /w/\n',
     );
     assert.match(renderList([tracked()], { emoji: true, paint: painter(false) }), /^\u{1F7E2} brave/u);
   });
   it('escapes hostile names, paths, tags and descriptions', () => {
-    const out = renderList([tracked({ name: 'a\x1b[2Jb', path: '/t/a\x1b[2Jb\u202e', description: 'x\ny' })], plain);
+    const out = renderList([tracked({ name: 'a\x1b[2Jb', path: '/t\u202e/a\x1b[2Jb', parent: '/t\u202e', description: 'x\ny' })], plain);
     assert.ok(!/[\x1b\u202e]/.test(out));
     assert.match(out, /a\\x1b\[2Jb/);
     assert.match(out, /\\u\{202e\}/);

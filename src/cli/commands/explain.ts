@@ -2,11 +2,10 @@
 import { escapeForTerminal as esc, formatRemaining } from '../../core/humanize';
 import { explainJson, type ExplainModel } from '../../policy/explain';
 import { api } from '../api';
-import { flag, type Values } from '../args';
 import type { Painter } from '../color';
 import { formatMeasured, formatTags, statusIcon } from '../format';
-import type { Ctx } from '../io';
 import { stringify } from '../json';
+import { JSON_OPT, PLAIN_OPT, TARGET_HELP, defineCommand } from '../spec';
 import { targetOrHere } from '../target';
 
 export function renderExplain(m: ExplainModel, opts: { emoji: boolean; paint: Painter }): string {
@@ -44,10 +43,26 @@ export function renderExplain(m: ExplainModel, opts: { emoji: boolean; paint: Pa
   return out;
 }
 
-export async function run(ctx: Ctx, _name: string, values: Values, positionals: string[]): Promise<number> {
-  const target = await targetOrHere(positionals[0]);
-  const model = await api().explain(target);
-  if (flag(values, 'json')) ctx.out(stringify(explainJson(model)));
-  else ctx.out(renderExplain(model, { emoji: ctx.emoji(flag(values, 'plain')), paint: ctx.paint }));
-  return 0;
-}
+export default defineCommand(
+  {
+    name: 'explain',
+    summary: 'why a directory will or will not be removed',
+    args: '[NAME]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'names',
+    options: { json: JSON_OPT, plain: PLAIN_OPT },
+    details: TARGET_HELP,
+    examples: [
+      { run: 'ephemdir explain build', does: 'why build will or will not be removed' },
+      { run: 'ephemdir explain build --json', does: 'the same, as JSON' },
+    ],
+  },
+  async (ctx, opts, args) => {
+    const target = await targetOrHere(args[0]);
+    const model = await api().explain(target);
+    if (opts.json) ctx.out(stringify(explainJson(model)));
+    else ctx.out(renderExplain(model, { emoji: ctx.emoji(opts.plain), paint: ctx.paint }));
+    return 0;
+  },
+);

@@ -1,18 +1,34 @@
-// `ephemdir path [NAME]` and `ephemdir last`: print a path (data on stdout).
+// `ephemdir path [NAME]`: print a tracked directory's path (data on stdout).
 import { api } from '../api';
-import { flag, type Values } from '../args';
-import type { Ctx } from '../io';
 import { pathJson, stringify } from '../json';
-import { dataPath, hereOrNewest, nameOf, newest } from '../target';
+import { JSON_OPT, defineCommand } from '../spec';
+import { dataPath, hereOrNewest, nameOf } from '../target';
 
-export async function run(ctx: Ctx, name: string, values: Values, positionals: string[]): Promise<number> {
-  let found: { path: string; name: string };
-  if (name === 'last') found = await newest();
-  else if (positionals[0] !== undefined) {
-    const p = await api().resolve(positionals[0]);
-    found = { path: p, name: nameOf(p) };
-  } else found = await hereOrNewest();
-  if (flag(values, 'json')) ctx.out(stringify(pathJson(found)));
-  else ctx.out(`${dataPath(ctx, found.path)}\n`);
-  return 0;
-}
+export default defineCommand(
+  {
+    name: 'path',
+    summary: 'print the path of a tracked directory',
+    args: '[NAME]',
+    minArgs: 0,
+    maxArgs: 1,
+    complete: 'names',
+    options: { json: JSON_OPT },
+    details:
+      'Without NAME: the tracked directory you stand in, else the newest one.\n' +
+      'NAME is a full path, an exact name or a unique prefix of a name.',
+    examples: [
+      { run: 'ephemdir path build', does: 'the path of the directory whose name starts with build' },
+      { run: 'cd "$(ephemdir path build)"', does: 'step into it (ecd build does the same, from shell-init)' },
+    ],
+  },
+  async (ctx, opts, args) => {
+    let found: { path: string; name: string };
+    if (args[0] !== undefined) {
+      const p = await api().resolve(args[0]);
+      found = { path: p, name: nameOf(p) };
+    } else found = await hereOrNewest();
+    if (opts.json) ctx.out(stringify(pathJson(found)));
+    else ctx.out(`${dataPath(ctx, found.path)}\n`);
+    return 0;
+  },
+);

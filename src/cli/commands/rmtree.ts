@@ -9,11 +9,11 @@ import type { RmtreeCheck } from '../../api/rmtree';
 import { api } from '../api';
 import type { RemoveTreeFailure } from '../../api/rmtree';
 import { looksLikePattern } from '../../policy/rmtree';
-import { flag, type Values } from '../args';
 import { sanitize } from '../errors';
 import { plural } from '../format';
 import type { Ctx } from '../io';
 import { stringify } from '../json';
+import { defineCommand } from '../spec';
 
 type Status = 'removed' | 'missing' | 'failed' | 'refused' | 'not_removed' | 'would_remove';
 
@@ -99,39 +99,63 @@ function reportChecks(ctx: Ctx, checks: RmtreeCheck[], glob: boolean): void {
   }
 }
 
-export async function run(ctx: Ctx, _name: string, values: Values, positionals: string[]): Promise<number> {
-  const json = flag(values, 'json');
-  const dry = flag(values, 'dry-run');
-  const glob = flag(values, 'glob');
-  try {
-    process.cwd();
-  } catch (err) {
-    // Fail closed: without the cwd, neither it nor its ancestors can be protected.
-    ctx.error(`cannot tell the current directory (${errorOf(err).code}; was it removed?): nothing removed`);
-    return 1;
-  }
-  const paths = targets(ctx, positionals, glob);
-  const checks = api().checkRmtreeTargets(paths);
-  reportChecks(ctx, checks, glob);
-  const refused = checks.filter((c) => c.refused);
-  let outcomes: Outcome[];
-  if (refused.length) {
-    ctx.error(`nothing removed: ${plural(refused.length, 'path was', 'paths were')} refused`);
-    outcomes = checks.map((c) => (c.refused ? outcome(c.path, 'refused', { error: { code: 'EPHEMDIR_PROTECTED_PATH', message: c.refused } }) : outcome(c.path, 'not_removed')));
-  } else {
-    const progress = progressLine(ctx, !json && !dry && ctx.verbosity >= 0 && ctx.streams.stderr.isTTY === true);
-    outcomes = [];
-    for (const c of checks) {
-      if (!c.exists) outcomes.push(outcome(c.path, 'missing'));
-      else outcomes.push(dry ? await dryRunOne(ctx, c.path, json) : await removeOne(ctx, c.path, progress));
+export default defineCommand(
+  {
+    name: 'rmtree',
+    summary: 'remove files and directory trees safely (an npm-script `rimraf`)',
+    args: 'PATH...',
+    minArgs: 1,
+    maxArgs: Number.POSITIVE_INFINITY,
+    complete: 'files',
+    options: {
+      'dry-run': { type: 'boolean', short: 'n', help: 'list what would be removed (and count it), remove nothing' },
+      glob: { type: 'boolean', short: 'g', help: 'expand PATH as a glob pattern (symlinked directories never followed)' },
+      json: { type: 'boolean', help: 'one JSON document: status, entries and failures per path' },
+    },
+    details:
+      'Follows no symlink, crosses no mount. Refuses /, the home directory, the current\n' +
+      'directory and any ancestor of them: if one PATH is refused, nothing is removed.\n' +
+      'A missing PATH is not an error (-v says so). Without --glob, * ? [ { are literal.\n' +
+      'Exit status: 0 done, 1 a path could not be (fully) removed, 2 usage or a refused path.',
+    examples: [
+      { run: 'ephemdir rmtree dist coverage', does: 'what `rimraf dist coverage` does, safely' },
+      { run: "ephemdir rmtree --glob 'packages/*/dist'", does: 'a glob pattern, expanded without following symlinks' },
+      { run: 'ephemdir rmtree --dry-run build', does: 'count what would be removed' },
+    ],
+  },
+  async (ctx, opts, args) => {
+    const { json, glob } = opts;
+    const dry = opts.dryRun;
+    try {
+      process.cwd();
+    } catch (err) {
+      // Fail closed: without the cwd, neither it nor its ancestors can be protected.
+      ctx.error(`cannot tell the current directory (${errorOf(err).code}; was it removed?): nothing removed`);
+      return 1;
     }
-    if (dry) {
-      const n = outcomes.filter((o) => o.status === 'would_remove');
-      const entries = n.reduce((s, o) => s + o.entries, 0);
-      ctx.note(`would remove ${plural(n.length, 'path')}, ${plural(entries, 'entry', 'entries')} (dry run)`);
+    const paths = targets(ctx, args, glob);
+    const checks = api().checkRmtreeTargets(paths);
+    reportChecks(ctx, checks, glob);
+    const refused = checks.filter((c) => c.refused);
+    let outcomes: Outcome[];
+    if (refused.length) {
+      ctx.error(`nothing removed: ${plural(refused.length, 'path was', 'paths were')} refused`);
+      outcomes = checks.map((c) => (c.refused ? outcome(c.path, 'refused', { error: { code: 'EPHEMDIR_PROTECTED_PATH', message: c.refused } }) : outcome(c.path, 'not_removed')));
+    } else {
+      const progress = progressLine(ctx, !json && !dry && ctx.verbosity >= 0 && ctx.streams.stderr.isTTY === true);
+      outcomes = [];
+      for (const c of checks) {
+        if (!c.exists) outcomes.push(outcome(c.path, 'missing'));
+        else outcomes.push(dry ? await dryRunOne(ctx, c.path, json) : await removeOne(ctx, c.path, progress));
+      }
+      if (dry) {
+        const n = outcomes.filter((o) => o.status === 'would_remove');
+        const entries = n.reduce((s, o) => s + o.entries, 0);
+        ctx.note(`would remove ${plural(n.length, 'path')}, ${plural(entries, 'entry', 'entries')} (dry run)`);
+      }
     }
-  }
-  const code = refused.length ? 2 : outcomes.some((o) => o.status === 'failed') ? 1 : 0;
-  if (json) ctx.out(stringify({ dry_run: dry, glob, ok: code === 0, paths: outcomes }));
-  return code;
-}
+    const code = refused.length ? 2 : outcomes.some((o) => o.status === 'failed') ? 1 : 0;
+    if (json) ctx.out(stringify({ dry_run: dry, glob, ok: code === 0, paths: outcomes }));
+    return code;
+  },
+);

@@ -1,21 +1,17 @@
-// `ephemdir sweep`, `prune`, `recover` and `watch`.
-import type { SweepItem, SweepReport } from '../../api/types';
-import { parseDuration } from '../../core/duration';
+// `ephemdir sweep`: remove every tracked directory that is due.
+import type { SweepReport } from '../../api/types';
 import { escapeForTerminal as esc } from '../../core/humanize';
-import { api } from '../api';
-import { flag, str, tagFilter, type Values } from '../args';
-import { report } from '../errors';
 import { plural, warnQuarantined } from '../format';
-import { UsageError, type Ctx } from '../io';
+import type { Ctx } from '../io';
 import { stringify, sweepJson } from '../json';
 import type { SweepCounts } from '../metrics/families';
 import { countedSweep, observation, publish } from '../metrics/observe';
+import { TAG_FILTER, defineCommand } from '../spec';
+import { tagFilter } from '../args';
+import { dryRunLine, summarize } from '../sweeping';
 
-/** The stable one-line form of a dry-run decision, for scripts. */
-export function dryRunLine(item: SweepItem, verdict: 'due' | 'blocked'): string {
-  const list = (xs: readonly string[]) => (xs.length ? xs.join(',') : 'none');
-  return `${esc(item.path)}: ${verdict}; due=True; reasons=${list(item.reasons)}; blockers=${list(item.blockers)}\n`;
-}
+// src/cli/service/command.ts reads the interval rule from here.
+export { parseInterval } from '../sweeping';
 
 /** A throttled one-line progress display on a terminal stderr; nothing when piped. */
 function progress(ctx: Ctx): { update(p: { entriesRemoved: number; directoriesDone: number }): void; done(): void } {
@@ -39,54 +35,6 @@ function progress(ctx: Ctx): { update(p: { entriesRemoved: number; directoriesDo
   };
 }
 
-function describeItem(item: SweepItem): string {
-  const why = item.blockers.length ? item.blockers.join(', ') : item.reasons.join(', ');
-  return `${esc(item.path)}${why ? ` (${why})` : ''}`;
-}
-
-/** Human summary of a (non-dry) sweep on stderr. Returns the exit status. */
-export function summarize(ctx: Ctx, r: SweepReport): number {
-  for (const item of r.removed) ctx.info(`removed ${describeItem(item)}`);
-  for (const item of r.recovered) ctx.info(`recovered ${describeItem(item)}`);
-  for (const item of r.deferred) ctx.info(`held back ${describeItem(item)}`);
-  for (const item of r.failed) {
-    ctx.error(`could not remove ${esc(item.path)}: ${esc(item.error?.message ?? 'unknown error')}`);
-  }
-  let line = `swept ${plural(r.removed.length, 'directory', 'directories')}`;
-  if (r.deferred.length) line += `; ${r.deferred.length} held back`;
-  if (r.failed.length) line += `; ${r.failed.length} failed`;
-  ctx.note(line);
-  return r.failed.length ? 1 : 0;
-}
-
-async function sweep(ctx: Ctx, values: Values): Promise<number> {
-  const dryRun = flag(values, 'dry-run');
-  const json = flag(values, 'json');
-  const tags = tagFilter(values);
-  // Refused before anything is swept: a metrics file that cannot be written
-  // safely is a configuration error, not something to find out afterwards.
-  const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'), dryRun);
-  try {
-    const bar = progress(ctx);
-    let r: SweepReport;
-    let counts: SweepCounts;
-    try {
-      ({ report: r, counts } = await countedSweep(
-        { dryRun, force: flag(values, 'force'), ...(tags.length ? { tags } : {}) },
-        json || dryRun ? undefined : (p) => bar.update(p),
-      ));
-    } finally {
-      bar.done();
-    }
-    warnQuarantined(ctx, r.quarantined);
-    const status = dryRun || json ? reportSweep(ctx, r, dryRun, json) : summarize(ctx, r);
-    await publish(ctx, obs, counts);
-    return status;
-  } finally {
-    obs.close();
-  }
-}
-
 function reportSweep(ctx: Ctx, r: SweepReport, dryRun: boolean, json: boolean): number {
   if (json) {
     ctx.out(stringify(sweepJson(r)));
@@ -103,78 +51,51 @@ function reportSweep(ctx: Ctx, r: SweepReport, dryRun: boolean, json: boolean): 
   return 0;
 }
 
-async function prune(ctx: Ctx): Promise<number> {
-  const paths = await api().prune();
-  for (const p of paths) ctx.note(`forgot missing tracked directory: ${esc(p)}`);
-  ctx.note(`pruned ${plural(paths.length, 'missing entry', 'missing entries')}`);
-  return 0;
-}
-
-async function recover(ctx: Ctx, values: Values, positionals: string[]): Promise<number> {
-  if (flag(values, 'forget') && flag(values, 'retry')) throw new UsageError('give either --forget or --retry, not both');
-  const r = await api().recover(positionals[0]!, { forget: flag(values, 'forget') });
-  ctx.note(`${esc(r.action)}: ${esc(r.path)}`);
-  return 0;
-}
-
-/** `--interval`: whole seconds, or a duration such as 10m; at least 1 second. */
-export function parseInterval(text: string | undefined, fallback = 600): number {
-  if (text === undefined) return fallback;
-  const seconds = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
-  if (seconds === null || !Number.isFinite(seconds) || seconds < 1) {
-    throw new UsageError(`--interval must be at least 1 second, not '${esc(text)}'`);
-  }
-  return Math.floor(seconds);
-}
-
-async function watch(ctx: Ctx, values: Values): Promise<number> {
-  const interval = parseInterval(str(values, 'interval'));
-  const obs = observation(str(values, 'metrics-file'), flag(values, 'log-summary'));
-  let stop: () => void = () => undefined;
-  let stopped = false;
-  const onSignal = () => {
-    stopped = true;
-    stop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    ctx.info(`sweeping every ${interval}s; Ctrl-C stops`);
-    while (!stopped) {
+export default defineCommand(
+  {
+    name: 'sweep',
+    summary: 'remove every directory that is due',
+    options: {
+      'dry-run': { type: 'boolean', short: 'n', help: 'show what is due, remove nothing' },
+      force: { type: 'boolean', help: 'treat every tracked directory as due (safety checks still apply)' },
+      tag: TAG_FILTER,
+      json: { type: 'boolean', help: 'report removed, deferred and failed directories as JSON' },
+      'metrics-file': { type: 'string', value: 'PATH', help: 'write Prometheus metrics to PATH atomically (node_exporter textfile)' },
+      'log-summary': { type: 'boolean', help: 'end with one key=value summary line on stderr (for a journal)' },
+    },
+    details:
+      'Exit status 1 when a due directory could not be removed; held back (deferred) is not a failure.\n' +
+      'A --metrics-file whose folder is missing or unsafe is refused (exit 2) before anything is swept.',
+    examples: [
+      { run: 'ephemdir sweep --dry-run', does: 'what is due and what is held back, removing nothing' },
+      { run: 'ephemdir sweep', does: 'remove everything due now' },
+      { run: 'ephemdir sweep --json', does: 'the same, reported as JSON (removed, deferred, failed, why)' },
+    ],
+  },
+  async (ctx, opts) => {
+    const { dryRun, json } = opts;
+    const tags = tagFilter(opts.tag);
+    // Refused before anything is swept: a metrics file that cannot be written
+    // safely is a configuration error, not something to find out afterwards.
+    const obs = observation(opts.metricsFile, opts.logSummary, dryRun);
+    try {
+      const bar = progress(ctx);
+      let r: SweepReport;
+      let counts: SweepCounts;
       try {
-        const { report: r, counts } = await countedSweep({});
-        if (r.removed.length || r.failed.length || ctx.verbosity >= 1) summarize(ctx, r);
-        await publish(ctx, obs, counts);
-      } catch (err) {
-        return report(ctx, err);
+        ({ report: r, counts } = await countedSweep(
+          { dryRun, force: opts.force, ...(tags.length ? { tags } : {}) },
+          json || dryRun ? undefined : (p) => bar.update(p),
+        ));
+      } finally {
+        bar.done();
       }
-      if (stopped) break;
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, interval * 1000);
-        stop = () => {
-          clearTimeout(t);
-          resolve();
-        };
-      });
+      warnQuarantined(ctx, r.quarantined);
+      const status = dryRun || json ? reportSweep(ctx, r, dryRun, json) : summarize(ctx, r);
+      await publish(ctx, obs, counts);
+      return status;
+    } finally {
+      obs.close();
     }
-    ctx.note('stopped');
-    return 0;
-  } finally {
-    obs.close();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-  }
-}
-
-export async function run(ctx: Ctx, name: string, values: Values, positionals: string[]): Promise<number> {
-  switch (name) {
-    case 'sweep':
-      return sweep(ctx, values);
-    case 'prune':
-      return prune(ctx);
-    case 'recover':
-      return recover(ctx, values, positionals);
-    default:
-      return watch(ctx, values);
-  }
-}
+  },
+);

@@ -3,11 +3,11 @@
 // scheduled service. Exit 1 when any check fails.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { escapeForTerminal as esc } from '../core/humanize';
-import { flag, type Values } from './args';
-import type { Ctx } from './io';
-import type { Diagnostic } from '../api/diagnostics';
-import { stringify } from './json';
+import { escapeForTerminal as esc } from '../../core/humanize';
+import type { Ctx } from '../io';
+import type { Diagnostic } from '../../api/diagnostics';
+import { stringify } from '../json';
+import { JSON_OPT, PLAIN_OPT, defineCommand } from '../spec';
 
 /** One line of the report: the library's checks (see diagnose()) and the CLI's own `service`. */
 export type Check = Omit<Diagnostic, 'name'> & { name: Diagnostic['name'] | 'service' };
@@ -22,7 +22,7 @@ function attempt(name: Check['name'], fn: () => Omit<Check, 'name'>): Check {
 
 export async function runChecks(env: NodeJS.ProcessEnv, dataDir?: string): Promise<Check[]> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: the library loads only when doctor runs (CLI start-up)
-  const { diagnose } = require('../api/diagnostics') as typeof import('../api/diagnostics');
+  const { diagnose } = require('../../api/diagnostics') as typeof import('../../api/diagnostics');
   const checks: Check[] = await diagnose(dataDir === undefined ? {} : { dataDir });
   checks.push(serviceCheck(env));
   return checks;
@@ -31,14 +31,16 @@ export async function runChecks(env: NodeJS.ProcessEnv, dataDir?: string): Promi
 function serviceCheck(env: NodeJS.ProcessEnv): Check {
   return attempt('service', () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
-    const { hostScheduler } = require('./service/schedulers') as typeof import('./service/schedulers');
+    const { hostScheduler } = require('../service/schedulers') as typeof import('../service/schedulers');
     const scheduler = hostScheduler();
     const file = path.join(scheduler.unitDir(env), scheduler.mainFile);
     if (!fs.existsSync(file)) {
       return { ok: true, message: 'not installed (sweeps run only when you use ephemdir)', hint: 'ephemdir install-service' };
     }
     const text = fs.readFileSync(file, 'utf8');
-    const main = path.join(path.resolve(__dirname, '..', '..'), 'dist', 'cli', 'main.js');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- inside the check: a module that fails to load fails this check only
+    const { installFolder } = require('../../api/install') as typeof import('../../api/install');
+    const main = path.join(installFolder(), 'dist', 'cli', 'main.js');
     let real = main;
     try {
       real = fs.realpathSync(main);
@@ -52,22 +54,30 @@ function serviceCheck(env: NodeJS.ProcessEnv): Check {
   });
 }
 
-export async function run(ctx: Ctx, _name: string, values: Values): Promise<number> {
-  const checks = await runChecks(ctx.env, ctx.dataDir);
-  const failed = checks.some((c) => !c.ok);
-  if (flag(values, 'json')) {
-    ctx.out(stringify(checks));
+export default defineCommand(
+  {
+    name: 'doctor',
+    summary: 'check the platform, addon, folders, permissions and service',
+    options: { json: JSON_OPT, plain: PLAIN_OPT },
+    examples: [{ run: 'ephemdir doctor', does: 'check this machine; exit 1 names what is wrong' }],
+  },
+  async (ctx: Ctx, opts) => {
+    const checks = await runChecks(ctx.env, ctx.dataDir);
+    const failed = checks.some((c) => !c.ok);
+    if (opts.json) {
+      ctx.out(stringify(checks));
+      return failed ? 1 : 0;
+    }
+    const emoji = ctx.emoji(opts.plain);
+    const w = Math.max(...checks.map((c) => c.name.length));
+    let out = '';
+    for (const c of checks) {
+      const mark = c.ok ? ctx.paint('green', emoji ? '✓' : '[ok]') : ctx.paint('red', emoji ? '✗' : '[!!]');
+      out += `${mark} ${c.name.padEnd(w)}  ${esc(c.message)}\n`;
+      if (c.hint && !c.ok) out += `  ${' '.repeat(w)}  ${ctx.paint('dim', `hint: ${esc(c.hint)}`)}\n`;
+    }
+    ctx.out(out);
+    if (failed) ctx.error('some checks failed');
     return failed ? 1 : 0;
-  }
-  const emoji = ctx.emoji(flag(values, 'plain'));
-  const w = Math.max(...checks.map((c) => c.name.length));
-  let out = '';
-  for (const c of checks) {
-    const mark = c.ok ? ctx.paint('green', emoji ? '✓' : '[ok]') : ctx.paint('red', emoji ? '✗' : '[!!]');
-    out += `${mark} ${c.name.padEnd(w)}  ${esc(c.message)}\n`;
-    if (c.hint && !c.ok) out += `  ${' '.repeat(w)}  ${ctx.paint('dim', `hint: ${esc(c.hint)}`)}\n`;
-  }
-  ctx.out(out);
-  if (failed) ctx.error('some checks failed');
-  return failed ? 1 : 0;
-}
+  },
+);
