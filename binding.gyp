@@ -4,6 +4,7 @@
       "target_name": "ephemdir",
       "sources": [
         "native/addon.cc",
+        "native/args.cc",
         "native/sys_ops.cc",
         "native/sys_stat.cc",
         "native/dir_reader.cc",

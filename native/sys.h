@@ -17,6 +17,9 @@
 namespace ephem {
 namespace sys {
 
+// "linux" or "darwin": the platform this file set was built for.
+extern const char kPlatform[];
+
 // What this kernel gave us, probed once per process.
 struct Capabilities {
   bool openat2 = false;          // Linux >= 5.6 and not blocked by seccomp

@@ -23,6 +23,12 @@ namespace sys {
 
 using namespace detail;
 
+#if defined(__linux__)
+const char kPlatform[] = "linux";
+#else
+const char kPlatform[] = "darwin";
+#endif
+
 namespace detail {
 
 bool IsComponent(const char* name) {
