@@ -80,6 +80,11 @@ void Shared::Tick(bool force) {
   if (!opts.on_progress(n)) Fatal(Status::kAborted, 0, "", "", "the progress callback failed");
 }
 
+std::string RescanLimitMessage(const std::string& path, bool emptying, int rescans) {
+  return "entries kept appearing in " + path + " while it was being " + (emptying ? "emptied" : "removed") +
+         " (gave up after " + std::to_string(rescans) + " rescans)";
+}
+
 // ---- Walker ----
 
 uint64_t Walker::ReadPass(bool is_root) {
@@ -188,8 +193,7 @@ void Walker::Drain() {
 
 void Walker::UnlinkNonDir(size_t fi, Pending p) {
   int fd = st_.frames[fi].fd;
-  int r = sys::UnlinkAt(fd, p.name.c_str(), false);
-  if (r == -EACCES && RepairSelf(fi)) r = sys::UnlinkAt(fd, p.name.c_str(), false);
+  int r = Harder(fi, [&] { return sys::UnlinkAt(fd, p.name.c_str(), false); });
   if (r == 0) {
     sh_.Removed(false);
     return;
@@ -279,8 +283,7 @@ void Walker::OpenChild(size_t fi, Pending p) {
     // rmdir needs no read permission: an empty directory we cannot read
     // (mode 0300) goes at once, repaired or not. Only a non-empty one needs
     // opening. (With skipLocked its lock could not be checked first.)
-    int rr = sys::UnlinkAt(st_.frames[fi].fd, name, true);
-    if (rr == -EACCES && RepairSelf(fi)) rr = sys::UnlinkAt(st_.frames[fi].fd, name, true);
+    int rr = Harder(fi, [&] { return sys::UnlinkAt(st_.frames[fi].fd, name, true); });
     if (rr == 0) {
       sh_.Removed(true);
       return;
@@ -356,8 +359,7 @@ void Walker::PopDone() {
     p.MarkFailed(name);
     return;
   }
-  int rr = sys::UnlinkAt(p.fd, name.c_str(), true);
-  if (rr == -EACCES && RepairSelf(pi)) rr = sys::UnlinkAt(st_.frames[pi].fd, name.c_str(), true);
+  int rr = Harder(pi, [&] { return sys::UnlinkAt(p.fd, name.c_str(), true); });
   if (rr == 0) {
     sh_.Removed(true);
     return;
@@ -366,9 +368,7 @@ void Walker::PopDone() {
   if (rr == -ENOTEMPTY || rr == -EEXIST) {
     std::string path = st_.ChildPath(name);
     if (rescans + 1 > sh_.opts.max_rescans) {
-      sh_.Fatal(Status::kConcurrent, rr, "rmdir", path,
-                "entries kept appearing in " + path + " while it was being removed (gave up after " +
-                    std::to_string(rescans) + " rescans)");
+      sh_.Fatal(Status::kConcurrent, rr, "rmdir", path, RescanLimitMessage(path, false, rescans));
       return;
     }
     Pending again;
