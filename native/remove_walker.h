@@ -135,6 +135,8 @@ class Walker {
   void OpenChild(size_t fi, Pending p);
   void PopDone();
 
+  struct Visit;  // the Walk client (remove_walker.cc)
+
   // Permission repair (remove_repair.cc). RepairSelf: chmod 0700 frame fi's
   // own directory, once, if the caller owns it and it is still the
   // directory recorded. RepairOpen: opening the listed subdirectory `p`
