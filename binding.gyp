@@ -19,6 +19,7 @@
         "native/remove_parallel.cc",
         "native/remove_tree.cc",
         "native/scan_tree.cc",
+        "native/tree_options.cc",
         "native/tree_bindings.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],

@@ -56,12 +56,7 @@ int DirReader::Next(DirEntry* out, int max) {
       if (errno != 0 && errno != ENOENT) return n > 0 ? n : -errno;
       break;
     }
-    const char* nm = d->d_name;
-    if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
-    out[n].name.assign(nm);
-    out[n].type = d->d_type;
-    out[n].ino = d->d_ino;
-    n++;
+    if (detail::FillEntry(d->d_name, d->d_type, d->d_ino, &out[n])) n++;
   }
   return n;
 }

@@ -66,12 +66,7 @@ int DirReader::Next(DirEntry* out, int max) {
     }
     auto* d = reinterpret_cast<linux_abi::KDirent64*>(s.buf + s.pos);
     s.pos += d->d_reclen;
-    const char* nm = d->d_name;
-    if (nm[0] == '.' && (nm[1] == '\0' || (nm[1] == '.' && nm[2] == '\0'))) continue;
-    out[n].name.assign(nm);
-    out[n].type = d->d_type;
-    out[n].ino = d->d_ino;
-    n++;
+    if (detail::FillEntry(d->d_name, d->d_type, d->d_ino, &out[n])) n++;
   }
   return n;
 }

@@ -53,6 +53,16 @@ void FromStatCommon(const struct stat& s, Stat* out);
 // `open_flags`) through GetMountId.
 void FillMountIdFromFd(int dirfd, const char* name, bool self, int open_flags, Stat* out);
 
+// Fills `out` from one directory record; false for "." and "..", which
+// no reader returns.
+inline bool FillEntry(const char* name, unsigned char type, uint64_t ino, DirEntry* out) {
+  if (name[0] == '.' && (name[1] == '\0' || (name[1] == '.' && name[2] == '\0'))) return false;
+  out->name.assign(name);
+  out->type = type;
+  out->ino = ino;
+  return true;
+}
+
 }  // namespace detail
 }  // namespace sys
 }  // namespace ephem
