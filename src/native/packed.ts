@@ -2,7 +2,7 @@
 // record is `stride` numbers of one Float64Array; where each field sits is
 // read from the addon's `layouts` export (defined once, in native/packed.h),
 // never written here: reorder or add a slot there and this follows.
-import { native, type PackedLayouts, type SmallFilesPacked } from './binding';
+import { native, type PackedLayout, type PackedLayouts, type SmallFilesPacked } from './binding';
 
 /** One file of readFilesAt. */
 export interface SmallFile {
@@ -75,19 +75,19 @@ export function decodeSmallFiles({ names, data, meta }: SmallFilesPacked): Small
   return files;
 }
 
+const STAT_FIELDS = ['errno', 'mode', 'ino', 'size', 'mtimeMs', 'ctimeMs'] as const;
+
+/** The numbers of one record, by field name. */
+function record<F extends string>(meta: Float64Array, o: number, layout: PackedLayout<F>, fields: readonly F[]): Record<F, number> {
+  const out = {} as Record<F, number>;
+  for (const f of fields) out[f] = meta[o + layout[f]]!;
+  return out;
+}
+
 export function decodeStatNames(r: Float64Array): ShallowStat[] {
   const L = layouts().statNames;
   const out: ShallowStat[] = [];
-  for (let o = 0; o < r.length; o += L.stride) {
-    out.push({
-      errno: r[o + L.errno]!,
-      mode: r[o + L.mode]!,
-      ino: r[o + L.ino]!,
-      size: r[o + L.size]!,
-      mtimeMs: r[o + L.mtimeMs]!,
-      ctimeMs: r[o + L.ctimeMs]!,
-    });
-  }
+  for (let o = 0; o < r.length; o += L.stride) out.push(record(r, o, L, STAT_FIELDS));
   return out;
 }
 

@@ -1,5 +1,5 @@
 // The root itself goes through the same permission repair as every
-// directory below it (native/remove_repair.cc RepairAnchored): a root of the
+// directory below it (RepairAnchored, native/remove_walker.h): a root of the
 // caller's own that it cannot read or search is chmodded 0700 through an
 // anchor and removed; the refusals of a root (`expect`, protected paths)
 // come before the chmod, so a refused root keeps its mode; a root the
