@@ -2,11 +2,13 @@
   "targets": [
     {
       "target_name": "ephemdir",
+      # Portable sources; each OS adds its own files behind sys.h (see the
+      # conditions below and native/sys_internal.h).
       "sources": [
         "native/addon.cc",
+        "native/args.cc",
         "native/sys_ops.cc",
         "native/sys_stat.cc",
-        "native/dir_reader.cc",
         "native/fs_bindings.cc",
         "native/fs_batch.cc",
         "native/tree_names.cc",
@@ -17,11 +19,8 @@
         "native/remove_parallel.cc",
         "native/remove_tree.cc",
         "native/scan_tree.cc",
-        "native/tree_bindings.cc",
-        # Keeps prebuilds built on a current Debian loadable on glibc 2.28+
-        # with GCC 5's libstdc++: binds the few symbols a newer toolchain
-        # ties to newer versions to their old ones (see the file's header).
-        "native/abi_floor.cc"
+        "native/tree_options.cc",
+        "native/tree_bindings.cc"
       ],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": [
@@ -33,7 +32,21 @@
       "cflags_cc!": ["-std=gnu++14", "-std=gnu++17"],
       "conditions": [
         ["OS=='win'", { "type": "none", "sources": [] }],
+        ["OS=='linux'", {
+          "sources": [
+            "native/sys_linux.cc",
+            "native/dir_reader_linux.cc",
+            # Keeps prebuilds built on a current Debian loadable on glibc 2.28+
+            # with GCC 5's libstdc++: binds the few symbols a newer toolchain
+            # ties to newer versions to their old ones (see the file's header).
+            "native/abi_floor.cc"
+          ]
+        }],
         ["OS=='mac'", {
+          "sources": [
+            "native/sys_darwin.cc",
+            "native/dir_reader_darwin.cc"
+          ],
           "xcode_settings": {
             "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
             "MACOSX_DEPLOYMENT_TARGET": "11.0",

@@ -14,14 +14,15 @@
 //
 // test/package/prebuilds.test.ts reads the version needs of every shipped
 // binary and fails above the floor; when it names a new symbol, add it here.
-#if defined(__linux__)
+//
+// Built on Linux only (binding.gyp); the guards below pick the C and C++
+// libraries and architectures it applies to.
 #include <pthread.h>
 #include <sys/stat.h>
 
 #include <cstddef>  // defines __GLIBCXX__ when the C++ library is libstdc++
-#endif
 
-#if defined(__linux__) && defined(__GLIBC__) && (defined(__x86_64__) || defined(__aarch64__))
+#if defined(__GLIBC__) && (defined(__x86_64__) || defined(__aarch64__))
 
 // The version each symbol had before glibc 2.34 moved it (the architecture's
 // first glibc version) and the stat ABI version the __fxstat family expects.
@@ -83,7 +84,7 @@ EPHEM_HIDDEN char __libc_single_threaded = 0;
 
 #endif  // glibc on x86_64 or aarch64
 
-#if defined(__linux__) && defined(__GLIBCXX__)
+#if defined(__GLIBCXX__)
 // GCC 11+'s std::allocator calls this (GLIBCXX_3.4.29) when an array size
 // overflows. Its base class's thrower has been exported since GLIBCXX_3.4;
 // the addon is built without exceptions, so either one ends the process.

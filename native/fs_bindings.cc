@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "args.h"
 #include "sys.h"
 
 namespace ephem {
@@ -52,23 +53,31 @@ Napi::Value StatToObject(Napi::Env env, const sys::Stat& s) {
 
 namespace {
 
-Napi::Value Errno(Napi::Env env, int r) { return Napi::Number::New(env, r); }
-
-#define ARG_INT(i) info[i].As<Napi::Number>().Int32Value()
-#define ARG_BOOL(i) info[i].ToBoolean().Value()
-#define ARG_NAME(i, var)                                          \
-  std::string var;                                                \
-  if (!GetName(info[i], &var)) return Errno(info.Env(), -EINVAL);
+// Each binding reads its arguments through Args (args.h) before any
+// syscall: a wrong type or range throws, and nothing runs.
+#define ARG_FD(i, var, what) \
+  int var;                   \
+  if (!args.Fd(i, what, &var)) return Napi::Value();
+#define ARG_BOOL(i, var, what) \
+  bool var;                    \
+  if (!args.Bool(i, what, &var)) return Napi::Value();
+#define ARG_INT(i, var, what, lo, hi) \
+  int var;                            \
+  if (!args.Int32(i, what, lo, hi, &var)) return Napi::Value();
+// A name: wrong type throws; a NUL byte answers -EINVAL, as "a/b" does.
+#define ARG_NAME(i, var, what)                             \
+  std::string var;                                         \
+  {                                                        \
+    bool nul_;                                             \
+    if (!args.Name(i, what, &var, &nul_)) return Napi::Value(); \
+    if (nul_) return Errno(args.Env(), -EINVAL);           \
+  }
 
 Napi::Value Capabilities(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const sys::Capabilities& c = sys::Caps();
   Napi::Object o = Napi::Object::New(env);
-#if defined(__linux__)
-  o.Set("platform", "linux");
-#else
-  o.Set("platform", "darwin");
-#endif
+  o.Set("platform", sys::kPlatform);
   o.Set("openat2", c.openat2);
   o.Set("statx", c.statx);
   o.Set("mountId", c.mnt_id);
@@ -90,38 +99,54 @@ Napi::Value OpenRoot(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value OpenDirAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
-  return Errno(info.Env(), sys::OpenDirAt(ARG_INT(0), name.c_str(), ARG_BOOL(2)));
+  Args args(info, "openDirAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
+  ARG_BOOL(2, no_xdev, "noXdev");
+  return Errno(info.Env(), sys::OpenDirAt(dirfd, name.c_str(), no_xdev));
 }
 
 Napi::Value OpenPathAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
-  return Errno(info.Env(), sys::OpenPathAt(ARG_INT(0), name.c_str(), ARG_BOOL(2)));
+  Args args(info, "openPathAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
+  ARG_BOOL(2, directory, "directory");
+  return Errno(info.Env(), sys::OpenPathAt(dirfd, name.c_str(), directory));
 }
 
 Napi::Value OpenAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
-  return Errno(info.Env(), sys::OpenAt(ARG_INT(0), name.c_str(), ARG_INT(2), ARG_INT(3)));
+  Args args(info, "openAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
+  ARG_INT(2, flags, "flags", INT32_MIN, INT32_MAX);
+  ARG_INT(3, mode, "mode", 0, kMaxMode);
+  return Errno(info.Env(), sys::OpenAt(dirfd, name.c_str(), flags, mode));
 }
 
 Napi::Value StatAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
+  Args args(info, "statAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
   sys::Stat s;
-  int r = sys::StatAt(ARG_INT(0), name.c_str(), &s);
+  int r = sys::StatAt(dirfd, name.c_str(), &s);
   if (r < 0) return Errno(info.Env(), r);
   return StatToObject(info.Env(), s);
 }
 
 Napi::Value StatFd(const Napi::CallbackInfo& info) {
+  Args args(info, "statFd");
+  ARG_FD(0, fd, "fd");
   sys::Stat s;
-  int r = sys::StatFd(ARG_INT(0), &s);
+  int r = sys::StatFd(fd, &s);
   if (r < 0) return Errno(info.Env(), r);
   return StatToObject(info.Env(), s);
 }
 
 Napi::Value MountId(const Napi::CallbackInfo& info) {
+  Args args(info, "mountId");
+  ARG_FD(0, fd, "fd");
   sys::MountId m;
-  int r = sys::GetMountId(ARG_INT(0), &m);
+  int r = sys::GetMountId(fd, &m);
   if (r < 0) return Errno(info.Env(), r);
   Napi::Object o = Napi::Object::New(info.Env());
   o.Set("id", Napi::Number::New(info.Env(), (double)m.id));
@@ -130,47 +155,71 @@ Napi::Value MountId(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value UnlinkAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
-  return Errno(info.Env(), sys::UnlinkAt(ARG_INT(0), name.c_str(), ARG_BOOL(2)));
+  Args args(info, "unlinkAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
+  ARG_BOOL(2, is_dir, "isDir");
+  return Errno(info.Env(), sys::UnlinkAt(dirfd, name.c_str(), is_dir));
 }
 
 Napi::Value MkdirAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
-  return Errno(info.Env(), sys::MkdirAt(ARG_INT(0), name.c_str(), ARG_INT(2)));
+  Args args(info, "mkdirAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
+  ARG_INT(2, mode, "mode", 0, kMaxMode);
+  return Errno(info.Env(), sys::MkdirAt(dirfd, name.c_str(), mode));
 }
 
 Napi::Value RenameAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, oldname);
-  ARG_NAME(3, newname);
-  return Errno(info.Env(), sys::RenameAt(ARG_INT(0), oldname.c_str(), ARG_INT(2), newname.c_str(), ARG_INT(4)));
+  Args args(info, "renameAt");
+  ARG_FD(0, olddir, "olddir");
+  ARG_NAME(1, oldname, "oldname");
+  ARG_FD(2, newdir, "newdir");
+  ARG_NAME(3, newname, "newname");
+  ARG_INT(4, flags, "flags", 0, sys::kRenameNoReplace | sys::kRenameExchange);
+  return Errno(info.Env(), sys::RenameAt(olddir, oldname.c_str(), newdir, newname.c_str(), flags));
 }
 
 Napi::Value Flock(const Napi::CallbackInfo& info) {
-  return Errno(info.Env(), sys::Flock(ARG_INT(0), ARG_INT(1)));
+  Args args(info, "flock");
+  ARG_FD(0, fd, "fd");
+  ARG_INT(1, op, "op", 0, LOCK_SH | LOCK_EX | LOCK_UN | LOCK_NB);
+  return Errno(info.Env(), sys::Flock(fd, op));
 }
 
 Napi::Value Fsync(const Napi::CallbackInfo& info) {
-  return Errno(info.Env(), sys::Fsync(ARG_INT(0)));
+  Args args(info, "fsync");
+  ARG_FD(0, fd, "fd");
+  return Errno(info.Env(), sys::Fsync(fd));
 }
 
 Napi::Value Close(const Napi::CallbackInfo& info) {
-  return Errno(info.Env(), sys::Close(ARG_INT(0)));
+  Args args(info, "close");
+  ARG_FD(0, fd, "fd");
+  return Errno(info.Env(), sys::Close(fd));
 }
 
 Napi::Value Fchmod(const Napi::CallbackInfo& info) {
-  return Errno(info.Env(), sys::FchmodFd(ARG_INT(0), ARG_INT(1)));
+  Args args(info, "fchmod");
+  ARG_FD(0, fd, "fd");
+  ARG_INT(1, mode, "mode", 0, kMaxMode);
+  return Errno(info.Env(), sys::FchmodFd(fd, mode));
 }
 
 Napi::Value ReadlinkAt(const Napi::CallbackInfo& info) {
-  ARG_NAME(1, name);
+  Args args(info, "readlinkAt");
+  ARG_FD(0, dirfd, "dirfd");
+  ARG_NAME(1, name, "name");
   std::string target;
-  int r = sys::ReadlinkAt(ARG_INT(0), name.c_str(), &target);
+  int r = sys::ReadlinkAt(dirfd, name.c_str(), &target);
   if (r < 0) return Errno(info.Env(), r);
   return Napi::Buffer<char>::Copy(info.Env(), target.data(), target.size());
 }
 
 Napi::Value Dup(const Napi::CallbackInfo& info) {
-  return Errno(info.Env(), sys::Dup(ARG_INT(0)));
+  Args args(info, "dup");
+  ARG_FD(0, fd, "fd");
+  return Errno(info.Env(), sys::Dup(fd));
 }
 
 // A streaming directory reader: readdirOpen(fd) -> handle; readdirNext(handle,
@@ -185,21 +234,27 @@ void FreeReader(Napi::Env, ReaderBox* box) {
   delete box;
 }
 
+// Entries per readdirNext call at most.
+constexpr int kReaddirMax = 65536;
+
 Napi::Value ReaddirOpen(const Napi::CallbackInfo& info) {
+  Args args(info, "readdirOpen");
+  ARG_FD(0, fd, "fd");
   int err = 0;
-  sys::DirReader* r = sys::DirReader::Open(ARG_INT(0), &err);
+  sys::DirReader* r = sys::DirReader::Open(fd, &err);
   if (r == nullptr) return Errno(info.Env(), err);
   return Napi::External<ReaderBox>::New(info.Env(), new ReaderBox{r}, FreeReader);
 }
 
 Napi::Value ReaddirNext(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (!info[0].IsExternal()) return Errno(env, -EBADF);
+  Args args(info, "readdirNext");
+  if (!args.External(0, "reader")) return Napi::Value();
+  int64_t m;
+  if (!args.Int(1, "max", 1, INT32_MAX, &m)) return Napi::Value();
+  int max = m > kReaddirMax ? kReaddirMax : (int)m;  // a larger batch costs memory, nothing more
   ReaderBox* box = info[0].As<Napi::External<ReaderBox>>().Data();
   if (box->reader == nullptr) return Errno(env, -EBADF);
-  int max = info.Length() > 1 && info[1].IsNumber() ? ARG_INT(1) : 1024;
-  if (max < 1) max = 1;
-  if (max > 65536) max = 65536;
   std::vector<sys::DirEntry> entries(max);
   int n = box->reader->Next(entries.data(), max);
   if (n < 0) return Errno(env, n);
@@ -216,7 +271,8 @@ Napi::Value ReaddirNext(const Napi::CallbackInfo& info) {
 }
 
 Napi::Value ReaddirClose(const Napi::CallbackInfo& info) {
-  if (!info[0].IsExternal()) return Errno(info.Env(), -EBADF);
+  Args args(info, "readdirClose");
+  if (!args.External(0, "reader")) return Napi::Value();
   ReaderBox* box = info[0].As<Napi::External<ReaderBox>>().Data();
   delete box->reader;
   box->reader = nullptr;

@@ -1,6 +1,20 @@
 // The parallel driver: the root's queued subdirectories are handed out one
 // at a time to walkers on their own threads, each with its own fd ring and
 // a dup of the root fd as its base frame.
+//
+// Why pthread_create, not std::thread or the libuv pool:
+// - std::thread's constructor needs std::thread::_M_start_thread from
+//   GLIBCXX_3.4.22 (GCC 6), above the prebuilds' GCC 5 floor, so the
+//   addon would not load there (native/abi_floor.cc pins pthread_create
+//   itself to its pre-2.34 glibc version instead);
+// - the addon is built without exceptions: std::thread reports a failure to
+//   start by throwing, which here aborts the process, whereas a failed
+//   pthread_create (EAGAIN under a thread limit) only means fewer helpers:
+//   the calling thread works the queue alone if need be;
+// - the async removal already runs on a libuv pool thread, and the sync one
+//   on the JS thread: queuing the helpers on the pool (4 threads by default,
+//   shared with every fs call of the process) could wait on, or starve, the
+//   very pool the caller is using.
 #include <pthread.h>
 
 #include <atomic>
@@ -66,6 +80,7 @@ void RunParallel(Shared& sh, Walker& main, int threads, int ring) {
   for (size_t k = 0; k < walkers.size(); k++) {
     args[k] = WorkerArg{walkers[k].get(), &queue, &next, &sh};
     pthread_t t;
+    // A thread that cannot start is skipped: the others (and this one) take its share.
     if (pthread_create(&t, nullptr, WorkerMain, &args[k]) == 0) {
       tids.push_back(t);
       started.push_back(k);

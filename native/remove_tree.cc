@@ -1,7 +1,10 @@
-// RemoveTreeAt (tree.h): argument checks, opening the root without
-// following a symlink, the refusals that come before anything is touched
-// (`expect`, protected paths, a locked root), then the passes over the root
-// until it is gone, emptied (keepRoot) or blocked.
+// RemoveTreeAt (tree.h), in the steps rm-rf.c's rm_rf takes: check the
+// arguments, open the root without following a symlink (OpenRoot: a
+// non-directory goes as an entry, an unreadable root of ours is repaired
+// the way the walker repairs any directory), refuse before anything is
+// touched (RefuseBeforeTouching: `expect`, protected paths, a mount, a
+// locked root), then pass over the root until it is gone, emptied
+// (keepRoot) or blocked (RunPasses), and say what happened (Collect).
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -97,6 +100,70 @@ bool RefuseMountRoot(int parent_fd, const RemoveOptions& opts, const sys::Stat& 
   return true;
 }
 
+// The root is not a directory (a file, a symlink: never followed): it goes
+// as an entry, after the same refusals. True when that settled the call;
+// false when it turned out to be a directory after all (open it again).
+bool RemoveRootEntry(int parent_fd, const std::string& name, const std::string& display,
+                     const RemoveOptions& opts, bool may_retry, RemoveResult* res) {
+  sys::Stat s;
+  int r = sys::StatAt(parent_fd, name.c_str(), &s);
+  if (r == -ENOENT) return true;
+  if (r < 0) {
+    SetSystemError(res, r, "lstat", display);
+    return true;
+  }
+  if (S_ISDIR(s.mode) && may_retry) return false;
+  struct stat raw;
+  if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0) {
+    if (errno != ENOENT) SetSystemError(res, -errno, "lstat", display);
+    return true;
+  }
+  if (RefuseRoot(opts, s, raw, display, res) || RefuseMountRoot(parent_fd, opts, s, display, res)) return true;
+  if (opts.keep_root) {
+    // "Empty it but keep it" means nothing for a file or a symlink.
+    SetSystemError(res, -ENOTDIR, "scandir", display);
+    return true;
+  }
+  r = sys::UnlinkAt(parent_fd, name.c_str(), false);
+  if (r == 0) {
+    res->entries_removed = 1;
+    return true;
+  }
+  if (r == -ENOENT) return true;
+  if ((r == -EISDIR || r == -EPERM) && may_retry) {
+    sys::Stat again;
+    if (sys::StatAt(parent_fd, name.c_str(), &again) == 0 && S_ISDIR(again.mode)) return false;
+  }
+  SetSystemError(res, r, "unlink", display);
+  return true;
+}
+
+// Our own root without read or search permission: repaired like any
+// directory of the walk (RepairAnchored), after the refusals of a root.
+// The root's parent is the caller's, never repaired. An fd, -EACCES when
+// it is not ours (or the repair failed), or kSettled when a refusal set *res.
+constexpr int kSettled = -100000;
+int RepairRoot(int parent_fd, const std::string& name, const std::string& display, const RemoveOptions& opts,
+               RemoveResult* res) {
+  uid_t euid = geteuid();
+  sys::RepairAnchor anchor;
+  if (anchor.Open(parent_fd, name.c_str(), euid) < 0) return -EACCES;
+  bool refused = false;
+  auto may_repair = [&](const sys::Stat& s) {
+    struct stat raw;  // stat(2)'s numbering, which RefuseRoot compares protected paths in
+    if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0 || (uint64_t)raw.st_ino != s.ino) {
+      return false;  // changed under us: not repaired
+    }
+    refused = RefuseRoot(opts, s, raw, display, res) || RefuseMountRoot(parent_fd, opts, s, display, res);
+    return !refused;
+  };
+  auto open_dir = [&] { return sys::OpenDirAt(parent_fd, name.c_str(), false); };
+  const char* syscall = "open";
+  int fd = RepairAnchored(anchor, euid, may_repair, open_dir, &syscall);
+  if (refused) return kSettled;
+  return fd >= 0 ? fd : -EACCES;
+}
+
 // The root cannot be opened for reading (EACCES) and permission repair is
 // off, not ours to do, or failed: rmdir needs no read permission, so an empty root
 // goes at once, after the same refusals as any root. True when that settled
@@ -105,8 +172,8 @@ bool RemoveUnreadableRoot(int parent_fd, const std::string& name, const std::str
                           const RemoveOptions& opts, RemoveResult* res) {
   if (opts.keep_root || opts.skip_locked) return false;  // nothing to do, or a lock we cannot check
   sys::Stat s;
-  struct stat raw;
   if (sys::StatAt(parent_fd, name.c_str(), &s) < 0 || !S_ISDIR(s.mode)) return false;
+  struct stat raw;
   if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0) return false;
   if (RefuseRoot(opts, s, raw, display, res) || RefuseMountRoot(parent_fd, opts, s, display, res)) return true;
   int r = sys::UnlinkAt(parent_fd, name.c_str(), true);
@@ -116,6 +183,152 @@ bool RemoveUnreadableRoot(int parent_fd, const std::string& name, const std::str
     return true;
   }
   return r == -ENOENT;
+}
+
+// Opens the root directory without following a symlink. A name that is not
+// a directory goes as an entry; one that flips between the two is chased
+// kMaxFlips times. An fd, or -1 when that settled the call (*res says how).
+int OpenRoot(int parent_fd, const std::string& name, const std::string& display, const RemoveOptions& opts,
+             RemoveResult* res) {
+  for (int attempt = 0;; attempt++) {
+    int fd = sys::OpenDirAt(parent_fd, name.c_str(), false);
+    if (fd >= 0) return fd;
+    if (fd == -ENOENT) return -1;  // already gone: nothing to do
+    if (fd == -ENOTDIR) {
+      if (RemoveRootEntry(parent_fd, name, display, opts, attempt < kMaxFlips, res)) return -1;
+      continue;  // a directory by now
+    }
+    if (fd == -EACCES && opts.repair_permissions) {
+      fd = RepairRoot(parent_fd, name, display, opts, res);
+      if (fd >= 0) return fd;
+      if (fd == kSettled) return -1;
+    }
+    if (fd == -EACCES && RemoveUnreadableRoot(parent_fd, name, display, opts, res)) return -1;
+    SetSystemError(res, fd, "open", display);
+    return -1;
+  }
+}
+
+// Everything that must hold before the first entry goes, on the opened root
+// `fd` (stat `rs`): `expect`, protected paths, a mount, and with skipLocked a
+// lock held by someone else. Closes `fd` and returns false when refused.
+// With skipLocked, *lock_fd keeps our own lock for the whole removal,
+// whatever the ring closes.
+bool RefuseBeforeTouching(int parent_fd, int fd, const sys::Stat& rs, const std::string& display,
+                          const RemoveOptions& opts, int* lock_fd, RemoveResult* res) {
+  struct stat raw;  // plain fstat: the numbering RefuseRoot compares protected paths in
+  if (fstat(fd, &raw) < 0) {
+    int err = -errno;
+    CloseFd(fd);
+    SetSystemError(res, err, "fstat", display);
+    return false;
+  }
+  if (RefuseRoot(opts, rs, raw, display, res) || RefuseMountRoot(parent_fd, opts, rs, display, res)) {
+    CloseFd(fd);
+    return false;
+  }
+  if (!opts.skip_locked) return true;
+  int lr = sys::Flock(fd, LOCK_EX | LOCK_NB);
+  if (lr == -EWOULDBLOCK) {
+    CloseFd(fd);
+    res->status = Status::kBusy;
+    res->path = display;
+    res->message = "refusing to remove " + display + ": another process holds a lock on it";
+    return false;
+  }
+  if (lr == 0) *lock_fd = sys::Dup(fd);
+  return true;
+}
+
+// Passes over the root (frame 0 of `w`) until it is gone, emptied
+// (keepRoot), blocked by something that could not be removed, or stopped.
+// True once done.
+bool RunPasses(Shared& sh, Walker& w, int parent_fd, const std::string& name, const std::string& display,
+               int threads, int ring) {
+  const RemoveOptions& opts = sh.opts;
+  const int max_rescans = opts.max_rescans < 0 ? 0 : opts.max_rescans;
+  auto blocked = [&] {
+    const Frame& rf = w.stack().frames[0];  // re-read: pushes move frames
+    return rf.blocked_fail || rf.blocked_skip;
+  };
+  int rescans = 0;
+  for (int pass = 1; !sh.Stopped(); pass++) {
+    uint64_t seen = w.ReadPass(true);
+    if (threads > 1 && w.stack().frames[0].subdirs.size() > 1) {
+      RunParallel(sh, w, threads, ring);
+    } else {
+      w.Drain();
+    }
+    if (sh.Stopped() || blocked()) return false;
+    if (opts.keep_root && seen > 0) {
+      // Look once more to be sure it is empty; later passes count as rescans.
+      if (pass > 1 && ++rescans > max_rescans) {
+        sh.Fatal(Status::kConcurrent, -ENOTEMPTY, "scandir", display, RescanLimitMessage(display, true, rescans - 1));
+        return false;
+      }
+      continue;
+    }
+    // The budget never stops the finish: the marker goes only right before
+    // the root, and a stop between them would leave a root without its marker.
+    sh.finishing.store(true);
+    if (opts.has_remove_last) {
+      Pending last;
+      last.name = opts.remove_last;
+      w.UnlinkNonDir(0, std::move(last));
+      w.Drain();
+      if (sh.abort.load() || blocked()) return false;
+    }
+    if (opts.keep_root) return true;
+    int rr = sys::UnlinkAt(parent_fd, name.c_str(), true);
+    if (rr == 0) {
+      sh.Removed(true);
+      return true;
+    }
+    if (rr == -ENOENT) return true;
+    if (rr == -ENOTEMPTY || rr == -EEXIST) {
+      if (++rescans > max_rescans) {
+        sh.Fatal(Status::kConcurrent, rr, "rmdir", display, RescanLimitMessage(display, false, rescans - 1));
+        return false;
+      }
+      continue;
+    }
+    if (rr == -EBUSY) w.mounts.Add(display);
+    Failure f{display, rr, "rmdir"};
+    f.concurrent = rr == -ENOTDIR;  // the root's name now holds a symlink or a file
+    w.failures.Add(std::move(f));
+    return false;
+  }
+  return false;
+}
+
+// The result of a walk: counts, what was left, and the status (the first
+// fatal one, else a swap seen among the failures, else incomplete).
+void Collect(Shared& sh, Walker& w, bool done, const std::string& display, RemoveResult* res) {
+  res->entries_removed = sh.entries.load();
+  res->directories_removed = sh.dirs.load();
+  res->complete = done;
+  res->mounts = std::move(w.mounts);
+  res->locked = std::move(w.locked);
+  res->failures = std::move(w.failures);
+  if (sh.fatal != Status::kOk) {
+    res->status = sh.fatal;
+    res->err = sh.fatal_err;
+    res->syscall = sh.fatal_syscall;
+    res->path = sh.fatal_path;
+    res->message = sh.fatal_msg;
+  } else if (res->failures.count > 0) {
+    res->status = Status::kIncomplete;
+    res->path = display;
+    if (res->failures.has_concurrent) {
+      const Failure& f = res->failures.first_concurrent;
+      res->status = Status::kConcurrent;
+      res->err = f.err;
+      res->syscall = f.syscall;
+      res->path = f.path;
+      res->message = f.path + " was replaced by another entry while it was being removed (" + f.syscall +
+                     " found something else there)";
+    }
+  }
 }
 
 }  // namespace
@@ -133,203 +346,22 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
     res.message = "removeLast must be a single path component: " + DisplayName(opts.remove_last);
     return res;
   }
-
-  // Open the root without following a symlink; a non-directory goes as an entry.
-  int fd = -1;
-  for (int attempt = 0;; attempt++) {
-    fd = sys::OpenDirAt(parent_fd, name.c_str(), false);
-    if (fd >= 0) break;
-    if (fd == -ENOENT) return res;  // already gone: nothing to do
-    if (fd == -ENOTDIR) {
-      sys::Stat s;
-      struct stat raw;
-      int r = sys::StatAt(parent_fd, name.c_str(), &s);
-      if (r == -ENOENT) return res;
-      if (r < 0) {
-        SetSystemError(&res, r, "lstat", display);
-        return res;
-      }
-      if (S_ISDIR(s.mode) && attempt < kMaxFlips) continue;
-      if (fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) < 0) {
-        if (errno == ENOENT) return res;
-        SetSystemError(&res, -errno, "lstat", display);
-        return res;
-      }
-      if (RefuseRoot(opts, s, raw, display, &res)) return res;
-      if (RefuseMountRoot(parent_fd, opts, s, display, &res)) return res;
-      if (opts.keep_root) {
-        // "Empty it but keep it" means nothing for a file or a symlink.
-        SetSystemError(&res, -ENOTDIR, "scandir", display);
-        return res;
-      }
-      r = sys::UnlinkAt(parent_fd, name.c_str(), false);
-      if (r == 0) {
-        res.entries_removed = 1;
-        return res;
-      }
-      if (r == -ENOENT) return res;
-      if ((r == -EISDIR || r == -EPERM) && attempt < kMaxFlips) {
-        sys::Stat again;
-        if (sys::StatAt(parent_fd, name.c_str(), &again) == 0 && S_ISDIR(again.mode)) continue;
-      }
-      SetSystemError(&res, r, "unlink", display);
-      return res;
-    }
-    if (fd == -EACCES && opts.repair_permissions) {
-      // Our own root without read/search permission: check identity first,
-      // then repair it through an anchoring fd.
-      sys::Stat s;
-      struct stat raw;
-      int r = sys::StatAt(parent_fd, name.c_str(), &s);
-      if (r == 0 && fstatat(parent_fd, name.c_str(), &raw, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(s.mode) &&
-          s.uid == geteuid()) {
-        if (RefuseRoot(opts, s, raw, display, &res)) return res;
-        if (RefuseMountRoot(parent_fd, opts, s, display, &res)) return res;
-        int pfd = sys::OpenPathAt(parent_fd, name.c_str(), true);
-        if (pfd >= 0) {
-          sys::Stat ps;
-          if (sys::StatFd(pfd, &ps) == 0 && ps.dev == s.dev && ps.ino == s.ino && S_ISDIR(ps.mode) &&
-              ps.uid == geteuid() && sys::FchmodFd(pfd, 0700) == 0) {
-            fd = sys::OpenDirAt(parent_fd, name.c_str(), false);
-          }
-          CloseFd(pfd);
-          if (fd >= 0) break;
-        }
-      }
-    }
-    if (fd == -EACCES && RemoveUnreadableRoot(parent_fd, name, display, opts, &res)) return res;
-    SetSystemError(&res, fd, "open", display);
-    return res;
-  }
-
+  int fd = OpenRoot(parent_fd, name, display, opts, &res);
+  if (fd < 0) return res;
   sys::Stat rs;
   if (!StatOpenedRoot(fd, display, &rs, &res)) return res;
-  struct stat raw;  // plain fstat: the numbering RefuseRoot compares protected paths in
-  if (fstat(fd, &raw) < 0) {
-    int err = -errno;
-    CloseFd(fd);
-    SetSystemError(&res, err, "fstat", display);
-    return res;
-  }
-  if (RefuseRoot(opts, rs, raw, display, &res) || RefuseMountRoot(parent_fd, opts, rs, display, &res)) {
-    CloseFd(fd);
-    return res;
-  }
   int lock_fd = -1;
-  if (opts.skip_locked) {
-    int lr = sys::Flock(fd, LOCK_EX | LOCK_NB);
-    if (lr == -EWOULDBLOCK) {
-      CloseFd(fd);
-      res.status = Status::kBusy;
-      res.path = display;
-      res.message = "refusing to remove " + display + ": another process holds a lock on it";
-      return res;
-    }
-    // Keep our lock for the whole removal, whatever the ring closes.
-    if (lr == 0) lock_fd = sys::Dup(fd);
-  }
+  if (!RefuseBeforeTouching(parent_fd, fd, rs, display, opts, &lock_fd, &res)) return res;
 
-  const RootInfo root = RootInfoOf(rs);
-  Shared sh(opts, root);
-  int threads = opts.parallel < 1 ? 1 : (opts.parallel > 64 ? 64 : opts.parallel);
-  int ring = opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(threads);
-  int max_rescans = opts.max_rescans < 0 ? 0 : opts.max_rescans;
-
+  Shared sh(opts, RootInfoOf(rs));
+  const int threads = opts.parallel < 1 ? 1 : (opts.parallel > 64 ? 64 : opts.parallel);
+  const int ring = opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(threads);
   Walker w(sh, ring);
   w.stack().PushRoot(name, display, rs, fd);
-
-  int rescans = 0;
-  bool done = false;
-  for (int pass = 1; !sh.Stopped(); pass++) {
-    uint64_t seen = w.ReadPass(true);
-    if (threads > 1 && w.stack().frames[0].subdirs.size() > 1) {
-      RunParallel(sh, w, threads, ring);
-    } else {
-      w.Drain();
-    }
-    if (sh.Stopped()) break;
-    auto blocked = [&] {
-      const Frame& rf = w.stack().frames[0];  // re-read: pushes move frames
-      return rf.blocked_fail || rf.blocked_skip;
-    };
-    if (blocked()) break;
-    if (opts.keep_root && seen > 0) {
-      // Look once more to be sure it is empty; later passes count as rescans.
-      if (pass > 1 && ++rescans > max_rescans) {
-        sh.Fatal(Status::kConcurrent, -ENOTEMPTY, "scandir", display,
-                 "entries kept appearing in " + display + " while it was being emptied (gave up after " +
-                     std::to_string(rescans - 1) + " rescans)");
-        break;
-      }
-      continue;
-    }
-    // The budget never stops the finish: the marker goes only right before
-    // the root, and a stop between them would leave a root without its marker.
-    sh.finishing.store(true);
-    if (opts.has_remove_last) {
-      Pending last;
-      last.name = opts.remove_last;
-      w.UnlinkNonDir(0, std::move(last));
-      w.Drain();
-      if (sh.abort.load() || blocked()) break;
-    }
-    if (opts.keep_root) {
-      done = true;
-      break;
-    }
-    int rr = sys::UnlinkAt(parent_fd, name.c_str(), true);
-    if (rr == 0) {
-      sh.Removed(true);
-      done = true;
-      break;
-    }
-    if (rr == -ENOENT) {
-      done = true;
-      break;
-    }
-    if (rr == -ENOTEMPTY || rr == -EEXIST) {
-      if (++rescans > max_rescans) {
-        sh.Fatal(Status::kConcurrent, rr, "rmdir", display,
-                 "entries kept appearing in " + display + " while it was being removed (gave up after " +
-                     std::to_string(rescans - 1) + " rescans)");
-        break;
-      }
-      continue;
-    }
-    if (rr == -EBUSY) w.mounts.Add(display);
-    Failure f{display, rr, "rmdir"};
-    f.concurrent = rr == -ENOTDIR;  // the root's name now holds a symlink or a file
-    w.failures.Add(std::move(f));
-    break;
-  }
+  bool done = RunPasses(sh, w, parent_fd, name, display, threads, ring);
   CloseFd(lock_fd);
   if (opts.on_progress && sh.fatal != Status::kAborted) sh.Tick(true);
-
-  res.entries_removed = sh.entries.load();
-  res.directories_removed = sh.dirs.load();
-  res.complete = done;
-  res.mounts = std::move(w.mounts);
-  res.locked = std::move(w.locked);
-  res.failures = std::move(w.failures);
-  if (sh.fatal != Status::kOk) {
-    res.status = sh.fatal;
-    res.err = sh.fatal_err;
-    res.syscall = sh.fatal_syscall;
-    res.path = sh.fatal_path;
-    res.message = sh.fatal_msg;
-  } else if (res.failures.count > 0) {
-    res.status = Status::kIncomplete;
-    res.path = display;
-    if (res.failures.has_concurrent) {
-      const Failure& f = res.failures.first_concurrent;
-      res.status = Status::kConcurrent;
-      res.err = f.err;
-      res.syscall = f.syscall;
-      res.path = f.path;
-      res.message = f.path + " was replaced by another entry while it was being removed (" + f.syscall +
-                    " found something else there)";
-    }
-  }
+  Collect(sh, w, done, display, &res);
   return res;
 }
 

@@ -80,19 +80,20 @@ void Shared::Tick(bool force) {
   if (!opts.on_progress(n)) Fatal(Status::kAborted, 0, "", "", "the progress callback failed");
 }
 
+std::string RescanLimitMessage(const std::string& path, bool emptying, int rescans) {
+  return "entries kept appearing in " + path + " while it was being " + (emptying ? "emptied" : "removed") +
+         " (gave up after " + std::to_string(rescans) + " rescans)";
+}
+
 // ---- Walker ----
 
 uint64_t Walker::ReadPass(bool is_root) {
   size_t fi = st_.top();
   int err = 0;
-  sys::DirReader* rd = nullptr;
-  int r = st_.WithFds([&] {
-    rd = sys::DirReader::Open(st_.frames[fi].fd, &err);
-    return rd != nullptr ? 0 : err;
-  });
+  sys::DirReader* rd = st_.OpenReader(fi, &err);
   st_.frames[fi].read_done = true;
-  if (r < 0) {
-    Fail(fi, st_.path, "", r, "opendir");
+  if (rd == nullptr) {
+    Fail(fi, st_.path, "", err, "opendir");
     return 0;
   }
   std::unique_ptr<sys::DirReader> guard(rd);
@@ -166,30 +167,23 @@ bool Walker::Consider(size_t fi, const sys::DirEntry& e, bool skip_last) {
   return true;
 }
 
+// Removal as a client of the one traversal (tree_stack.h Walk).
+struct Walker::Visit {
+  Walker& w;
+  bool Stopped() { return w.sh_.Stopped(); }
+  void Read(size_t /*fi: the top*/) { w.ReadPass(false); }
+  void Descend(size_t fi, Pending p) { w.OpenChild(fi, std::move(p)); }
+  void Ascend() { w.PopDone(); }
+};
+
 void Walker::Drain() {
-  while (!sh_.Stopped()) {
-    size_t ti = st_.top();
-    Frame& f = st_.frames[ti];
-    if (!f.read_done) {
-      ReadPass(false);
-      continue;
-    }
-    if (!f.subdirs.empty()) {
-      Pending p = std::move(f.subdirs.back());
-      f.subdirs.pop_back();
-      if (f.subdirs.empty()) std::vector<Pending>().swap(f.subdirs);
-      OpenChild(ti, std::move(p));
-      continue;
-    }
-    if (ti == 0) return;
-    PopDone();
-  }
+  Visit v{*this};
+  Walk(st_, v);
 }
 
 void Walker::UnlinkNonDir(size_t fi, Pending p) {
   int fd = st_.frames[fi].fd;
-  int r = sys::UnlinkAt(fd, p.name.c_str(), false);
-  if (r == -EACCES && RepairSelf(fi)) r = sys::UnlinkAt(fd, p.name.c_str(), false);
+  int r = Harder(fi, [&] { return sys::UnlinkAt(fd, p.name.c_str(), false); });
   if (r == 0) {
     sh_.Removed(false);
     return;
@@ -259,7 +253,7 @@ void Walker::Mount(size_t fi, const std::string& name) {
 
 void Walker::OpenChild(size_t fi, Pending p) {
   const char* name = p.name.c_str();
-  int fd = st_.WithFds([&] { return sys::OpenDirAt(st_.frames[fi].fd, name, true); });
+  int fd = st_.OpenListed(fi, p);
   const char* syscall = "open";
   if (fd == -ENOENT) return;
   if (fd == -ENOTDIR) {
@@ -279,8 +273,7 @@ void Walker::OpenChild(size_t fi, Pending p) {
     // rmdir needs no read permission: an empty directory we cannot read
     // (mode 0300) goes at once, repaired or not. Only a non-empty one needs
     // opening. (With skipLocked its lock could not be checked first.)
-    int rr = sys::UnlinkAt(st_.frames[fi].fd, name, true);
-    if (rr == -EACCES && RepairSelf(fi)) rr = sys::UnlinkAt(st_.frames[fi].fd, name, true);
+    int rr = Harder(fi, [&] { return sys::UnlinkAt(st_.frames[fi].fd, name, true); });
     if (rr == 0) {
       sh_.Removed(true);
       return;
@@ -298,13 +291,15 @@ void Walker::OpenChild(size_t fi, Pending p) {
     return;
   }
   sys::Stat s;
-  int r = sys::StatFd(fd, &s);
-  if (r < 0 || !S_ISDIR(s.mode)) {
+  int r = 0;
+  // Not as listed: what the name holds now is in the tree all the same.
+  Opened o = CheckOpened(fd, p, sh_.root, false, &s, &r);
+  if (o == Opened::kNotDir) {
     CloseFd(fd);
     Fail(fi, st_.ChildPath(p.name), p.name, r < 0 ? r : -ENOTDIR, "fstat");
     return;
   }
-  if (OtherMount(sh_.root, s)) {
+  if (o == Opened::kOtherMount) {
     CloseFd(fd);
     Mount(fi, p.name);
     return;
@@ -317,14 +312,7 @@ void Walker::OpenChild(size_t fi, Pending p) {
     f.MarkFailed(p.name);
     return;
   }
-  Frame c;
-  c.name = std::move(p.name);
-  c.dev = s.dev;
-  c.ino = s.ino;
-  c.fd = fd;
-  c.rescans = p.rescans;
-  c.depth = st_.frames[fi].depth + 1;
-  st_.Push(std::move(c));
+  st_.PushChild(fi, std::move(p), fd, s);
 }
 
 // The top frame is done: remove it from its parent (or pass its blocked
@@ -356,8 +344,7 @@ void Walker::PopDone() {
     p.MarkFailed(name);
     return;
   }
-  int rr = sys::UnlinkAt(p.fd, name.c_str(), true);
-  if (rr == -EACCES && RepairSelf(pi)) rr = sys::UnlinkAt(st_.frames[pi].fd, name.c_str(), true);
+  int rr = Harder(pi, [&] { return sys::UnlinkAt(p.fd, name.c_str(), true); });
   if (rr == 0) {
     sh_.Removed(true);
     return;
@@ -366,9 +353,7 @@ void Walker::PopDone() {
   if (rr == -ENOTEMPTY || rr == -EEXIST) {
     std::string path = st_.ChildPath(name);
     if (rescans + 1 > sh_.opts.max_rescans) {
-      sh_.Fatal(Status::kConcurrent, rr, "rmdir", path,
-                "entries kept appearing in " + path + " while it was being removed (gave up after " +
-                    std::to_string(rescans) + " rescans)");
+      sh_.Fatal(Status::kConcurrent, rr, "rmdir", path, RescanLimitMessage(path, false, rescans));
       return;
     }
     Pending again;

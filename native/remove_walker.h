@@ -2,6 +2,7 @@
 // threads, and the single-threaded walker that empties a subtree.
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -59,6 +60,42 @@ struct Shared {
   void Tick(bool force);
 };
 
+// The message of a directory a concurrent writer kept refilling: "entries
+// kept appearing in PATH while it was being removed (gave up after N
+// rescans)"; `emptying` says "emptied" (keepRoot's root).
+std::string RescanLimitMessage(const std::string& path, bool emptying, int rescans);
+
+// The repair of a directory that could not be opened for lack of permission,
+// the same for the root and for every subdirectory: through `anchor` (opened
+// on it), check that it is a directory owned by `euid` that `may_repair`
+// accepts (the inode listed, the same mount; the root's refusals), chmod it
+// 0700, open it again with `open_dir` and check it is still the directory
+// that was repaired. An fd, or -errno with *syscall naming the step: -EACCES
+// when it is not ours to repair, -ESTALE when it was replaced between the
+// chmod and the open.
+template <class MayRepair, class OpenDir>
+int RepairAnchored(const sys::RepairAnchor& anchor, uid_t euid, MayRepair may_repair, OpenDir open_dir,
+                   const char** syscall) {
+  sys::Stat s;
+  int r = anchor.StatIt(&s);
+  if (r < 0) return r;
+  if (!S_ISDIR(s.mode) || s.uid != euid || !may_repair(s)) return -EACCES;  // not ours to repair
+  r = anchor.Chmod(0700);
+  if (r < 0) {
+    *syscall = "chmod";
+    return r;
+  }
+  int fd = open_dir();
+  if (fd >= 0) {
+    sys::Stat again;
+    if (sys::StatFd(fd, &again) < 0 || again.dev != s.dev || again.ino != s.ino) {
+      CloseFd(fd);
+      fd = -ESTALE;
+    }
+  }
+  return fd;
+}
+
 // Removes everything below the base frame of its stack, one level at a time.
 class Walker {
  public:
@@ -98,9 +135,26 @@ class Walker {
   void OpenChild(size_t fi, Pending p);
   void PopDone();
 
-  // Permission repair (remove_repair.cc).
+  struct Visit;  // the Walk client (remove_walker.cc)
+
+  // Permission repair (remove_repair.cc). RepairSelf: chmod 0700 frame fi's
+  // own directory, once, if the caller owns it and it is still the
+  // directory recorded. RepairOpen: opening the listed subdirectory `p`
+  // failed with EACCES: anchor it (repairing frame fi first if even that is
+  // refused) and RepairAnchored it.
   bool RepairSelf(size_t fi);
   int RepairOpen(size_t fi, const Pending& p, const char** syscall);
+
+  // rm-rf.c's unlinkat_harder: runs `op` (a syscall on an entry of frame
+  // fi's directory) and, when it fails with EACCES, repairs that directory
+  // (RepairSelf) and runs it once more. Only EACCES: EPERM comes from a
+  // sticky directory or an immutable entry, which no chmod of ours changes.
+  template <class Op>
+  int Harder(size_t fi, Op op) {
+    int r = op();
+    if (r == -EACCES && RepairSelf(fi)) r = op();
+    return r;
+  }
 };
 
 // Runs the queued subdirectories of `main`'s root frame on up to `threads`

@@ -17,6 +17,9 @@
 namespace ephem {
 namespace sys {
 
+// "linux" or "darwin": the platform this file set was built for.
+extern const char kPlatform[];
+
 // What this kernel gave us, probed once per process.
 struct Capabilities {
   bool openat2 = false;          // Linux >= 5.6 and not blocked by seccomp
@@ -98,6 +101,33 @@ int ReadlinkAt(int dirfd, const char* name, std::string* out);
 // (tmpfs, ramfs), true otherwise (and when fstatfs fails).
 bool InodeOrderHelps(int fd);
 
+// A handle through which the mode of the directory `name` in dirfd can be
+// changed without resolving the name again, so that a name swapped after its
+// identity was checked is never chmodded. Linux: an O_PATH fd of the entry
+// (needs only search permission on dirfd; works on a mode-000 directory).
+// macOS has no O_PATH for an unreadable directory: the name in dirfd stands
+// in, and only while dirfd is owned by `owner` and writable by no one else,
+// so no other user can swap the name between the check and the chmod;
+// otherwise Open fails with -EACCES.
+class RepairAnchor {
+ public:
+  RepairAnchor() = default;
+  ~RepairAnchor();
+  RepairAnchor(const RepairAnchor&) = delete;
+  RepairAnchor& operator=(const RepairAnchor&) = delete;
+
+  // 0 or -errno (ENOTDIR: not a directory, never a symlink followed).
+  int Open(int dirfd, const char* name, uint32_t owner);
+  // lstat of the anchored directory.
+  int StatIt(Stat* out) const;
+  int Chmod(int mode) const;
+
+ private:
+  int fd_ = -1;       // Linux: the O_PATH fd (owned)
+  int dirfd_ = -1;    // macOS: the parent (borrowed) ...
+  std::string name_;  // ... and the name in it
+};
+
 // Streaming directory reader over an fd we own (the reader takes ownership
 // of a dup, so the caller's fd position is irrelevant).
 struct DirEntry {
@@ -118,15 +148,10 @@ class DirReader {
   int fd() const { return fd_; }
 
  private:
+  struct State;  // the per-OS reading state (dir_reader_<os>.cc)
   DirReader() = default;
   int fd_ = -1;
-#if defined(__linux__)
-  char* buf_ = nullptr;
-  long len_ = 0;
-  long pos_ = 0;
-#else
-  void* dir_ = nullptr;  // DIR*
-#endif
+  State* state_ = nullptr;
 };
 
 }  // namespace sys

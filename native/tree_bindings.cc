@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <limits>
 
+#include "args.h"
 #include "bindings.h"
 #include "sys.h"
 #include "tree.h"
+#include "tree_options.h"
 
 namespace ephem {
 namespace {
@@ -31,48 +33,6 @@ const char* StatusName(tree::Status s) {
   return "system";
 }
 
-bool Has(const Napi::Object& o, const char* key) {
-  if (!o.Has(key)) return false;
-  Napi::Value v = o.Get(key);
-  return !v.IsUndefined() && !v.IsNull();
-}
-
-bool GetBool(const Napi::Object& o, const char* key, bool def) {
-  return Has(o, key) ? o.Get(key).ToBoolean().Value() : def;
-}
-
-double GetNumber(const Napi::Object& o, const char* key, double def) {
-  if (!Has(o, key)) return def;
-  Napi::Value v = o.Get(key);
-  return v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : def;
-}
-
-int ClampInt(double v, int lo, int hi) {
-  if (std::isnan(v)) return lo;
-  if (v < lo) return lo;
-  if (v > hi) return hi;
-  return (int)v;
-}
-
-uint64_t ToU64(double v) {
-  if (std::isnan(v) || v < 0) return 0;
-  if (v >= 18446744073709551615.0) return UINT64_MAX;
-  return (uint64_t)v;
-}
-
-// A cancel flag as JS holds it: an External owning a reference to the flag
-// the engine polls (the engine keeps its own reference for as long as it runs).
-using CancelExternal = Napi::External<tree::CancelFlag>;
-
-// options.cancel, when it is a flag made by newCancelFlag().
-tree::CancelFlag GetCancel(const Napi::Object& o) {
-  if (!Has(o, "cancel")) return nullptr;
-  Napi::Value v = o.Get("cancel");
-  if (!v.IsExternal()) return nullptr;
-  tree::CancelFlag* f = v.As<CancelExternal>().Data();
-  return f != nullptr ? *f : nullptr;
-}
-
 // newCancelFlag() -> an opaque flag to pass as options.cancel
 Napi::Value NewCancelFlag(const Napi::CallbackInfo& info) {
   auto* f = new tree::CancelFlag(tree::MakeCancelFlag());
@@ -81,76 +41,11 @@ Napi::Value NewCancelFlag(const Napi::CallbackInfo& info) {
 
 // cancel(flag): a removal or scan holding the flag stops at its next entry.
 Napi::Value Cancel(const Napi::CallbackInfo& info) {
-  if (info.Length() > 0 && info[0].IsExternal()) {
-    tree::CancelFlag* f = info[0].As<CancelExternal>().Data();
-    if (f != nullptr && *f) (*f)->store(true);
-  }
+  Args args(info, "cancel");
+  if (!args.External(0, "flag")) return Napi::Value();
+  tree::CancelFlag* f = info[0].As<CancelExternal>().Data();
+  if (f != nullptr && *f) (*f)->store(true);
   return info.Env().Undefined();
-}
-
-// Reads the options object; false (with *why) when malformed.
-bool ParseOptions(const Napi::Value& v, tree::RemoveOptions* out, std::string* why) {
-  if (!v.IsObject()) return true;
-  Napi::Object o = v.As<Napi::Object>();
-  out->cancel = GetCancel(o);
-  out->keep_root = GetBool(o, "keepRoot", false);
-  out->empty_mount = GetBool(o, "emptyMount", false);
-  if (out->empty_mount) out->keep_root = true;
-  out->skip_locked = GetBool(o, "skipLocked", false);
-  out->repair_permissions = GetBool(o, "repairPermissions", true);
-  out->max_rescans = ClampInt(GetNumber(o, "maxRescans", 8), 0, 1 << 20);
-  out->parallel = ClampInt(GetNumber(o, "parallel", 1), 1, 64);
-  out->max_open_dirs = ClampInt(GetNumber(o, "maxOpenDirs", 0), 0, 4096);
-  if (Has(o, "maxEntries")) {
-    uint64_t budget = ToU64(GetNumber(o, "maxEntries", std::numeric_limits<double>::infinity()));
-    out->max_entries = budget < 1 ? 1 : budget;
-  }
-  if (Has(o, "removeLast")) {
-    if (!GetName(o.Get("removeLast"), &out->remove_last)) {
-      *why = "removeLast must be a string or Buffer without NUL bytes";
-      return false;
-    }
-    out->has_remove_last = true;
-  }
-  if (Has(o, "expectDev") || Has(o, "expectIno")) {
-    out->expect.set = true;
-    out->expect.dev = GetNumber(o, "expectDev", -1);
-    out->expect.ino = GetNumber(o, "expectIno", -1);
-  }
-  if (Has(o, "protect")) {
-    Napi::Value pv = o.Get("protect");
-    if (!pv.IsArray()) {
-      *why = "protect must be an array of paths";
-      return false;
-    }
-    Napi::Array a = pv.As<Napi::Array>();
-    for (uint32_t i = 0; i < a.Length(); i++) {
-      std::string p;
-      if (!GetName(a.Get(i), &p)) {
-        *why = "protect must hold strings without NUL bytes";
-        return false;
-      }
-      out->protect.push_back(std::move(p));
-    }
-  }
-  return true;
-}
-
-// Scan options have no malformed form; `why` keeps the signature of the
-// removal parser so ReadCall can take either.
-bool ParseOptions(const Napi::Value& v, tree::ScanOptions* out, std::string* /*why*/) {
-  if (!v.IsObject()) return true;
-  Napi::Object o = v.As<Napi::Object>();
-  out->cancel = GetCancel(o);
-  double me = GetNumber(o, "maxEntries", std::numeric_limits<double>::infinity());
-  out->max_entries = ToU64(me);
-  double md = GetNumber(o, "maxDepth", -1);
-  out->max_depth = md < 0 || std::isnan(md) ? -1 : (md > 1e15 ? -1 : (int64_t)md);
-  double t = GetNumber(o, "timeoutMs", -1);
-  out->timeout_ms = t < 0 || std::isnan(t) || std::isinf(t) ? -1 : (int64_t)t;
-  out->stop_above_bytes = ToU64(GetNumber(o, "stopAboveBytes", std::numeric_limits<double>::infinity()));
-  out->max_open_dirs = ClampInt(GetNumber(o, "maxOpenDirs", 0), 0, 4096);
-  return true;
 }
 
 Napi::Array Strings(Napi::Env env, const std::vector<std::string>& v) {
@@ -213,23 +108,6 @@ Napi::Object InvalidResult(Napi::Env env, const std::string& why) {
   return o;
 }
 
-// Common argument reading: (fd, name, display, options[, onProgress]).
-// Returns a dup of fd (>= 0) or -errno.
-int ReadCommon(const Napi::CallbackInfo& info, std::string* name, std::string* display, std::string* why) {
-  if (info.Length() < 3 || !info[0].IsNumber()) {
-    *why = "expected (fd, name, display, options)";
-    return -EINVAL;
-  }
-  if (!GetName(info[1], name)) {
-    *why = "name must be a string or Buffer without NUL bytes";
-    return -EINVAL;
-  }
-  if (info[2].IsString()) *display = info[2].As<Napi::String>().Utf8Value();
-  int fd = sys::Dup(info[0].As<Napi::Number>().Int32Value());
-  if (fd < 0) *why = "cannot duplicate the parent directory fd";
-  return fd;
-}
-
 // The arguments of one tree call. Owns the dup'd parent fd, so it is closed
 // however the call ends (on the calling thread, or with the worker).
 template <class Options>
@@ -251,25 +129,40 @@ struct TreeCall {
   }
 };
 
-// Reads (fd, name, display, options) for either engine, the same way for
-// the sync and async variants. False with *failure set to the result to
-// hand back when an argument is malformed or the fd cannot be duplicated.
+// Reads (fd, name, display, options[, onProgress]) for either engine, the
+// same way for the sync and async variants, and dups the fd. kInvalid sets
+// *failure to the result to hand back (a NUL byte in a name, or a dup that
+// failed); kThrown leaves a TypeError/RangeError pending (a wrong type).
 template <class Options>
-bool ReadCall(const Napi::CallbackInfo& info, TreeCall<Options>* call, Napi::Object* failure) {
+Read ReadCall(const Napi::CallbackInfo& info, const char* fn, TreeCall<Options>* call, Napi::Object* failure) {
   Napi::Env env = info.Env();
-  std::string why;
-  if (!ParseOptions(info[3], &call->opts, &why)) {
-    *failure = InvalidResult(env, why);
-    return false;
+  Args args(info, fn);
+  int dirfd;
+  bool nul;
+  if (!args.Fd(0, "dirfd", &dirfd) || !args.Name(1, "name", &call->name, &nul)) return Read::kThrown;
+  if (!info[2].IsString()) {
+    args.TypeFail("display", "of type string", info[2]);
+    return Read::kThrown;
   }
-  int fd = ReadCommon(info, &call->name, &call->display, &why);
-  if (fd < 0) {
+  call->display = info[2].As<Napi::String>().Utf8Value();
+  if (!args.OptionalObject(3, "options") || !args.OptionalFunction(4, "onProgress")) return Read::kThrown;
+  std::string why;
+  Read r = nul ? Read::kInvalid : Read::kOk;
+  if (nul) why = "name must be a string or Buffer without NUL bytes";
+  if (r == Read::kOk && info[3].IsObject()) r = ParseOptions(args, info[3].As<Napi::Object>(), &call->opts, &why);
+  if (r == Read::kThrown) return r;
+  if (r == Read::kInvalid) {
     *failure = InvalidResult(env, why);
-    if (fd != -EINVAL) SetError(*failure, env, tree::Status::kSystem, fd, "dup", call->display, why);
-    return false;
+    return r;
+  }
+  int fd = sys::Dup(dirfd);
+  if (fd < 0) {
+    *failure = InvalidResult(env, "cannot duplicate the parent directory fd");
+    SetError(*failure, env, tree::Status::kSystem, fd, "dup", call->display, "cannot duplicate the parent directory fd");
+    return Read::kInvalid;
   }
   call->fd = fd;
-  return true;
+  return Read::kOk;
 }
 
 // What both workers share: the call they own and resolving the promise with
@@ -358,7 +251,9 @@ Napi::Value Resolved(Napi::Env env, Napi::Value v) {
 Napi::Value RemoveTreeAsync(const Napi::CallbackInfo& info) {
   TreeCall<tree::RemoveOptions> call;
   Napi::Object failure;
-  if (!ReadCall(info, &call, &failure)) return Resolved(info.Env(), failure);
+  Read r = ReadCall(info, "removeTreeAt", &call, &failure);
+  if (r == Read::kThrown) return Napi::Value();
+  if (r == Read::kInvalid) return Resolved(info.Env(), failure);
   return (new RemoveWorker(info.Env(), std::move(call), info[4]))->Start();
 }
 
@@ -367,7 +262,9 @@ Napi::Value RemoveTreeSync(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   TreeCall<tree::RemoveOptions> call;
   Napi::Object failure;
-  if (!ReadCall(info, &call, &failure)) return failure;
+  Read read = ReadCall(info, "removeTreeAtSync", &call, &failure);
+  if (read == Read::kThrown) return Napi::Value();
+  if (read == Read::kInvalid) return failure;
   Napi::Function cb;
   if (info.Length() > 4 && info[4].IsFunction()) {
     cb = info[4].As<Napi::Function>();
@@ -387,7 +284,9 @@ Napi::Value RemoveTreeSync(const Napi::CallbackInfo& info) {
 Napi::Value ScanTreeAsync(const Napi::CallbackInfo& info) {
   TreeCall<tree::ScanOptions> call;
   Napi::Object failure;
-  if (!ReadCall(info, &call, &failure)) return Resolved(info.Env(), failure);
+  Read r = ReadCall(info, "scanTreeAt", &call, &failure);
+  if (r == Read::kThrown) return Napi::Value();
+  if (r == Read::kInvalid) return Resolved(info.Env(), failure);
   return (new ScanWorker(info.Env(), std::move(call)))->Start();
 }
 
@@ -395,7 +294,9 @@ Napi::Value ScanTreeAsync(const Napi::CallbackInfo& info) {
 Napi::Value ScanTreeSync(const Napi::CallbackInfo& info) {
   TreeCall<tree::ScanOptions> call;
   Napi::Object failure;
-  if (!ReadCall(info, &call, &failure)) return failure;
+  Read r = ReadCall(info, "scanTreeAtSync", &call, &failure);
+  if (r == Read::kThrown) return Napi::Value();
+  if (r == Read::kInvalid) return failure;
   return ResultToObject(info.Env(), tree::ScanTreeAt(call.fd, call.name, call.display, call.opts));
 }
 

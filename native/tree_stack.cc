@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -133,6 +134,39 @@ void Stack::PopTop() {
     path.resize(frames.back().disp_len);
     if (lo_ > top()) lo_ = top();
   }
+}
+
+sys::DirReader* Stack::OpenReader(size_t fi, int* err) {
+  sys::DirReader* rd = nullptr;
+  int r = WithFds([&] {
+    rd = sys::DirReader::Open(frames[fi].fd, err);
+    return rd != nullptr ? 0 : *err;
+  });
+  if (r < 0) *err = r;
+  return rd;
+}
+
+int Stack::OpenListed(size_t fi, const Pending& p) {
+  return WithFds([&] { return sys::OpenDirAt(frames[fi].fd, p.name.c_str(), true); });
+}
+
+void Stack::PushChild(size_t fi, Pending&& p, int fd, const sys::Stat& s) {
+  Frame c;
+  c.name = std::move(p.name);
+  c.dev = s.dev;
+  c.ino = s.ino;
+  c.fd = fd;
+  c.rescans = p.rescans;
+  c.depth = frames[fi].depth + 1;
+  Push(std::move(c));
+}
+
+Opened CheckOpened(int fd, const Pending& p, const RootInfo& root, bool as_listed, sys::Stat* s, int* err) {
+  *err = sys::StatFd(fd, s);
+  if (*err < 0 || !S_ISDIR(s->mode)) return Opened::kNotDir;
+  if (as_listed && ((p.dev != 0 && s->dev != p.dev) || (p.ino != 0 && s->ino != p.ino))) return Opened::kReplaced;
+  if (OtherMount(root, *s)) return Opened::kOtherMount;
+  return Opened::kOk;
 }
 
 }  // namespace detail

@@ -87,7 +87,8 @@ bool StatOpenedRoot(int fd, const std::string& display, sys::Stat* rs, Result* r
 // A subdirectory name waiting to be descended into.
 struct Pending {
   std::string name;
-  uint64_t ino = 0;  // d_ino, 0 when unknown
+  uint64_t dev = 0;  // from an lstat of the listing (scan), 0 when unknown
+  uint64_t ino = 0;  // d_ino or the listing's lstat, 0 when unknown
   int tries = 0;     // directory/non-directory flips seen for this name
   int rescans = 0;   // ENOTEMPTY rescans of this directory so far
 };
@@ -160,11 +161,65 @@ class Stack {
   // Closes and drops the top frame (its parent must be open, or it is the last).
   void PopTop();
 
+  // Opens a reader over frame fi's directory (closing ancestors on EMFILE).
+  sys::DirReader* OpenReader(size_t fi, int* err);
+  // Opens the queued subdirectory `p` of frame fi: never a symlink, never
+  // across a mount where openat2 can refuse it (EXDEV). An fd or -errno.
+  int OpenListed(size_t fi, const Pending& p);
+  // Pushes the subdirectory `p` of frame fi, opened as `fd` (stat `s`).
+  void PushChild(size_t fi, Pending&& p, int fd, const sys::Stat& s);
+
  private:
   size_t ring_;
   size_t lo_ = 0;
   size_t open_ = 0;
 };
+
+// What a subdirectory opened for descent turned out to be.
+enum class Opened {
+  kOk,
+  kNotDir,      // fstat failed (*err) or it is no directory (by now)
+  kOtherMount,  // on another mount than the root
+  kReplaced,    // not the (dev, ino) listed (checked only when asked)
+};
+// Checks the directory just opened as `fd` for `p`: fstat into *s, a
+// directory, on the root's mount, and with `as_listed` the (dev, ino) its
+// listing recorded (where known), as ".." is checked on the way back up.
+Opened CheckOpened(int fd, const Pending& p, const RootInfo& root, bool as_listed, sys::Stat* s, int* err);
+
+// The one traversal of the tree engines, as gnulib fts is one traversal
+// with several clients: it works the stack from the top until only frame 0
+// is left with nothing queued. Removal (Walker) and the size scan
+// (scan_tree.cc) differ only in what the client does at each step:
+//   bool Stopped()                     asked before every step
+//   void Read(size_t fi)               frame fi's directory, once (queues
+//                                      subdirectories on the frame)
+//   void Descend(size_t fi, Pending p) opens one queued subdirectory and
+//                                      pushes it (OpenListed, CheckOpened,
+//                                      PushChild), or records why not
+//   void Ascend()                      the top frame is done: leave it
+//                                      (PrepareParent, PopTop), or stop
+template <class Client>
+void Walk(Stack& st, Client& c) {
+  while (!c.Stopped()) {
+    size_t ti = st.top();
+    Frame& f = st.frames[ti];
+    if (!f.read_done) {
+      f.read_done = true;
+      c.Read(ti);
+      continue;
+    }
+    if (!f.subdirs.empty()) {
+      Pending p = std::move(f.subdirs.back());
+      f.subdirs.pop_back();
+      if (f.subdirs.empty()) std::vector<Pending>().swap(f.subdirs);
+      c.Descend(ti, std::move(p));
+      continue;
+    }
+    if (ti == 0) return;
+    c.Ascend();
+  }
+}
 
 }  // namespace detail
 }  // namespace tree

@@ -4,6 +4,7 @@
 import * as os from 'node:os';
 import { isAscii } from 'node:buffer';
 import { native, type Name } from '../native/binding';
+import { decodeMarkedDirs, decodeSmallFiles, decodeStatNames, type MarkedDir, type ShallowStat, type SmallFile } from '../native/packed';
 import { hasCode, EphemdirError, ErrorCodes } from '../errors';
 import { boolean, checkCall, instance, nameValue, oneOf, optionsOf, signature } from '../core/options';
 import { OwnedFd, check, type Stat } from './fd';
@@ -62,41 +63,8 @@ export function entryKind(entry: DirEntry): EntryKind {
   }
 }
 
-/** One file of readSmallFiles. */
-export interface SmallFile {
-  /** The raw name (a view into a buffer shared by the whole result). */
-  name: Buffer;
-  /**
-   * The content (a view into a shared buffer), or null when not read: errno
-   * set, not a regular file, or over maxBytes. Longer than `size` when the
-   * file grew while read.
-   */
-  data: Buffer | null;
-  /** From fstat of the opened file; 0 when errno is set. */
-  mode: number;
-  uid: number;
-  size: number;
-  /** 0, or the negative errno of the open/fstat/read (-ELOOP: a symlink, never followed). */
-  errno: number;
-  /** From the same fstat; 0 when errno is set. */
-  ino: number;
-  mtimeMs: number;
-  ctimeMs: number;
-}
-
-/** What statMany says of one name. */
-export interface ShallowStat {
-  /** 0, or a negative errno (-ENOENT; -EINVAL for a name that is not one component). */
-  errno: number;
-  /** st_mode; 0 on error. */
-  mode: number;
-  /** st_ino; 0 on error. */
-  ino: number;
-  /** st_size, st_mtime, st_ctime (as Stat has them); 0 on error. */
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-}
+/** One file of readSmallFiles; what statMany says of one name (decoded in src/native/packed.ts). */
+export type { SmallFile, ShallowStat } from '../native/packed';
 
 export interface OpenDirOptions {
   /** Refuse to cross into another mount (EXDEV) where openat2 exists. */
@@ -261,23 +229,7 @@ export class DirHandle extends OwnedFd {
    * shared buffers, not copies.
    */
   readSmallFiles(maxBytes: number): SmallFile[] {
-    const { names, data, meta } = check(native().readFilesAt(this.fd, maxBytes), 'scandir', this.path);
-    const files: SmallFile[] = [];
-    for (let o = 0; o < meta.length; o += 11) {
-      const dataStart = meta[o + 2]!;
-      files.push({
-        name: names.subarray(meta[o]!, meta[o + 1]!),
-        data: dataStart < 0 ? null : data.subarray(dataStart, meta[o + 3]!),
-        mode: meta[o + 4]!,
-        uid: meta[o + 5]!,
-        size: meta[o + 6]!,
-        errno: meta[o + 7]!,
-        ino: meta[o + 8]!,
-        mtimeMs: meta[o + 9]!,
-        ctimeMs: meta[o + 10]!,
-      });
-    }
-    return files;
+    return decodeSmallFiles(check(native().readFilesAt(this.fd, maxBytes), 'scandir', this.path));
   }
 
   /**
@@ -287,12 +239,7 @@ export class DirHandle extends OwnedFd {
    * are in each result's `errno`; only a failure of the whole call throws.
    */
   statMany(names: readonly Name[]): ShallowStat[] {
-    const r = check(native().statNamesAt(this.fd, names), 'lstat', this.path);
-    const out: ShallowStat[] = [];
-    for (let o = 0; o < r.length; o += 6) {
-      out.push({ errno: r[o]!, mode: r[o + 1]!, ino: r[o + 2]!, size: r[o + 3]!, mtimeMs: r[o + 4]!, ctimeMs: r[o + 5]! });
-    }
-    return out;
+    return decodeStatNames(check(native().statNamesAt(this.fd, names), 'lstat', this.path));
   }
 
   /**
@@ -302,20 +249,8 @@ export class DirHandle extends OwnedFd {
    * errno that kept it from being read (-ENOENT: no marker; -EINVAL: not a
    * small regular file; -ENOTDIR: the name is no directory).
    */
-  probeMarkedDirs(names: readonly Name[], marker: Name, maxBytes: number): { errno: number; mode: number; ino: number; marker: Buffer | number }[] {
-    const r = check(native().probeMarkedDirsAt(this.fd, names, marker, maxBytes), 'open', this.path);
-    const out = [];
-    const slot = maxBytes + 1;
-    for (let i = 0, o = 0; o < r.meta.length; i++, o += 4) {
-      const len = r.meta[o + 3]!;
-      out.push({
-        errno: r.meta[o]!,
-        mode: r.meta[o + 1]!,
-        ino: r.meta[o + 2]!,
-        marker: len >= 0 ? r.markers.subarray(i * slot, i * slot + len) : len,
-      });
-    }
-    return out;
+  probeMarkedDirs(names: readonly Name[], marker: Name, maxBytes: number): MarkedDir[] {
+    return decodeMarkedDirs(check(native().probeMarkedDirsAt(this.fd, names, marker, maxBytes), 'open', this.path), maxBytes);
   }
 
   /** A second, independent handle on the same directory (shares locks' description). */

@@ -1,6 +1,11 @@
 // The typed surface of the native addon. Sync functions return their result
 // or a negative errno (a plain number); callers in src/fs turn that into a
-// Node-shaped error. Nothing here decides policy.
+// Node-shaped error. Nothing here decides policy. Every function checks its
+// arguments before any syscall (native/args.h): a wrong type throws a
+// TypeError (code ERR_INVALID_ARG_TYPE), a number out of range or not an
+// integer (an fd below 0, a mode above 0o7777) a RangeError
+// (ERR_OUT_OF_RANGE); a name holding a NUL byte answers -EINVAL, as a name
+// that is not one component does.
 import { loadNative } from './loader';
 import type { Platform } from '../core/platform';
 
@@ -86,49 +91,66 @@ export interface NativeFs {
   readdirClose(reader: ReaderHandle): 0 | Errno;
   /**
    * Every regular file of at most maxBytes directly in dirfd (names starting
-   * with '.' skipped), opened with O_NOFOLLOW|O_NONBLOCK, packed: see SmallFiles.
+   * with '.' skipped), opened with O_NOFOLLOW|O_NONBLOCK, packed: see
+   * SmallFilesPacked; decode with decodeSmallFiles (packed.ts).
    */
-  readFilesAt(dirfd: number, maxBytes: number): SmallFiles | Errno;
+  readFilesAt(dirfd: number, maxBytes: number): SmallFilesPacked | Errno;
   /**
-   * lstat (never follows) of each name under dirfd: 6 numbers per name,
-   * errno (0 or negative), mode, ino, size, mtimeMs, ctimeMs (all 0 on
-   * error; converted exactly as statAt's are). A name that
+   * lstat (never follows) of each name under dirfd: one `layouts.statNames`
+   * record per name, errno (0 or negative), mode, ino, size, mtimeMs,
+   * ctimeMs (all 0 on error; converted exactly as statAt's are). A name that
    * is not a single component (or holds a NUL) gives -EINVAL in its slot; a
-   * dirfd that is not an open directory (EBADF, ENOTDIR) fails the whole call.
+   * dirfd that is not an open directory (EBADF, ENOTDIR) fails the whole
+   * call. Decode with decodeStatNames (packed.ts).
    */
   statNamesAt(dirfd: number, names: readonly Name[]): Float64Array | Errno;
   /**
    * Per name under dirfd, whether it is a directory and what marker file
-   * (at most maxBytes) it holds: 4 numbers per name in `meta` (errno; mode
-   * and ino, lstat semantics; the marker's length or a negative errno) and
-   * the marker's bytes at markers[i * (maxBytes + 1)]. Never follows a symlink.
+   * (at most maxBytes, 1 to 4096) it holds: one `layouts.markedDirs` record
+   * per name in `meta` (errno; mode and ino, lstat semantics; the marker's
+   * length or a negative errno) and the marker's bytes at
+   * markers[i * (maxBytes + 1)]. Never follows a symlink. Decode with
+   * decodeMarkedDirs (packed.ts).
    */
   probeMarkedDirsAt(dirfd: number, names: readonly Name[], marker: Name, maxBytes: number): { meta: Float64Array; markers: Buffer } | Errno;
+  /** Where each field of a packed record sits (native/packed.h). */
+  layouts: PackedLayouts;
+}
+
+/** A packed record layout: `stride` numbers per record, each field at its slot. */
+export type PackedLayout<Field extends string> = { readonly stride: number } & { readonly [F in Field]: number };
+
+/** The addon's `layouts` export: one per batch call. */
+export interface PackedLayouts {
+  smallFiles: PackedLayout<'nameStart' | 'nameEnd' | 'dataStart' | 'dataEnd' | 'mode' | 'uid' | 'size' | 'errno' | 'ino' | 'mtimeMs' | 'ctimeMs'>;
+  statNames: PackedLayout<'errno' | 'mode' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>;
+  markedDirs: PackedLayout<'errno' | 'mode' | 'ino' | 'marker'>;
 }
 
 /**
  * readFilesAt's packed result: a fixed number of JS values per directory,
- * not per file. File i is described by the 11 numbers meta[11 * i ...]:
+ * not per file. File i is the `layouts.smallFiles` record at
+ * meta[stride * i ...]:
  *
- *   0 nameStart, 1 nameEnd   its name is names[nameStart, nameEnd)
- *   2 dataStart, 3 dataEnd   its content is data[dataStart, dataEnd); both -1
- *                            when not read (errno set, not a regular file, or
- *                            over maxBytes)
- *   4 mode, 5 uid, 6 size    from fstat of the opened file; 0 when errno is set
- *   7 errno                  0, or the negative errno of the open/fstat/read
- *                            (-ELOOP for a symlink, which is never followed)
- *   8 ino, 9 mtimeMs,        from the same fstat (0 when errno is set),
- *   10 ctimeMs               converted exactly as statAt's are
+ *   nameStart, nameEnd   its name is names[nameStart, nameEnd)
+ *   dataStart, dataEnd   its content is data[dataStart, dataEnd); both -1
+ *                        when not read (errno set, not a regular file, or
+ *                        over maxBytes)
+ *   mode, uid, size      from fstat of the opened file; 0 when errno is set
+ *   errno                0, or the negative errno of the open/fstat/read
+ *                        (-ELOOP for a symlink, which is never followed)
+ *   ino, mtimeMs,        from the same fstat (0 when errno is set),
+ *   ctimeMs              converted exactly as statAt's are
  *
  * A regular file that grew while read has size + 1 bytes of content, so a
  * caller comparing the two sees the mismatch.
  */
-export interface SmallFiles {
+export interface SmallFilesPacked {
   /** Every name, concatenated (raw bytes, '.'-names skipped). */
   names: Buffer;
   /** Every content read, concatenated. */
   data: Buffer;
-  /** 11 numbers per file, as above. */
+  /** One record per file, as above. */
   meta: Float64Array;
 }
 
