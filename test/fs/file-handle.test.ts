@@ -14,6 +14,7 @@ import { AtomicFile, readFileAt, writeFileAtomic } from '../../src/fs/files';
 import { scratch, isLinux } from '../helpers/scratch';
 import { createUser, runAs, usersUnavailable } from '../helpers/users';
 import { srcModule } from '../helpers/child';
+import { stageForOtherUsers } from '../helpers/stage';
 
 const O = fs.constants;
 
@@ -127,23 +128,24 @@ test('readAll and readFileAt say why nothing was read: missing, not-regular (soc
 });
 
 test('readFileAt: a file another user cannot open is unreadable, with its lstat', { skip: usersUnavailable() ?? false }, () => {
-  const s = scratch('fh');
+  using s = scratch('fh');
   const user = createUser();
   try {
     fs.chmodSync(s.dir, 0o755);
     fs.writeFileSync(path.join(s.dir, 'secret'), 'x'.repeat(10), { mode: 0o600 });
+    // The other user runs a copy of the modules it can reach (the checkout may sit in a private folder).
+    const stage = stageForOtherUsers();
     const code = `
-      const { openDirectory } = require(${JSON.stringify(srcModule('fs/walk'))});
-      const { readFileAt } = require(${JSON.stringify(srcModule('fs/files'))});
+      const { openDirectory } = require(${JSON.stringify(stage.path(srcModule('fs/walk')))});
+      const { readFileAt } = require(${JSON.stringify(stage.path(srcModule('fs/files')))});
       const r = readFileAt(openDirectory(${JSON.stringify(s.dir)}, { trust: 'nofollow' }), 'secret', 100);
       process.stdout.write(JSON.stringify({ ok: r.ok, reason: r.reason, size: r.stat && r.stat.size, code: r.error && r.error.code }));
     `;
-    const out = runAs(user, [process.execPath, '-e', code]);
+    const out = runAs(user, [process.execPath, ...stage.nodeFlags, '-e', code]);
     assert.equal(out.status, 0, String(out.stderr));
     assert.deepEqual(JSON.parse(String(out.stdout)), { ok: false, reason: 'unreadable', size: 10, code: 'EACCES' });
   } finally {
     user.remove();
-    s.cleanup();
   }
 });
 
