@@ -7,8 +7,13 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { validateTags } from '../core/validate';
 import { UsageError } from './io';
 import { camelName, GLOBAL_OPTIONS, type CommandSpec, type OptionSpec } from './spec';
-import { closeOptions } from './suggest';
 import type { ColorMode } from './color';
+
+/** Suggestions load only when an option is mistyped (CLI start-up). */
+function suggest(): typeof import('./suggest') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: only a usage error needs them
+  return require('./suggest') as typeof import('./suggest');
+}
 
 export type Values = Record<string, string | boolean | Array<string | boolean> | undefined>;
 
@@ -69,9 +74,9 @@ function unknownOption(reported: string, names: readonly string[], more: string,
   let typed = reported;
   if (/^-[^-]$/.test(reported)) {
     const word = args.find((a) => /^-[^-]{2,}/.test(a) && a.includes(reported[1]!));
-    if (word !== undefined && closeOptions(word, names).length) typed = word.replace(/=.*$/s, '');
+    if (word !== undefined && suggest().closeOptions(word, names).length) typed = word.replace(/=.*$/s, '');
   }
-  const close = closeOptions(typed, names);
+  const close = suggest().closeOptions(typed, names);
   const hint = close.length ? ` (did you mean ${close.join(' or ')}?)` : more;
   return new UsageError(`unknown option '${typed}'${hint}`);
 }

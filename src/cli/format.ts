@@ -124,15 +124,18 @@ interface Segment {
  * shortened columns, so that no row ever wraps.
  */
 function fit(segments: readonly Segment[], columns: number | null, paint: Painter): string {
-  let left = columns === null ? Number.POSITIVE_INFINITY : columns;
-  const total = segments.reduce((n, s) => n + width(s.text), 0);
+  const widths = segments.map((s) => width(s.text));
+  const total = widths.reduce((n, w) => n + w, 0);
+  // The common case: the row fits as it is.
+  if (columns === null || total <= columns) return segments.map((s) => paint(s.color, s.text)).join('');
+  let left = columns;
   let out = '';
-  for (const s of segments) {
+  for (let i = 0; i < segments.length; i++) {
     if (left <= 0) break;
-    const w = width(s.text);
-    const text = total > (columns ?? Number.POSITIVE_INFINITY) && w >= left ? elideEnd(s.text, left) : s.text;
+    const s = segments[i]!;
+    const text = widths[i]! >= left ? elideEnd(s.text, left) : s.text;
     out += paint(s.color, text);
-    left -= width(text);
+    left -= text === s.text ? widths[i]! : width(text);
   }
   return out;
 }

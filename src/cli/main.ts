@@ -7,7 +7,6 @@ import { isCommandName, loadCommand, visibleCommands } from './commands/index';
 import { report } from './errors';
 import { makeCtx, UsageError, type Ctx, type Streams } from './io';
 import type { Command } from './spec';
-import { didYouMean } from './suggest';
 import { useDataDir } from './api';
 
 /** The command a user named, or undefined (the hidden helper is found by its exact name only). */
@@ -18,6 +17,8 @@ function findCommand(name: string): Command | undefined {
 /** `unknown command 'lsit' (did you mean list?)`, among the commands a user sees. */
 function unknownCommand(name: string): UsageError {
   const names = visibleCommands().map((c) => c.name);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: suggestions load only for a mistyped command (CLI start-up)
+  const { didYouMean } = require('./suggest') as typeof import('./suggest');
   return new UsageError(`unknown command '${name}'${didYouMean(name, names, ' (see: ephemdir --help)')}`);
 }
 
