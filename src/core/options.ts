@@ -262,16 +262,21 @@ export function validatedBy(expected: string, validate: (value: unknown) => unkn
   };
 }
 
-/** `spec`, or null. (undefined always means "not given".) */
-export function nullable(inner: ValueSpec): ValueSpec {
+/** `inner`, or exactly `also` (named `word` in messages). */
+function orAlso(inner: ValueSpec, also: null | undefined, word: string): ValueSpec {
   return {
-    expected: `${inner.expected}, or null`,
+    expected: `${inner.expected}, or ${word}`,
     problem(v) {
-      if (v === null) return null;
+      if (v === also) return null;
       const why = inner.problem(v);
-      return why !== null && why.endsWith(`expected ${inner.expected}`) ? `${why}, or null` : why;
+      return why !== null && why.endsWith(`expected ${inner.expected}`) ? `${why}, or ${word}` : why;
     },
   };
+}
+
+/** `spec`, or null. (undefined always means "not given".) */
+export function nullable(inner: ValueSpec): ValueSpec {
+  return orAlso(inner, null, 'null');
 }
 
 /** Anything but undefined (an argument with no constraint of its own). */
@@ -281,12 +286,5 @@ export function any(): ValueSpec {
 
 /** `spec`, or undefined (an optional positional argument). */
 export function optional(inner: ValueSpec): ValueSpec {
-  return {
-    expected: `${inner.expected}, or undefined`,
-    problem(v) {
-      if (v === undefined) return null;
-      const why = inner.problem(v);
-      return why !== null && why.endsWith(`expected ${inner.expected}`) ? `${why}, or undefined` : why;
-    },
-  };
+  return orAlso(inner, undefined, 'undefined');
 }

@@ -28,6 +28,18 @@ export function objectProblem(st: { uid: number; mode: number }, uid: number): s
   return null;
 }
 
+/** lstat of one object on a runtime path and the owner/mode rule for it; `where` ends the reason. */
+function inspect(p: string, uid: number, where: string): Problem | { st: fs.Stats } {
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(p);
+  } catch (err) {
+    return { path: p, why: `cannot inspect it (${(err as Error).message})` };
+  }
+  const problem = objectProblem(st, uid);
+  return problem ? { path: p, why: `${problem}; ${where}` } : { st };
+}
+
 /** Checks every component of `p`, both as written and as resolved. */
 export function checkChain(p: string, uid: number, what: string): Problem | null {
   const abs = path.resolve(p);
@@ -43,14 +55,8 @@ export function checkChain(p: string, uid: number, what: string): Problem | null
     const parts = chain.split('/').filter(Boolean);
     for (let i = 0; i <= parts.length; i++) {
       if (i > 0) at = path.join(at, parts[i - 1]!);
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(at);
-      } catch (err) {
-        return { path: at, why: `cannot inspect it (${(err as Error).message})` };
-      }
-      const problem = objectProblem(st, uid);
-      if (problem) return { path: at, why: `${problem}; it is on the way to ${what}` };
+      const seen = inspect(at, uid, `it is on the way to ${what}`);
+      if ('why' in seen) return seen;
     }
   }
   return null;
@@ -73,14 +79,9 @@ export function checkTree(root: string, uid: number, what: string, skip: Readonl
       if (dir === root && skip.has(name)) continue;
       if (name === '.bin' && path.basename(dir) === 'node_modules') continue;
       const p = path.join(dir, name);
-      let st: fs.Stats;
-      try {
-        st = fs.lstatSync(p);
-      } catch (err) {
-        return { path: p, why: `cannot inspect it (${(err as Error).message})` };
-      }
-      const problem = objectProblem(st, uid);
-      if (problem) return { path: p, why: `${problem}; it is part of ${what}` };
+      const seen = inspect(p, uid, `it is part of ${what}`);
+      if ('why' in seen) return seen;
+      const st = seen.st;
       if (st.isSymbolicLink()) {
         const chained = checkChain(p, uid, `${what} (through the symlink ${p})`);
         if (chained) return chained;
