@@ -13,7 +13,7 @@ export const esc = escapeForTerminal;
 
 /** Display width of escaped text: code points, with wide emoji counted as 2. */
 export function width(text: string): number {
-  if (/^[\x20-\x7e]*$/.test(text)) return text.length; // the common case: plain ASCII
+  if (isPlainAscii(text)) return text.length; // the common case
   let w = 0;
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
@@ -21,6 +21,15 @@ export function width(text: string): number {
     w += cp >= 0x1f300 || (cp >= 0x2600 && cp <= 0x27bf) || (cp >= 0x1100 && isWideCjk(cp)) ? 2 : 1;
   }
   return w;
+}
+
+/** Printable ASCII only: one column a character (a loop: cheaper than a regular expression per cell). */
+function isPlainAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x20 || c > 0x7e) return false;
+  }
+  return true;
 }
 
 function isWideCjk(cp: number): boolean {
@@ -35,7 +44,11 @@ function isWideCjk(cp: number): boolean {
 }
 
 export function pad(text: string, to: number): string {
-  const w = width(text);
+  return padTo(text, width(text), to);
+}
+
+/** {@link pad} for text whose width `w` is known. */
+function padTo(text: string, w: number, to: number): string {
   return w >= to ? text : text + ' '.repeat(to - w);
 }
 
@@ -124,10 +137,11 @@ interface Segment {
  * shortened columns, so that no row ever wraps.
  */
 function fit(segments: readonly Segment[], columns: number | null, paint: Painter): string {
+  if (columns === null) return segments.map((s) => paint(s.color, s.text)).join('');
   const widths = segments.map((s) => width(s.text));
   const total = widths.reduce((n, w) => n + w, 0);
   // The common case: the row fits as it is.
-  if (columns === null || total <= columns) return segments.map((s) => paint(s.color, s.text)).join('');
+  if (total <= columns) return segments.map((s) => paint(s.color, s.text)).join('');
   let left = columns;
   let out = '';
   for (let i = 0; i < segments.length; i++) {
@@ -160,19 +174,24 @@ export interface RenderOptions {
  */
 export function renderList(items: readonly TrackedDirectory[], opts: RenderOptions): string {
   const columns = opts.columns ?? null;
-  const rows = items.map((t) => ({
-    icon: statusIcon(t.status, opts.emoji),
-    name: esc(t.entry.name),
-    note: esc(t.note),
-    folder: folderOf(t.entry.parent),
-    tags: t.entry.tags.length ? formatTags(t.entry.tags) : '',
-    description: t.entry.description ? esc(t.entry.description) : '',
-    color: statusColor(t.status),
-  }));
-  const iconW = Math.max(0, ...rows.map((r) => width(r.icon)));
-  let nameW = Math.max(0, ...rows.map((r) => width(r.name)));
-  const noteW = Math.max(0, ...rows.map((r) => width(r.note)));
-  const folderW = Math.max(0, ...rows.map((r) => width(r.folder)));
+  const rows = items.map((t) => {
+    const icon = statusIcon(t.status, opts.emoji);
+    const name = esc(t.entry.name);
+    const note = esc(t.note);
+    const folder = folderOf(t.entry.parent);
+    return {
+      icon, name, note, folder,
+      // Each cell measured once: a table of thousands of rows is drawn at start-up.
+      iconW: width(icon), nameW: width(name), noteW: width(note), folderW: width(folder),
+      tags: t.entry.tags.length ? formatTags(t.entry.tags) : '',
+      description: t.entry.description ? esc(t.entry.description) : '',
+      color: statusColor(t.status),
+    };
+  });
+  const iconW = Math.max(0, ...rows.map((r) => r.iconW));
+  let nameW = Math.max(0, ...rows.map((r) => r.nameW));
+  const noteW = Math.max(0, ...rows.map((r) => r.noteW));
+  const folderW = Math.max(0, ...rows.map((r) => r.folderW));
   let room = Number.POSITIVE_INFINITY;
   if (columns !== null) {
     const fixed = () => iconW + 1 + nameW + 2 + noteW + 2;
@@ -182,19 +201,19 @@ export function renderList(items: readonly TrackedDirectory[], opts: RenderOptio
   }
   let out = '';
   for (const r of rows) {
-    const name = pad(elideEnd(r.name, nameW), nameW);
+    const name = r.nameW <= nameW ? padTo(r.name, r.nameW, nameW) : pad(elideEnd(r.name, nameW), nameW);
     // Per row: the folder in full when it and the tags fit, else shortened in
     // the middle (keeping room for a few tags), then the tags cut at their end.
     let folder = r.folder;
     let tags = r.tags;
-    if (width(folder) + (tags ? 2 + width(tags) : 0) > room) {
+    if (room !== Number.POSITIVE_INFINITY && r.folderW + (tags ? 2 + width(tags) : 0) > room) {
       const keepForTags = tags ? 2 + Math.min(width(tags), TAGS_KEPT) : 0;
       folder = elideMiddle(folder, Math.max(Math.min(width(folder), MIN_FOLDER), room - keepForTags));
       tags = room - width(folder) - 2 >= 2 ? elideEnd(tags, room - width(folder) - 2) : '';
     }
     const segments: Segment[] = [
-      { text: `${pad(r.icon, iconW)} ${name}  `, color: null },
-      { text: pad(r.note, noteW), color: r.color },
+      { text: `${padTo(r.icon, r.iconW, iconW)} ${name}  `, color: null },
+      { text: padTo(r.note, r.noteW, noteW), color: r.color },
       { text: `  ${folder}`, color: null },
     ];
     if (tags) segments.push({ text: '  ', color: null }, { text: tags, color: 'cyan' });
