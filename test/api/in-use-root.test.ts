@@ -17,7 +17,7 @@ import { scratch, isRoot, isLinux } from '../helpers/scratch';
 import { mountUnavailable } from '../helpers/mounts';
 import { usersUnavailable, createUser, chownTree } from '../helpers/users';
 import { stageForOtherUsers } from '../helpers/stage';
-import { srcModule } from '../helpers/child';
+import { srcModule, startReady, stopChild } from '../helpers/child';
 
 const noChroot =
   (!isLinux && 'the /proc scan is Linux-only') ||
@@ -63,26 +63,10 @@ function chrooted(root: string, opts: { hold?: string; enter?: boolean; prefix?:
   return started([...(opts.prefix ?? []), 'perl', '-e', code]);
 }
 
-/** Starts `argv`; resolves once it prints "ready". */
 function started(argv: string[]): Promise<ChildProcess> {
-  const child = spawn(argv[0]!, argv.slice(1), { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
-  running.push(child);
-  return new Promise((resolve, reject) => {
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      if (b.toString().includes('ready')) resolve(child);
-    });
-    child.stderr!.on('data', (b: Buffer) => (err += b));
-    child.on('exit', (c) => reject(new Error(`holder exited ${c}: ${err}`)));
-  });
+  return startReady(argv, running);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await gone;
-}
 
 function check(tree: string, pid: number, scanLimit?: number): ReturnType<typeof linuxInUse> {
   using dir = openDirectory(tree, { trust: 'chain' });
@@ -98,7 +82,7 @@ test('a process chrooted into the tree uses it, though its working directory is 
     assert.equal(r.inUse, true, `scan limit ${limit}`);
     assert.equal(r.detail, `process ${p.pid} (root)`);
   }
-  await stop(p);
+  await stopChild(p);
 });
 
 test('a process chrooted elsewhere: a file it holds is placed through our root when the scan was cut short', { skip: noChroot }, async () => {
@@ -109,12 +93,12 @@ test('a process chrooted elsewhere: a file it holds is placed through our root w
   assert.equal(fs.readlinkSync(`/proc/${inside.pid}/fd/3`), path.join(t.tree, 'sub', 'deep', 'file'));
   assert.deepEqual(check(t.tree, inside.pid!), { inUse: true, detail: `process ${inside.pid} (fd 3)` }, 'whole tree scanned');
   assert.deepEqual(check(t.tree, inside.pid!, 3), { inUse: true, detail: `process ${inside.pid} (fd 3)` }, 'scan cut short');
-  await stop(inside);
+  await stopChild(inside);
 
   // A file on the tree's file system but outside it: not in use, rather than unknown.
   const outside = await chrooted(t.jail, { hold: t.outside, enter: true });
   assert.deepEqual(check(t.tree, outside.pid!, 3), { inUse: false, detail: null });
-  await stop(outside);
+  await stopChild(outside);
 });
 
 test('another mount namespace, same root: a file held through a bind mount is placed through its root, past the scan bound', { skip: noNamespaces }, async () => {
@@ -124,7 +108,7 @@ test('another mount namespace, same root: a file held through a bind mount is pl
   const code = `open(my $fh, '<', ${perlString(path.join(t.alt, 'sub', 'deep', 'file'))}) or die "open: $!"; $| = 1; print "ready\\n"; sleep 60;`;
   const p = await started([...prefix, 'perl', '-e', code]);
   assert.deepEqual(check(t.tree, p.pid!, 3), { inUse: true, detail: `process ${p.pid} (fd 3)` });
-  await stop(p);
+  await stopChild(p);
 });
 
 test('a chroot inside another mount namespace, holding a file through a bind mount: kept (unknown) when the scan was cut short', { skip: noNamespaces }, async () => {
@@ -136,7 +120,7 @@ test('a chroot inside another mount namespace, holding a file through a bind mou
   const cut = check(t.tree, p.pid!, 3);
   assert.equal(cut.inUse, null, JSON.stringify(cut));
   assert.match(cut.detail!, new RegExp(`^process ${p.pid} \\(fd 3\\): it has more than 3 entries, so the scan cannot tell whether .*/alt/sub/deep/file is inside$`));
-  await stop(p);
+  await stopChild(p);
 });
 
 test('an unprivileged user, past the scan bound: a mapping is placed by its maps line\'s path, checked against its device and inode', { skip: noChroot || usersUnavailable() || false }, async () => {
@@ -166,7 +150,7 @@ test('an unprivileged user, past the scan bound: a mapping is placed by its maps
     const answer = JSON.parse(r.stdout) as { inUse: boolean | null; detail: string | null };
     assert.equal(answer.inUse, true, JSON.stringify(answer));
     assert.match(answer.detail!, /\(mapped .*sleeper\)/);
-    await stop(mapped);
+    await stopChild(mapped);
   } finally {
     u.remove();
   }

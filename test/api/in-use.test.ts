@@ -7,14 +7,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { linuxInUse, makeDev, parseMapsLine } from '../../src/api/in-use-linux';
 import { openDirectory } from '../../src/fs/walk';
 import { scratch, isRoot, isLinux } from '../helpers/scratch';
 import { mountUnavailable } from '../helpers/mounts';
 import { usersUnavailable, createUser, chownTree } from '../helpers/users';
 import { stageForOtherUsers } from '../helpers/stage';
-import { srcModule } from '../helpers/child';
+import { srcModule, startReady, stopChild } from '../helpers/child';
 import { isolatedEnv } from '../helpers/api-env';
 import * as api from '../../src/api/index';
 
@@ -87,27 +87,9 @@ after(() => {
 
 /** Starts `sh -c script` (optionally under a prefix such as unshare); resolves once it prints "ready". */
 function holder(script: string, prefix: string[] = []): Promise<ChildProcess> {
-  const argv = [...prefix, 'sh', '-c', script];
-  const child = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], cwd: '/' });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (b: Buffer) => {
-      out += b;
-      if (out.includes('ready')) resolve(child);
-    });
-    child.stderr!.on('data', (b: Buffer) => (err += b));
-    child.on('exit', (c) => reject(new Error(`holder exited ${c}: ${err}`)));
-  });
+  return startReady([...prefix, 'sh', '-c', script], children);
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const gone = new Promise((r) => child.once('exit', r));
-  child.kill('SIGKILL');
-  await gone;
-}
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 const privateNs = ['unshare', '--mount', '--propagation', 'private', '--'];
@@ -123,13 +105,13 @@ test('working directory, open file, mapped file: each is found (this namespace)'
   let r = check(t.tree);
   assert.equal(r.inUse, true);
   assert.match(r.detail!, new RegExp(`process ${cwd.pid} \\(cwd\\)`));
-  await stop(cwd);
+  await stopChild(cwd);
 
   const fd = await holder(`exec 7<${q(path.join(t.tree, 'sub', 'f1'))}; echo ready; exec sleep 60`);
   r = check(t.tree);
   assert.equal(r.inUse, true);
   assert.match(r.detail!, new RegExp(`process ${fd.pid} \\(fd 7\\)`));
-  await stop(fd);
+  await stopChild(fd);
 
   // An executable run from inside the tree is mapped, with no fd and the cwd elsewhere.
   const exe = path.join(t.tree, 'sub', 'sleeper');
@@ -140,7 +122,7 @@ test('working directory, open file, mapped file: each is found (this namespace)'
   r = check(t.tree);
   assert.equal(r.inUse, true);
   assert.match(r.detail!, new RegExp(`process ${mapped.pid} \\(mapped .*sleeper\\)`));
-  await stop(mapped);
+  await stopChild(mapped);
 
   assert.equal(check(t.tree).inUse, false, 'free again once they are gone');
 });
@@ -154,12 +136,12 @@ test('a process working in the tree through a bind mount in another mount namesp
   const r = check(t.tree);
   assert.equal(r.inUse, true, 'kept: its cwd reads as the alias, but it is the same directory');
   assert.match(r.detail!, new RegExp(`process ${whole.pid} \\(cwd\\)`));
-  await stop(whole);
+  await stopChild(whole);
 
   // Only a sub-directory bound, and an open file through it.
   const part = await holder(`mount --bind ${q(path.join(t.tree, 'sub'))} ${q(alt)} && exec 7<${q(path.join(alt, 'f0'))} && echo ready && exec sleep 60`, privateNs);
   assert.equal(check(t.tree).inUse, true, 'an open file through a bind mount of a sub-directory');
-  await stop(part);
+  await stopChild(part);
 
   // A tmpfs stacked on a tree directory in that namespace, worked in.
   const stacked = await holder(
@@ -167,7 +149,7 @@ test('a process working in the tree through a bind mount in another mount namesp
     privateNs,
   );
   assert.equal(check(t.tree).inUse, true, 'under a tree directory in its view, on another file system');
-  await stop(stacked);
+  await stopChild(stacked);
   assert.equal(check(t.tree).inUse, false);
 });
 
@@ -182,7 +164,7 @@ test('a look-alike path in another mount namespace does not pin the tree', { ski
   assert.equal(fs.readlinkSync(`/proc/${fake.pid}/cwd`), sameName, 'its working directory reads as a path inside the tree');
   assert.deepEqual(check(t.tree), { inUse: false, detail: null });
   assert.deepEqual(check(t.tree, 2, fake), { inUse: false, detail: null }, 'also when the scan is cut short');
-  await stop(fake);
+  await stopChild(fake);
 });
 
 test('past the scan bound: decided where identity allows, unknown (with why) where not', { skip: noNamespaces }, async () => {
@@ -194,7 +176,7 @@ test('past the scan bound: decided where identity allows, unknown (with why) whe
   let r = check(t.tree, 3, fd);
   assert.equal(r.inUse, true);
   assert.match(r.detail!, /\(fd 7\)/);
-  await stop(fd);
+  await stopChild(fd);
 
   // A bind mount of a directory the scan did not reach hides where it sits: unknown, and why.
   const hidden = await holder(`mount --bind ${q(path.join(t.tree, 'sub', 'deep'))} ${q(alt)} && cd ${q(alt)} && echo ready && exec sleep 60`, privateNs);
@@ -202,7 +184,7 @@ test('past the scan bound: decided where identity allows, unknown (with why) whe
   assert.equal(r.inUse, null);
   assert.match(r.detail!, new RegExp(`process ${hidden.pid} \\(cwd\\).*more than 3 entries`));
   assert.equal(check(t.tree, undefined, hidden).inUse, true, 'with the whole tree scanned it is decided');
-  await stop(hidden);
+  await stopChild(hidden);
 });
 
 test('a sweeping user who may not inspect another user\'s process: unknown (and why) only while the tree is open to others', { skip: noLinux || usersUnavailable() || false }, () => {
@@ -262,10 +244,10 @@ test("an unprivileged user finds its own processes: working directory, and a map
     const m = asUser(mapped.pid!);
     assert.equal(m.inUse, true, JSON.stringify(m));
     assert.match(m.detail!, /\(mapped .*sleeper\)/);
-    await stop(mapped);
+    await stopChild(mapped);
     const cwd = await holder(`cd ${q(path.join(t.tree, 'sub', 'deep'))} && echo ready && exec sleep 60`, u.wrap([]));
     assert.match(asUser(cwd.pid!).detail ?? '', /\(cwd\)/);
-    await stop(cwd);
+    await stopChild(cwd);
   } finally {
     u.remove();
   }
@@ -284,7 +266,7 @@ test('sweep(): kept while a container-style bind mount works inside it, and not 
   assert.ok(fs.existsSync(path.join(used.path, 'sub')), 'not deleted under the process');
   const why = (await api.explain(used.path)).blockers.find((b) => b.code === 'in-use');
   assert.match(why?.detail ?? '', new RegExp(`process ${container.pid} \\(cwd\\)`), 'explain names who uses it');
-  await stop(container);
+  await stopChild(container);
   report = await api.sweep({ tags: ['inuse-bind'] });
   assert.deepEqual(report.removed.map((i) => i.path), [used.path]);
 
@@ -292,5 +274,5 @@ test('sweep(): kept while a container-style bind mount works inside it, and not 
   const squatter = await holder(`mount -t tmpfs x ${q(env.work)} && mkdir -p ${q(alike.path)} && cd ${q(alike.path)} && echo ready && exec sleep 60`, privateNs);
   report = await api.sweep({ tags: ['inuse-alike'] });
   assert.deepEqual(report.removed.map((i) => i.path), [alike.path], 'a different directory under the same name pins nothing');
-  await stop(squatter);
+  await stopChild(squatter);
 });

@@ -15,7 +15,7 @@ import { STATUSES, STATUS_LEGEND, STATUS_STYLE } from '../../src/policy/status';
 import type { SweepItem, SweepReport } from '../../src/api/types';
 import type { TrackedDirectory } from '../../src/api/types';
 import type { Entry } from '../../src/model/entry';
-import { buildEntry } from '../helpers/entry';
+import { cliEntry as entry } from '../helpers/entry';
 import { MAIN } from '../helpers/cli';
 import { CliSandbox, snapshotTree } from '../helpers/cli-sandbox';
 
@@ -113,23 +113,6 @@ describe('did you mean: the command line', () => {
   }
 });
 
-function entry(over: Partial<Entry> = {}): Entry {
-  return buildEntry({
-    id: 'a'.repeat(32),
-    path: '/work/brave-otter-0123456789abcdef',
-    parent: '/work',
-    name: 'brave-otter-0123456789abcdef',
-    createdAt: 1_800_000_000.5,
-    expiresAt: 1_800_007_200.5,
-    bootId: null,
-    bootTime: null,
-    dev: 1,
-    ino: 2,
-    mountId: null,
-    uid: 0,
-    ...over,
-  });
-}
 
 function tracked(over: Partial<Entry> = {}, status: TrackedDirectory['status'] = 'active', note = '1h 59m left'): TrackedDirectory {
   return { entry: entry(over), status, note, remainingSeconds: 7199, exists: true };

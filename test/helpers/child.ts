@@ -46,3 +46,31 @@ export function exited(c: ChildProcess): Promise<{ code: number | null; out: str
     c.on('exit', (code) => resolve({ code, out, err }));
   });
 }
+
+/**
+ * Starts `argv` in `/`; resolves once it prints "ready" (rejects if it exits
+ * first, with its stderr). It is added to `track` at once, so a suite's
+ * `after` can kill one that never got ready.
+ */
+export function startReady(argv: readonly string[], track: ChildProcess[]): Promise<ChildProcess> {
+  const child = spawn(argv[0]!, argv.slice(1), { cwd: '/', stdio: ['ignore', 'pipe', 'pipe'] });
+  track.push(child);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (b: Buffer) => {
+      out += b;
+      if (out.includes('ready')) resolve(child);
+    });
+    child.stderr!.on('data', (b: Buffer) => (err += b));
+    child.on('exit', (c) => reject(new Error(`${argv.join(' ')} exited ${c}: ${err}`)));
+  });
+}
+
+/** Kills `child` (SIGKILL) and waits until it is gone; nothing if it already ended. */
+export async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGKILL');
+  await gone;
+}

@@ -33,3 +33,22 @@ export function buildEntry(over: Partial<Entry> = {}): Entry {
     ...over,
   };
 }
+
+/** The entry the CLI's rendering tests draw: a short name in /work, times with fractions, no boot. */
+export function cliEntry(over: Partial<Entry> = {}): Entry {
+  return buildEntry({
+    id: 'a'.repeat(32),
+    path: '/work/brave-otter-0123456789abcdef',
+    parent: '/work',
+    name: 'brave-otter-0123456789abcdef',
+    createdAt: 1_800_000_000.5,
+    expiresAt: 1_800_007_200.5,
+    bootId: null,
+    bootTime: null,
+    dev: 1,
+    ino: 2,
+    mountId: null,
+    uid: 0,
+    ...over,
+  });
+}
