@@ -3,7 +3,10 @@
 // Benchmark orchestrator. Each section is a module exporting
 // `run(opts) -> Promise<{title, text, data}>`; adding one is one line in
 // SECTIONS. Results print as tables (medians and ratios from the same run)
-// and are saved as JSON in bench/results/<timestamp>.json.
+// and are saved as JSON in bench/results/<timestamp>.json. A section's result
+// may carry `targets` (rows of the speed targets, format in targets.js):
+// they print at the end as one table in the issue's order, with the rows no
+// section measured named as such.
 //
 //   npm run bench                          all sections
 //   node bench/run.js --only remove        selected sections (comma-separated)
@@ -38,6 +41,7 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
+const { collectTargets, targetLines, targetSummary } = require('./targets.js');
 
 const SECTIONS = {
   remove: './remove.js',
@@ -122,14 +126,18 @@ async function main() {
     options: opts,
     sections: {},
   };
+  const targets = [];
   process.stdout.write(`ephemdir bench: node ${process.version}, ${report.platform}, ${report.cpus} CPUs, load ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n\n`);
   for (const name of names) {
     const t0 = performance.now();
     const res = await require(SECTIONS[name]).run({ ...opts });
     const seconds = (performance.now() - t0) / 1000;
     report.sections[name] = { title: res.title, seconds, data: res.data };
+    targets.push(...collectTargets(name, res));
     process.stdout.write(`== ${res.title} (${seconds.toFixed(0)} s)\n${res.text}\n\n`);
   }
+  report.targets = targetSummary(targets);
+  process.stdout.write(`== targets (ratios against the floor measured in the same run)\n${targetLines(targets).join('\n')}\n\n`);
   report.finished = new Date().toISOString();
   report.loadavgEnd = os.loadavg();
   const dir = path.join(__dirname, 'results');
