@@ -4,6 +4,7 @@ import { parseDuration, parseExtension } from '../core/duration';
 import { BLOCKER_ERRORS, decide, type BlockerCode } from '../policy/decide';
 import { assertNever } from '../core/never';
 import { explainModel, type ExplainModel } from '../policy/explain';
+import { prunable, remedyText } from '../policy/remedies';
 import { EphemdirError, ErrorCodes, invalidArgument, type ErrorCode } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
 import { pickOne, withContext } from './query';
@@ -36,10 +37,10 @@ async function withContextAsync<T>(choice: RegistryChoice, fn: (ctx: ApiContext)
 function requireOurs(entry: Entry, action: string): void {
   const at = locate(entry);
   closeLocated(at);
-  if (at.presence === 'present' && at.identity === 'foreign') {
+  if (prunable(at) === 'replaced') {
     throw new EphemdirError(
       ErrorCodes.NOT_OURS,
-      `refusing to ${action} ${entry.path}: it was replaced by another directory (its inode or marker changed); nothing was changed, and \`ephemdir prune\` forgets the entry`,
+      `refusing to ${action} ${entry.path}: it was replaced by another directory (its inode or marker changed); nothing was changed, and ${remedyText('replaced', entry.name)}`,
       { path: entry.path },
     );
   }
@@ -127,7 +128,7 @@ export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | 
       if (o.action === 'completed') return null;
       return new EphemdirError(
         ErrorCodes.RECOVERY_REQUIRED,
-        `${entry.path}: ${o.message}${o.action === 'parked' ? `; \`ephemdir recover --forget ${entry.name}\` drops the entry (it deletes nothing)` : ''}`,
+        `${entry.path}: ${o.message}${o.action === 'parked' ? `; ${remedyText('parked', entry.name)}` : ''}`,
         { path: entry.path },
       );
     default:
@@ -222,7 +223,7 @@ export async function prune(options: RegistryOptions = {}): Promise<string[]> {
       try {
         const at = locate(entry);
         closeLocated(at);
-        if (at.presence !== 'missing' && !(at.presence === 'present' && at.identity === 'foreign')) continue;
+        if (prunable(at) === null) continue;
         ctx.registry.update(entry.id, (cur) => ({ entry: cur && cur.state === 'active' && cur.ino === entry.ino ? null : cur, result: undefined }));
         forgotten.push(entry.path);
       } catch (err) {

@@ -6,6 +6,7 @@ import type { Entry } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { decide } from '../policy/decide';
 import { displayStatus, statusNote } from '../policy/status';
+import { prunable, remedyText } from '../policy/remedies';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
@@ -120,11 +121,12 @@ export async function resolve(target: string, options: RegistryOptions = {}): Pr
     const entry = pickOne(ctx, target, 'active');
     const at = locate(entry);
     closeLocated(at);
-    if (at.presence === 'missing') {
-      throw new EphemdirError(ErrorCodes.NOT_FOUND, `${entry.path} is tracked but missing; the entry was kept (run \`ephemdir prune\` to forget it)`, { path: entry.path });
+    const gone = prunable(at);
+    if (gone === 'missing') {
+      throw new EphemdirError(ErrorCodes.NOT_FOUND, `${entry.path} is tracked but missing; the entry was kept (${remedyText(gone, entry.name)})`, { path: entry.path });
     }
-    if (at.presence === 'present' && at.identity === 'foreign') {
-      throw new EphemdirError(ErrorCodes.NOT_OURS, `${entry.path} was replaced by another directory (its inode or marker changed); run \`ephemdir prune\` to forget the entry`, { path: entry.path });
+    if (gone === 'replaced') {
+      throw new EphemdirError(ErrorCodes.NOT_OURS, `${entry.path} was replaced by another directory (its inode or marker changed); ${remedyText(gone, entry.name)}`, { path: entry.path });
     }
     return entry.path;
   });

@@ -7,6 +7,7 @@ import { REASON_CODES, type BlockerCode, type Decision, type DecisionStatus, typ
 import { REASONS } from './reasons';
 import { describeJournal, type JournalOptions } from './journal';
 import { displayStatus, type Status, type StatusColor } from './status';
+import { RECOVER_COMMAND, recoveryChoices, remedyCommand } from './remedies';
 
 /** The label of each reason (its row in REASONS). */
 export const REASON_LABELS = Object.fromEntries(
@@ -15,7 +16,7 @@ export const REASON_LABELS = Object.fromEntries(
 
 export const BLOCKER_LABELS: Record<BlockerCode, string> = {
   'foreign-platform': 'it was created on a different operating system',
-  'recovery-required': 'an interrupted deletion needs a decision: ephemdir recover',
+  'recovery-required': `an interrupted deletion needs a decision: ${RECOVER_COMMAND}`,
   'in-progress': 'another process may be deleting it right now',
   'path-missing': 'nothing exists at its path any more',
   unavailable: 'its path cannot be inspected right now',
@@ -92,7 +93,7 @@ function blockerDetail(code: BlockerCode, entry: Entry, probe: Probe, ctx: Decis
     case 'path-missing':
       return entry.path;
     case 'recovery-required':
-      return `ephemdir recover ${entry.name} (retry) or ephemdir recover ${entry.name} --forget`;
+      return recoveryChoices(entry.name);
     default:
       return undefined;
   }
@@ -136,7 +137,7 @@ function verdictFor(
   if (isJournalState(entry.state)) {
     const j = describeJournal(entry, journal);
     if (j.status === 'recovery') {
-      return { verdict: `interrupted deletion: run \`ephemdir recover ${entry.name}\``, color: 'red', hint: j.hint };
+      return { verdict: `interrupted deletion: run \`${remedyCommand('recovery', entry.name)}\``, color: 'red', hint: j.hint };
     }
     if (decision.blockers.includes('in-progress')) return { verdict: j.label, color: 'yellow', hint: null };
     if (decision.destructiveAllowed) {
@@ -146,9 +147,9 @@ function verdictFor(
   }
   switch (listStatus) {
     case 'missing':
-      return { verdict: 'missing on disk; still tracked', color: 'dim', hint: 'ephemdir prune' };
+      return { verdict: 'missing on disk; still tracked', color: 'dim', hint: remedyCommand('missing', entry.name) };
     case 'replaced':
-      return { verdict: 'replaced by another directory; it will not be touched', color: 'yellow', hint: null };
+      return { verdict: 'replaced by another directory; it will not be touched', color: 'yellow', hint: remedyCommand('replaced', entry.name) };
     case 'unavailable':
       return { verdict: 'temporarily inaccessible; still tracked', color: 'dim', hint: null };
     default:

@@ -6,6 +6,7 @@ import type { DecisionContext, Entry, JournalState, Probe } from '../model/entry
 import { isJournalState } from '../model/entry';
 import { EphemdirError, ErrorCodes } from '../errors';
 import type { BlockerCode, Decision, NoteCode } from './codes';
+import { RECOVER_COMMAND, remedyCommand } from './remedies';
 
 export interface JournalOptions {
   /**
@@ -72,6 +73,9 @@ export function decideJournal(entry: Entry, ctx: DecisionContext, opts: JournalO
   };
 }
 
+/** The list note of an entry parked for `recover`. */
+export const RECOVERY_LABEL = `interrupted deletion; use ${RECOVER_COMMAND}`;
+
 export interface JournalDescription {
   status: 'deleting' | 'recovery';
   /** The list note / one-line human description. */
@@ -89,8 +93,8 @@ export function describeJournal(entry: Entry, opts: Pick<JournalOptions, 'claimL
   if (state === 'recovery') {
     return {
       status: 'recovery',
-      label: 'interrupted deletion; use ephemdir recover',
-      hint: `ephemdir recover ${entry.name}`,
+      label: RECOVERY_LABEL,
+      hint: remedyCommand('recovery', entry.name),
       ...base,
     };
   }

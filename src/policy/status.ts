@@ -6,7 +6,7 @@ import { formatRemaining } from '../core/humanize';
 import { HARD_BLOCKERS, type BlockerCode, type Decision, type ReasonCode } from './codes';
 import { REASONS } from './reasons';
 import { assertNever } from '../core/never';
-import { describeJournal, type JournalOptions } from './journal';
+import { describeJournal, RECOVERY_LABEL, type JournalOptions } from './journal';
 
 export const STATUSES = [
   'active',
@@ -148,7 +148,7 @@ export function statusNote(
       return isJournalState(entry.state)
         ? describeJournal(entry, journal).label
         : status === 'recovery'
-          ? 'interrupted deletion; use ephemdir recover'
+          ? RECOVERY_LABEL
           : 'partially deleted; sweeps will retry';
     case 'blocked': {
       if (entry.platform !== ctx.platform) return `created on ${entry.platform}; will not be touched here`;
