@@ -52,7 +52,7 @@ RootInfo RootInfoOf(const sys::Stat& s) {
 
 bool OtherMount(const RootInfo& root, const sys::Stat& s) {
   if (s.mount_root == 1) return true;
-  if (s.has_mnt_id && root.has_mnt) return s.mnt_id != root.mnt;
+  if (s.has_mnt_id && root.has_mnt && s.mnt_id != root.mnt) return true;
   return s.dev != root.dev;
 }
 

@@ -59,8 +59,9 @@ struct RootInfo {
 // directory below is checked against the root as it was opened.
 RootInfo RootInfoOf(const sys::Stat& s);
 
-// A directory on another mount than the root: a different mount id, a mount
-// root, or (when no mount id is known) a different device.
+// A directory on another mount or filesystem than the root: a mount root, a
+// different mount id, or a different device (a btrfs subvolume: same mount,
+// its own st_dev).
 bool OtherMount(const RootInfo& root, const sys::Stat& s);
 
 // Records a system error on the root itself in a RemoveResult or ScanResult

@@ -101,13 +101,15 @@ export function chainProblem(st: OwnerFacts, me = euid()): string | null {
 }
 
 /**
- * Whether `st` lies on another mount than `root`, with the native engine's
- * precedence (OtherMount in native/tree_stack.cc): a mount root is always
- * another mount; where both mount ids are known they decide (a bind mount of
- * the same filesystem has the same st_dev); only then the device numbers.
+ * Whether `st` lies on another mount or filesystem than `root`, as the native
+ * engine decides it (OtherMount in native/tree_stack.cc): a mount root, a
+ * different mount id (a bind mount of the same filesystem has the same
+ * st_dev), or a different device (a btrfs subvolume is on the same mount
+ * with its own st_dev, and may be mounted elsewhere too). Any one is a
+ * boundary: neither test alone sees both cases.
  */
 export function isOtherMount(root: MountFacts, st: MountFacts): boolean {
   if (st.mountRoot === true) return true;
-  if (st.mntId !== null && root.mntId !== null) return st.mntId !== root.mntId;
+  if (st.mntId !== null && root.mntId !== null && st.mntId !== root.mntId) return true;
   return st.dev !== root.dev;
 }

@@ -70,13 +70,14 @@ describe('chainProblem and the walker\'s final rules', () => {
   });
 });
 
-describe('isOtherMount: the native engine\'s precedence', () => {
+describe('isOtherMount: the native engine\'s rule (mount root, mount id or device)', () => {
   const root: MountFacts = { dev: 10, mntId: 100, mountRoot: null };
   const rows: Array<[string, MountFacts, MountFacts, boolean]> = [
     ['same mount', root, { dev: 10, mntId: 100, mountRoot: false }, false],
     ['a mount root is always another mount', root, { dev: 10, mntId: 100, mountRoot: true }, true],
     ['bind mount of the same filesystem: same device, other mount id', root, { dev: 10, mntId: 101, mountRoot: false }, true],
-    ['same mount id decides over the device (btrfs subvolume)', root, { dev: 11, mntId: 100, mountRoot: false }, false],
+    ['same mount id, other device (btrfs subvolume): another filesystem', root, { dev: 11, mntId: 100, mountRoot: false }, true],
+    ['other mount id and other device (tmpfs)', root, { dev: 12, mntId: 102, mountRoot: false }, true],
     ['no mount ids: the device decides', { dev: 10, mntId: null, mountRoot: null }, { dev: 11, mntId: null, mountRoot: null }, true],
     ['no mount ids, same device', { dev: 10, mntId: null, mountRoot: null }, { dev: 10, mntId: null, mountRoot: null }, false],
     ['one mount id unknown: the device decides', root, { dev: 10, mntId: null, mountRoot: null }, false],
