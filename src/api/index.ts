@@ -1,6 +1,6 @@
 // The managed-directory API: tempdir() and the functions that manage what it made.
 import { createContext, createEntry, prepare } from './create';
-import { maintenanceSweepSteps } from './sweep';
+import { maintenanceSweepSteps } from './maintenance';
 import { EphemeralDirectory } from './handle';
 import { removeAtExit } from './exit-hooks';
 import type { TempdirOptions } from './types';
