@@ -13,7 +13,7 @@
 // Every directory made is removed right after it was timed, outside the
 // timed region. Targets (issue 14): backlog p99 <= 3x the quiet median;
 // scheduled median <= 1.5x the empty-registry median. `--runs` sets the runs
-// (default 5); each makes 60 calls per peer.
+// (default 5); each makes 40 calls per peer.
 const { spawnSync } = require('node:child_process');
 const path = require('node:path');
 const lib = require('./lib');
@@ -79,7 +79,7 @@ async function run(opts = {}) {
   if (!fx.apiAvailable()) return { title: 'presweep', text: 'skipped: dist/ is missing (run `npm run compile`)', data: { skipped: true } };
   const api = fx.dist('index.js');
   const runs = opts.runs ?? 5;
-  const calls = 60;
+  const calls = 40;
   const data = { runs, callsPerRun: calls, loadavgStart: fx.loadavg() };
   const quiet = fx.scratch('presweep-quiet');
   const scratches = [quiet];
