@@ -1,10 +1,12 @@
 // The bounded sweep tempdir() runs before creating: it looks only at the
-// entries the schedule hints name, at most a handful, and leaves the rest
-// to later calls and to sweep().
+// entries the schedule hints name, a handful, removes one directory at most
+// (policy/maintenance.ts decides which), and leaves the rest to later calls
+// and to sweep().
 import * as path from 'node:path';
 import type { Entry } from '../model/entry';
 import { decide } from '../policy/decide';
 import type { SweepReasonCode } from '../policy/codes';
+import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder } from '../policy/maintenance';
 import { probeEntrySync } from './probe';
 import { removeEntrySteps, recoverEntrySteps } from './removal';
 import type { Steps } from '../core/steps';
@@ -12,35 +14,32 @@ import type { ApiContext } from './context';
 import type { SweepItem, SweepReport } from './types';
 import { countSwept, emptyReport, failure, record } from './sweep';
 
-/** How many due directories a tempdir() call looks at before creating. */
-export const MAINTENANCE_LIMIT = 4;
-/** How many entries (files, directories) a tempdir() call removes at most. */
-export const MAINTENANCE_BUDGET = 1_000;
-
-/** Due candidates for the bounded sweep: hinted entries that really are due now. */
+/** Due candidates for the bounded sweep: hinted entries that really are due now, at most MAINTENANCE_LIMIT. */
 function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Entry[]; postponed: number } {
   const due: Entry[] = [];
-  let postponed = 0;
   let ids: string[];
   try {
-    ids = ctx.registry.dueHints(ctx.decision('maintenance'), MAINTENANCE_LIMIT * 4);
+    ids = ctx.registry.dueHints(ctx.decision('maintenance'), MAINTENANCE_LOOKS);
   } catch (err) {
     // The hints only speed sweeps up: without them this call sweeps nothing.
     report.failed.push(registryItem(ctx, err));
-    return { due, postponed };
+    return { due, postponed: 0 };
   }
+  const entries: Entry[] = [];
   for (const id of ids) {
-    let entry: Entry | null;
     try {
-      entry = ctx.registry.get(id);
+      const entry = ctx.registry.get(id);
+      if (entry) entries.push(entry);
     } catch (err) {
       // A corrupt entry file is another entry's problem: never the caller's.
       report.failed.push(registryItem(ctx, err, id));
-      continue;
     }
-    // In-use scans and size measurements are too slow for the caller's path;
-    // parked (recovery) entries wait for `recover`.
-    if (!entry || entry.state === 'recovery' || entry.keepWhileInUse) continue;
+  }
+  const order = maintenanceOrder(entries);
+  let looked = 0;
+  for (const entry of order) {
+    if (due.length >= MAINTENANCE_LIMIT) break;
+    looked++;
     if (entry.state === 'active') {
       try {
         const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
@@ -50,10 +49,10 @@ function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Ent
         continue;
       }
     }
-    if (due.length < MAINTENANCE_LIMIT) due.push(entry);
-    else postponed++;
+    due.push(entry);
   }
-  return { due, postponed };
+  // Hinted, maybe due, not looked at: left for later calls and sweeps.
+  return { due, postponed: order.length - looked };
 }
 
 /** A failure that belongs to no readable entry: named after the registry (and the entry id, when known). */
@@ -65,11 +64,12 @@ function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepItem {
 }
 
 /**
- * The sweep tempdir() runs first. Bounded twice over: a few directories, and
- * at most MAINTENANCE_BUDGET entries removed in all; a bigger tree is left
- * mid-deletion and finished by later calls or the next full sweep, so the
- * caller's latency does not depend on how big due trees are. Whatever goes
- * wrong with one removal is reported, never thrown at tempdir()'s caller.
+ * The sweep tempdir() runs first. Bounded twice over: one directory (a
+ * deletion under way before a new one), and at most MAINTENANCE_BUDGET
+ * entries removed; a bigger tree is left mid-deletion and finished by later
+ * calls or the next full sweep, so the caller's latency depends neither on
+ * how much is due nor on how big due trees are. Whatever goes wrong with
+ * one removal is reported, never thrown at tempdir()'s caller.
  */
 export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
   const report = emptyReport(false);
@@ -95,3 +95,5 @@ export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
   if (report.removed.length > 0) countSwept(ctx, report.removed.length);
   return report;
 }
+
+export { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT } from '../policy/maintenance';
