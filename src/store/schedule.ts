@@ -147,11 +147,19 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   }
 }
 
+/**
+ * The folders of entries mid-deletion (all zeros: always due) are kept when
+ * empty, so that claiming a directory for deletion creates no folder and
+ * has only the hint's own folder to fsync.
+ */
+const KEPT_CHAIN = bucketNames(0).join('/');
+
 /** Removes hint files (missing ones are fine) and then-empty folders. Not fsynced: a stale hint is harmless. */
 export function removeHints(top: TopDir, hints: Hint[]): void {
   for (const h of hints) {
     const root = top(h.kind, false);
     if (root === null) continue;
+    const keepFolders = h.kind === 'schedule' && h.dirs.join('/') === KEPT_CHAIN;
     const opened: DirHandle[] = [];
     try {
       const inner = openChain(root, h.dirs, false, opened);
@@ -163,7 +171,7 @@ export function removeHints(top: TopDir, hints: Hint[]): void {
         }
       }
       // Then-empty folders, innermost first; the first one still in use ends it.
-      for (let i = opened.length - 1; i >= 0; i--) {
+      for (let i = keepFolders ? -1 : opened.length - 1; i >= 0; i--) {
         try {
           (i === 0 ? root : opened[i - 1]!).rmdir(h.dirs[i]!);
         } catch {

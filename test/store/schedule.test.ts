@@ -164,3 +164,23 @@ test('the due lookup costs what is due: 2,000 hints later this hour cost no stat
   const scheduled = statCallsOfDueHints(full.data)!;
   assert.ok(scheduled <= base + 4, `dueHints made ${scheduled} stat calls with 2,000 hints later this hour, ${base} without`);
 });
+
+test('the folders of deletions under way stay when empty, so a claim creates none', () => {
+  using s = dataScratch('sched');
+  using r = open(s.env);
+  const zero = bucketNames(0).join('/');
+  const e = makeEntry({ expiresAt: NOW - 5, removeOnRestart: false });
+  r.create(e);
+  const claim = (id: string) => r.update(id, (cur) => ({ entry: { ...cur!, state: 'deleting', stagingPath: '/home/alice/work/.x.deleting' }, result: 0 }));
+  claim(e.id);
+  assert.deepEqual(hintFiles(s.data), [`${zero}/${e.id}`]);
+  r.update(e.id, () => ({ entry: null, result: 0 }));
+  assert.deepEqual(hintFiles(s.data), []);
+  assert.ok(fs.statSync(path.join(scheduleDir(s.data), ...bucketNames(0))).isDirectory(), 'kept, empty');
+  const ino = fs.statSync(path.join(scheduleDir(s.data), ...bucketNames(0))).ino;
+  const f = makeEntry({ expiresAt: NOW - 5, removeOnRestart: false });
+  r.create(f);
+  claim(f.id);
+  assert.equal(fs.statSync(path.join(scheduleDir(s.data), ...bucketNames(0))).ino, ino, 'the same folder, not made again');
+  assert.deepEqual(r.dueHints(clock(), 10), [f.id]);
+});
