@@ -13,7 +13,7 @@ export const MAINTENANCE_LOOKS = 4;
 export const MAINTENANCE_BUDGET = 1_000;
 
 /** What the order needs to know of an entry. */
-export type MaintenanceFacts = Pick<Entry, 'state' | 'keepWhileInUse'>;
+export type MaintenanceFacts = Pick<Entry, 'state' | 'keepWhileInUse' | 'lastError'>;
 
 /** Why a hinted entry is never taken here (null: it may be, once probed). */
 export function maintenanceSkip(entry: MaintenanceFacts): 'recovery' | 'in-use-scan' | null {
@@ -25,10 +25,16 @@ export function maintenanceSkip(entry: MaintenanceFacts): 'recovery' | 'in-use-s
 
 /**
  * The entries worth probing, in the order to try them: deletions under way
- * (moving, deleting) first, then active ones, each group in the hints'
- * (random) order; entries that are never taken here are left out.
+ * (moving, deleting) first, then active ones, then deletions under way that
+ * failed before (`lastError`: they must not block the rest), each group in
+ * the hints' (random) order; entries never taken here are left out.
  */
 export function maintenanceOrder<T extends MaintenanceFacts>(entries: readonly T[]): T[] {
   const eligible = entries.filter((e) => maintenanceSkip(e) === null);
-  return [...eligible.filter((e) => e.state !== 'active'), ...eligible.filter((e) => e.state === 'active')];
+  const resuming = eligible.filter((e) => e.state !== 'active');
+  return [
+    ...resuming.filter((e) => e.lastError === null),
+    ...eligible.filter((e) => e.state === 'active'),
+    ...resuming.filter((e) => e.lastError !== null),
+  ];
 }

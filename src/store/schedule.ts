@@ -272,10 +272,11 @@ function hintTime(dir: DirHandle, id: string): number | null {
  * in a folder that is due in part (the current second). Old-layout hints
  * met on the way are moved (see the top of this file).
  */
-function collectSchedule(top: TopDir, dir: DirHandle, dirs: string[], due: FolderDue, clock: HintClock, haul: Haul): void {
+function collectSchedule(top: TopDir, dir: DirHandle, dirs: string[], due: FolderDue, clock: HintClock, haul: Haul, skip?: string): void {
   const depth = dirs.length;
   for (const name of shuffle(names(dir))) {
     if (haul.enough()) return;
+    if (name === skip) continue;
     if (depth === SCHEDULE_LEVELS.length) {
       if (!ID_RE.test(name) || haul.into.has(name)) continue;
       if (scheduleHintDue(due, () => hintTime(dir, name), clock)) haul.into.set(name, { kind: 'schedule', dirs, id: name, mtime: null });
@@ -319,10 +320,11 @@ function moveLegacyHint(top: TopDir, hourDir: DirHandle, id: string): Hint | nul
 
 /**
  * Ids of entries that may be due now: expired schedule buckets, and boots
- * other than the current one. At most `limit`, chosen at random among what
- * is visited (so entries that stay blocked cannot crowd out the rest); the
- * work done grows with what is due (bounded by the limit), not with how
- * many entries exist or are scheduled later.
+ * other than the current one. At most `limit`: deletions under way first
+ * (in half the places at most), the rest chosen at random among what is
+ * visited, so entries that stay blocked cannot crowd out the rest. The work
+ * done grows with what is due (bounded by the limit), not with how many
+ * entries exist or are scheduled later.
  */
 export function dueHints(
   top: TopDir,
@@ -331,13 +333,31 @@ export function dueHints(
   limit: number,
 ): string[] {
   if (!(limit > 0)) return [];
+  // Deletions under way (the all-zero day) are gathered apart, so that they
+  // come first but cannot fill every place.
+  const resuming: Haul = { into: new Map<string, Hint>(), enough: () => resuming.into.size >= limit };
   const haul: Haul = { into: new Map<string, Hint>(), enough: () => haul.into.size >= limit * 4 };
   const schedule = top('schedule', false);
-  if (schedule !== null) collectSchedule(top, schedule, [], 'some', clock, haul);
+  if (schedule !== null) {
+    const zeroDay = bucketNames(0)[0]!;
+    const day = schedule.tryOpenDir(zeroDay);
+    if (day !== null) {
+      try {
+        collectSchedule(top, day, [zeroDay], 'all', clock, resuming);
+      } finally {
+        day.close();
+      }
+    }
+    collectSchedule(top, schedule, [], 'some', clock, haul, zeroDay);
+  }
   const boots = top('boots', false);
   if (boots !== null) collectBoots(boots, clock, haul);
   const out: string[] = [];
-  for (const h of shuffle([...haul.into.values()])) {
+  // In half the places at most: one that keeps failing must not crowd out everything else.
+  const resume = shuffle([...resuming.into.values()]);
+  const first = resume.splice(0, Math.ceil(limit / 2));
+  const others = shuffle([...haul.into.values()].filter((h) => !resuming.into.has(h.id)));
+  for (const h of [...first, ...others, ...resume]) {
     if (out.length >= limit) break;
     if (entryExists(h.id)) {
       out.push(h.id);

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder, maintenanceSkip, type MaintenanceFacts } from '../../src/policy/maintenance';
 
-type Row = { name: string; in: Array<[string, MaintenanceFacts['state'], boolean]>; order: string[] };
+type Row = { name: string; in: Array<[string, MaintenanceFacts['state'], boolean, string?]>; order: string[] };
 
 const active = 'active' as const;
 describe('maintenanceOrder', () => {
@@ -16,10 +16,12 @@ describe('maintenanceOrder', () => {
     { name: 'keep-while-in-use needs an in-use scan: never here', in: [['k', active, true], ['a', active, false]], order: ['a'] },
     { name: 'a deletion under way is resumed even if it was keep-while-in-use', in: [['k', 'deleting', true]], order: ['k'] },
     { name: 'only skipped ones', in: [['r', 'recovery', false], ['k', active, true]], order: [] },
+    { name: 'a deletion that failed before goes last (it must not block the rest)', in: [['f', 'deleting', false, 'EBUSY'], ['a', active, false], ['d', 'deleting', false]], order: ['d', 'a', 'f'] },
+    { name: 'failed deletions alone are still retried', in: [['f', 'deleting', false, 'EBUSY'], ['g', 'moving', false, 'EIO']], order: ['f', 'g'] },
   ];
   for (const row of rows) {
     it(row.name, () => {
-      const entries = row.in.map(([id, state, keepWhileInUse]) => ({ id, state, keepWhileInUse }));
+      const entries = row.in.map(([id, state, keepWhileInUse, lastError]) => ({ id, state, keepWhileInUse, lastError: lastError ?? null }));
       assert.deepEqual(maintenanceOrder(entries).map((e) => e.id), row.order);
     });
   }
@@ -35,7 +37,7 @@ describe('maintenanceSkip', () => {
   ];
   for (const [state, keepWhileInUse, want] of rows) {
     it(`${state}${keepWhileInUse ? ', keep while in use' : ''}: ${want ?? 'may be taken'}`, () => {
-      assert.equal(maintenanceSkip({ state, keepWhileInUse }), want);
+      assert.equal(maintenanceSkip({ state, keepWhileInUse, lastError: null }), want);
     });
   }
 });

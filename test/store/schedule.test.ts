@@ -184,3 +184,28 @@ test('the folders of deletions under way stay when empty, so a claim creates non
   assert.equal(fs.statSync(path.join(scheduleDir(s.data), ...bucketNames(0))).ino, ino, 'the same folder, not made again');
   assert.deepEqual(r.dueHints(clock(), 10), [f.id]);
 });
+
+test('dueHints: deletions under way come first, in half the places at most', () => {
+  using s = dataScratch('sched');
+  using r = open(s.env);
+  const mk = (state: 'active' | 'deleting') => {
+    const e = makeEntry({ expiresAt: NOW - 600, removeOnRestart: false });
+    r.create(e);
+    if (state === 'deleting') r.update(e.id, (cur) => ({ entry: { ...cur!, state, stagingPath: '/home/alice/work/.x.deleting' }, result: 0 }));
+    return e.id;
+  };
+  const expired = [mk('active'), mk('active'), mk('active'), mk('active'), mk('active'), mk('active')];
+  const first = mk('deleting');
+  for (let i = 0; i < 5; i++) assert.deepEqual(r.dueHints(clock(), 1), [first], 'the one under way, every time');
+  const under = [first, mk('deleting'), mk('deleting'), mk('deleting'), mk('deleting'), mk('deleting')];
+  for (let i = 0; i < 5; i++) {
+    const got = r.dueHints(clock(), 4);
+    assert.equal(got.length, 4);
+    assert.equal(got.filter((id) => under.includes(id)).length, 2, 'two places of four');
+    assert.deepEqual(got.slice(0, 2).every((id) => under.includes(id)), true, 'and first');
+    assert.ok(got.slice(2).every((id) => expired.includes(id)));
+  }
+  // With nothing else due, every place goes to them.
+  for (const id of expired) r.update(id, () => ({ entry: null, result: 0 }));
+  assert.deepEqual(new Set(r.dueHints(clock(), 10)), new Set(under));
+});
