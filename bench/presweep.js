@@ -97,6 +97,7 @@ async function run(opts = {}) {
       const names = ['tempdir() quiet', 'tempdir() backlog', 'tempdirSync() quiet', 'tempdirSync() backlog'];
       const all = Object.fromEntries(names.map((n) => [n, []]));
       const perRun = Object.fromEntries(names.map((n) => [n, { p50: [], p99: [] }]));
+      const runRatios = { async: [], sync: [] };
       for (let r = 0; r < runs; r++) {
         const backlog = [fx.scratch('presweep-due-a'), fx.scratch('presweep-due-s')];
         scratches.push(...backlog);
@@ -116,12 +117,16 @@ async function run(opts = {}) {
           perRun[n].p50.push(lib.median(got[n]));
           perRun[n].p99.push(fx.percentile(got[n], 99));
         }
+        // The load of a shared machine drifts between runs: each run's p99 is set against its own quiet median.
+        runRatios.async.push(fx.percentile(got[names[1]], 99) / lib.median(got[names[0]]));
+        runRatios.sync.push(fx.percentile(got[names[3]], 99) / lib.median(got[names[2]]));
         const left = backlog.map((b) => fx.entryFileCount(b));
         log(`  ${names.map((n) => `${n} p50 ${lib.fmt(lib.median(got[n]), 2)} p99 ${lib.fmt(fx.percentile(got[n], 99), 2)}`).join('; ')}; due left ${left.join('/')}`);
         for (const b of backlog) b.dispose();
       }
       const stat = (n) => ({ p50: lib.median(perRun[n].p50), p99: fx.percentile(all[n], 99), p99RunMedian: lib.median(perRun[n].p99), max: Math.max(...all[n]), samples: all[n].length });
       data.backlog = Object.fromEntries(names.map((n) => [n, stat(n)]));
+      data.backlogRunRatios = runRatios;
 
       // 2. Entries scheduled later in the current hour.
       if (leftInHour() < 240) {
@@ -165,21 +170,21 @@ async function run(opts = {}) {
 
       const b = data.backlog;
       const quietMs = b['tempdir() quiet'].p50;
-      const p99Ratio = b['tempdir() backlog'].p99 / quietMs;
-      const syncRatio = b['tempdirSync() backlog'].p99 / b['tempdirSync() quiet'].p50;
-      const schedRatio = data.scheduled.scheduledMs / data.scheduled.emptyMs;
+      const p99Ratio = lib.median(runRatios.async);
+      const syncRatio = lib.median(runRatios.sync);
+      const schedRatio = lib.median(med.scheduled.map((x, i) => x / med.empty[i]));
       const sx = data.scheduled.statxPerCall;
       const targets = [
         {
           key: 'tempdir-p99-backlog',
           measure: `tempdir() p99 while ${BACKLOG_DIRS} directories of ${BACKLOG_FILES} files are due`,
-          value: `${lib.fmt(b['tempdir() backlog'].p99, 2)} ms`,
+          value: `${lib.fmt(b['tempdir() backlog'].p99RunMedian, 2)} ms`,
           floor: `${lib.fmt(quietMs, 2)} ms`,
           floorName: 'tempdir() median with nothing due',
           ratio: p99Ratio,
           target: `<= ${TARGET_P99}x the floor`,
           met: p99Ratio <= TARGET_P99,
-          note: `tempdirSync() ${lib.fmt(syncRatio, 1)}x its quiet median`,
+          note: `median of per-run ratios; tempdirSync() ${lib.fmt(syncRatio, 1)}x its quiet median`,
         },
         {
           key: 'presweep-scheduled',
@@ -190,14 +195,15 @@ async function run(opts = {}) {
           ratio: schedRatio,
           target: `<= ${TARGET_SCHEDULED}x the floor`,
           met: schedRatio <= TARGET_SCHEDULED,
-          note: sx.scheduled === null ? 'statx not counted (no strace)' : `stat calls per call: ${lib.fmt(sx.scheduled, 1)} vs ${lib.fmt(sx.empty, 1)}`,
+          note: `median of per-run ratios; ${sx.scheduled === null ? 'stat calls not counted (no strace)' : `stat calls per call: ${lib.fmt(sx.scheduled, 1)} vs ${lib.fmt(sx.empty, 1)}`}`,
         },
       ];
       data.targets = targets;
-      const rows = names.map((n) => [n, b[n].samples, lib.fmt(b[n].p50, 2), lib.fmt(b[n].p99, 2), lib.fmt(b[n].max, 1), lib.fmt(b[n].p99 / b[n.replace('backlog', 'quiet')].p50, 1)]);
+      const rows = names.map((n) => [n, b[n].samples, lib.fmt(b[n].p50, 2), lib.fmt(b[n].p99, 2), lib.fmt(b[n].p99RunMedian, 2), lib.fmt(b[n].max, 1)]);
       const text = [
-        `${runs} runs x ${calls} calls per peer, interleaved; p50 = median of run medians, p99 over all calls`,
-        lib.table(['call', 'calls', 'p50 ms', 'p99 ms', 'max ms', 'p99 / quiet p50'], rows),
+        `${runs} runs x ${calls} calls per peer, interleaved; p50 = median of run medians, p99 over all calls and median of run p99s`,
+        lib.table(['call', 'calls', 'p50 ms', 'p99 ms (all)', 'p99 ms (runs)', 'max ms'], rows),
+        `backlog p99 / quiet p50, per run: tempdir() ${runRatios.async.map((x) => lib.fmt(x, 1)).join(', ')}; tempdirSync() ${runRatios.sync.map((x) => lib.fmt(x, 1)).join(', ')}`,
         '',
         lib.table(
           ['registry', 'tempdir() median ms', 'stat calls per call'],
