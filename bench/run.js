@@ -52,6 +52,7 @@ const SECTIONS = {
   sweep: './sweep.js',
   registry: './registry.js',
   cli: './cli.js',
+  presweep: './presweep.js',
 };
 
 function parseArgs(argv) {

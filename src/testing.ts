@@ -42,8 +42,8 @@ function describeTest(name: unknown): string | undefined {
  *
  * - `lifetime`: `'30m'` ({@link TEST_LIFETIME}). A killed run skips its
  *   after hooks; its directories fall due after the lifetime, and the next
- *   run's first `testTempdir()` (any `tempdir()`, or `ephemdir sweep`)
- *   removes them.
+ *   run's `testTempdir()` calls remove them, one per call (as any
+ *   `tempdir()` does), or `ephemdir sweep` all at once.
  * - `parent`: `os.tmpdir()` (tempdir() uses the current directory).
  * - `tags`: `['test']`; `description`: the test's name.
  *

@@ -1,6 +1,6 @@
 // The managed-directory API: tempdir() and the functions that manage what it made.
 import { createContext, createEntry, prepare } from './create';
-import { maintenanceSweepSteps } from './sweep';
+import { maintenanceSweepSteps } from './maintenance';
 import { EphemeralDirectory } from './handle';
 import { removeAtExit } from './exit-hooks';
 import type { TempdirOptions } from './types';
@@ -38,7 +38,7 @@ function* creating(sig: Signature, options: TempdirOptions): Steps<EphemeralDire
 }
 
 /**
- * Creates a managed temporary directory, after sweeping a few that are
+ * Creates a managed temporary directory, after removing at most one that is
  * already due. `dataDir` tracks it in a registry of your own (see
  * `RegistryOptions`); the handle remembers which.
  */
@@ -46,7 +46,7 @@ export function tempdir(options: TempdirOptions = {}): Promise<EphemeralDirector
   return runAsync(creating(TEMPDIR, options));
 }
 
-/** Synchronous {@link tempdir}: creates a managed temporary directory, after sweeping a few that are already due. */
+/** Synchronous {@link tempdir}: creates a managed temporary directory, after removing at most one that is already due. */
 export function tempdirSync(options: TempdirOptions = {}): EphemeralDirectory {
   return runSync(creating(TEMPDIR_SYNC, options));
 }

@@ -1,8 +1,5 @@
 // Sweeping: first reconcile interrupted deletions, then decide every active
 // entry with the pure policy and remove the due ones through the protocol.
-// The maintenance sweep run by tempdir() is bounded: it looks only at the
-// entries the schedule hints name, at most a handful, and leaves the rest.
-import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { decide } from '../policy/decide';
@@ -10,9 +7,8 @@ import type { BlockerCode, SweepReasonCode } from '../policy/codes';
 import { assertNever } from '../core/never';
 import type { ReconcileAction } from './protocol';
 import { scanSize } from './size';
-import { probeEntry, probeEntrySync } from './probe';
-import { removeEntry, removeEntrySteps, recoverEntry, recoverEntrySteps, type Outcome } from './removal';
-import type { Steps } from '../core/steps';
+import { probeEntry } from './probe';
+import { removeEntry, recoverEntry, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import { abortError } from '../fs/abort';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
@@ -21,12 +17,7 @@ import { SWEEP } from './signatures';
 import { escapeMessage } from '../errors';
 import { quarantinedOf } from './query';
 
-/** How many due directories a tempdir() call looks at before creating. */
-export const MAINTENANCE_LIMIT = 4;
-/** How many entries (files, directories) a tempdir() call removes at most. */
-export const MAINTENANCE_BUDGET = 1_000;
-
-function emptyReport(dryRun: boolean): SweepReport {
+export function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
 }
 
@@ -37,7 +28,7 @@ function item(entry: Entry, reasons: SweepReasonCode[], blockers: BlockerCode[],
 }
 
 /** One entry that could not be handled: reported, and the sweep goes on with the others. */
-function failure(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], err: unknown): void {
+export function failure(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], err: unknown): void {
   report.failed.push(item(entry, reasons, [], err instanceof Error ? err : new Error(String(err))));
 }
 
@@ -45,7 +36,7 @@ function hasTags(entry: Entry, tags: string[] | undefined): boolean {
   return !tags || tags.every((t) => entry.tags.includes(t));
 }
 
-function record(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], outcome: Outcome): void {
+export function record(report: SweepReport, entry: Entry, reasons: SweepReasonCode[], outcome: Outcome): void {
   switch (outcome.kind) {
     case 'removed':
       report.removed.push(item(entry, reasons, []));
@@ -190,90 +181,11 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   }
 }
 
-/** Due candidates for the bounded sweep: hinted entries that really are due now. */
-function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Entry[]; postponed: number } {
-  const due: Entry[] = [];
-  let postponed = 0;
-  let ids: string[];
-  try {
-    ids = ctx.registry.dueHints(ctx.decision('maintenance'), MAINTENANCE_LIMIT * 4);
-  } catch (err) {
-    // The hints only speed sweeps up: without them this call sweeps nothing.
-    report.failed.push(registryItem(ctx, err));
-    return { due, postponed };
-  }
-  for (const id of ids) {
-    let entry: Entry | null;
-    try {
-      entry = ctx.registry.get(id);
-    } catch (err) {
-      // A corrupt entry file is another entry's problem: never the caller's.
-      report.failed.push(registryItem(ctx, err, id));
-      continue;
-    }
-    // In-use scans and size measurements are too slow for the caller's path;
-    // parked (recovery) entries wait for `recover`.
-    if (!entry || entry.state === 'recovery' || entry.keepWhileInUse) continue;
-    if (entry.state === 'active') {
-      try {
-        const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
-        if (!decide(entry, probe, ctx.decision('maintenance')).destructiveAllowed) continue;
-      } catch (err) {
-        failure(report, entry, ['due'], err);
-        continue;
-      }
-    }
-    if (due.length < MAINTENANCE_LIMIT) due.push(entry);
-    else postponed++;
-  }
-  return { due, postponed };
-}
-
-/** A failure that belongs to no readable entry: named after the registry (and the entry id, when known). */
-function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepItem {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const where = (e as { path?: unknown }).path;
-  const p = typeof where === 'string' ? where : ctx.registry.path;
-  return { path: p, name: id ?? path.basename(p), reasons: [], blockers: [], error: { code: (e as { code?: string }).code ?? 'ERROR', message: e.message } };
-}
-
 /** The usage ledger is best effort: a busy or broken stats file never fails a sweep. */
-function countSwept(ctx: ApiContext, n: number): void {
+export function countSwept(ctx: ApiContext, n: number): void {
   try {
     ctx.registry.incrementStat('swept', n);
   } catch {
     // the directories are gone either way; only the counter is behind
   }
-}
-
-/**
- * The sweep tempdir() runs first. Bounded twice over: a few directories, and
- * at most MAINTENANCE_BUDGET entries removed in all; a bigger tree is left
- * mid-deletion and finished by later calls or the next full sweep, so the
- * caller's latency does not depend on how big due trees are. Whatever goes
- * wrong with one removal is reported, never thrown at tempdir()'s caller.
- */
-export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
-  const report = emptyReport(false);
-  const { due, postponed } = maintenanceCandidates(ctx, report);
-  report.postponed = postponed;
-  let budget = MAINTENANCE_BUDGET;
-  for (const entry of due) {
-    if (budget <= 0) {
-      report.postponed++;
-      continue;
-    }
-    // The bounded sweep reports why it picked an entry without the full decision.
-    const reasons: SweepReasonCode[] = [entry.state === 'active' ? 'due' : 'resume-deletion'];
-    const opts = { waitMs: 0, honourInUse: false, budget, retry: false };
-    try {
-      const o = entry.state === 'active' ? yield* removeEntrySteps(ctx, entry, opts) : yield* recoverEntrySteps(ctx, entry, opts);
-      if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
-      record(report, entry, reasons, o);
-    } catch (err) {
-      failure(report, entry, reasons, err);
-    }
-  }
-  if (report.removed.length > 0) countSwept(ctx, report.removed.length);
-  return report;
 }

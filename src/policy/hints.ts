@@ -7,18 +7,29 @@ import type { DecisionContext, Entry } from '../model/entry';
 import { REASON_CODES } from './codes';
 import { REASONS, reached, restartBetween, type BootFacts } from './reasons';
 
-/** Width of one schedule bucket (the inner folder), in seconds. */
-export const BUCKET_SECONDS = 3600;
-const DAY_SECONDS = 86_400;
+/**
+ * Widths of the schedule's folder levels, in seconds: day, hour, minute,
+ * second. Each folder holds at most 24 or 60 of the next, so a lookup lists
+ * a few small folders and stats only the hints expiring in the current
+ * second, however many are filed later in the same hour.
+ */
+export const SCHEDULE_LEVELS: readonly number[] = [86_400, 3600, 60, 1];
+/** Width of the innermost schedule bucket, in seconds. */
+export const BUCKET_SECONDS = SCHEDULE_LEVELS[SCHEDULE_LEVELS.length - 1]!;
+/**
+ * Depth of the hint files written before the second and minute levels
+ * existed (schedule/<day>/<hour>/<id>); still read, and moved to the
+ * current layout when found.
+ */
+export const LEGACY_SCHEDULE_DEPTH = 2;
 const DIGITS = 10;
 
 export type HintKind = 'schedule' | 'boots' | 'names';
 
 export interface Hint {
   kind: HintKind;
-  /** Two directory levels below the kind's folder. */
-  outer: string;
-  inner: string;
+  /** The folders below the kind's folder, outermost first (schedule: four, the others: two). */
+  dirs: string[];
   id: string;
   /** Epoch seconds stored as the hint's mtime (schedule hints). */
   mtime: number | null;
@@ -31,10 +42,10 @@ function pad(n: number): string {
   return String(n).padStart(DIGITS, '0');
 }
 
-/** [day, hour] folder names for a moment (epoch seconds). */
-export function bucketNames(at: number): [string, string] {
+/** The schedule folder names for a moment (epoch seconds): [day, hour, minute, second], each counted from the epoch. */
+export function bucketNames(at: number): string[] {
   const t = Math.max(0, at);
-  return [pad(Math.floor(t / DAY_SECONDS)), pad(Math.floor(t / BUCKET_SECONDS))];
+  return SCHEDULE_LEVELS.map((w) => pad(Math.floor(t / w)));
 }
 
 /** The names/ folder a name is filed under: its first byte, in hex. */
@@ -85,36 +96,41 @@ function wantsBootHint(entry: Entry): boolean {
  * none: only `recover` acts on them).
  */
 export function hintsFor(entry: Entry): Hint[] {
-  const out: Hint[] = [{ kind: 'names', outer: nameShard(entry.name), inner: entry.name, id: entry.id, mtime: null }];
+  const out: Hint[] = [{ kind: 'names', dirs: [nameShard(entry.name), entry.name], id: entry.id, mtime: null }];
   const at = scheduledAt(entry);
-  if (at !== null) {
-    const [outer, inner] = bucketNames(at);
-    out.push({ kind: 'schedule', outer, inner, id: entry.id, mtime: at });
-  }
+  if (at !== null) out.push({ kind: 'schedule', dirs: bucketNames(at), id: entry.id, mtime: at });
   const g = wantsBootHint(entry) ? bootGroup(entry) : null;
-  if (g !== null) out.push({ kind: 'boots', outer: g, inner: entry.id.slice(0, 2), id: entry.id, mtime: null });
+  if (g !== null) out.push({ kind: 'boots', dirs: [g, entry.id.slice(0, 2)], id: entry.id, mtime: null });
   return out;
 }
 
 const DIGITS_RE = /^\d+$/;
 
-/** A schedule day folder that may hold due hints: today or earlier. */
-export function dayMayBeDue(day: string, clock: HintClock): boolean {
-  return DIGITS_RE.test(day) && day <= bucketNames(clock.now)[0];
-}
+/** How many of the hints below a schedule folder are due: all, perhaps some (look inside), or none. */
+export type FolderDue = 'all' | 'some' | 'none';
 
-/** A schedule hour folder that may hold due hints: this hour or earlier. */
-export function hourMayBeDue(hour: string, clock: HintClock): boolean {
-  return DIGITS_RE.test(hour) && hour <= bucketNames(clock.now)[1];
+/**
+ * How due the schedule folder `name` at `depth` (0 = day ... 3 = second) is:
+ * a folder covers [start, start + width), so it is due as a whole once its
+ * end is reached, and holds nothing due before its start. Names bucketNames
+ * never makes are never due.
+ */
+export function scheduleFolderDue(depth: number, name: string, clock: HintClock): FolderDue {
+  const width = SCHEDULE_LEVELS[depth];
+  if (width === undefined || !DIGITS_RE.test(name)) return 'none';
+  const start = Number(name) * width;
+  if (reached(start + width, clock.now)) return 'all';
+  return reached(start, clock.now) ? 'some' : 'none';
 }
 
 /**
- * Whether one schedule hint is due. A past hour is due as a whole; within
- * the current hour the exact moment is the hint's mtime, read only then
- * (`mtime()` is null when the hint vanished).
+ * Whether one schedule hint in a folder that is due as `folder` is due: in
+ * an 'all' folder without looking; in a 'some' folder (the current second,
+ * or an old-layout current hour) its exact moment is the hint's mtime, read
+ * only then (`mtime()` is null when the hint vanished).
  */
-export function scheduleHintDue(hour: string, mtime: () => number | null, clock: HintClock): boolean {
-  if (hour !== bucketNames(clock.now)[1]) return true;
+export function scheduleHintDue(folder: FolderDue, mtime: () => number | null, clock: HintClock): boolean {
+  if (folder !== 'some') return folder === 'all';
   const at = mtime();
   return at !== null && reached(at, clock.now);
 }

@@ -9,7 +9,7 @@
 //   format.json                 {"schema":1,"writer":"ephemdir-node"}
 //   entries/<h>/<id>.json       one Entry + "schema":1 (h: the id's first hex digit)
 //   locks/<id>.lock             per-entry flock (removed with the entry)
-//   schedule/<day>/<hour>/<id>  expiry hints (see schedule.ts)
+//   schedule/<day>/<hour>/<minute>/<second>/<id>  expiry hints (see schedule.ts)
 //   boots/<boot>/<xx>/<id>      remove-on-restart hints
 //   names/<byte>/<name>/<id>    the name index
 //   stats.json, stats.lock      usage ledger

@@ -1,7 +1,9 @@
 // Hint files that let a bounded sweep find due entries without reading every
-// entry. Two levels keep every directory small, however many entries exist:
-//   schedule/<day>/<hour>/<id>   (by expiry; day 0 / hour 0 for entries mid-
-//                                 deletion, which are always due to resume)
+// entry. Every folder stays small, however many entries exist:
+//   schedule/<day>/<hour>/<minute>/<second>/<id>
+//                                (by expiry, each level counted from the epoch;
+//                                 all zeros for entries mid-deletion, which are
+//                                 always due to resume)
 //   boots/<boot>/<shard>/<id>    (remove-on-restart entries, by creation boot;
 //                                 shard = the id's first two hex digits)
 //   names/<first byte>/<name>/<id>  (every entry: name and prefix lookups read
@@ -10,6 +12,13 @@
 // stale (the caller re-reads the entry) but are written before the entry, so
 // a tracked entry never lacks its hint (barring a power cut at creation,
 // which full sweeps, reading every entry, do not depend on).
+// Older versions filed schedule hints one level deep in the hour folder
+// (schedule/<day>/<hour>/<id>): a lookup that meets one moves it into the
+// layout above (new hint first, then the old one unlinked, so a crash leaves
+// at most a duplicate). Older readers take only id names from an hour
+// folder, so they skip the minute folders and keep working (without seeing
+// the new hints: those only speed bounded sweeps up). format.json's schema
+// is unchanged.
 // Which hints an entry gets and when a hint is due are rules of the policy
 // (policy/hints.ts); this file only reads and writes the files.
 import * as fs from 'node:fs';
@@ -17,11 +26,14 @@ import { hasCode } from '../errors';
 import type { DirHandle, FileHandle } from '../fs/dir-handle';
 import { ID_RE } from './entry-codec';
 import {
+  LEGACY_SCHEDULE_DEPTH,
+  SCHEDULE_LEVELS,
   bootGroupDue,
-  dayMayBeDue,
-  hourMayBeDue,
+  bucketNames,
   nameShard,
+  scheduleFolderDue,
   scheduleHintDue,
+  type FolderDue,
   type Hint,
   type HintClock,
   type HintKind,
@@ -34,7 +46,7 @@ export type { Hint, HintClock, HintKind } from '../policy/hints';
 const STALE_HINT_MS = 60_000;
 
 function key(h: Hint): string {
-  return `${h.kind}/${h.outer}/${h.inner}/${h.id}`;
+  return `${h.kind}/${h.dirs.join('/')}/${h.id}`;
 }
 
 /** Hints in `a` that are not in `b`. */
@@ -68,6 +80,22 @@ function subdir(parent: DirHandle, name: string, create: boolean, made?: Map<str
 const MAX_HINT_ATTEMPTS = 64;
 
 /**
+ * Opens the folders `dirs` below `root` (creating them with `create`); null
+ * when one is missing or was removed concurrently. Every folder opened is
+ * pushed to `opened` (the caller closes them), the last one is the hint's.
+ */
+function openChain(root: DirHandle, dirs: string[], create: boolean, opened: DirHandle[], made?: Map<string, DirHandle>): DirHandle | null {
+  let at = root;
+  for (const name of dirs) {
+    const next = subdir(at, name, create, made);
+    if (next === null) return null;
+    opened.push(next);
+    at = next;
+  }
+  return at;
+}
+
+/**
  * Creates hint files; with `durable`, also fsyncs the folders that changed.
  * Hints only speed up bounded sweeps: a full sweep reads every entry, so a
  * hint lost to a power cut costs no safety.
@@ -85,18 +113,11 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
         const retry = (err?: unknown): void => {
           if (attempt >= MAX_HINT_ATTEMPTS) throw err ?? new Error(`hint folders for ${h.id} keep being removed`);
         };
-        const outer = subdir(root, h.outer, true, toSync);
-        if (outer === null) {
-          retry();
-          continue;
-        }
-        opened.push(outer);
-        const inner = subdir(outer, h.inner, true, toSync);
+        const inner = openChain(root, h.dirs, true, opened, toSync);
         if (inner === null) {
           retry();
           continue;
         }
-        opened.push(inner);
         let file: FileHandle;
         try {
           file = inner.openFile(h.id, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
@@ -126,31 +147,39 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   }
 }
 
+/**
+ * The folders of entries mid-deletion (all zeros: always due) are kept when
+ * empty, so that claiming a directory for deletion creates no folder and
+ * has only the hint's own folder to fsync.
+ */
+const KEPT_CHAIN = bucketNames(0).join('/');
+
 /** Removes hint files (missing ones are fine) and then-empty folders. Not fsynced: a stale hint is harmless. */
 export function removeHints(top: TopDir, hints: Hint[]): void {
   for (const h of hints) {
     const root = top(h.kind, false);
-    const outer = root?.tryOpenDir(h.outer) ?? null;
-    if (root === null || outer === null) continue;
+    if (root === null) continue;
+    const keepFolders = h.kind === 'schedule' && h.dirs.join('/') === KEPT_CHAIN;
+    const opened: DirHandle[] = [];
     try {
-      const inner = outer.tryOpenDir(h.inner);
+      const inner = openChain(root, h.dirs, false, opened);
       if (inner !== null) {
         try {
           inner.unlink(h.id);
         } catch (err) {
           if (!hasCode(err, 'ENOENT')) throw err;
-        } finally {
-          inner.close();
         }
       }
-      try {
-        outer.rmdir(h.inner);
-        root.rmdir(h.outer);
-      } catch {
-        // not empty (or already gone): fine
+      // Then-empty folders, innermost first; the first one still in use ends it.
+      for (let i = keepFolders ? -1 : opened.length - 1; i >= 0; i--) {
+        try {
+          (i === 0 ? root : opened[i - 1]!).rmdir(h.dirs[i]!);
+        } catch {
+          break; // not empty (or already gone): fine
+        }
       }
     } finally {
-      outer.close();
+      for (const d of opened) d.close();
     }
   }
 }
@@ -198,45 +227,104 @@ function shuffle<T>(a: T[]): T[] {
   return a;
 }
 
-/** Visits the ids in `outer/inner` folders accepted by the filters, in random order, until `enough()`. */
-function collect(
-  root: DirHandle,
-  kind: HintKind,
-  acceptOuter: (name: string) => boolean,
-  acceptInner: (outer: string, inner: string) => boolean,
-  acceptId: (dir: DirHandle, inner: string, id: string) => boolean,
-  into: Map<string, Hint>,
-  enough: () => boolean,
-): void {
-  for (const o of shuffle(names(root).filter(acceptOuter))) {
-    if (enough()) return;
-    const outer = root.tryOpenDir(o);
-    if (outer === null) continue;
+/** What a walk of the hint folders collects into, and when it has enough. */
+interface Haul {
+  into: Map<string, Hint>;
+  enough: () => boolean;
+}
+
+/** The boots/<boot>/<shard>/<id> hints of boots the machine has restarted since, in random order. */
+function collectBoots(root: DirHandle, clock: HintClock, haul: Haul): void {
+  for (const g of shuffle(names(root).filter((n) => bootGroupDue(n, clock)))) {
+    if (haul.enough()) return;
+    const group = root.tryOpenDir(g);
+    if (group === null) continue;
     try {
-      for (const i of shuffle(names(outer).filter((n) => acceptInner(o, n)))) {
-        if (enough()) return;
-        const inner = outer.tryOpenDir(i);
-        if (inner === null) continue;
+      for (const s of shuffle(names(group))) {
+        if (haul.enough()) return;
+        const shard = group.tryOpenDir(s);
+        if (shard === null) continue;
         try {
-          for (const id of names(inner)) {
-            if (enough()) return;
-            if (ID_RE.test(id) && !into.has(id) && acceptId(inner, i, id)) into.set(id, { kind, outer: o, inner: i, id, mtime: null });
+          for (const id of names(shard)) {
+            if (haul.enough()) return;
+            if (ID_RE.test(id) && !haul.into.has(id)) haul.into.set(id, { kind: 'boots', dirs: [g, s], id, mtime: null });
           }
         } finally {
-          inner.close();
+          shard.close();
         }
       }
     } finally {
-      outer.close();
+      group.close();
+    }
+  }
+}
+
+/** A hint file's mtime in epoch seconds (null when it vanished); rounded to the millisecond expiries are made of. */
+function hintTime(dir: DirHandle, id: string): number | null {
+  const st = dir.tryStat(id);
+  return st === null ? null : Math.round(st.mtimeMs) / 1000;
+}
+
+/**
+ * Collects the due schedule hints below `dir` (the folders `dirs` below
+ * schedule/, due as `due`), in random order: folders are entered only when
+ * the policy says they may hold due hints, and a hint file is stat'ed only
+ * in a folder that is due in part (the current second). Old-layout hints
+ * met on the way are moved (see the top of this file).
+ */
+function collectSchedule(top: TopDir, dir: DirHandle, dirs: string[], due: FolderDue, clock: HintClock, haul: Haul, skip?: string): void {
+  const depth = dirs.length;
+  for (const name of shuffle(names(dir))) {
+    if (haul.enough()) return;
+    if (name === skip) continue;
+    if (depth === SCHEDULE_LEVELS.length) {
+      if (!ID_RE.test(name) || haul.into.has(name)) continue;
+      if (scheduleHintDue(due, () => hintTime(dir, name), clock)) haul.into.set(name, { kind: 'schedule', dirs, id: name, mtime: null });
+      continue;
+    }
+    if (depth === LEGACY_SCHEDULE_DEPTH && ID_RE.test(name)) {
+      const moved = moveLegacyHint(top, dir, name);
+      if (moved !== null && !haul.into.has(name) && scheduleHintDue(due, () => moved.mtime, clock)) haul.into.set(name, moved);
+      continue;
+    }
+    const sub = scheduleFolderDue(depth, name, clock);
+    if (sub === 'none') continue;
+    const next = dir.tryOpenDir(name);
+    if (next === null) continue;
+    try {
+      collectSchedule(top, next, [...dirs, name], sub, clock, haul);
+    } finally {
+      next.close();
     }
   }
 }
 
 /**
+ * Moves the old-layout hint `id` in `hourDir` to where hintsFor files it now
+ * (its mtime is the expiry): the new hint is written first, so a crash in
+ * between leaves a duplicate, never a loss. Null when it vanished.
+ */
+function moveLegacyHint(top: TopDir, hourDir: DirHandle, id: string): Hint | null {
+  const at = hintTime(hourDir, id);
+  if (at === null) return null;
+  const moved: Hint = { kind: 'schedule', dirs: bucketNames(at), id, mtime: at };
+  // Not fsynced, as at creation: a hint lost to a power cut costs no safety.
+  addHints(top, [moved], false);
+  try {
+    hourDir.unlink(id);
+  } catch (err) {
+    if (!hasCode(err, 'ENOENT')) throw err;
+  }
+  return moved;
+}
+
+/**
  * Ids of entries that may be due now: expired schedule buckets, and boots
- * other than the current one. At most `limit`, chosen at random among what
- * is visited (so entries that stay blocked cannot crowd out the rest); the
- * work done is bounded by the limit, not by how many entries exist.
+ * other than the current one. At most `limit`: deletions under way first
+ * (in half the places at most), the rest chosen at random among what is
+ * visited, so entries that stay blocked cannot crowd out the rest. The work
+ * done grows with what is due (bounded by the limit), not with how many
+ * entries exist or are scheduled later.
  */
 export function dueHints(
   top: TopDir,
@@ -245,44 +333,46 @@ export function dueHints(
   limit: number,
 ): string[] {
   if (!(limit > 0)) return [];
-  const candidates = new Map<string, Hint>();
-  const enough = () => candidates.size >= limit * 4;
+  // Deletions under way (the all-zero day) are gathered apart, so that they
+  // come first but cannot fill every place.
+  const resuming: Haul = { into: new Map<string, Hint>(), enough: () => resuming.into.size >= limit };
+  const haul: Haul = { into: new Map<string, Hint>(), enough: () => haul.into.size >= limit * 4 };
   const schedule = top('schedule', false);
   if (schedule !== null) {
-    collect(
-      schedule,
-      'schedule',
-      (d) => dayMayBeDue(d, clock),
-      (_d, h) => hourMayBeDue(h, clock),
-      (dir, h, id) =>
-        // The current hour: its exact moment is the hint's mtime.
-        scheduleHintDue(h, () => {
-          const st = dir.tryStat(id);
-          return st === null ? null : st.mtimeMs / 1000;
-        }, clock),
-      candidates,
-      enough,
-    );
+    const zeroDay = bucketNames(0)[0]!;
+    const day = schedule.tryOpenDir(zeroDay);
+    if (day !== null) {
+      try {
+        collectSchedule(top, day, [zeroDay], 'all', clock, resuming);
+      } finally {
+        day.close();
+      }
+    }
+    collectSchedule(top, schedule, [], 'some', clock, haul, zeroDay);
   }
   const boots = top('boots', false);
-  if (boots !== null) collect(boots, 'boots', (g) => bootGroupDue(g, clock), () => true, () => true, candidates, enough);
+  if (boots !== null) collectBoots(boots, clock, haul);
   const out: string[] = [];
-  for (const h of shuffle([...candidates.values()])) {
+  // In half the places at most: one that keeps failing must not crowd out everything else.
+  const resume = shuffle([...resuming.into.values()]);
+  const first = resume.splice(0, Math.ceil(limit / 2));
+  const others = shuffle([...haul.into.values()].filter((h) => !resuming.into.has(h.id)));
+  for (const h of [...first, ...others, ...resume]) {
     if (out.length >= limit) break;
     if (entryExists(h.id)) {
       out.push(h.id);
       continue;
     }
     // Stale: drop it once it is clearly not a create in flight.
-    const outer = top(h.kind, false)?.tryOpenDir(h.outer) ?? null;
-    const inner = outer?.tryOpenDir(h.inner) ?? null;
-    outer?.close();
-    if (inner === null) continue;
+    const root = top(h.kind, false);
+    if (root === null) continue;
+    const opened: DirHandle[] = [];
     try {
-      const st = inner.tryStat(h.id);
+      const inner = openChain(root, h.dirs, false, opened);
+      const st = inner?.tryStat(h.id) ?? null;
       if (st !== null && Date.now() - st.ctimeMs > STALE_HINT_MS && !entryExists(h.id)) removeHints(top, [h]);
     } finally {
-      inner.close();
+      for (const d of opened) d.close();
     }
   }
   return out;

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { decide, restartState, type ReasonCode } from '../../src/policy/decide';
 import {
   BUCKET_SECONDS,
+  SCHEDULE_LEVELS,
   bootGroup,
   bootGroupDue,
   bucketNames,
-  dayMayBeDue,
   hintsFor,
-  hourMayBeDue,
+  scheduleFolderDue,
   scheduleHintDue,
+  type FolderDue,
   scheduledAt,
   type HintClock,
 } from '../../src/policy/hints';
@@ -45,32 +46,76 @@ describe('hintsFor', () => {
       if (row.at !== undefined) {
         assert.equal(scheduledAt(e), row.at);
         const s = hints.find((h) => h.kind === 'schedule');
-        if (row.at !== null) assert.deepEqual([s?.outer, s?.inner, s?.mtime], [...bucketNames(row.at), row.at]);
+        if (row.at !== null) assert.deepEqual([s?.dirs, s?.mtime], [bucketNames(row.at), row.at]);
       }
-      if (row.boot !== undefined) assert.equal(hints.find((h) => h.kind === 'boots')?.outer, row.boot);
+      if (row.boot !== undefined) assert.equal(hints.find((h) => h.kind === 'boots')?.dirs[0], row.boot);
     });
   }
 });
 
+/** Whether a hint filed for `at` is found due at `c`: every folder on its way entered, then the hint judged in its own. */
+function hintFoundDue(at: number, c: HintClock): boolean {
+  let due: FolderDue = 'some';
+  for (const [depth, name] of bucketNames(at).entries()) {
+    if (due !== 'all') due = scheduleFolderDue(depth, name, c);
+    if (due === 'none') return false;
+  }
+  return scheduleHintDue(due, () => at, c);
+}
+
 describe('schedule hints agree with the expiry rule', () => {
-  // Around an expiry: the hint (found through its day, hour and exact mtime) is due iff decide() says expired.
-  const expiresAt = NOW + 100.5;
-  for (const offset of [-BUCKET_SECONDS - 1, -1, -0.001, 0, 0.001, 1, BUCKET_SECONDS, 86_400 * 2]) {
-    it(`now = expiry ${offset >= 0 ? '+' : ''}${offset}s`, () => {
-      const c = clock({ now: expiresAt + offset });
-      const [day, hour] = bucketNames(expiresAt);
-      const hinted = dayMayBeDue(day, c) && hourMayBeDue(hour, c) && scheduleHintDue(hour, () => expiresAt, c);
-      const d = decide(entry({ expiresAt, removeOnRestart: false }), probe(), ctx({ now: c.now }));
-      assert.equal(hinted, d.reasons.includes('expired'));
+  // Around an expiry: the hint (found through its day, hour, minute and second folders and its exact mtime) is due iff decide() says expired.
+  for (const expiresAt of [NOW + 100.5, NOW + 100, 86_400 * 20_000 - 0.001, 0]) {
+    for (const offset of [-86_401, -3601, -61, -1, -0.5, -0.001, 0, 0.001, 0.5, 1, 59, 61, 3601, 86_400 * 2]) {
+      it(`expiry ${expiresAt}, now = expiry ${offset >= 0 ? '+' : ''}${offset}s`, () => {
+        const c = clock({ now: Math.max(0, expiresAt + offset) });
+        const d = decide(entry({ expiresAt, removeOnRestart: false }), probe(), ctx({ now: c.now }));
+        assert.equal(hintFoundDue(expiresAt, c), d.reasons.includes('expired'));
+      });
+    }
+  }
+  it('folder names: one per level, each the moment counted in that level\'s width', () => {
+    assert.equal(BUCKET_SECONDS, 1);
+    assert.deepEqual(SCHEDULE_LEVELS, [86_400, 3600, 60, 1]);
+    assert.deepEqual(bucketNames(1_800_001_861.5), ['0000020833', '0000500000', '0030000031', '1800001861']);
+    assert.deepEqual(bucketNames(-5), ['0000000000', '0000000000', '0000000000', '0000000000']);
+  });
+  // now = 1_800_001_861.5: day 20833, hour 500000 (from 1_800_000_000), minute 30000031 (from 1_800_001_860), second 1800001861.
+  const rows: Array<{ name: string; depth: number; folder: string; due: FolderDue }> = [
+    { name: 'a past day', depth: 0, folder: '0000020832', due: 'all' },
+    { name: 'today', depth: 0, folder: '0000020833', due: 'some' },
+    { name: 'tomorrow', depth: 0, folder: '0000020834', due: 'none' },
+    { name: 'the past hour', depth: 1, folder: '0000499999', due: 'all' },
+    { name: 'this hour', depth: 1, folder: '0000500000', due: 'some' },
+    { name: 'a later hour today', depth: 1, folder: '0000500001', due: 'none' },
+    { name: 'the past minute', depth: 2, folder: '0030000030', due: 'all' },
+    { name: 'this minute', depth: 2, folder: '0030000031', due: 'some' },
+    { name: 'a later minute this hour (not opened at all)', depth: 2, folder: '0030000032', due: 'none' },
+    { name: 'the past second', depth: 3, folder: '1800001860', due: 'all' },
+    { name: 'this second: by each hint\'s mtime', depth: 3, folder: '1800001861', due: 'some' },
+    { name: 'the next second', depth: 3, folder: '1800001862', due: 'none' },
+    { name: 'all zeros (mid-deletion): always due', depth: 3, folder: '0000000000', due: 'all' },
+    { name: 'not a number', depth: 2, folder: 'x', due: 'none' },
+    { name: 'empty', depth: 1, folder: '', due: 'none' },
+    { name: 'an id-like name (old-layout hint) is no folder', depth: 2, folder: 'ab'.repeat(16), due: 'none' },
+    { name: 'below the last level', depth: 4, folder: '0000000000', due: 'none' },
+  ];
+  for (const row of rows) {
+    it(`scheduleFolderDue: ${row.name}`, () => {
+      assert.equal(scheduleFolderDue(row.depth, row.folder, clock({ now: 1_800_001_861.5 })), row.due);
     });
   }
-  it('a vanished hint in the current hour is not due', () => {
+  it('a hint is judged by its mtime only in a folder due in part, and a vanished one is not due', () => {
     const c = clock();
-    assert.equal(scheduleHintDue(bucketNames(NOW)[1], () => null, c), false);
-  });
-  it('folder names that are not bucket numbers are never due', () => {
-    assert.equal(dayMayBeDue('x', clock()), false);
-    assert.equal(hourMayBeDue('', clock()), false);
+    let read = 0;
+    const mtime = (v: number | null) => () => (read++, v);
+    assert.equal(scheduleHintDue('all', mtime(null), c), true);
+    assert.equal(scheduleHintDue('none', mtime(NOW - 1), c), false);
+    assert.equal(read, 0, 'no mtime read outside a folder due in part');
+    assert.equal(scheduleHintDue('some', mtime(NOW - 1), c), true);
+    assert.equal(scheduleHintDue('some', mtime(NOW + 0.5), c), false);
+    assert.equal(scheduleHintDue('some', mtime(null), c), false);
+    assert.equal(read, 3);
   });
 });
 

@@ -1,0 +1,99 @@
+// The bounded sweep tempdir() runs before creating: it looks only at the
+// entries the schedule hints name, a handful, removes one directory at most
+// (policy/maintenance.ts decides which), and leaves the rest to later calls
+// and to sweep().
+import * as path from 'node:path';
+import type { Entry } from '../model/entry';
+import { decide } from '../policy/decide';
+import type { SweepReasonCode } from '../policy/codes';
+import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder } from '../policy/maintenance';
+import { probeEntrySync } from './probe';
+import { removeEntrySteps, recoverEntrySteps } from './removal';
+import type { Steps } from '../core/steps';
+import type { ApiContext } from './context';
+import type { SweepItem, SweepReport } from './types';
+import { countSwept, emptyReport, failure, record } from './sweep';
+
+/** Due candidates for the bounded sweep: hinted entries that really are due now, at most MAINTENANCE_LIMIT. */
+function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Entry[]; postponed: number } {
+  const due: Entry[] = [];
+  let ids: string[];
+  try {
+    ids = ctx.registry.dueHints(ctx.decision('maintenance'), MAINTENANCE_LOOKS);
+  } catch (err) {
+    // The hints only speed sweeps up: without them this call sweeps nothing.
+    report.failed.push(registryItem(ctx, err));
+    return { due, postponed: 0 };
+  }
+  const entries: Entry[] = [];
+  for (const id of ids) {
+    try {
+      const entry = ctx.registry.get(id);
+      if (entry) entries.push(entry);
+    } catch (err) {
+      // A corrupt entry file is another entry's problem: never the caller's.
+      report.failed.push(registryItem(ctx, err, id));
+    }
+  }
+  const order = maintenanceOrder(entries);
+  let looked = 0;
+  for (const entry of order) {
+    if (due.length >= MAINTENANCE_LIMIT) break;
+    looked++;
+    if (entry.state === 'active') {
+      try {
+        const probe = probeEntrySync(ctx, entry, { lock: true, mounts: true });
+        if (!decide(entry, probe, ctx.decision('maintenance')).destructiveAllowed) continue;
+      } catch (err) {
+        failure(report, entry, ['due'], err);
+        continue;
+      }
+    }
+    due.push(entry);
+  }
+  // Hinted, maybe due, not looked at: left for later calls and sweeps.
+  return { due, postponed: order.length - looked };
+}
+
+/** A failure that belongs to no readable entry: named after the registry (and the entry id, when known). */
+function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepItem {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const where = (e as { path?: unknown }).path;
+  const p = typeof where === 'string' ? where : ctx.registry.path;
+  return { path: p, name: id ?? path.basename(p), reasons: [], blockers: [], error: { code: (e as { code?: string }).code ?? 'ERROR', message: e.message } };
+}
+
+/**
+ * The sweep tempdir() runs first. Bounded twice over: one directory (a
+ * deletion under way before a new one), and at most MAINTENANCE_BUDGET
+ * entries removed; a bigger tree is left mid-deletion and finished by later
+ * calls or the next full sweep, so the caller's latency depends neither on
+ * how much is due nor on how big due trees are. Whatever goes wrong with
+ * one removal is reported, never thrown at tempdir()'s caller.
+ */
+export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
+  const report = emptyReport(false);
+  const { due, postponed } = maintenanceCandidates(ctx, report);
+  report.postponed = postponed;
+  let budget = MAINTENANCE_BUDGET;
+  for (const entry of due) {
+    if (budget <= 0) {
+      report.postponed++;
+      continue;
+    }
+    // The bounded sweep reports why it picked an entry without the full decision.
+    const reasons: SweepReasonCode[] = [entry.state === 'active' ? 'due' : 'resume-deletion'];
+    const opts = { waitMs: 0, honourInUse: false, budget, retry: false };
+    try {
+      const o = entry.state === 'active' ? yield* removeEntrySteps(ctx, entry, opts) : yield* recoverEntrySteps(ctx, entry, opts);
+      if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
+      record(report, entry, reasons, o);
+    } catch (err) {
+      failure(report, entry, reasons, err);
+    }
+  }
+  if (report.removed.length > 0) countSwept(ctx, report.removed.length);
+  return report;
+}
+
+export { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT } from '../policy/maintenance';

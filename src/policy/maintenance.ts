@@ -1,0 +1,40 @@
+// Which hinted entries the bounded sweep inside tempdir() takes, and in what
+// order: a pure decision over the entries the schedule hints named. The
+// caller's latency is what is bounded, so a call takes one directory at
+// most, and finishes a deletion already under way before it starts another
+// (at most one tree is ever left half-removed by these calls).
+import type { Entry } from '../model/entry';
+
+/** How many due directories one tempdir() call removes at most. */
+export const MAINTENANCE_LIMIT = 1;
+/** How many hinted entries one tempdir() call reads and checks at most to find them. */
+export const MAINTENANCE_LOOKS = 4;
+/** How many entries (files, directories) one tempdir() call removes at most. */
+export const MAINTENANCE_BUDGET = 1_000;
+
+/** What the order needs to know of an entry. */
+export type MaintenanceFacts = Pick<Entry, 'state' | 'keepWhileInUse' | 'lastError'>;
+
+/** Why a hinted entry is never taken here (null: it may be, once probed). */
+export function maintenanceSkip(entry: MaintenanceFacts): 'recovery' | 'in-use-scan' | null {
+  // Parked entries wait for `recover`; an in-use scan is too slow for the caller's path.
+  if (entry.state === 'recovery') return 'recovery';
+  if (entry.state === 'active' && entry.keepWhileInUse) return 'in-use-scan';
+  return null;
+}
+
+/**
+ * The entries worth probing, in the order to try them: deletions under way
+ * (moving, deleting) first, then active ones, then deletions under way that
+ * failed before (`lastError`: they must not block the rest), each group in
+ * the hints' (random) order; entries never taken here are left out.
+ */
+export function maintenanceOrder<T extends MaintenanceFacts>(entries: readonly T[]): T[] {
+  const eligible = entries.filter((e) => maintenanceSkip(e) === null);
+  const resuming = eligible.filter((e) => e.state !== 'active');
+  return [
+    ...resuming.filter((e) => e.lastError === null),
+    ...eligible.filter((e) => e.state === 'active'),
+    ...resuming.filter((e) => e.lastError !== null),
+  ];
+}
