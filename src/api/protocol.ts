@@ -276,8 +276,15 @@ export type Reconciled = { action: 'resume'; claimed: Claimed } | { action: Reco
  */
 export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, retry: boolean): Reconciled {
   requireHeld(lock, snapshot.id);
-  const entry = ctx.registry.get(snapshot.id);
+  let entry = ctx.registry.get(snapshot.id);
   if (!entry || !sameEntry(entry, snapshot)) return { action: 'left', message: 'its entry changed concurrently' };
+  // A batched sweep journals "deleting" for its batch in the batch journal
+  // only (sweep-batch.ts): a dead one's entries are brought up to it first.
+  const journaled = entry.state === 'moving' ? ctx.registry.journaledState(entry) : null;
+  if (journaled !== null) {
+    write(ctx, lock, entry.id, journaled);
+    entry = journaled;
+  }
   if (entry.state === 'active') return { action: 'left', message: 'it is not mid-deletion' };
   if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
 

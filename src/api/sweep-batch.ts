@@ -8,8 +8,9 @@
 //   3. one private staging folder per parent directory; every entry renamed
 //      into it with RENAME_NOREPLACE; the staging folder and the parent
 //      fsynced once
-//   4. journal "deleting" for the batch (one durable write), remove the trees
-//      with the engine on worker threads, several at once
+//   4. journal "deleting" for the batch (one durable write; the entry files
+//      keep "moving", reconcile reads the journal), remove the trees with the
+//      engine on worker threads, several at once
 //   5. group commit: staging folders removed, entries dropped; the journal
 //      goes once the registry is flushed (BatchSession.close)
 // A crash anywhere leaves each entry "moving" or "deleting" (in its file or in
@@ -277,14 +278,12 @@ function journalDeleting(ctx: ApiContext, batchId: string, groups: Group[]): voi
     for (const m of all) fail(m, err);
     return;
   }
+  // The entry files keep "moving" for now: reconcile reads "deleting" from the
+  // journal (Registry.journaledState), and an entry that is not removed gets
+  // "deleting" in its file before the journal goes (keepDeleting).
   for (const { m, e } of deleting) {
-    try {
-      write(ctx, m.lock, m.current.id, e, true);
-      const g = groups.find((x) => x.members.includes(m))!;
-      m.claimed = { entry: e, staging: g.staging!, expect: { dev: e.dev, ino: e.ino } };
-    } catch (err) {
-      fail(m, err);
-    }
+    const g = groups.find((x) => x.members.includes(m))!;
+    m.claimed = { entry: e, staging: g.staging!, expect: { dev: e.dev, ino: e.ino } };
   }
   crashPoint('after-deleting');
 }
@@ -306,8 +305,8 @@ async function removeAll(ctx: ApiContext, groups: Group[], opts: BatchOptions): 
   const one = async (m: Member): Promise<void> => {
     const claimed = m.claimed!;
     if (opts.signal?.aborted) {
-      // Journaled "deleting": the next sweep resumes it.
-      settle(m, { kind: 'postponed', entriesRemoved: 0 });
+      // Left "deleting": the next sweep resumes it.
+      keepDeleting(ctx, m);
       return;
     }
     let r: RemoveTreeResult;
@@ -315,7 +314,7 @@ async function removeAll(ctx: ApiContext, groups: Group[], opts: BatchOptions): 
       r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, undefined, opts.signal));
     } catch (err) {
       if (err instanceof AbortError) {
-        settle(m, { kind: 'postponed', entriesRemoved: (err as AbortError & { entriesRemoved?: number }).entriesRemoved ?? 0 });
+        keepDeleting(ctx, m);
         return;
       }
       recordError(ctx, m, err);
@@ -323,7 +322,7 @@ async function removeAll(ctx: ApiContext, groups: Group[], opts: BatchOptions): 
     }
     const error = leftLocked(claimed, r);
     if (error) recordError(ctx, m, error);
-    else if (!r.complete) settle(m, { kind: 'postponed', entriesRemoved: r.entriesRemoved });
+    else if (!r.complete) keepDeleting(ctx, m, r.entriesRemoved);
     else {
       m.committed = true;
       settle(m, { kind: 'removed', entriesRemoved: r.entriesRemoved });
@@ -341,6 +340,28 @@ async function removeAll(ctx: ApiContext, groups: Group[], opts: BatchOptions): 
     );
   }
   await Promise.all(workers);
+}
+
+/** Stopped on request: "deleting" goes into the entry file (the journal is dropped at the sweep's end) and the next sweep resumes it. */
+function keepDeleting(ctx: ApiContext, m: Member, entriesRemoved = 0): void {
+  try {
+    write(ctx, m.lock, m.current.id, m.claimed!.entry, true);
+    settle(m, { kind: 'postponed', entriesRemoved });
+  } catch (err) {
+    // Still "moving", its partial tree still marked (the marker goes last): reconcile resumes it.
+    fail(m, err);
+  }
+}
+
+/** Its tree is gone but the commit failed: "deleting" with nothing staged, which reconcile completes. */
+function uncommitted(ctx: ApiContext, m: Member, err: unknown): void {
+  m.committed = false;
+  try {
+    write(ctx, m.lock, m.current.id, { ...m.claimed!.entry, lastError: (err instanceof Error ? err.message : String(err)).slice(0, 1024) });
+  } catch {
+    // the batch journal may then be the only record of "deleting"; it is dropped only after a successful flush
+  }
+  m.done = { item: m.item, error: err };
 }
 
 /** A failed removal stays "deleting" with the reason (as finish() records it), for the next sweep. */
@@ -365,12 +386,7 @@ function commit(ctx: ApiContext, groups: Group[]): void {
       g.parent.fsync();
     } catch (err) {
       // ENOTEMPTY: a tree of the batch is still in it; its entry stays and the next sweep finishes it.
-      if (!hasCode(err, 'ENOENT', 'ENOTEMPTY')) {
-        for (const m of g.members.filter((x) => x.committed)) {
-          m.committed = false;
-          m.done = { item: m.item, error: err };
-        }
-      }
+      if (!hasCode(err, 'ENOENT', 'ENOTEMPTY')) for (const m of g.members.filter((x) => x.committed)) uncommitted(ctx, m, err);
     }
   }
   crashPoint('after-staging-removed');
@@ -380,7 +396,7 @@ function commit(ctx: ApiContext, groups: Group[]): void {
         // Lost to a power cut, this reads as "deleting" with nothing staged: completed.
         write(ctx, m.lock, m.current.id, null, true);
       } catch (err) {
-        m.done = { item: m.item, error: err };
+        uncommitted(ctx, m, err);
       }
     }
   }

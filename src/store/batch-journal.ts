@@ -2,7 +2,8 @@
 // durable with one fsync. `batches/<batch id>.json` lists, for each entry of
 // the batch, the entry as it was (`before`) and the state the sweep is moving
 // it to (`after`: "moving", later "deleting"). The entry files themselves are
-// then written as group commits (atomic at once, fsynced later, together).
+// then written as group commits (atomic at once, fsynced later, together);
+// "deleting" is written only here, and reconcile reads it (journaledState).
 // After a power cut an entry file may read as an older state than the
 // journal's; `replayBatchJournal` brings it up to the journal's state before
 // anything decides on it. A journal is dropped once every change it covers is
@@ -91,6 +92,11 @@ export function dropBatchJournals(dir: DirHandle, batchIds: readonly string[]): 
 }
 
 const RANK: Record<Entry['state'], number> = { active: 0, moving: 1, deleting: 2, recovery: 3 };
+
+/** How far along the protocol a state is (active < moving < deleting < recovery). */
+export function stateRank(e: Entry): number {
+  return RANK[e.state];
+}
 
 function same(a: Entry, b: Entry): boolean {
   return JSON.stringify(a) === JSON.stringify(b);

@@ -26,7 +26,7 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
-import { batchJournalIds, dropBatchJournals, readBatchJournal, replayDecision, writeBatchJournal, type BatchChange } from './batch-journal';
+import { batchJournalIds, dropBatchJournals, readBatchJournal, replayDecision, stateRank, writeBatchJournal, type BatchChange } from './batch-journal';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
@@ -438,6 +438,27 @@ export class Registry implements Disposable {
       }
     }
     return { replayed, problems };
+  }
+
+  /**
+   * The furthest state the batch journals on disk record for this entry's
+   * current claim, or null. A batched sweep journals "deleting" only there;
+   * reconcile (under the entry lock, so never for a live sweep's entry) reads it.
+   */
+  journaledState(entry: Entry): Entry | null {
+    if (entry.claimId === null) return null;
+    const dir = this.#sub('batches', false);
+    if (dir === null) return null;
+    let best: Entry | null = null;
+    for (const batchId of batchJournalIds(dir)) {
+      const j = readBatchJournal(dir, batchId);
+      if (j === null || 'problem' in j) continue;
+      for (const c of j.changes) {
+        if (c.after.id !== entry.id || replayDecision(entry, c) !== 'write') continue;
+        if (best === null || stateRank(c.after) > stateRank(best)) best = c.after;
+      }
+    }
+    return best;
   }
 
   /** Makes every group commit so far durable (one fsync per changed folder). */
