@@ -115,3 +115,81 @@ export function replayDecision(current: Entry | null, change: BatchChange): 'wri
   if (after.claimId !== null && current.claimId === after.claimId && RANK[current.state] < RANK[after.state]) return 'write';
   return 'keep';
 }
+
+export interface ReplayReport {
+  /** Entries whose file was brought up to its journal. */
+  replayed: string[];
+  /** Journals that could not be used, and entries that could not be settled. */
+  problems: { path: string; message: string }[];
+}
+
+/** What replay needs from the registry: the batch lock, the entry lock, and an update under it. */
+export interface ReplayAccess {
+  /** The batch's lock, or null while a live sweep holds it; returns its release. */
+  lockBatch(batchId: string): (() => void) | null;
+  lockEntry(id: string): { release(): void } | null;
+  update(id: string, fn: (current: Entry | null) => { entry?: Entry | null; result: boolean }): boolean;
+}
+
+/**
+ * Brings entry files up to the journals of batched sweeps that died (their
+ * batch lock is free). A journal is dropped once all of its entries are
+ * settled; one that is not ours or does not decode, or whose entries are
+ * busy, stays.
+ */
+export function replayBatchJournals(dir: DirHandle, access: ReplayAccess): ReplayReport {
+  const report: ReplayReport = { replayed: [], problems: [] };
+  for (const batchId of batchJournalIds(dir)) {
+    const release = access.lockBatch(batchId);
+    if (release === null) continue; // a live sweep's
+    try {
+      const j = readBatchJournal(dir, batchId);
+      if (j === null) continue;
+      if ('problem' in j) {
+        report.problems.push({ path: joinDisplay(dir.path, journalName(batchId)), message: j.problem });
+        continue;
+      }
+      let settled = true;
+      for (const change of j.changes) {
+        const id = change.after.id;
+        const lock = access.lockEntry(id);
+        if (lock === null) {
+          settled = false;
+          continue;
+        }
+        try {
+          const wrote = access.update(id, (cur) => (replayDecision(cur, change) === 'write' ? { entry: change.after, result: true } : { result: false }));
+          if (wrote) report.replayed.push(id);
+        } catch (err) {
+          settled = false;
+          report.problems.push({ path: (err as { path?: string }).path ?? dir.path, message: (err as Error).message });
+        } finally {
+          lock.release();
+        }
+      }
+      if (settled) dropBatchJournals(dir, [batchId]);
+    } finally {
+      release();
+    }
+  }
+  return report;
+}
+
+/**
+ * The furthest state the journals record for this entry's current claim, or
+ * null. Reconcile reads it under the entry lock, so never for a live sweep's
+ * entry.
+ */
+export function journaledState(dir: DirHandle, entry: Entry): Entry | null {
+  if (entry.claimId === null) return null;
+  let best: Entry | null = null;
+  for (const batchId of batchJournalIds(dir)) {
+    const j = readBatchJournal(dir, batchId);
+    if (j === null || 'problem' in j) continue;
+    for (const c of j.changes) {
+      if (c.after.id !== entry.id || replayDecision(entry, c) !== 'write') continue;
+      if (best === null || stateRank(c.after) > stateRank(best)) best = c.after;
+    }
+  }
+  return best;
+}

@@ -26,7 +26,7 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
-import { batchJournalIds, dropBatchJournals, readBatchJournal, replayDecision, stateRank, writeBatchJournal, type BatchChange } from './batch-journal';
+import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
@@ -398,46 +398,21 @@ export class Registry implements Disposable {
    * entry. A journal is dropped once all of its entries are settled; one that
    * is not ours or does not decode, or whose entries are busy, stays.
    */
-  replayBatchJournals(): { replayed: string[]; problems: { path: string; message: string }[] } {
-    const replayed: string[] = [];
-    const problems: { path: string; message: string }[] = [];
+  replayBatchJournals(): ReplayReport {
     const dir = this.#sub('batches', false);
-    if (dir === null) return { replayed, problems };
-    for (const batchId of batchJournalIds(dir)) {
-      const batchLock = this.#acquire(`batch-${batchId}`, 0);
-      if (batchLock === null) continue; // a live sweep's
-      try {
-        const j = readBatchJournal(dir, batchId);
-        if (j === null) continue;
-        if ('problem' in j) {
-          problems.push({ path: joinDisplay(dir.path, `${batchId}.json`), message: j.problem });
-          continue;
-        }
-        let settled = true;
-        for (const change of j.changes) {
-          const id = change.after.id;
-          const lock = this.lockEntry(id);
-          if (lock === null) {
-            settled = false;
-            continue;
-          }
-          try {
-            const wrote = this.update(id, (cur) => (replayDecision(cur, change) === 'write' ? { entry: change.after, result: true } : { result: false }));
-            if (wrote) replayed.push(id);
-          } catch (err) {
-            settled = false;
-            problems.push({ path: (err as { path?: string }).path ?? this.path, message: (err as Error).message });
-          } finally {
-            lock.release();
-          }
-        }
-        if (settled) dropBatchJournals(dir, [batchId]);
-      } finally {
-        this.#dropLockFile(`batch-${batchId}`);
-        unlockFile(batchLock);
-      }
-    }
-    return { replayed, problems };
+    if (dir === null) return { replayed: [], problems: [] };
+    return replayBatchJournals(dir, {
+      lockBatch: (batchId) => {
+        const held = this.#acquire(`batch-${batchId}`, 0);
+        if (held === null) return null;
+        return () => {
+          this.#dropLockFile(`batch-${batchId}`);
+          unlockFile(held);
+        };
+      },
+      lockEntry: (id) => this.lockEntry(id),
+      update: (id, fn) => this.update(id, fn),
+    });
   }
 
   /**
@@ -446,19 +421,8 @@ export class Registry implements Disposable {
    * reconcile (under the entry lock, so never for a live sweep's entry) reads it.
    */
   journaledState(entry: Entry): Entry | null {
-    if (entry.claimId === null) return null;
     const dir = this.#sub('batches', false);
-    if (dir === null) return null;
-    let best: Entry | null = null;
-    for (const batchId of batchJournalIds(dir)) {
-      const j = readBatchJournal(dir, batchId);
-      if (j === null || 'problem' in j) continue;
-      for (const c of j.changes) {
-        if (c.after.id !== entry.id || replayDecision(entry, c) !== 'write') continue;
-        if (best === null || stateRank(c.after) > stateRank(best)) best = c.after;
-      }
-    }
-    return best;
+    return dir === null ? null : journaledState(dir, entry);
   }
 
   /** Makes every group commit so far durable (one fsync per changed folder). */
