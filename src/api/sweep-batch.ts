@@ -157,7 +157,13 @@ function groupByParent(members: Member[]): Group[] {
   const groups = new Map<string, Group>();
   for (const m of members) {
     const parent = m.at!.parent!;
-    const st = parent.stat();
+    let st;
+    try {
+      st = parent.stat();
+    } catch (err) {
+      fail(m, err);
+      continue;
+    }
     const key = `${st.dev}:${st.ino}\0${m.current.parent}`;
     let g = groups.get(key);
     if (!g) {

@@ -166,7 +166,14 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         const batch = due;
         due = [];
         if (batch.length === 0) return;
-        const results = await sweepBatch(ctx, session, batch, { honourInUse: true, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
+        let results;
+        try {
+          results = await sweepBatch(ctx, session, batch, { honourInUse: true, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
+        } catch (err) {
+          // Not expected (each entry's failure is its own result); the entries stay as the journal left them.
+          for (const it of batch) failure(report, it.entry, it.reasons, err);
+          return;
+        }
         for (const r of results) {
           if ('outcome' in r) {
             record(report, r.item.entry, r.item.reasons, r.outcome);
