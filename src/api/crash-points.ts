@@ -11,7 +11,17 @@ export type CrashStep =
   | 'after-deleting'
   | 'mid-delete'
   | 'after-tree-removed'
-  | 'after-staging-removed';
+  | 'after-staging-removed'
+  // A batched sweep (sweep-batch.ts) passes the steps above for the whole
+  // batch, and these in between:
+  /** The batch's intents are in its journal; no entry file says so yet. */
+  | 'batch-journaled'
+  /** Some entries of the batch are in staging, others not yet. */
+  | 'batch-mid-rename'
+  /** Some trees of the batch are removed, others not yet. */
+  | 'batch-mid-removal'
+  /** Every tree removed, the group commit (staging folders, entries, journal) not made. */
+  | 'batch-before-commit';
 
 export type CrashHook = (step: CrashStep) => void;
 

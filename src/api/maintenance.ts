@@ -2,7 +2,6 @@
 // entries the schedule hints name, a handful, removes one directory at most
 // (policy/maintenance.ts decides which), and leaves the rest to later calls
 // and to sweep().
-import * as path from 'node:path';
 import type { Entry } from '../model/entry';
 import { decide } from '../policy/decide';
 import type { SweepReasonCode } from '../policy/codes';
@@ -11,8 +10,8 @@ import { probeEntrySync } from './probe';
 import { removeEntrySteps, recoverEntrySteps } from './removal';
 import type { Steps } from '../core/steps';
 import type { ApiContext } from './context';
-import type { SweepItem, SweepReport } from './types';
-import { countSwept, emptyReport, failure, record } from './sweep';
+import type { SweepReport } from './types';
+import { countSwept, emptyReport, failure, record, registryItem } from './sweep';
 
 /** Due candidates for the bounded sweep: hinted entries that really are due now, at most MAINTENANCE_LIMIT. */
 function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Entry[]; postponed: number } {
@@ -53,14 +52,6 @@ function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Ent
   }
   // Hinted, maybe due, not looked at: left for later calls and sweeps.
   return { due, postponed: order.length - looked };
-}
-
-/** A failure that belongs to no readable entry: named after the registry (and the entry id, when known). */
-function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepItem {
-  const e = err instanceof Error ? err : new Error(String(err));
-  const where = (e as { path?: unknown }).path;
-  const p = typeof where === 'string' ? where : ctx.registry.path;
-  return { path: p, name: id ?? path.basename(p), reasons: [], blockers: [], error: { code: (e as { code?: string }).code ?? 'ERROR', message: e.message } };
 }
 
 /**

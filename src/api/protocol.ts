@@ -54,13 +54,13 @@ function requireHeld(lock: EntryLock, id: string): void {
  * "deleting"); a lost commit reads as "deleting" with nothing staged, which
  * reconcile completes.
  */
-function write(ctx: ApiContext, lock: EntryLock, id: string, next: Entry | null, group = false): void {
+export function write(ctx: ApiContext, lock: EntryLock, id: string, next: Entry | null, group = false): void {
   requireHeld(lock, id);
   ctx.registry.update(id, () => ({ entry: next, result: undefined }), { durable: !group });
 }
 
 /** A refusal the protocol itself makes (the entry changed under it, or the move failed). */
-function refusal(blocker: BlockerCode, detail?: string): Refusal {
+export function refusal(blocker: BlockerCode, detail?: string): Refusal {
   return { blockers: [blocker], message: blockerText(blocker, detail) };
 }
 
@@ -76,6 +76,27 @@ export function claim(
   lock: EntryLock,
   checks: { inUse: (dir: DirHandle) => InUseAnswer },
 ): Claimed | Refusal {
+  const v = verifyClaim(ctx, snapshot, lock, checks);
+  if ('blockers' in v) return v;
+  try {
+    return moveToStaging(ctx, lock, v.current, v.at);
+  } finally {
+    closeLocated(v.at);
+  }
+}
+
+/** A verified entry: `at` stays open (its flock held) until the caller closes it after the move. */
+export interface Verified {
+  current: Entry;
+  at: Located;
+}
+
+/**
+ * Step 1 alone, for one entry: every check, fail-closed. On success the
+ * located directory stays open and flocked for the move; the caller closes it
+ * (closeLocated). The batched sweep runs this per entry.
+ */
+export function verifyClaim(ctx: ApiContext, snapshot: Entry, lock: EntryLock, checks: { inUse: (dir: DirHandle) => InUseAnswer }): Verified | Refusal {
   requireHeld(lock, snapshot.id);
   const current = ctx.registry.get(snapshot.id);
   if (!current) return refusal('gone');
@@ -83,6 +104,7 @@ export function claim(
   if (current.state !== 'active') return refusal('in-progress', `it is already ${current.state}`);
 
   const at = locate(current);
+  let keep = false;
   try {
     const probe = locatedProbe(ctx, current, at);
     probe.mountsInside = at.presence === 'present' ? mountsInside(current.path) : null;
@@ -106,9 +128,10 @@ export function claim(
       const blockers = decision.blockers.length > 0 ? decision.blockers : (['unavailable'] as BlockerCode[]);
       return { blockers, message: describeBlockers({ blockers }, current, probe, dctx) };
     }
-    return moveToStaging(ctx, lock, current, at);
+    keep = true;
+    return { current, at };
   } finally {
-    closeLocated(at);
+    if (!keep) closeLocated(at);
   }
 }
 
@@ -136,16 +159,7 @@ function moveToStaging(ctx: ApiContext, lock: EntryLock, current: Entry, at: Loc
     parent.mkdir(folder, 0o700);
     staging = parent.openDir(folder, { noXdev: true });
     crashPoint('after-staging-folder');
-    try {
-      parent.rename(current.name, staging, current.name, { noReplace: true });
-    } catch (err) {
-      // Moving a directory to another parent rewrites its "..": it needs
-      // write permission on the directory itself, which is ours to grant.
-      if (!hasCode(err, 'EACCES')) throw err;
-      using anchor = parent.openPath(current.name);
-      anchor.chmodOwnDirectory((stat.mode & 0o7777) | 0o700);
-      parent.rename(current.name, staging, current.name, { noReplace: true });
-    }
+    renameIntoStaging(parent, staging, current.name, stat.mode);
   } catch (err) {
     // Nothing moved: undo the folder and the intent.
     if (staging) staging.close();
@@ -173,6 +187,20 @@ function moveToStaging(ctx: ApiContext, lock: EntryLock, current: Entry, at: Loc
   write(ctx, lock, current.id, deleting);
   crashPoint('after-deleting');
   return { entry: deleting, staging, expect: { dev: stat.dev, ino: stat.ino } };
+}
+
+/** The move of step 3 (RENAME_NOREPLACE), granting ourselves the write permission it needs on our own directory. */
+export function renameIntoStaging(parent: DirHandle, staging: DirHandle, name: string, mode: number): void {
+  try {
+    parent.rename(name, staging, name, { noReplace: true });
+  } catch (err) {
+    // Moving a directory to another parent rewrites its "..": it needs
+    // write permission on the directory itself, which is ours to grant.
+    if (!hasCode(err, 'EACCES')) throw err;
+    using anchor = parent.openPath(name);
+    anchor.chmodOwnDirectory((mode & 0o7777) | 0o700);
+    parent.rename(name, staging, name, { noReplace: true });
+  }
 }
 
 /** Options for the engine when removing a claimed tree. */
@@ -216,7 +244,7 @@ export function finish(ctx: ApiContext, lock: EntryLock, claimed: Claimed, error
   write(ctx, lock, entry.id, { ...entry, state: 'deleting', lastError: message.slice(0, 1024) });
 }
 
-function removeStagingFolder(entry: Entry): void {
+export function removeStagingFolder(entry: Entry): void {
   const folder = stagingFolderOf(entry);
   if (!folder) return;
   let parent: DirHandle;
@@ -248,8 +276,15 @@ export type Reconciled = { action: 'resume'; claimed: Claimed } | { action: Reco
  */
 export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, retry: boolean): Reconciled {
   requireHeld(lock, snapshot.id);
-  const entry = ctx.registry.get(snapshot.id);
+  let entry = ctx.registry.get(snapshot.id);
   if (!entry || !sameEntry(entry, snapshot)) return { action: 'left', message: 'its entry changed concurrently' };
+  // A batched sweep journals "deleting" for its batch in the batch journal
+  // only (sweep-batch.ts): a dead one's entries are brought up to it first.
+  const journaled = entry.state === 'moving' ? ctx.registry.journaledState(entry) : null;
+  if (journaled !== null) {
+    write(ctx, lock, entry.id, journaled);
+    entry = journaled;
+  }
   if (entry.state === 'active') return { action: 'left', message: 'it is not mid-deletion' };
   if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
 

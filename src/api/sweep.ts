@@ -1,5 +1,6 @@
 // Sweeping: first reconcile interrupted deletions, then decide every active
 // entry with the pure policy and remove the due ones through the protocol.
+import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
 import { isJournalState } from '../model/entry';
 import { decide } from '../policy/decide';
@@ -8,7 +9,7 @@ import { assertNever } from '../core/never';
 import type { ReconcileAction } from './protocol';
 import { scanSize } from './size';
 import { probeEntry } from './probe';
-import { removeEntry, recoverEntry, type Outcome } from './removal';
+import { recoverEntry, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import { abortError } from '../fs/abort';
 import type { SweepItem, SweepOptions, SweepReport } from './types';
@@ -16,6 +17,7 @@ import { checkCall } from '../core/options';
 import { SWEEP } from './signatures';
 import { escapeMessage } from '../errors';
 import { quarantinedOf } from './query';
+import { BATCH_SIZE, BatchSession, sweepBatch, type BatchItem } from './sweep-batch';
 
 export function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
@@ -105,6 +107,7 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   const report = emptyReport(dryRun);
   if (!ctx) return report;
   try {
+    if (!dryRun) replayJournals(ctx, report);
     const listed = ctx.registry.list();
     report.quarantined = quarantinedOf(listed.problems);
     const entries = listed.entries.filter((e) => hasTags(e, options.tags));
@@ -148,36 +151,93 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
       }
     }
 
-    for (const entry of entries.filter((e) => e.state === 'active')) {
-      stopIfAborted();
-      let reasons: SweepReasonCode[] = [];
-      try {
-        const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
-        if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
-        const d = decide(entry, probe, ctx.decision(mode));
-        reasons = d.reasons;
-        if (!d.due) continue;
-        if (!d.destructiveAllowed) {
-          report.deferred.push(item(entry, d.reasons, d.blockers));
-          continue;
+    const session = new BatchSession(ctx);
+    try {
+      let due: BatchItem[] = [];
+      const runBatch = async () => {
+        const batch = due;
+        due = [];
+        if (batch.length === 0) return;
+        let results;
+        try {
+          results = await sweepBatch(ctx, session, batch, { honourInUse: true, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
+        } catch (err) {
+          // Not expected (each entry's failure is its own result); the entries stay as the journal left them.
+          for (const it of batch) failure(report, it.entry, it.reasons, err);
+          return;
         }
-        if (dryRun) {
-          report.removed.push(item(entry, d.reasons, []));
-          continue;
+        for (const r of results) {
+          if ('outcome' in r) {
+            record(report, r.item.entry, r.item.reasons, r.outcome);
+            after(r.outcome);
+          } else failure(report, r.item.entry, r.item.reasons, r.error);
         }
-        const o = await removeEntry(ctx, entry, { waitMs: 0, honourInUse: true, ...(progress ? { onProgress: progress } : {}), ...(signal ? { signal } : {}) });
-        record(report, entry, d.reasons, o);
-        after(o);
-      } catch (err) {
+      };
+      for (const entry of entries.filter((e) => e.state === 'active')) {
         stopIfAborted();
-        failure(report, entry, reasons, err);
+        let reasons: SweepReasonCode[] = [];
+        try {
+          const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
+          if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
+          const d = decide(entry, probe, ctx.decision(mode));
+          reasons = d.reasons;
+          if (!d.due) continue;
+          if (!d.destructiveAllowed) {
+            report.deferred.push(item(entry, d.reasons, d.blockers));
+            continue;
+          }
+          if (dryRun) {
+            report.removed.push(item(entry, d.reasons, []));
+            continue;
+          }
+          due.push({ entry, reasons: d.reasons });
+        } catch (err) {
+          stopIfAborted();
+          failure(report, entry, reasons, err);
+        }
+        // Claimed together, removed together, committed together (sweep-batch.ts).
+        if (due.length >= BATCH_SIZE) await runBatch();
       }
+      stopIfAborted();
+      await runBatch();
+    } finally {
+      closeSession(session);
     }
     stopIfAborted();
     counted();
     return report;
   } finally {
     ctx[Symbol.dispose]();
+  }
+}
+
+/** Drops the sweep's batch journals once the registry is flushed; a failure leaves them for the next sweep to replay. */
+function closeSession(session: BatchSession): void {
+  try {
+    session.close();
+  } catch {
+    // every change is atomic already; the journals only cover a power cut
+  }
+}
+
+/** A failure that belongs to no readable entry: named after the registry (and the entry id, when known). */
+export function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepItem {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const where = (e as { path?: unknown }).path;
+  const p = typeof where === 'string' ? where : ctx.registry.path;
+  return { path: p, name: id ?? path.basename(p), reasons: [], blockers: [], error: { code: (e as { code?: string }).code ?? 'ERROR', message: e.message } };
+}
+
+/**
+ * A batched sweep that died leaves its journal: intents that a power cut may
+ * have kept from the entry files are written there first, so that reconcile
+ * sees every interrupted deletion.
+ */
+function replayJournals(ctx: ApiContext, report: SweepReport): void {
+  try {
+    for (const p of ctx.registry.replayBatchJournals().problems) report.failed.push(registryItem(ctx, Object.assign(new Error(p.message), { path: p.path })));
+  } catch (err) {
+    report.failed.push(registryItem(ctx, err));
   }
 }
 

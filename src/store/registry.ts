@@ -15,6 +15,7 @@
 //   stats.json, stats.lock      usage ledger
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
 //   listing/<h>.json            listing cache of shard <h> (listing-cache.ts); safe to delete
+//   batches/<batch>.json        a batched sweep's journal of intents (batch-journal.ts)
 import { DirHandle, joinDisplay } from '../fs/dir-handle';
 import { checkFormat, openOwnedDir, unusable } from './layout';
 import { openDirectory } from '../fs/walk';
@@ -25,16 +26,18 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
+import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
 
 export type { Stats, StatName } from './stats';
 export type { RegistryProblem, ListOptions } from './listing';
+export type { BatchChange } from './batch-journal';
 
 const DEFAULT_UPDATE_WAIT_MS = 10_000;
 
-type Sub = 'entries' | 'locks' | 'corrupt' | 'listing' | HintKind;
+type Sub = 'entries' | 'locks' | 'corrupt' | 'listing' | 'batches' | HintKind;
 
 export interface EntryLock extends Disposable {
   readonly id: string;
@@ -349,6 +352,77 @@ export class Registry implements Disposable {
   incrementStat(name: StatName, by = 1): void {
     this.#ensureFormat();
     incrementStats(this.#root, name, by, DEFAULT_UPDATE_WAIT_MS);
+  }
+
+  /**
+   * Takes the lock of a batch (`locks/batch-<id>.lock`) for as long as its
+   * journal may be needed: a journal whose batch lock is free belongs to a
+   * sweep that died, and only then is it replayed.
+   */
+  lockBatch(batchId: string): Disposable & { release(): void } {
+    checkId(batchId);
+    const held = this.#acquire(`batch-${batchId}`, 0);
+    if (held === null) throw this.#busy(batchId);
+    let h: HeldLock | null = held;
+    const release = (): void => {
+      if (h === null) return;
+      const x = h;
+      h = null;
+      this.#dropLockFile(`batch-${batchId}`);
+      unlockFile(x);
+    };
+    return { release, [Symbol.dispose]: release };
+  }
+
+  /**
+   * Makes the intents of a whole batch durable with one journal write (see
+   * batch-journal.ts); the entry files are then written as group commits.
+   * The caller holds the batch lock and every entry's lock.
+   */
+  journalBatch(batchId: string, changes: readonly BatchChange[]): void {
+    checkId(batchId);
+    writeBatchJournal(this.#sub('batches', true)!, batchId, changes);
+  }
+
+  /** Flushes every group commit, then drops the batches' journals: their changes are durable in the entry files now. */
+  dropBatchJournals(batchIds: readonly string[]): void {
+    this.flush();
+    const dir = this.#sub('batches', false);
+    if (dir !== null) dropBatchJournals(dir, batchIds.map(checkId));
+  }
+
+  /**
+   * Brings entry files up to the journals of batched sweeps that died (their
+   * batch lock is free): an intent that reached the journal but not the entry
+   * file (a power cut) is written, durably, before anything decides on the
+   * entry. A journal is dropped once all of its entries are settled; one that
+   * is not ours or does not decode, or whose entries are busy, stays.
+   */
+  replayBatchJournals(): ReplayReport {
+    const dir = this.#sub('batches', false);
+    if (dir === null) return { replayed: [], problems: [] };
+    return replayBatchJournals(dir, {
+      lockBatch: (batchId) => {
+        const held = this.#acquire(`batch-${batchId}`, 0);
+        if (held === null) return null;
+        return () => {
+          this.#dropLockFile(`batch-${batchId}`);
+          unlockFile(held);
+        };
+      },
+      lockEntry: (id) => this.lockEntry(id),
+      update: (id, fn) => this.update(id, fn),
+    });
+  }
+
+  /**
+   * The furthest state the batch journals on disk record for this entry's
+   * current claim, or null. A batched sweep journals "deleting" only there;
+   * reconcile (under the entry lock, so never for a live sweep's entry) reads it.
+   */
+  journaledState(entry: Entry): Entry | null {
+    const dir = this.#sub('batches', false);
+    return dir === null ? null : journaledState(dir, entry);
   }
 
   /** Makes every group commit so far durable (one fsync per changed folder). */

@@ -90,3 +90,154 @@ test('without the test hook, EPHEMDIR_CRASH_AT does nothing', async () => {
   }
   assert.equal(fs.existsSync(d.path), false, 'swept normally');
 });
+
+// A sweep of many due directories runs them as one batch (src/api/sweep-batch.ts):
+// one journal write for the intents of all, renames, trees removed several at
+// once, one group commit. Killed at each point of a batch, with several entries
+// in it, the next sweeps leave nothing untracked, nothing half-deleted outside
+// staging, and every entry is removed or still tracked intact.
+const BATCH_STEPS = [
+  'batch-journaled',
+  'after-intent',
+  'after-staging-folder',
+  'batch-mid-rename',
+  'after-rename',
+  'after-deleting',
+  'mid-delete',
+  'batch-mid-removal',
+  'batch-before-commit',
+  'after-staging-removed',
+];
+const BATCH_ENTRIES = 5;
+const BATCH_FILES = 200;
+
+function stagingFolders(): string[] {
+  return fs.readdirSync(env.work).filter((n) => n.startsWith('.ephemdir-staging'));
+}
+
+function journals(): string[] {
+  const dir = path.join(env.data, 'registry.d', 'batches');
+  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+}
+
+type Made = { id: string; path: string; name: string; count: number };
+
+async function batchOf(tag: string, files: number): Promise<Made[]> {
+  const made = [];
+  for (let i = 0; i < BATCH_ENTRIES; i++) {
+    // Due only for a full sweep: the bounded sweep of the next tempdir() leaves it alone.
+    const d = await api.tempdir({ parent: env.work, cleanup: 'next-sweep', tags: [tag] });
+    fill(d.path, files);
+    made.push({ id: d.id, path: d.path, name: path.basename(d.path), count: countTree(d.path) });
+  }
+  return made;
+}
+
+function killSweepAt(step: string, tag: string): void {
+  const r = runNode(`require(${JSON.stringify(CRASH_HOOK)}); require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: [${JSON.stringify(tag)}] }).then(() => console.log('finished'))`, {
+    env: { ...process.env, EPHEMDIR_CRASH_AT: step },
+  });
+  assert.equal(r.signal, 'SIGKILL', `the child must die at ${step}: ${r.stderr}`);
+}
+
+/**
+ * Right after the kill: each entry is tracked with its tree whole at its path,
+ * or tracked with its tree in its staging folder (partial only there, marker
+ * last), or gone with its entry. Returns where each one was.
+ */
+async function checkMidway(made: Made[]): Promise<string[]> {
+  const tracked = new Map((await api.registered()).map((e) => [e.id, e]));
+  const where: string[] = [];
+  for (const d of made) {
+    const e = tracked.get(d.id);
+    const atPath = fs.existsSync(d.path);
+    if (e) assert.notEqual(e.state, 'recovery', 'a crash is never ambiguous');
+    if (atPath) {
+      assert.ok(e, `${d.name} is at its path: it must be tracked`);
+      assert.equal(countTree(d.path), d.count, `${d.name} at its path is whole`);
+      where.push('original');
+      continue;
+    }
+    const staged = stagingFolders().map((f) => path.join(env.work, f, d.name)).find((p) => fs.existsSync(p));
+    if (staged) {
+      assert.ok(e && e.stagingPath !== null && path.join(e.stagingPath, d.name) === staged, `${d.name} in staging is tracked with that staging path`);
+      if (fs.readdirSync(staged).length > 0) assert.equal(fs.existsSync(path.join(staged, '.ephemdir')), true, 'the marker goes last');
+      where.push('staging');
+      continue;
+    }
+    where.push(e ? 'tracked-gone' : 'removed');
+  }
+  return where;
+}
+
+async function sweepUntilSettled(made: { id: string; path: string }[], tag: string): Promise<void> {
+  // At least one sweep: it also drops the journals of dead batches.
+  for (let i = 0; i < 3; i++) {
+    await api.sweep({ tags: [tag] });
+    const ids = new Set((await api.registered()).map((e) => e.id));
+    if (!made.some((d) => ids.has(d.id))) break;
+  }
+  const ids = new Set((await api.registered()).map((e) => e.id));
+  for (const d of made) {
+    assert.equal(ids.has(d.id), false, `${d.path}: entry committed`);
+    assert.equal(fs.existsSync(d.path), false, `${d.path}: tree gone`);
+  }
+  assert.deepEqual(stagingFolders(), [], 'no staging folder left behind');
+  assert.deepEqual(journals().filter((n) => n.endsWith('.json')), [], 'no batch journal left behind');
+}
+
+for (const step of BATCH_STEPS) {
+  test(`SIGKILL a batch of ${BATCH_ENTRIES} at ${step}: every entry ends removed or tracked intact`, async () => {
+    const tag = `batch-${step}`;
+    const sentinel = path.join(env.work, `sentinel-${tag}`);
+    fs.writeFileSync(sentinel, 'outside');
+    const files = step === 'mid-delete' ? 16_000 : BATCH_FILES;
+    const made = await batchOf(tag, files);
+    killSweepAt(step, tag);
+    const where = await checkMidway(made);
+    if (step === 'batch-journaled' || step === 'after-intent' || step === 'after-staging-folder') {
+      assert.deepEqual(where, made.map(() => 'original'), 'nothing moved yet');
+    }
+    if (step === 'batch-mid-rename') {
+      assert.ok(where.includes('original') && where.includes('staging'), `killed between renames: ${where.join(', ')}`);
+    }
+    if (step === 'after-rename' || step === 'after-deleting' || step === 'mid-delete') {
+      assert.deepEqual(where, made.map(() => 'staging'), 'all moved, none removed');
+    }
+    if (step === 'batch-mid-removal') {
+      assert.ok(where.includes('tracked-gone') && where.includes('staging'), `killed between removals: ${where.join(', ')}`);
+    }
+    if (step === 'batch-before-commit' || step === 'after-staging-removed') {
+      assert.deepEqual(where, made.map(() => 'tracked-gone'), 'all trees gone, entries not yet committed');
+    }
+    await sweepUntilSettled(made, tag);
+    assert.equal(fs.readFileSync(sentinel, 'utf8'), 'outside');
+  });
+}
+
+test('a power cut that lost the entry files of a batch: the journal brings the intents back', async () => {
+  const tag = 'batch-power-cut';
+  const made = await batchOf(tag, BATCH_FILES);
+  const shard = (id: string) => path.join(env.data, 'registry.d', 'entries', id.slice(0, 1), `${id}.json`);
+  const before = new Map(made.map((d) => [d.id, fs.readFileSync(shard(d.id))]));
+  killSweepAt('after-rename', tag);
+  assert.ok(journals().some((n) => n.endsWith('.json')), 'the batch journal is on disk');
+  // The renames were made durable; the entry files were group commits, which a
+  // power cut may lose: put back the bytes they had before the sweep.
+  for (const [id, bytes] of before) fs.writeFileSync(shard(id), bytes);
+  for (const d of made) assert.equal(fs.existsSync(d.path), false, 'moved into staging');
+  await sweepUntilSettled(made, tag);
+});
+
+test('a batch killed before its commit: recover() (no sweep first) completes from the batch journal', async () => {
+  const tag = 'batch-recover';
+  const made = await batchOf(tag, BATCH_FILES);
+  killSweepAt('batch-before-commit', tag);
+  for (const d of made) {
+    const e = (await api.registered()).find((x) => x.id === d.id);
+    assert.ok(e, 'still tracked');
+    const r = await api.recover(d.path);
+    assert.equal(r.action, 'completed', `${d.path}: the journal says its tree was being deleted`);
+  }
+  await sweepUntilSettled(made, tag);
+});
