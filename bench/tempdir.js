@@ -272,7 +272,10 @@ async function run(opts = {}) {
     data.ratios[`${w}:tempdirSync ${big}/10`] = data.places[w].sizes[big].peers['tempdirSync()'].medianMs / data.places[w].sizes[10].peers['tempdirSync()'].medianMs;
   }
   const worstDisk = Math.max(ratio('disk', 10, 'tempdirSync()'), ratio('disk', big, 'tempdirSync()'));
-  const flat = syncDiskBig / syncDisk;
+  // Flatness as the ratio to the floor measured in the same run at each size:
+  // the two sizes run minutes apart, and a shared disk's fsync cost moves more
+  // than that between them.
+  const flat = ratio('disk', big, 'tempdirSync()') / ratio('disk', 10, 'tempdirSync()');
   const st = disk.trace.sync;
   const met = worstDisk <= TARGET_RATIO && flat <= FLAT_RATIO;
   const tmpfsNote = data.places.tmpfs
@@ -289,7 +292,7 @@ async function run(opts = {}) {
       target: `<= ${TARGET_RATIO}x the floor, flat to ${big.toLocaleString('en-US')} entries`,
       met,
       note:
-        `${big.toLocaleString('en-US')}/10 = ${lib.fmt(flat, 2)}x; tempdir() ${lib.fmt(ratio('disk', 10, 'tempdir()'), 2)}x` +
+        `x floor at ${big.toLocaleString('en-US')} / x floor at 10 = ${lib.fmt(flat, 2)}; tempdir() ${lib.fmt(ratio('disk', 10, 'tempdir()'), 2)}x` +
         (st && !st.error ? `; ${lib.fmt(st.syscallsPerCall, 0)} syscalls and ${lib.fmt(st.fsyncsPerCall, 1)} fsync per call` : '') +
         tmpfsNote,
     },
@@ -301,7 +304,7 @@ async function run(opts = {}) {
     'syscalls per call (strace -f of a child, 50 calls after a warm-up, 10 entries; "ours" leaves out futex/epoll thread hand-offs)',
     lib.table(['where', 'call', 'syscalls', 'ours', 'fsync', 'most frequent'], traceRows),
     '',
-    `target: tempdirSync() <= ${TARGET_RATIO}x the floor on the disk at 10 and ${big} entries, and ${big}/10 <= ${FLAT_RATIO}x: ${met ? 'met' : 'MISSED'} (worst ${lib.fmt(worstDisk, 2)}x, flat ${lib.fmt(flat, 2)}x)`,
+    `target: tempdirSync() <= ${TARGET_RATIO}x the floor on the disk at 10 and ${big} entries, and (x floor at ${big}) / (x floor at 10) <= ${FLAT_RATIO}: ${met ? 'met' : 'MISSED'} (worst ${lib.fmt(worstDisk, 2)}x, flat ${lib.fmt(flat, 2)}x)`,
     `load (/proc/loadavg) at start: ${data.loadavgStart}; at end: ${data.loadavgEnd}`,
   ].join('\n');
   return { title: `tempdir (disk: ${disk.fs} under ${disk.base}${data.places.tmpfs ? `; tmpfs under ${TMPFS}` : ''})`, text, data };
