@@ -72,23 +72,23 @@ function encodeStats(s: Stats): string {
 }
 
 /**
- * Under the lock: opens stats.json for an in-place update, or null when it
- * is not a plain private file of ours (then it is replaced by rename, as a
- * corrupt or foreign file always was).
+ * Under the lock: stats.json opened for an in-place update with what it
+ * holds, or null when it is not a plain private file of ours with a single
+ * link (then it is replaced by rename, as a corrupt or foreign file always was).
  */
-function openForUpdate(dir: DirHandle): FileHandle | null {
+function openForUpdate(dir: DirHandle): { file: FileHandle; data: Buffer } | null {
   let file: FileHandle;
   try {
     file = dir.openFile(STATS_FILE, fs.constants.O_RDWR | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
   } catch {
     return null; // a symlink (ELOOP), a directory...: replaced below
   }
-  const st = file.stat();
-  if (!ownedPrivately(st) || (st.mode & fs.constants.S_IFMT) !== fs.constants.S_IFREG || st.nlink !== 1) {
+  const r = file.readAll(MAX_STATS_BYTES);
+  if (!r.ok || !ownedPrivately(r.stat) || r.stat.nlink !== 1) {
     file.close();
     return null;
   }
-  return file;
+  return { file, data: r.data };
 }
 
 export function incrementStats(dir: DirHandle, name: StatName, by: number, waitMs: number): void {
@@ -100,24 +100,21 @@ export function incrementStats(dir: DirHandle, name: StatName, by: number, waitM
     throw new EphemdirError(ErrorCodes.BUSY, `${dir.path}/${STATS_LOCK} is locked by another ephemdir process`, { path: `${dir.path}/${STATS_LOCK}` });
   }
   try {
-    const file = openForUpdate(dir);
-    if (file === null) {
+    const open = openForUpdate(dir);
+    if (open === null) {
       const s = readStats(dir);
       s[name] = Math.min(Number.MAX_SAFE_INTEGER, s[name] + by);
       writeFileAtomic(dir, STATS_FILE, `${encodeStats(s)}\n`, { mode: 0o600, durable: false }); // counters are best-effort
       return;
     }
+    const { file, data } = open;
     try {
-      const r = file.readAll(MAX_STATS_BYTES);
       // Under the lock no write races this read: what it holds is whole.
-      const s = (r.ok ? decodeStats(r.data) : null) ?? zeroStats();
+      const s = decodeStats(data) ?? zeroStats();
       s[name] = Math.min(Number.MAX_SAFE_INTEGER, s[name] + by);
-      const old = r.ok ? r.data.length : 0;
       const body = encodeStats(s);
       // Padded with spaces (JSON allows them) to cover every old byte: counters only grow, so this is rare.
-      const text = `${body}${' '.repeat(Math.max(0, old - body.length - 1))}\n`;
-      if (!r.ok && r.reason === 'too-large') file.truncate(0);
-      file.writeAt(text, 0); // not fsynced: counters are best-effort
+      file.writeAt(`${body}${' '.repeat(Math.max(0, data.length - body.length - 1))}\n`, 0); // not fsynced: counters are best-effort
     } finally {
       file.close();
     }
