@@ -1,5 +1,5 @@
-// A seam for the crash tests: the deletion protocol calls crashPoint(step)
-// at each of its steps. In the package nothing is installed there, so the
+// A seam for the crash tests: the deletion protocol and creation call
+// crashPoint(step) at each of their steps. In the package nothing is installed there, so the
 // calls do nothing: no environment variable or other outside input can make
 // a process kill itself. The test suite installs a hook from a module that is
 // never packed (test/helpers/crash-hook.ts, loaded into the child processes
@@ -21,7 +21,12 @@ export type CrashStep =
   /** Some trees of the batch are removed, others not yet. */
   | 'batch-mid-removal'
   /** Every tree removed, the group commit (staging folders, entries, journal) not made. */
-  | 'batch-before-commit';
+  | 'batch-before-commit'
+  // Creation (src/api/create.ts): the directory made, no marker yet; the
+  // marker durable, no entry yet; the entry written, the call not returned.
+  | 'create-after-mkdir'
+  | 'create-after-marker'
+  | 'create-after-entry';
 
 export type CrashHook = (step: CrashStep) => void;
 

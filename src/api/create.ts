@@ -9,31 +9,37 @@ import { generateName } from '../core/names';
 import { loadConfig } from '../store/config';
 import { normalizeAbsolute, openDirectory } from '../fs/walk';
 import { MAX_COMPONENT_BYTES } from '../core/validate';
-import type { DirHandle } from '../fs/dir-handle';
+import type { DirHandle, Stat } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes, hasCode, invalidArgument, systemError } from '../errors';
 import { resolveSettings, type Settings } from './settings';
 import { newMarkerId, writeMarker, MARKER_NAME } from './marker';
 import { openContext, type ApiContext, type RegistryChoice } from './context';
 import type { TempdirOptions } from './types';
 import { ownedPrivately } from '../core/trust';
+import { crashPoint } from './crash-points';
 
 const MAX_NAME_ATTEMPTS = 100;
 
 export interface Prepared {
   settings: Settings;
   warnings: string[];
+  /**
+   * The parent, opened and checked by checkParent when it exists already
+   * (null when createEntry must create it): createEntry creates in this very
+   * fd instead of walking the chain a second time. The caller closes it.
+   */
+  parent: DirHandle | null;
 }
 
 /** Validates everything before any side effect: the options, then the parent (see checkParent). */
 export function prepare(options: TempdirOptions): Prepared {
   const config = loadConfig();
   const settings = resolveSettings(options ?? {}, config.values, process.cwd());
-  checkParent(settings);
-  return { settings, warnings: config.warnings };
+  const parent = checkParent(settings);
+  return { settings, warnings: config.warnings, parent };
 }
 
-function isPrivate(parent: DirHandle): boolean {
-  const st = parent.stat();
+function isPrivate(st: Stat): boolean {
   return ownedPrivately(st, { private: true });
 }
 
@@ -55,7 +61,7 @@ function cleanNamesRefused(parentPath: string): EphemdirError {
  * parent will be one: it is created 0700). createEntry checks all of it
  * again through its fds; this only moves the refusals first.
  */
-export function checkParent(settings: Settings): void {
+export function checkParent(settings: Settings): DirHandle | null {
   const target = normalizeAbsolute(settings.parent);
   const missing: string[] = [];
   let at = target;
@@ -75,7 +81,7 @@ export function checkParent(settings: Settings): void {
         throw invalidArgument(`invalid parent ${target}: the folder name ${name} is longer than ${MAX_COMPONENT_BYTES} bytes`, { path: target });
       }
     }
-    if (missing.length === 0 && settings.nameStyle === 'clean' && !isPrivate(dir)) throw cleanNamesRefused(dir.path);
+    if (missing.length === 0 && settings.nameStyle === 'clean' && !isPrivate(dir.stat())) throw cleanNamesRefused(dir.path);
     try {
       fs.accessSync(dir.path, fs.constants.W_OK | fs.constants.X_OK);
     } catch (err) {
@@ -86,8 +92,14 @@ export function checkParent(settings: Settings): void {
         path: target, cause: err, syscall: (err as { syscall?: string }).syscall, errno: (err as { errno?: number }).errno,
       });
     }
+    if (missing.length === 0) {
+      const checked = dir;
+      dir = null; // handed to the caller
+      return checked;
+    }
+    return null;
   } finally {
-    dir.close();
+    dir?.close();
   }
 }
 
@@ -95,11 +107,19 @@ export function checkParent(settings: Settings): void {
  * Creates the directory and its entry. `ctx` is open with create: true;
  * the caller has already run the maintenance sweep.
  */
-export function createEntry(ctx: ApiContext, settings: Settings): Entry {
-  const parent = openDirectory(settings.parent, { trust: 'chain', final: 'parent', create: true });
+export function createEntry(ctx: ApiContext, settings: Settings, checked: DirHandle | null = null): Entry {
+  // `checked` is the parent checkParent opened and checked earlier in this
+  // same call (its chain walked with the same rules as below). Creating
+  // through that fd is what a second walk would give: the directory is made
+  // in the inode that passed the checks, whatever happened to the path
+  // since, as with any walk followed by mkdirat. Its owner and mode are
+  // read again here (fstat), since they decide the name style.
+  const parent = checked ?? openDirectory(settings.parent, { trust: 'chain', final: 'parent', create: true });
   try {
-    let style: 'secure' | 'clean' = settings.nameStyle === 'auto' ? (isPrivate(parent) ? 'clean' : 'secure') : settings.nameStyle;
-    if (style === 'clean' && !isPrivate(parent)) throw cleanNamesRefused(parent.path);
+    const parentStat = parent.stat();
+    const privateParent = isPrivate(parentStat);
+    let style: 'secure' | 'clean' = settings.nameStyle === 'auto' ? (privateParent ? 'clean' : 'secure') : settings.nameStyle;
+    if (style === 'clean' && !privateParent) throw cleanNamesRefused(parent.path);
     let name = '';
     for (let attempt = 0; ; attempt++) {
       name = generateName({ words: settings.words, prefix: settings.prefix, style });
@@ -111,10 +131,12 @@ export function createEntry(ctx: ApiContext, settings: Settings): Entry {
         if (style === 'clean' && attempt > 20) style = 'secure';
       }
     }
+    crashPoint('create-after-mkdir');
     const dir = parent.openDir(name, { noXdev: true });
     try {
-      const st0 = dir.stat();
-      if ((st0.mode & 0o777) !== 0o700) {
+      // dev, ino, mount and owner of the new directory: a chmod below changes none of them.
+      const st = dir.stat();
+      if ((st.mode & 0o777) !== 0o700) {
         // mkdir honours the umask; the directory must be exactly owner-only.
         using anchor = parent.openPath(name);
         anchor.chmodOwnDirectory(0o700);
@@ -124,8 +146,8 @@ export function createEntry(ctx: ApiContext, settings: Settings): Entry {
       // directory always carries its proof; the entry itself need not be
       // (lost, it leaves an untracked directory that is never deleted).
       writeMarker(dir, id);
-      const st = dir.stat();
       dir.fsync();
+      crashPoint('create-after-marker');
       const now = ctx.now;
       const entry: Entry = {
         id,
@@ -167,13 +189,14 @@ export function createEntry(ctx: ApiContext, settings: Settings): Entry {
         }
         throw err;
       }
+      crashPoint('create-after-entry');
       ctx.registry.incrementStat('created');
       return entry;
     } finally {
       dir.close();
     }
   } finally {
-    parent.close();
+    if (checked === null) parent.close();
   }
 }
 

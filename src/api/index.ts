@@ -24,16 +24,20 @@ function wrap(entry: Entry, removeOnExit: boolean, dataDir: string): EphemeralDi
 
 function* creating(sig: Signature, options: TempdirOptions): Steps<EphemeralDirectory> {
   checkCall(sig, [], options);
-  const { settings, warnings } = prepare(options);
-  for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
-  const ctx = createContext(options);
+  const { settings, warnings, parent } = prepare(options);
   try {
-    const report = yield* maintenanceSweepSteps(ctx);
-    const handle = wrap(createEntry(ctx, settings), settings.removeOnExit, ctx.registry.dataDir);
-    handle.sweep = report;
-    return handle;
+    for (const w of warnings) process.emitWarning(w, { code: 'EPHEMDIR_CONFIG' });
+    const ctx = createContext(options);
+    try {
+      const report = yield* maintenanceSweepSteps(ctx);
+      const handle = wrap(createEntry(ctx, settings, parent), settings.removeOnExit, ctx.registry.dataDir);
+      handle.sweep = report;
+      return handle;
+    } finally {
+      ctx[Symbol.dispose]();
+    }
   } finally {
-    ctx[Symbol.dispose]();
+    parent?.close();
   }
 }
 

@@ -80,6 +80,13 @@ export class FileHandle extends OwnedFd {
     while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off);
   }
 
+  /** Writes all of `data` at byte `position` (pwrite: the file offset does not move). */
+  writeAt(data: Buffer | string, position: number): void {
+    const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    while (off < bytes.length) off += fs.writeSync(this.fd, bytes, off, bytes.length - off, position + off);
+  }
+
   /** Writes all of `buffer[offset, offset + length)` at the current offset (on the thread pool). */
   async writeChunk(buffer: Buffer, offset = 0, length = buffer.length - offset): Promise<void> {
     const end = offset + length;

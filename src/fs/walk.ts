@@ -70,16 +70,16 @@ function unsafe(where: string, why: string): EphemdirError {
 export { chainProblem };
 
 /** The rule for the directory a managed directory lives in (see FinalPolicy). */
-export function finalProblem(st: Stat, policy: FinalPolicy): string | null {
+export function finalProblem(st: Stat, policy: FinalPolicy, me = euid()): string | null {
   switch (policy) {
     case 'any':
       return null;
     case 'owned':
-      return ownershipProblem(st);
+      return ownershipProblem(st, {}, me);
     case 'parent':
       // The chain rule, with a message that says which parents are used.
-      if (!ownedByMeOrRoot(st)) return `it is owned by uid ${st.uid}; only your own directories or root-owned sticky ones like /tmp are used`;
-      return chainProblem(st);
+      if (!ownedByMeOrRoot(st, me)) return `it is owned by uid ${st.uid}; only your own directories or root-owned sticky ones like /tmp are used`;
+      return chainProblem(st, me);
     default:
       return assertNever(policy, 'final policy');
   }
@@ -121,8 +121,9 @@ export function transitionProblem(fromUid: number, fromShown: string, toUid: num
 }
 
 interface Step {
-  /** Search-only handle (the root: readable). */
+  /** Search-only handle, or readable where `readable` says so (the root always). */
   dir: DirHandle;
+  readable: boolean;
   st: Stat;
   /** The name in the previous step's directory; null for "/". */
   name: Buffer | null;
@@ -163,7 +164,7 @@ function reopenReadable(stack: Step[]): DirHandle {
  * search-only directory handles from "/". The caller owns the returned
  * handles (closeAll).
  */
-function resolveChain(parts: Buffer[], display: string, options: WalkOptions): Step[] {
+function resolveChain(parts: Buffer[], display: string, options: WalkOptions, readableFinal = false): Step[] {
   const trust = options.trust ?? 'chain';
   const me = euid();
   const pending = parts.slice();
@@ -172,9 +173,9 @@ function resolveChain(parts: Buffer[], display: string, options: WalkOptions): S
   let hops = 0;
   let followed: string | null = null; // the first symlink followed ('safe' trust)
   try {
-    stack.push({ dir: root, st: root.stat(), name: null, shown: '/', unsafe: null });
+    stack.push({ dir: root, readable: true, st: root.stat(), name: null, shown: '/', unsafe: null });
     if (trust === 'chain') {
-      const p = chainProblem(stack[0]!.st);
+      const p = chainProblem(stack[0]!.st, me);
       if (p) throw unsafe('/', p);
     }
     while (pending.length > 0) {
@@ -186,8 +187,23 @@ function resolveChain(parts: Buffer[], display: string, options: WalkOptions): S
       const cur = stack[stack.length - 1]!;
       const here = joinDisplay(cur.shown, name);
       let next: DirHandle;
+      // The last component is opened readable straight away when the caller
+      // wants it so (openDirectory): one open instead of a search-only open
+      // plus a readable reopen by name and its identity check. A directory
+      // we may search but not read (EACCES) falls back to search-only.
+      let readable = false;
       try {
-        next = cur.dir.openSearch(name);
+        if (readableFinal && pending.length === 0) {
+          try {
+            next = cur.dir.openDir(name);
+            readable = true;
+          } catch (err) {
+            if (!hasCode(err, 'EACCES')) throw err;
+            next = cur.dir.openSearch(name);
+          }
+        } else {
+          next = cur.dir.openSearch(name);
+        }
       } catch (err) {
         if (hasCode(err, 'ENOTDIR', 'ELOOP')) {
           const ls = cur.dir.tryStat(name);
@@ -241,7 +257,7 @@ function resolveChain(parts: Buffer[], display: string, options: WalkOptions): S
         throw new EphemdirError(ErrorCodes.UNSAFE_PARENT, `refusing ${here}: not a directory`, { path: here });
       }
       if (trust === 'chain') {
-        const p = chainProblem(st);
+        const p = chainProblem(st, me);
         if (p) {
           next.close();
           throw unsafe(here, p);
@@ -249,6 +265,7 @@ function resolveChain(parts: Buffer[], display: string, options: WalkOptions): S
       }
       const step: Step = {
         dir: next,
+        readable,
         st,
         name: Buffer.from(name),
         shown: here,
@@ -273,6 +290,11 @@ function resolveChain(parts: Buffer[], display: string, options: WalkOptions): S
 
 /** fsync of the last directory of the chain, after creating an entry in it. */
 function syncDirectory(stack: Step[]): void {
+  const top = stack[stack.length - 1]!;
+  if (top.readable) {
+    top.dir.fsync();
+    return;
+  }
   let h: DirHandle;
   try {
     h = reopenReadable(stack);
@@ -307,12 +329,14 @@ function absoluteArgument(p: PathLike): { parts: Buffer[]; display: string } {
 export function openDirectory(absPath: PathLike, options: WalkOptions = {}): DirHandle {
   checkCall(OPEN_DIRECTORY, [absPath], options);
   const { parts, display } = absoluteArgument(absPath);
-  const stack = resolveChain(parts, display, options);
+  const stack = resolveChain(parts, display, options, true);
   try {
     const top = stack[stack.length - 1]!;
-    const p = finalProblem(top.st, options.final ?? 'any');
+    const p = finalProblem(top.st, options.final ?? 'any', euid());
     if (p) throw unsafe(display, p);
-    const h = reopenReadable(stack);
+    // Opened readable by the walk itself: the very fd that was checked, so
+    // no second open by name and no identity re-check.
+    const h = top.readable ? stack.pop()!.dir : reopenReadable(stack);
     return new DirHandle(h.release(), display);
   } finally {
     closeAll(stack);

@@ -306,3 +306,28 @@ test("tempdir()'s own sweep is bounded by work, not by how big a due tree is", a
   assert.equal(fs.existsSync(entry.stagingPath!), false);
   await first.remove();
 });
+
+function openFds(): number {
+  return fs.readdirSync('/proc/self/fd').length;
+}
+
+test('a missing parent is made 0700 on the way, in both forms; no fd is left open, also when the call fails after the parent check', { skip: process.platform !== 'linux' && 'counts fds in /proc/self/fd' }, async () => {
+  const before = openFds();
+  for (let i = 0; i < 10; i++) api.tempdirSync({ parent: env.work, lifetime: '1h' }).keep();
+  const nested = path.join(env.work, 'made', 'on', 'the-way');
+  const a = api.tempdirSync({ parent: nested, lifetime: '1h' });
+  const b = await api.tempdir({ parent: path.join(nested, 'deeper'), lifetime: '1h' });
+  for (const p of [path.join(env.work, 'made'), nested, path.join(nested, 'deeper')]) assert.equal(fs.statSync(p).mode & 0o777, 0o700, p);
+  assert.equal(path.dirname(a.path), nested);
+  assert.equal(path.dirname(b.path), path.join(nested, 'deeper'));
+  // The parent passes its check, then the registry cannot be opened (its data folder is a file).
+  const notAFolder = path.join(env.root, 'data-is-a-file');
+  fs.writeFileSync(notAFolder, '');
+  for (let i = 0; i < 5; i++) {
+    assert.throws(() => api.tempdirSync({ parent: env.work, dataDir: notAFolder }), (err: Error & { code?: string }) => err.code === 'EPHEMDIR_REGISTRY_UNUSABLE' || err.code === 'ENOTDIR');
+    await assert.rejects(api.tempdir({ parent: env.work, dataDir: notAFolder }));
+  }
+  await a.remove();
+  await b.remove();
+  assert.equal(openFds(), before, 'every fd opened was closed');
+});
