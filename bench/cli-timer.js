@@ -1,7 +1,8 @@
 'use strict';
 // Preloaded (node -r) by the cli section's profile: times every require()
 // (self time per resolved file, children excluded) and prints one JSON line
-// on stderr at exit: process start -> preload, time inside require, total.
+// on stderr at exit: process start -> preload, time inside require, total,
+// and the peak RSS (process.resourceUsage().maxRSS, in MB).
 const Module = require('node:module');
 const path = require('node:path');
 
@@ -33,5 +34,5 @@ Module._load = function timedLoad(request, parent, isMain) {
 process.on('exit', () => {
   const root = path.resolve(__dirname, '..');
   const top = [...self].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([k, v]) => [k.startsWith(root) ? path.relative(root, k) : k, Number(v.toFixed(2))]);
-  process.stderr.write(`\nCLI-TIMER ${JSON.stringify({ preloadMs: atPreload, requireMs: outer, totalMs: performance.now(), modules: self.size, top })}\n`);
+  process.stderr.write(`\nCLI-TIMER ${JSON.stringify({ preloadMs: atPreload, requireMs: outer, totalMs: performance.now(), modules: self.size, top, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`);
 });

@@ -167,7 +167,8 @@ function trackedList(items: TrackedDirectory[], quarantined: QuarantinedEntry[])
 /**
  * The tracked directories with their status and time left, as `ephemdir
  * list` shows them (each probed on disk: missing, replaced, ...), optionally
- * only those carrying every tag in `tags`. The array also has a
+ * only those carrying every tag in `tags`; oldest first (creation time, then
+ * path), the order the CLI prints. The array also has a
  * non-enumerable `quarantined`: entry files that could not be used.
  */
 export async function list(opts: ListOptions = {}): Promise<TrackedList> {

@@ -87,15 +87,25 @@ function withRegistry(name: Name, args: unknown[]): unknown[] {
   return out;
 }
 
+/* eslint-disable @typescript-eslint/no-require-imports -- lazy: each API module loads on its first call (CLI start-up) */
+// One static require per module (not require(name)), so that a bundler sees
+// every module the CLI may load and keeps each one's evaluation lazy.
+const LOADERS: { [M in keyof Modules]: () => Modules[M] } = {
+  '../api/index': () => require('../api/index') as Modules['../api/index'],
+  '../api/manage': () => require('../api/manage') as Modules['../api/manage'],
+  '../api/query': () => require('../api/query') as Modules['../api/query'],
+  '../api/sweep': () => require('../api/sweep') as Modules['../api/sweep'],
+  '../api/rmtree': () => require('../api/rmtree') as Modules['../api/rmtree'],
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
 let cached: CliApi | undefined;
 
 export function api(): CliApi {
   cached ??= Object.fromEntries(
     Object.entries(MODULES).map(([name, mod]) => [
       name,
-      (...args: unknown[]) =>
-        // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: each API module loads on its first call (CLI start-up)
-        (require(mod) as Record<string, (...a: unknown[]) => unknown>)[name]!(...withRegistry(name as Name, args)),
+      (...args: unknown[]) => (LOADERS[mod]() as unknown as Record<string, (...a: unknown[]) => unknown>)[name]!(...withRegistry(name as Name, args)),
     ]),
   ) as unknown as CliApi;
   return cached;

@@ -94,3 +94,30 @@ export function makeCtx(
     error: (text) => errLine(prefix + text),
   };
 }
+
+/**
+ * Writes `chunks` to stdout one after another, waiting for the stream to
+ * drain whenever it buffers (a slow pipe), so a long output is never held
+ * in memory whole. Stops early if the stream is closed (`| head`).
+ */
+export async function outChunks(ctx: Ctx, chunks: Iterable<string>): Promise<void> {
+  const out = ctx.streams.stdout;
+  for (const chunk of chunks) {
+    if (out.write(chunk)) continue;
+    if ((out as { destroyed?: boolean }).destroyed) return;
+    const closed = await new Promise<boolean>((resolve) => {
+      const done = (isClosed: boolean) => {
+        out.off('drain', onDrain);
+        out.off('close', onClose);
+        out.off('error', onClose);
+        resolve(isClosed);
+      };
+      const onDrain = () => done(false);
+      const onClose = () => done(true);
+      out.on('drain', onDrain);
+      out.on('close', onClose);
+      out.on('error', onClose);
+    });
+    if (closed) return;
+  }
+}

@@ -13,12 +13,40 @@ import type { EphemeralDirectory } from '../api/handle';
  * separators) are written as \uXXXX too. The data is unchanged.
  */
 export function stringify(value: unknown): string {
-  return (
-    JSON.stringify(value, null, 2).replace(
-      /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g,
-      (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
-    ) + '\n'
+  return escapeForJsonText(JSON.stringify(value, null, 2)) + '\n';
+}
+
+function escapeForJsonText(text: string): string {
+  return text.replace(
+    /[\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
+}
+
+/** Elements per chunk of {@link arrayChunks}: a few hundred KB of text. */
+const CHUNK_ITEMS = 500;
+
+/**
+ * The text {@link stringify} gives for `items.map(toJson)`, in pieces of a
+ * few hundred elements, so that a long listing (100,000 entries) is never
+ * held as one string (nor its escaped copy, nor its bytes) nor as one array
+ * of JSON objects. Joined, the pieces equal `stringify(items.map(toJson))`.
+ */
+export function* arrayChunks<T>(items: readonly T[], toJson: (t: T) => unknown): Generator<string> {
+  if (items.length === 0) {
+    yield '[]\n';
+    return;
+  }
+  let chunk = '[\n';
+  for (let i = 0; i < items.length; i++) {
+    // An element at depth one: its own two-space text, every line indented by two more
+    // (JSON text has no raw newline inside a string, so every \n is a line break).
+    chunk += '  ' + JSON.stringify(toJson(items[i]!), null, 2).replace(/\n/g, '\n  ') + (i === items.length - 1 ? '\n]\n' : ',\n');
+    if ((i + 1) % CHUNK_ITEMS === 0 || i === items.length - 1) {
+      yield escapeForJsonText(chunk);
+      chunk = '';
+    }
+  }
 }
 
 function originalState(t: TrackedDirectory): 'present' | 'missing' | 'unknown' {

@@ -8,16 +8,16 @@ import { tagFilter } from './args';
 import { warnQuarantined } from './format';
 import type { Ctx } from './io';
 
-function byCreation(a: TrackedDirectory, b: TrackedDirectory): number {
-  return a.entry.createdAt - b.entry.createdAt || (a.entry.path < b.entry.path ? -1 : a.entry.path > b.entry.path ? 1 : 0);
-}
-
-/** The tracked directories carrying every tag, oldest first; set-aside entry files reported on stderr. */
+/**
+ * The tracked directories carrying every tag, oldest first (list() returns
+ * them in creation order, ties by path: not sorted again here); set-aside
+ * entry files reported on stderr.
+ */
 export async function trackedInOrder(ctx: Ctx, tags: readonly string[]): Promise<TrackedDirectory[]> {
   const checked = tagFilter(tags);
   const listed: TrackedList = await api().list(checked.length ? { tags: checked } : undefined);
   warnQuarantined(ctx, listed.quarantined);
-  return listed.slice().sort(byCreation);
+  return listed;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight, keeping order. */

@@ -2,6 +2,7 @@
 // ephemdir's command line. Startup is kept lean: this file loads only the
 // list of commands and the parser; the one command's file (and the library
 // API behind it) is required when that command is named.
+import { readFileSync } from 'node:fs';
 import { parseCommand, splitGlobal } from './args';
 import { isCommandName, loadCommand, visibleCommands } from './commands/index';
 import { report } from './errors';
@@ -25,8 +26,8 @@ function unknownCommand(name: string): UsageError {
 function version(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy: loads only for --version (CLI start-up)
   const { installFolder } = require('../api/install') as typeof import('../api/install');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- dynamic path: package.json of the package root found at run time
-  const pkg = require(`${installFolder()}/package.json`) as { version: string };
+  // Read, not required: the package root is found at run time (a bundler must not try to resolve it).
+  const pkg = JSON.parse(readFileSync(`${installFolder()}/package.json`, 'utf8')) as { version: string };
   return pkg.version;
 }
 
@@ -107,7 +108,14 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
 }
 
 if (require.main === module) {
-  const streams: Streams = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+  const streams: Streams = {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    // Made on first use: node builds the stdin stream when it is first read (only `menu` reads it).
+    get stdin() {
+      return process.stdin;
+    },
+  };
   quietOnClosedPipe(streams);
   main(process.argv.slice(2), streams, process.env).then(
     (code) => {

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { scratch } from '../helpers/scratch';
 import { packTarball, repoRoot } from './packing';
+import { runRecordingLoads, unexpectedLoads } from './cli-loaded';
 
 const root = repoRoot(__dirname);
 const work = scratch('install');
@@ -122,6 +123,12 @@ async function installAndUse(label: string, bin: string, installArgs: string[]) 
   assert.equal(npx.status, 0, `${label}: npx ephemdir new:\n${npx.stderr}`);
   const made = npx.stdout.trim();
   assert.ok(made.startsWith(app + path.sep) && fs.statSync(made).isDirectory(), `${label}: npx ephemdir new made ${made}`);
+  // The installed bin is the bundle: `list` runs from it alone (the addon from the package root).
+  const binFile = (JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')) as { bin: Record<string, string> }).bin.ephemdir!;
+  const listed = runRecordingLoads(pkg, binFile, ['list'], env, app);
+  assert.equal(listed.run.status, 0, `${label}: ephemdir list:\n${listed.run.stderr}`);
+  assert.ok(listed.run.stdout.includes(path.basename(made)), `${label}: list shows ${made}`);
+  assert.deepEqual(unexpectedLoads(listed.loaded, binFile), [], `${label}: the installed bin loads no other file of dist/`);
   // The crash-test switch (test/helpers/crash-hook.ts) is not in the package:
   // no installed code reads EPHEMDIR_CRASH_AT, and setting it changes nothing.
   const shipped = execFileSync('find', [path.join(pkg, 'dist'), '-name', '*.js'], { encoding: 'utf8' }).trim().split('\n');

@@ -1,6 +1,7 @@
 // `ephemdir list`: the tracked directories, their status and time left.
 import { outputColumns, renderList } from '../format';
 import { jsonModule, stagingState, trackedInOrder } from '../listing';
+import { outChunks } from '../io';
 import { JSON_OPT, PLAIN_OPT, TAG_FILTER, defineCommand } from '../spec';
 
 export default defineCommand(
@@ -17,8 +18,9 @@ export default defineCommand(
   async (ctx, opts) => {
     const items = await trackedInOrder(ctx, opts.tag);
     if (opts.json) {
-      const { stringify, listItemJson } = jsonModule();
-      ctx.out(stringify(items.map((t) => listItemJson(t, t.entry.stagingPath === null ? null : stagingState(t.entry.stagingPath)))));
+      const { arrayChunks, listItemJson } = jsonModule();
+      // Streamed: 100,000 entries are never one string (nor one array of JSON objects).
+      await outChunks(ctx, arrayChunks(items, (t) => listItemJson(t, t.entry.stagingPath === null ? null : stagingState(t.entry.stagingPath))));
     } else if (items.length === 0) ctx.note('no tracked directories');
     else ctx.out(renderList(items, { emoji: ctx.emoji(opts.plain), paint: ctx.paint, columns: outputColumns(ctx) }));
     return 0;

@@ -110,9 +110,8 @@ export default defineCommand(
     }
     const json = opts.json;
     // The entry as recorded (config.toml may have filled in what was not given).
-    const entry = json || dir.expiresAt === null
-      ? (await api().match(dir.path).catch(() => [])).find((e) => e.path === dir.path) ?? null
-      : null;
+    // Looked up by its name through the registry's name index, not by listing every entry.
+    const entry = json || dir.expiresAt === null ? await api().trackedEntry(dir.path).catch(() => null) : null;
     if (entry) warnNoAutoCleanup(ctx, entry, 'give --lifetime to have it cleaned up');
     if (json) ctx.out(stringify(newJson(dir, entry, sweep)));
     else ctx.out(`${dataPath(ctx, dir.path)}\n`);

@@ -2,6 +2,7 @@
 import { api } from '../api';
 import { MEASURED_STATUSES, outputColumns, renderTree, type TreeItem } from '../format';
 import { jsonModule, mapLimit, trackedInOrder } from '../listing';
+import { outChunks } from '../io';
 import { JSON_OPT, PLAIN_OPT, TAG_FILTER, defineCommand } from '../spec';
 
 export default defineCommand(
@@ -18,8 +19,8 @@ export default defineCommand(
       size: MEASURED_STATUSES.has(t.status) ? await api().sizeOf(t.entry).catch(() => null) : null,
     }));
     if (opts.json) {
-      const { stringify, treeItemJson } = jsonModule();
-      ctx.out(stringify(sized.map((s) => treeItemJson(s.tracked, s.size))));
+      const { arrayChunks, treeItemJson } = jsonModule();
+      await outChunks(ctx, arrayChunks(sized, (s) => treeItemJson(s.tracked, s.size)));
     } else if (sized.length === 0) ctx.note('no tracked directories');
     else ctx.out(renderTree(sized, { emoji: ctx.emoji(opts.plain), paint: ctx.paint, columns: outputColumns(ctx) }));
     return 0;
