@@ -14,7 +14,7 @@
 // start-up, measured by a child that removes nothing, subtracted). The
 // node_modules and wide cases also run `parallel: 2` and `parallel: 4`.
 // Then (unless --no-big) one directory of 1,000,000 entries: time and RSS.
-//   EPHEMDIR_BENCH_REMOVE_CASES=remove-wide-200000,...  only these cases
+//   EPHEMDIR_BENCH_REMOVE_CASES=remove-wide-200000,...  only these cases, in this order
 //   EPHEMDIR_BENCH_REMOVE_TOOLS="rm -rf,removeTree p4"  only these tools
 //   EPHEMDIR_BENCH_BASELINE=/path/to/other/checkout     also time that
 //     checkout's built engine (its dist/ and addon) in the same rounds,
@@ -301,8 +301,9 @@ async function run(opts = {}) {
   const runs = opts.runs ?? 5;
   const tmpfs = !want || want.includes('remove-tmpfs') ? lib.mountTmpfs() : { skip: 'not selected' };
   try {
-    for (const c of cases(base, tmpfs)) {
-      if (want && !want.includes(c.key)) continue;
+    const all = cases(base, tmpfs);
+    const chosen = want ? want.map((k) => all.find((c) => c.key === k)).filter(Boolean) : all;
+    for (const c of chosen) {
       if (c.skip) {
         parts.push(`${c.key}: skipped: ${c.skip}`);
         targets.push({ key: c.key, measure: c.measure, value: '-', floor: '-', floorName: 'rm -rf', ratio: NaN, target: '<= 1x the floor', met: false, note: `skipped: ${c.skip}` });
@@ -311,6 +312,7 @@ async function run(opts = {}) {
       log(`remove: ${c.key}`);
       const r = runCase(c, { runs }, log);
       parts.push(caseText(c, r));
+      log(parts[parts.length - 1]); // each case as soon as it is done
       targets.push(...targetRows(c, r));
       data.cases[c.key] = r;
     }
