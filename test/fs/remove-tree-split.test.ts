@@ -12,6 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { removeTree, removeTreeSync, type RemoveTreeIncomplete } from '../../src/fs/remove-tree';
+import { removeRmtreeTarget } from '../../src/api/rmtree';
 import { scratch, isRoot, chattrWorks, type Scratch } from '../helpers/scratch';
 import { mountUnavailable, withMounts } from '../helpers/mounts';
 
@@ -93,15 +94,16 @@ test('the marker (removeLast) is never handed to a helper: a stop mid-way leaves
   assert.equal(fs.existsSync(root), false);
 });
 
-test('parallel inside one directory really runs helper threads (so the tests above exercise the split)', { skip: threadCount() === null && '/proc/self/task is Linux-only' }, async () => {
-  using s = memScratch('split');
+/** The most threads seen while `remove(root)` runs on trees of `n` files, growing until helpers show. */
+async function helpersSeen(s: Scratch, remove: (root: string) => Promise<{ entriesRemoved: number }>): Promise<void> {
+  await fs.promises.stat(s.dir); // libuv starts its whole pool on the first queued work: before counting
   const base = threadCount()!;
   let most = base;
   for (const n of [40_000, 120_000]) {
     const root = path.join(s.dir, `root${n}`);
     files(root, n);
     let done = false;
-    const p = removeTree(root, { parallel: 4 }).finally(() => {
+    const p = remove(root).finally(() => {
       done = true;
     });
     while (!done) {
@@ -110,10 +112,22 @@ test('parallel inside one directory really runs helper threads (so the tests abo
     }
     const r = await p;
     assert.equal(r.entriesRemoved, n + 1);
-    // The libuv pool is already up; helpers are threads beyond it.
+    // The pool is up; helpers are threads beyond it.
     if (most >= base + 2) return;
   }
   assert.fail(`no helper threads seen (threads: ${base} before, at most ${most} during)`);
+}
+
+const noProc = threadCount() === null && '/proc/self/task is Linux-only';
+
+test('parallel inside one directory really runs helper threads (so the tests above exercise the split)', { skip: noProc }, async () => {
+  using s = memScratch('split');
+  await helpersSeen(s, (root) => removeTree(root, { parallel: 4 }));
+});
+
+test('`ephemdir rmtree` removes with several threads (its default, unlike the library\'s)', { skip: noProc }, async () => {
+  using s = memScratch('split');
+  await helpersSeen(s, (root) => removeRmtreeTarget(root, { cwd: s.dir }));
 });
 
 test('symlinks inside a huge directory are removed, never followed', async () => {
