@@ -3,7 +3,7 @@
 // marker file every 1,000 levels), removed by removeTree and
 // removeTreeSync in a child limited to 64 open files (`ulimit -n 64`), and
 // by rm -rf; seconds and the child's peak RSS. Built level by level with
-// chdir, so no path longer than a name reaches the kernel.
+// chdir (lib.buildChain), so no path longer than a name reaches the kernel.
 // Measured here rather than printed by test/fs/remove-tree-hostile.test.ts,
 // which checks that such a tree is removed at all under that limit.
 //   --deep-levels 10000   depth of the chain
@@ -11,24 +11,6 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const lib = require('./lib');
-
-function buildChain(top, levels) {
-  const cwd = process.cwd();
-  const t0 = performance.now();
-  fs.mkdirSync(top);
-  process.chdir(top);
-  try {
-    for (let i = 0; i < levels; i++) {
-      if (i % 1000 === 0) fs.writeFileSync('marker', '');
-      fs.mkdirSync('d');
-      process.chdir('d');
-    }
-    fs.writeFileSync('bottom', '');
-  } finally {
-    process.chdir(cwd);
-  }
-  return (performance.now() - t0) / 1000;
-}
 
 /** The child removing the tree runs with at most 64 open files. */
 const LIMITED = ['bash', '-c', 'ulimit -n 64 && exec "$@"', 'bash'];
@@ -53,7 +35,7 @@ async function run(opts = {}) {
       for (let k = 0; k < tools.length; k++) {
         const tool = tools[(k + round) % tools.length];
         const target = path.join(base, `chain-${round}-${k}`);
-        builds.push(buildChain(target, levels));
+        builds.push(lib.buildChain(target, levels).seconds);
         lib.syncDisks();
         const r = tool.run(target);
         if (fs.existsSync(target)) throw new Error(`${tool.name} left ${target} behind`);

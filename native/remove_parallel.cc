@@ -1,6 +1,11 @@
-// The parallel driver: the root's queued subdirectories are handed out one
-// at a time to walkers on their own threads, each with its own fd ring and
-// a dup of the root fd as its base frame.
+// The parallel drivers, within the `parallel` threads of one removal
+// (Shared::spare):
+// - RunParallel: the root's queued subdirectories are handed out one at a
+//   time to walkers on their own threads, each with its own fd ring and a
+//   dup of the root fd as its base frame;
+// - UnlinkSplit: the unlinks of one large directory, wherever it is in the
+//   tree, are shared with helper threads while its walker reads it, so a
+//   single directory of 200,000 files is not left to one thread.
 //
 // Why pthread_create, not std::thread or the libuv pool:
 // - std::thread's constructor needs std::thread::_M_start_thread from
@@ -18,6 +23,7 @@
 #include <pthread.h>
 
 #include <atomic>
+#include <cerrno>
 #include <memory>
 #include <utility>
 
@@ -26,6 +32,122 @@
 namespace ephem {
 namespace tree {
 namespace detail {
+
+int Shared::TakeSpare(int want) {
+  int have = spare.load();
+  for (;;) {
+    int take = have < want ? have : want;
+    if (take <= 0) return 0;
+    if (spare.compare_exchange_weak(have, have - take)) return take;
+  }
+}
+
+// ---- UnlinkSplit ----
+
+UnlinkSplit::~UnlinkSplit() {
+  Finish();
+  CloseFd(fd_);
+}
+
+int UnlinkSplit::Start(int helpers) {
+  for (int k = 0; k < helpers; k++) {
+    pthread_t t;
+    // A thread that cannot start only means fewer helpers.
+    if (pthread_create(&t, nullptr, Main, this) != 0) break;
+    tids_.push_back(t);
+  }
+  return (int)tids_.size();
+}
+
+void* UnlinkSplit::Main(void* self) {
+  static_cast<UnlinkSplit*>(self)->Loop();
+  return nullptr;
+}
+
+void UnlinkSplit::Loop() {
+  std::unique_lock<std::mutex> lk(mu_);
+  for (;;) {
+    while (queue_.empty() && !closing_) work_.wait(lk);
+    if (queue_.empty()) return;  // closing and nothing left
+    std::vector<std::string> batch = std::move(queue_.front());
+    queue_.pop_front();
+    busy_++;
+    lk.unlock();
+    Work(batch);
+    lk.lock();
+    busy_--;
+    idle_.notify_all();
+  }
+}
+
+// Unlinks one batch. Runs on any thread: touches only the shared counters,
+// its own batch and (under mu_) problems_. After a stop the rest of the
+// batch is left, as the serial walk leaves the rest of a directory.
+void UnlinkSplit::Work(std::vector<std::string>& batch) {
+  std::vector<std::string> failed;
+  for (std::string& name : batch) {
+    if (sh_.Stopped()) break;
+    int r = sys::UnlinkAt(fd_, name.c_str(), false);
+    if (r == 0) {
+      sh_.Removed(false);
+    } else if (r != -ENOENT) {
+      failed.push_back(std::move(name));
+    }
+  }
+  if (failed.empty()) return;
+  std::lock_guard<std::mutex> lk(mu_);
+  for (std::string& n : failed) problems_.push_back(std::move(n));
+}
+
+void UnlinkSplit::Add(std::string&& name) {
+  if (cur_.empty()) cur_.reserve(kSplitChunk);
+  cur_.push_back(std::move(name));
+  if (cur_.size() < kSplitChunk) return;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    if (queue_.size() < kSplitQueued) {
+      queue_.push_back(std::move(cur_));
+      cur_.clear();
+      work_.notify_one();
+      return;
+    }
+  }
+  // Every helper is busy and the queue is full: the reader unlinks this
+  // batch itself rather than read further ahead (which bounds the memory).
+  Work(cur_);
+  cur_.clear();
+}
+
+void UnlinkSplit::TakeProblems(std::vector<std::string>* out) {
+  std::lock_guard<std::mutex> lk(mu_);
+  for (std::string& n : problems_) out->push_back(std::move(n));
+  problems_.clear();
+}
+
+void UnlinkSplit::Finish() {
+  if (!cur_.empty()) {
+    Work(cur_);
+    cur_.clear();
+  }
+  {
+    std::unique_lock<std::mutex> lk(mu_);
+    // The reader helps with what is left instead of only waiting.
+    while (!queue_.empty()) {
+      std::vector<std::string> batch = std::move(queue_.front());
+      queue_.pop_front();
+      lk.unlock();
+      Work(batch);
+      lk.lock();
+    }
+    while (busy_ > 0) idle_.wait(lk);
+    closing_ = true;
+    work_.notify_all();
+  }
+  for (pthread_t t : tids_) pthread_join(t, nullptr);
+  tids_.clear();
+}
+
+// ---- RunParallel ----
 
 namespace {
 
@@ -58,7 +180,10 @@ void RunParallel(Shared& sh, Walker& main, int threads, int ring) {
   std::vector<Pending> queue = std::move(root.subdirs);
   root.subdirs.clear();
   std::atomic<size_t> next{0};
-  size_t n = (size_t)threads < queue.size() ? (size_t)threads : queue.size();
+  (void)threads;  // the share left is in sh.spare
+  size_t want = queue.size() - 1;
+  int took = sh.TakeSpare(want > 64 ? 64 : (int)want);
+  size_t n = (size_t)took + 1;
   std::vector<std::unique_ptr<Walker>> walkers;
   std::vector<WorkerArg> args(n);
   std::vector<pthread_t> tids;
@@ -89,6 +214,7 @@ void RunParallel(Shared& sh, Walker& main, int threads, int ring) {
   WorkerArg mine{&main, &queue, &next, &sh};
   WorkLoop(&mine);
   for (pthread_t t : tids) pthread_join(t, nullptr);
+  sh.GiveSpare(took);
   Frame& r = main.stack().frames[0];
   for (size_t k : started) {
     Walker& w = *walkers[k];

@@ -356,6 +356,7 @@ RemoveResult RemoveTreeAt(int parent_fd, const std::string& name, const std::str
   Shared sh(opts, RootInfoOf(rs));
   const int threads = opts.parallel < 1 ? 1 : (opts.parallel > 64 ? 64 : opts.parallel);
   const int ring = opts.max_open_dirs > 0 ? opts.max_open_dirs : AutoRing(threads);
+  sh.spare.store(threads - 1);
   Walker w(sh, ring);
   w.stack().PushRoot(name, display, rs, fd);
   bool done = RunPasses(sh, w, parent_fd, name, display, threads, ring);

@@ -97,6 +97,7 @@ uint64_t Walker::ReadPass(bool is_root) {
     return 0;
   }
   std::unique_ptr<sys::DirReader> guard(rd);
+  std::unique_ptr<UnlinkSplit> split;
   if (batch_.empty()) batch_.resize(kBatch);
   uint64_t seen = 0;
   bool large = false;  // past kInodeSortThreshold, and the filesystem was asked
@@ -111,6 +112,13 @@ uint64_t Walker::ReadPass(bool is_root) {
     for (int i = 0; i < n && !sh_.Stopped(); i++) {
       if (Consider(fi, batch_[i], skip_last)) seen++;
     }
+    if (split_ != nullptr) {
+      RetryProblems(fi);
+      // The helpers count most entries now; progress that must come from
+      // this thread (the sync binding) is reported from here.
+      if (sh_.opts.on_progress) sh_.Tick(false);
+    }
+    if (split_ == nullptr && seen >= kSplitThreshold) MaybeSplit(fi, &split);
     if (!large && seen > kInodeSortThreshold) {
       large = true;
       if (sys::InodeOrderHelps(st_.frames[fi].fd)) {
@@ -119,7 +127,47 @@ uint64_t Walker::ReadPass(bool is_root) {
       }
     }
   }
+  EndSplit(fi, &split);
   return seen;
+}
+
+void Walker::MaybeSplit(size_t fi, std::unique_ptr<UnlinkSplit>* holder) {
+  int spares = sh_.TakeSpare(sh_.spare.load());
+  if (spares <= 0) return;
+  int fd = sys::Dup(st_.frames[fi].fd);  // O_CLOEXEC; the same open directory
+  if (fd < 0) {
+    sh_.GiveSpare(spares);
+    return;
+  }
+  holder->reset(new UnlinkSplit(sh_, fd));
+  if ((*holder)->Start(spares) == 0) {
+    holder->reset();
+    sh_.GiveSpare(spares);
+    return;
+  }
+  split_ = holder->get();
+  split_spares_ = spares;
+}
+
+void Walker::RetryProblems(size_t fi) {
+  std::vector<std::string> names;
+  split_->TakeProblems(&names);
+  for (std::string& n : names) {
+    if (sh_.Stopped()) break;
+    Pending p;
+    p.name = std::move(n);
+    UnlinkNonDir(fi, std::move(p));
+  }
+}
+
+void Walker::EndSplit(size_t fi, std::unique_ptr<UnlinkSplit>* holder) {
+  if (!*holder) return;
+  (*holder)->Finish();
+  RetryProblems(fi);
+  split_ = nullptr;
+  holder->reset();
+  sh_.GiveSpare(split_spares_);
+  split_spares_ = 0;
 }
 
 // The rest of a large directory, up to kInodeSortBatch entries at a time,
@@ -153,6 +201,10 @@ uint64_t Walker::ReadSortedBatches(size_t fi, sys::DirReader* rd, bool skip_last
     for (const auto& o : order) {
       if (sh_.Stopped()) break;
       if (Consider(fi, entries[o.second], skip_last)) seen++;
+      if (split_ != nullptr && (seen & (kSplitChunk - 1)) == 0) {
+        RetryProblems(fi);
+        if (sh_.opts.on_progress) sh_.Tick(false);
+      }
     }
   }
   if (err < 0) Fail(fi, st_.path, "", err, "scandir");
@@ -240,6 +292,8 @@ void Walker::HandleEntry(size_t fi, const sys::DirEntry& e) {
   p.ino = ino;
   if (type == DT_DIR) {
     st_.frames[fi].subdirs.push_back(std::move(p));
+  } else if (split_ != nullptr) {
+    split_->Add(std::move(p.name));
   } else {
     UnlinkNonDir(fi, std::move(p));
   }

@@ -2,12 +2,16 @@
 // threads, and the single-threaded walker that empties a subtree.
 #pragma once
 
+#include <pthread.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -35,6 +39,14 @@ struct Shared {
   std::atomic<bool> abort{false};
   std::atomic<bool> budget_hit{false};  // opts.max_entries reached (abort is set too)
   std::atomic<bool> finishing{false};   // marker and root are next: the budget no longer applies
+  // Threads beyond the caller's that may still be started (parallel - 1):
+  // taken by RunParallel's walkers and by an UnlinkSplit, given back when
+  // they end, so one removal never runs more than `parallel` threads.
+  std::atomic<int> spare{0};
+
+  // Takes up to `want` spare threads; returns how many were taken.
+  int TakeSpare(int want);
+  void GiveSpare(int n) { spare.fetch_add(n); }
 
   std::mutex mu;
   Status fatal = Status::kOk;
@@ -96,6 +108,57 @@ int RepairAnchored(const sys::RepairAnchor& anchor, uid_t euid, MayRepair may_re
   return fd;
 }
 
+// The unlink work of one large directory split across threads: the walker
+// reading it hands over batches of non-directory names; helper threads
+// unlinkat them relative to a dup of the same directory fd (never following
+// a symlink: unlinkat removes the link itself). Anything but success or
+// ENOENT is handed back, and the reader runs it through its own serial path
+// (UnlinkNonDir: permission repair, a directory swapped in, the failure
+// record), so every frame's state stays on one thread. Memory is bounded:
+// at most kSplitQueued batches of kSplitChunk names wait, and the reader
+// works a batch itself when they are all taken (remove_parallel.cc).
+constexpr size_t kSplitChunk = 256;
+constexpr size_t kSplitQueued = 8;
+// A directory is split once its read has seen this many entries (a smaller
+// one is not worth starting threads for).
+constexpr uint64_t kSplitThreshold = 2048;
+
+class UnlinkSplit {
+ public:
+  // `dirfd` (a dup, owned and closed here) is the directory being read.
+  UnlinkSplit(Shared& sh, int dirfd) : sh_(sh), fd_(dirfd) {}
+  ~UnlinkSplit();
+  UnlinkSplit(const UnlinkSplit&) = delete;
+  UnlinkSplit& operator=(const UnlinkSplit&) = delete;
+
+  // Starts up to `helpers` threads; how many started (0: not split).
+  int Start(int helpers);
+  // Adds a non-directory name to be unlinked.
+  void Add(std::string&& name);
+  // Moves the names whose unlink failed (other than ENOENT) into *out.
+  void TakeProblems(std::vector<std::string>* out);
+  // Hands over the last batch, waits until every batch is worked, joins
+  // the helpers; then TakeProblems has the rest.
+  void Finish();
+
+ private:
+  Shared& sh_;
+  int fd_;
+  std::mutex mu_;
+  std::condition_variable work_;  // a batch was queued, or closing
+  std::condition_variable idle_;  // a batch was finished
+  std::deque<std::vector<std::string>> queue_;
+  std::vector<std::string> cur_;
+  std::vector<std::string> problems_;
+  std::vector<pthread_t> tids_;
+  size_t busy_ = 0;
+  bool closing_ = false;
+
+  static void* Main(void* self);
+  void Loop();
+  void Work(std::vector<std::string>& batch);
+};
+
 // Removes everything below the base frame of its stack, one level at a time.
 class Walker {
  public:
@@ -122,6 +185,17 @@ class Walker {
   Shared& sh_;
   Stack st_;
   std::vector<sys::DirEntry> batch_;
+  UnlinkSplit* split_ = nullptr;  // set while a large directory's unlinks are split
+  int split_spares_ = 0;          // the spare threads split_ holds
+
+  // When the removal may use more threads, splits the unlinks of frame
+  // fi's directory from here on.
+  void MaybeSplit(size_t fi, std::unique_ptr<UnlinkSplit>* holder);
+  // Runs the names the split handed back through UnlinkNonDir.
+  void RetryProblems(size_t fi);
+  // Waits for the split's helpers, retries what they handed back, and
+  // gives their threads back.
+  void EndSplit(size_t fi, std::unique_ptr<UnlinkSplit>* holder);
 
   void Fail(size_t fi, const std::string& path, const std::string& name, int err, const char* syscall,
             bool concurrent = false);

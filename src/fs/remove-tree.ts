@@ -67,7 +67,12 @@ export interface RemoveTreeOptions {
    * The sync form only checks it before starting.
    */
   signal?: AbortSignal;
-  /** Threads removing the root's subdirectories in parallel (default 1, at most 64). */
+  /**
+   * Threads one removal may use (default 1, at most 64): the root's
+   * subdirectories are shared among them, and the unlinks of any directory
+   * past 2,048 entries are split among the threads not busy with a subtree.
+   * Extra threads start only where there is such work to share.
+   */
   parallel?: number;
   /** Open directory fds per thread (default: from RLIMIT_NOFILE, at most 32). For tests and tight fd budgets. */
   maxOpenDirs?: number;
