@@ -18,6 +18,7 @@ import { MARKER_NAME } from './marker';
 import { locate, closeLocated, locatedProbe, stagingFolderName, stagingFolderOf, type Located } from './probe';
 import { decide, type BlockerCode, type RecoveredCode } from '../policy/decide';
 import { blockerText, describeBlockers } from '../policy/explain';
+import { recoveryChoices } from '../policy/remedies';
 import { mountsInside, type InUseAnswer } from './in-use';
 import type { ApiContext } from './context';
 import { crashHookInstalled, crashPoint } from './crash-points';
@@ -286,7 +287,7 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
     entry = journaled;
   }
   if (entry.state === 'active') return { action: 'left', message: 'it is not mid-deletion' };
-  if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
+  if (entry.state === 'recovery' && !retry) return { action: 'left', message: `it needs ${recoveryChoices(entry.name)}` };
 
   const park = (why: string): Reconciled => {
     // A parked entry has no live claim (the codec insists): its staging
