@@ -5,7 +5,7 @@ import type { RemoveTreeResult } from '../fs/remove-tree';
 import { removeTreeAt } from '../fs/remove-tree';
 import { AbortError } from '../fs/abort';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
-import { engineOptions, write, type Claimed } from './protocol';
+import { boundaryFailure, engineOptions, write, type Claimed } from './protocol';
 import { crashPoint } from './crash-points';
 import type { ApiContext } from './context';
 import { fail, live, settle, type BatchOptions, type Group, type Member } from './sweep-batch-members';
@@ -42,7 +42,7 @@ export async function removeAll(ctx: ApiContext, groups: Group[], opts: BatchOpt
         keepDeleting(ctx, m);
         return;
       }
-      recordError(ctx, m, err);
+      recordError(ctx, m, boundaryFailure(claimed, err));
       return;
     }
     const error = leftLocked(claimed, r);
