@@ -28,6 +28,20 @@ export interface RegistryChoice {
 }
 
 /**
+ * How a call opens the registry. `create: false` (read-only commands): a
+ * missing data directory yields null and nothing is created. `settle`: for
+ * calls that act on an entry's state (remove, recover, prune, keep, extend,
+ * the bounded sweep's callers): the journals of batched sweeps that died are
+ * replayed first, so that an entry file a power cut set back to an older
+ * state is never acted on (see store/batch-journal.ts). Without any journal
+ * this costs one failed openat or one empty readdir.
+ */
+export interface OpenOptions extends RegistryChoice {
+  create: boolean;
+  settle?: boolean;
+}
+
+/**
  * A system error on the way to the data folder (no writable home, as for a
  * service user with HOME=/nonexistent; a read-only file system) says which
  * folder and how to choose another, under a stable code. The system error
@@ -73,7 +87,7 @@ function protectedDirs(data: string): { data: string[]; config: string | null } 
  * `create: false` (read-only commands) a missing data directory yields null
  * and nothing is created.
  */
-export function openContext(options: { create: boolean } & RegistryChoice): ApiContext | null {
+export function openContext(options: OpenOptions): ApiContext | null {
   const plat = requirePlatform();
   const data = registryDir(options.dataDir);
   let registry: Registry | null;
@@ -83,6 +97,7 @@ export function openContext(options: { create: boolean } & RegistryChoice): ApiC
     throw dataDirError(err, options.create, data, options.dataDir !== undefined);
   }
   if (!registry) return null;
+  if (options.settle) settleJournals(registry);
   let guard: DeletionGuard | undefined;
   const boot = currentBoot();
   const ctx: ApiContext = {
@@ -108,9 +123,28 @@ export function openContext(options: { create: boolean } & RegistryChoice): ApiC
   return ctx;
 }
 
-/** Like openContext, for calls that need existing state: absent data means nothing is tracked. */
-export function requireContext(choice: RegistryChoice = {}): ApiContext {
-  const ctx = openContext({ create: false, dataDir: choice.dataDir });
+/**
+ * Replays the journals of dead batched sweeps (sweep() does the same and
+ * reports each problem). A journal that cannot be used stays and is never
+ * applied (sweep reports it); an error reaching the registry closes it and
+ * is thrown: a call that acts on entry state does not act on a registry it
+ * could not bring up to date.
+ */
+function settleJournals(registry: Registry): void {
+  try {
+    registry.replayBatchJournals();
+  } catch (err) {
+    registry.close();
+    throw err;
+  }
+}
+
+/**
+ * Like openContext, for calls that need existing state: absent data means
+ * nothing is tracked. `settle` as in OpenOptions.
+ */
+export function requireContext(choice: RegistryChoice = {}, settle = false): ApiContext {
+  const ctx = openContext({ create: false, dataDir: choice.dataDir, settle });
   if (!ctx) {
     const data = registryDir(choice.dataDir);
     throw new EphemdirError(ErrorCodes.NOT_FOUND, `nothing is tracked yet (no registry in ${data})`, { path: data });

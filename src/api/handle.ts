@@ -75,7 +75,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
 
   *#removing(): Steps<void> {
     cancelAtExit(this.id);
-    const ctx = openContext({ create: false, ...this.#registry });
+    const ctx = openContext({ create: false, ...this.#registry, settle: true });
     if (!ctx) return;
     try {
       const entry = this.#current(ctx);
@@ -90,7 +90,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   /** Stops tracking it; it stays on disk for good. */
   keep(): void {
     cancelAtExit(this.id);
-    const ctx = requireContext(this.#registry);
+    const ctx = requireContext(this.#registry, true);
     try {
       keepById(ctx, this.id);
     } finally {
@@ -101,7 +101,7 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
   /** A fresh lifetime from now (null: no time limit), or "+1h" to add to the current expiry. */
   extend(lifetime: number | string | null): void {
     checkCall(HANDLE_EXTEND, [lifetime]);
-    const ctx = requireContext(this.#registry);
+    const ctx = requireContext(this.#registry, true);
     try {
       const e = extendById(ctx, this.id, lifetime);
       this.#expiresAt = e.expiresAt === null ? null : new Date(e.expiresAt * 1000);

@@ -11,7 +11,7 @@ import { removeEntrySteps, recoverEntrySteps } from './removal';
 import type { Steps } from '../core/steps';
 import type { ApiContext } from './context';
 import type { SweepReport } from './types';
-import { countSwept, emptyReport, failure, record, registryItem } from './sweep';
+import { countSwept, emptyReport, failure, record, registryItem, replayJournals } from './sweep';
 
 /** Due candidates for the bounded sweep: hinted entries that really are due now, at most MAINTENANCE_LIMIT. */
 function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Entry[]; postponed: number } {
@@ -64,6 +64,8 @@ function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Ent
  */
 export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
   const report = emptyReport(false);
+  // As in sweep(): never decide on an entry file a power cut set back behind its batch's journal.
+  replayJournals(ctx, report);
   const { due, postponed } = maintenanceCandidates(ctx, report);
   report.postponed = postponed;
   let budget = MAINTENANCE_BUDGET;

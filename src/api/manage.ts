@@ -20,8 +20,8 @@ import { EXPLAIN, EXTEND, KEEP, PRUNE, RECOVER, REMOVE } from './signatures';
 
 
 
-async function withContextAsync<T>(choice: RegistryChoice, fn: (ctx: ApiContext) => Promise<T>): Promise<T> {
-  const ctx = requireContext(choice);
+async function withContextAsync<T>(choice: RegistryChoice, fn: (ctx: ApiContext) => Promise<T>, settle = false): Promise<T> {
+  const ctx = requireContext(choice, settle);
   try {
     return await fn(ctx);
   } finally {
@@ -76,7 +76,7 @@ export function keepById(ctx: ApiContext, id: string): string {
  */
 export async function keep(target: string, options: RegistryOptions = {}): Promise<string> {
   checkCall(KEEP, [target], options);
-  return withContext(options, (ctx) => keepById(ctx, pickOne(ctx, target, 'active').id));
+  return withContext(options, (ctx) => keepById(ctx, pickOne(ctx, target, 'active').id), true);
 }
 
 export function extendById(ctx: ApiContext, id: string, lifetime: number | string | null, relative = false): Entry {
@@ -109,7 +109,7 @@ export function extendById(ctx: ApiContext, id: string, lifetime: number | strin
  */
 export async function extend(target: string, lifetime: number | string | null, opts: ExtendOptions = {}): Promise<Entry> {
   checkCall(EXTEND, [target, lifetime], opts);
-  return withContext(opts, (ctx) => extendById(ctx, pickOne(ctx, target, 'active').id, lifetime, opts.relative ?? false));
+  return withContext(opts, (ctx) => extendById(ctx, pickOne(ctx, target, 'active').id, lifetime, opts.relative ?? false), true);
 }
 
 export function outcomeError(entry: Entry, o: Outcome): EphemdirError | Error | null {
@@ -166,7 +166,7 @@ export async function removeById(ctx: ApiContext, entry: Entry): Promise<RemoveR
  */
 export async function remove(target: string, options: RegistryOptions = {}): Promise<RemoveResult> {
   checkCall(REMOVE, [target], options);
-  return withContextAsync(options, (ctx) => removeById(ctx, pickOne(ctx, target, 'active')));
+  return withContextAsync(options, (ctx) => removeById(ctx, pickOne(ctx, target, 'active')), true);
 }
 
 /**
@@ -208,13 +208,13 @@ export async function recover(target: string, opts: RecoverOptions = {}): Promis
     const err = outcomeError(entry, o);
     if (err) throw err;
     return { path: entry.path, action: o.kind === 'removed' ? 'removed' : o.kind === 'reconciled' ? o.action : o.kind };
-  });
+  }, true);
 }
 
 /** Forget active entries whose directory is missing or was replaced by another; never touches disk. */
 export async function prune(options: RegistryOptions = {}): Promise<string[]> {
   checkCall(PRUNE, [], options);
-  const ctx = openContext({ create: false, dataDir: options.dataDir });
+  const ctx = openContext({ create: false, dataDir: options.dataDir, settle: true });
   if (!ctx) return [];
   try {
     const forgotten: string[] = [];

@@ -18,6 +18,7 @@ import { MARKER_NAME } from './marker';
 import { locate, closeLocated, locatedProbe, stagingFolderName, stagingFolderOf, type Located } from './probe';
 import { decide, type BlockerCode, type RecoveredCode } from '../policy/decide';
 import { blockerText, describeBlockers } from '../policy/explain';
+import { boundaryAdvice, recoveryChoices } from '../policy/remedies';
 import { mountsInside, type InUseAnswer } from './in-use';
 import type { ApiContext } from './context';
 import { crashHookInstalled, crashPoint } from './crash-points';
@@ -286,7 +287,7 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
     entry = journaled;
   }
   if (entry.state === 'active') return { action: 'left', message: 'it is not mid-deletion' };
-  if (entry.state === 'recovery' && !retry) return { action: 'left', message: 'it needs `ephemdir recover`' };
+  if (entry.state === 'recovery' && !retry) return { action: 'left', message: `it needs ${recoveryChoices(entry.name)}` };
 
   const park = (why: string): Reconciled => {
     // A parked entry has no live claim (the codec insists): its staging
@@ -343,6 +344,31 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
     closeLocated(original);
     closeLocated(staged);
   }
+}
+
+/**
+ * A removal the engine stopped at another filesystem inside the tree
+ * (EXDEV): a btrfs subvolume, which /proc/self/mountinfo does not list, so
+ * the claim's check cannot see it, or a mount made after that check. The
+ * error names each boundary by its path inside the tree and says what to
+ * do; the entry stays "deleting" with the rest in its staging folder, and
+ * each sweep retries it (same entry, same folder: nothing grows). Other
+ * errors are returned as they are.
+ */
+export function boundaryFailure(claimed: Claimed, err: unknown): unknown {
+  const failures = (err as { failures?: { path: string; code: string }[] })?.failures;
+  if (!Array.isArray(failures)) return err;
+  const entry = claimed.entry;
+  const root = `${entry.stagingPath ?? entry.parent}/${entry.name}`;
+  const staged = failures.filter((f) => f.code === 'EXDEV').map((f) => f.path);
+  if (staged.length === 0) return err;
+  const inside = staged.map((p) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p));
+  const which = inside.map((p) => `'${p}'`).join(', ');
+  return new EphemdirError(
+    ErrorCodes.INCOMPLETE,
+    `could not fully remove ${entry.path}: ${which} inside it ${inside.length === 1 ? 'is' : 'are'} another filesystem (a btrfs subvolume, or a mount), which ephemdir never deletes through; the rest is removed and what is left waits in ${root}: ${boundaryAdvice(staged[0]!, entry.name)}`,
+    { path: entry.path, boundaries: inside, cause: err },
+  );
 }
 
 export function removalFailure(path: string, err: unknown): EphemdirError {

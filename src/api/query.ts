@@ -89,8 +89,8 @@ export function warnQuarantined(q: QuarantinedEntry): void {
   });
 }
 
-export function withContext<T>(choice: RegistryChoice, fn: (ctx: ApiContext) => T): T {
-  const ctx = requireContext(choice);
+export function withContext<T>(choice: RegistryChoice, fn: (ctx: ApiContext) => T, settle = false): T {
+  const ctx = requireContext(choice, settle);
   try {
     return fn(ctx);
   } finally {

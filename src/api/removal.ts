@@ -5,7 +5,7 @@ import type { Entry } from '../model/entry';
 import type { EntryLock } from '../store/registry';
 import { removeTreeAtSteps } from '../fs/remove-tree';
 import { runAsync, type Steps } from '../core/steps';
-import { claim, engineOptions, finish, reconcile, type Claimed, type ReconcileAction } from './protocol';
+import { boundaryFailure, claim, engineOptions, finish, reconcile, type Claimed, type ReconcileAction } from './protocol';
 import type { BlockerCode } from '../policy/codes';
 import { inUseAtSync, type InUseAnswer } from './in-use';
 import type { DirHandle } from '../fs/dir-handle';
@@ -70,8 +70,9 @@ function failed(ctx: ApiContext, lock: EntryLock, claimed: Claimed, err: unknown
     finish(ctx, lock, claimed, undefined, true);
     return { kind: 'postponed', entriesRemoved: (err as AbortError & { entriesRemoved?: number }).entriesRemoved ?? 0 };
   }
-  finish(ctx, lock, claimed, err);
-  return { kind: 'failed', error: err as Error };
+  const error = boundaryFailure(claimed, err);
+  finish(ctx, lock, claimed, error);
+  return { kind: 'failed', error: error as Error };
 }
 
 /** Step 4's removal and step 5 for a claimed tree. */

@@ -21,28 +21,20 @@ import * as path from 'node:path';
 import type { Entry } from '../model/entry';
 import type { EntryLock } from '../store/registry';
 import type { DirHandle } from '../fs/dir-handle';
-import { removeTreeAt, type RemoveTreeResult } from '../fs/remove-tree';
-import { AbortError } from '../fs/abort';
-import { EphemdirError, ErrorCodes, hasCode } from '../errors';
-import type { BlockerCode, SweepReasonCode } from '../policy/codes';
-import { closeLocated, stagingFolderName, type Located } from './probe';
-import { engineOptions, refusal, renameIntoStaging, verifyClaim, write, type Claimed } from './protocol';
+import { EphemdirError, ErrorCodes } from '../errors';
+import { closeLocated, stagingFolderName } from './probe';
+import { refusal, renameIntoStaging, verifyClaim, write } from './protocol';
 import { inUseAtSync } from './in-use';
 import { crashPoint } from './crash-points';
-import type { Outcome } from './removal';
 import type { ApiContext } from './context';
+import { fail, live, refused, type BatchItem, type BatchOptions, type BatchResult, type Group, type Member } from './sweep-batch-members';
+import { commit, removeAll } from './sweep-batch-finish';
+
+export type { BatchItem, BatchOptions, BatchResult } from './sweep-batch-members';
+export { TREE_CONCURRENCY } from './sweep-batch-finish';
 
 /** How many due entries share one journal write and one group commit. */
 export const BATCH_SIZE = 64;
-/** How many trees of a batch the engine removes at once (each on a worker thread). */
-export const TREE_CONCURRENCY = 4;
-
-export interface BatchItem {
-  entry: Entry;
-  reasons: SweepReasonCode[];
-}
-
-export type BatchResult = { item: BatchItem; outcome: Outcome } | { item: BatchItem; error: unknown };
 
 /**
  * The journals of one sweep: each batch takes a batch lock and writes a
@@ -75,43 +67,6 @@ export class BatchSession {
       this.#ids.length = 0;
     }
   }
-}
-
-interface Member {
-  item: BatchItem;
-  lock: EntryLock;
-  current: Entry;
-  at: Located | null;
-  moving?: Entry;
-  claimed?: Claimed;
-  done?: BatchResult;
-  committed?: boolean;
-}
-
-interface Group {
-  parent: DirHandle;
-  parentPath: string;
-  folder: string;
-  staging: DirHandle | null;
-  members: Member[];
-}
-
-export interface BatchOptions {
-  honourInUse: boolean;
-  signal?: AbortSignal;
-  onProgress?: (p: { entriesRemoved: number }) => void;
-}
-
-function settle(m: Member, outcome: Outcome): void {
-  m.done = { item: m.item, outcome };
-}
-
-function fail(m: Member, error: unknown): void {
-  m.done = { item: m.item, error };
-}
-
-function refused(m: Member, r: { blockers: BlockerCode[]; message: string }): void {
-  settle(m, { kind: 'refused', blockers: r.blockers, message: r.message });
 }
 
 /** Puts an entry back to what it was: nothing moved (the journal's intent, if replayed, is reactivated by reconcile). */
@@ -189,8 +144,6 @@ function movingOf(m: Member, g: Group): Entry {
     lastError: null,
   };
 }
-
-const live = (g: Group) => g.members.filter((m) => !m.done);
 
 /** Step 2: the intents of the whole batch in one durable journal write, then the entry files as group commits. */
 function journalIntents(ctx: ApiContext, session: BatchSession, groups: Group[]): string | null {
@@ -292,120 +245,6 @@ function journalDeleting(ctx: ApiContext, batchId: string, groups: Group[]): voi
     m.claimed = { entry: e, staging: g.staging!, expect: { dev: e.dev, ino: e.ino } };
   }
   crashPoint('after-deleting');
-}
-
-/** A removal that skipped a flocked subtree is not finished: the entry must stay. */
-function leftLocked(claimed: Claimed, r: RemoveTreeResult): Error | undefined {
-  if (r.locked.length === 0) return undefined;
-  return new EphemdirError(ErrorCodes.IN_USE, `${claimed.entry.path}: left ${r.locked.join(', ')}, held with flock by another process`, {
-    path: claimed.entry.path,
-    locked: r.locked,
-  });
-}
-
-/** The rest of step 4: the trees, TREE_CONCURRENCY at a time, each on the engine's worker thread. */
-async function removeAll(ctx: ApiContext, groups: Group[], opts: BatchOptions): Promise<void> {
-  const queue = groups.flatMap(live).filter((m) => m.claimed);
-  const total = queue.length;
-  let finished = 0;
-  const one = async (m: Member): Promise<void> => {
-    const claimed = m.claimed!;
-    if (opts.signal?.aborted) {
-      // Left "deleting": the next sweep resumes it.
-      keepDeleting(ctx, m);
-      return;
-    }
-    let r: RemoveTreeResult;
-    try {
-      r = await removeTreeAt(claimed.staging, claimed.entry.name, engineOptions(claimed, opts.onProgress, undefined, opts.signal));
-    } catch (err) {
-      if (err instanceof AbortError) {
-        keepDeleting(ctx, m);
-        return;
-      }
-      recordError(ctx, m, err);
-      return;
-    }
-    const error = leftLocked(claimed, r);
-    if (error) recordError(ctx, m, error);
-    else if (!r.complete) keepDeleting(ctx, m, r.entriesRemoved);
-    else {
-      m.committed = true;
-      settle(m, { kind: 'removed', entriesRemoved: r.entriesRemoved });
-    }
-    finished++;
-    if (finished < total) crashPoint('batch-mid-removal');
-  };
-  const workers: Promise<void>[] = [];
-  let next = 0;
-  for (let w = 0; w < Math.min(TREE_CONCURRENCY, total); w++) {
-    workers.push(
-      (async () => {
-        while (next < total) await one(queue[next++]!);
-      })(),
-    );
-  }
-  await Promise.all(workers);
-}
-
-/** Stopped on request: "deleting" goes into the entry file (the journal is dropped at the sweep's end) and the next sweep resumes it. */
-function keepDeleting(ctx: ApiContext, m: Member, entriesRemoved = 0): void {
-  try {
-    write(ctx, m.lock, m.current.id, m.claimed!.entry, true);
-    settle(m, { kind: 'postponed', entriesRemoved });
-  } catch (err) {
-    // Still "moving", its partial tree still marked (the marker goes last): reconcile resumes it.
-    fail(m, err);
-  }
-}
-
-/** Its tree is gone but the commit failed: "deleting" with nothing staged, which reconcile completes. */
-function uncommitted(ctx: ApiContext, m: Member, err: unknown): void {
-  m.committed = false;
-  try {
-    write(ctx, m.lock, m.current.id, { ...m.claimed!.entry, lastError: (err instanceof Error ? err.message : String(err)).slice(0, 1024) });
-  } catch {
-    // the batch journal may then be the only record of "deleting"; it is dropped only after a successful flush
-  }
-  m.done = { item: m.item, error: err };
-}
-
-/** A failed removal stays "deleting" with the reason (as finish() records it), for the next sweep. */
-function recordError(ctx: ApiContext, m: Member, error: unknown): void {
-  const message = error instanceof Error ? error.message : String(error);
-  try {
-    write(ctx, m.lock, m.current.id, { ...m.claimed!.entry, lastError: message.slice(0, 1024) });
-  } catch {
-    // the entry stays "deleting": the next sweep resumes it either way
-  }
-  settle(m, { kind: 'failed', error: error as Error });
-}
-
-/** Step 5 for the batch: empty staging folders removed (one fsync per parent), the removed entries dropped. */
-function commit(ctx: ApiContext, groups: Group[]): void {
-  crashPoint('batch-before-commit');
-  crashPoint('after-tree-removed');
-  for (const g of groups) {
-    if (!g.staging || !g.members.some((m) => m.committed)) continue;
-    try {
-      g.parent.rmdir(g.folder);
-      g.parent.fsync();
-    } catch (err) {
-      // ENOTEMPTY: a tree of the batch is still in it; its entry stays and the next sweep finishes it.
-      if (!hasCode(err, 'ENOENT', 'ENOTEMPTY')) for (const m of g.members.filter((x) => x.committed)) uncommitted(ctx, m, err);
-    }
-  }
-  crashPoint('after-staging-removed');
-  for (const g of groups) {
-    for (const m of g.members.filter((x) => x.committed)) {
-      try {
-        // Lost to a power cut, this reads as "deleting" with nothing staged: completed.
-        write(ctx, m.lock, m.current.id, null, true);
-      } catch (err) {
-        uncommitted(ctx, m, err);
-      }
-    }
-  }
 }
 
 /**

@@ -233,7 +233,7 @@ export function registryItem(ctx: ApiContext, err: unknown, id?: string): SweepI
  * have kept from the entry files are written there first, so that reconcile
  * sees every interrupted deletion.
  */
-function replayJournals(ctx: ApiContext, report: SweepReport): void {
+export function replayJournals(ctx: ApiContext, report: SweepReport): void {
   try {
     for (const p of ctx.registry.replayBatchJournals().problems) report.failed.push(registryItem(ctx, Object.assign(new Error(p.message), { path: p.path })));
   } catch (err) {

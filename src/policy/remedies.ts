@@ -45,6 +45,15 @@ export function recoveryChoices(name: string): string {
   return `${remedyCommand('recovery', name)} (retry) or ${remedyCommand('parked', name)}`;
 }
 
+/**
+ * What to do about another filesystem left inside a tree being deleted (a
+ * btrfs subvolume; a mount made after the claim's check), which ephemdir
+ * never deletes through: `staged` is where the first one is now.
+ */
+export function boundaryAdvice(staged: string, name: string): string {
+  return `remove it yourself (a subvolume: \`btrfs subvolume delete ${staged}\`; a mount: unmount it) and the next sweep finishes the deletion, or ${remedyText('parked', name)}`;
+}
+
 /** The bare command for a label that names no entry ("... use ephemdir recover"). */
 export const RECOVER_COMMAND = RECOVER;
 

@@ -16,7 +16,7 @@
 //   corrupt/<id>.<sha256-12>    byte copies of corrupt entry files, one per distinct content
 //   listing/<h>.json            listing cache of shard <h> (listing-cache.ts); safe to delete
 //   batches/<batch>.json        a batched sweep's journal of intents (batch-journal.ts)
-import { DirHandle, joinDisplay } from '../fs/dir-handle';
+import { DirHandle } from '../fs/dir-handle';
 import { checkFormat, openOwnedDir, unusable } from './layout';
 import { openDirectory } from '../fs/walk';
 import { writeFileAtomic } from '../fs/files';
@@ -25,7 +25,7 @@ import { EphemdirError, ErrorCodes, hasCode, invalidArgument } from '../errors';
 import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
-import { heldInProcess, lockFile, unlockFile, type HeldLock } from './locks';
+import { RegistryLocks, type EntryLock } from './registry-locks';
 import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
@@ -34,15 +34,11 @@ import { listEntries, type ListingSource, type ListOptions, type RegistryProblem
 export type { Stats, StatName } from './stats';
 export type { RegistryProblem, ListOptions } from './listing';
 export type { BatchChange } from './batch-journal';
+export type { EntryLock } from './registry-locks';
 
 const DEFAULT_UPDATE_WAIT_MS = 10_000;
 
 type Sub = 'entries' | 'locks' | 'corrupt' | 'listing' | 'batches' | HintKind;
-
-export interface EntryLock extends Disposable {
-  readonly id: string;
-  release(): void;
-}
 
 export interface UpdateOptions {
   /** How long to wait for another process's lock (default 10,000 ms); BUSY afterwards. */
@@ -65,7 +61,7 @@ export class Registry implements Disposable {
   /** `<dataDir>/registry.d` (display path). */
   readonly path: string;
   #root: DirHandle;
-  #identity: string;
+  #locks: RegistryLocks;
   #subs = new Map<Sub, DirHandle>();
   #shards = new Map<string, DirHandle>();
   /** Folders changed by group commits, fsynced together by flush(). */
@@ -77,7 +73,12 @@ export class Registry implements Disposable {
     this.path = root.path;
     this.#root = root;
     const st = root.stat();
-    this.#identity = `${st.dev}:${st.ino}`;
+    this.#locks = new RegistryLocks({
+      path: root.path,
+      identity: `${st.dev}:${st.ino}`,
+      locks: (create) => this.#sub('locks', create),
+      entryExists: (id) => this.#shard(id, false)?.tryStat(`${id}.json`) != null,
+    });
     this.#formatWritten = formatWritten;
   }
 
@@ -145,10 +146,6 @@ export class Registry implements Disposable {
     return dir;
   }
 
-  #lockKey(id: string): string {
-    return `${this.#identity}:${id}`;
-  }
-
   readonly #corrupt = (): DirHandle => this.#sub('corrupt', true)!;
 
   /** entries/<h>/<id>.json: the entry, null when absent, or REGISTRY_UNUSABLE with a `reason`. */
@@ -198,23 +195,6 @@ export class Registry implements Disposable {
     writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable, noReplace: true });
   }
 
-  #acquire(id: string, waitMs: number): HeldLock | null {
-    return lockFile(this.#sub('locks', true)!, `${id}.lock`, waitMs);
-  }
-
-  #busy(id: string): EphemdirError {
-    return new EphemdirError(ErrorCodes.BUSY, `entry ${id} is locked by another ephemdir process`, { id, path: joinDisplay(this.path, `locks/${id}.lock`) });
-  }
-
-  /** Unlinks the lock file while we hold it (waiters re-check the name and retry). */
-  #dropLockFile(id: string): void {
-    try {
-      this.#sub('locks', false)?.unlink(`${id}.lock`);
-    } catch {
-      // already gone
-    }
-  }
-
   /**
    * Runs `fn` under the entry's exclusive lock (reentrant within this
    * process: an EntryLock held here counts). `fn` sees the current entry and
@@ -224,18 +204,9 @@ export class Registry implements Disposable {
    */
   update<T>(id: string, fn: (current: Entry | null) => { entry?: Entry | null; result: T }, opts: UpdateOptions = {}): T {
     checkId(id);
-    const key = this.#lockKey(id);
-    let held = heldInProcess.get(key);
-    const own = held === undefined;
-    if (held === undefined) {
-      held = this.#acquire(id, opts.waitMs ?? DEFAULT_UPDATE_WAIT_MS) ?? undefined;
-      if (held === undefined) throw this.#busy(id);
-      heldInProcess.set(key, held);
-    }
-    let dropLock = false;
-    try {
+    return this.#locks.under(id, opts.waitMs ?? DEFAULT_UPDATE_WAIT_MS, (own, lock) => {
       const current = this.#read(id);
-      dropLock = own && current === null;
+      lock.dropLock = own && current === null;
       const out = fn(current);
       const next = out.entry;
       if (next === undefined) return out.result;
@@ -252,7 +223,7 @@ export class Registry implements Disposable {
           else this.#dirty.add(entries);
           removeHints(this.#top, hintsFor(current));
         }
-        dropLock = true;
+        lock.dropLock = true;
         return out.result;
       }
       if (next.id !== id) throw invalidArgument(`update of entry ${id} returned entry ${String(next.id)}`);
@@ -264,15 +235,9 @@ export class Registry implements Disposable {
       writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable });
       if (!durable) this.#dirty.add(entries);
       removeHints(this.#top, hintsMinus(before, after));
-      dropLock = false;
+      lock.dropLock = false;
       return out.result;
-    } finally {
-      if (dropLock) this.#dropLockFile(id);
-      if (own) {
-        heldInProcess.delete(key);
-        unlockFile(held);
-      }
-    }
+    });
   }
 
   /**
@@ -283,32 +248,7 @@ export class Registry implements Disposable {
    */
   lockEntry(id: string, opts: { waitMs?: number } = {}): EntryLock | null {
     checkId(id);
-    const waitMs = opts.waitMs ?? 0;
-    const key = this.#lockKey(id);
-    let held: HeldLock | null = heldInProcess.has(key) ? null : this.#acquire(id, waitMs);
-    if (held === null) {
-      if (waitMs > 0) throw this.#busy(id);
-      return null;
-    }
-    heldInProcess.set(key, held);
-    const release = (): void => {
-      if (held === null) return;
-      const h = held;
-      held = null;
-      try {
-        // Leave no lock file behind for an entry that does not exist (any more).
-        if (this.#shard(id, false)?.tryStat(`${id}.json`) == null) {
-          const now = this.#sub('locks', false)?.tryStat(`${id}.lock`);
-          if (now && now.dev === h.dev && now.ino === h.ino) this.#dropLockFile(id);
-        }
-      } catch {
-        // tidying only
-      } finally {
-        if (heldInProcess.get(key) === h) heldInProcess.delete(key);
-        unlockFile(h);
-      }
-    };
-    return { id, release, [Symbol.dispose]: release };
+    return this.#locks.lockEntry(id, opts.waitMs ?? 0);
   }
 
   /**
@@ -361,16 +301,8 @@ export class Registry implements Disposable {
    */
   lockBatch(batchId: string): Disposable & { release(): void } {
     checkId(batchId);
-    const held = this.#acquire(`batch-${batchId}`, 0);
-    if (held === null) throw this.#busy(batchId);
-    let h: HeldLock | null = held;
-    const release = (): void => {
-      if (h === null) return;
-      const x = h;
-      h = null;
-      this.#dropLockFile(`batch-${batchId}`);
-      unlockFile(x);
-    };
+    const release = this.#locks.tryLockBatch(batchId);
+    if (release === null) throw this.#locks.busy(batchId);
     return { release, [Symbol.dispose]: release };
   }
 
@@ -402,14 +334,7 @@ export class Registry implements Disposable {
     const dir = this.#sub('batches', false);
     if (dir === null) return { replayed: [], problems: [] };
     return replayBatchJournals(dir, {
-      lockBatch: (batchId) => {
-        const held = this.#acquire(`batch-${batchId}`, 0);
-        if (held === null) return null;
-        return () => {
-          this.#dropLockFile(`batch-${batchId}`);
-          unlockFile(held);
-        };
-      },
+      lockBatch: (batchId) => this.#locks.tryLockBatch(batchId),
       lockEntry: (id) => this.lockEntry(id),
       update: (id, fn) => this.update(id, fn),
     });

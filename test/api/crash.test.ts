@@ -229,6 +229,52 @@ test('a power cut that lost the entry files of a batch: the journal brings the i
   await sweepUntilSettled(made, tag);
 });
 
+// The same power cut, but with the calls that act on an entry's state run
+// before any sweep: each must see the journaled state (the tree is in staging),
+// never the stale "active" entry file (prune forgetting it, keep dropping it,
+// remove finding it missing). The disk state after the cut (journal + entry
+// files set back) is put back before each call.
+test('a power cut that lost the entry files of a batch: prune, keep, extend, remove and recover before any sweep act on the journaled state', async () => {
+  const tag = 'batch-power-cut-calls';
+  const made = await batchOf(tag, BATCH_FILES);
+  const shard = (id: string) => path.join(env.data, 'registry.d', 'entries', id.slice(0, 1), `${id}.json`);
+  const before = new Map(made.map((d) => [d.id, fs.readFileSync(shard(d.id))]));
+  killSweepAt('after-rename', tag);
+  const batches = path.join(env.data, 'registry.d', 'batches');
+  const journal = new Map(journals().filter((n) => n.endsWith('.json')).map((n) => [n, fs.readFileSync(path.join(batches, n))]));
+  assert.equal(journal.size, 1, 'one batch journal on disk');
+  const powerCut = () => {
+    for (const [id, bytes] of before) fs.writeFileSync(shard(id), bytes);
+    for (const [n, bytes] of journal) fs.writeFileSync(path.join(batches, n), bytes, { mode: 0o600 });
+  };
+  const stillClaimed = async (after: string) => {
+    const tracked = new Map((await api.registered()).map((e) => [e.id, e]));
+    for (const d of made) {
+      const e = tracked.get(d.id);
+      assert.ok(e, `after ${after}: ${d.path} (its tree in staging) is still tracked`);
+      assert.notEqual(e.state, 'active', `after ${after}: ${d.path} carries its journaled state`);
+      assert.equal(fs.existsSync(d.path), false, `after ${after}: nothing came back at its path`);
+    }
+  };
+  powerCut();
+  assert.deepEqual(await api.prune(), [], 'prune forgets none of them');
+  await stillClaimed('prune');
+  powerCut();
+  await assert.rejects(api.keep(made[0]!.path), 'keep refuses an entry being deleted');
+  await stillClaimed('keep');
+  powerCut();
+  await assert.rejects(api.extend(made[1]!.path, '1h'), 'extend refuses an entry being deleted');
+  await stillClaimed('extend');
+  powerCut();
+  await assert.rejects(api.remove(made[2]!.path), 'remove refuses an entry already being deleted');
+  await stillClaimed('remove');
+  powerCut();
+  const r = await api.recover(made[3]!.path);
+  assert.ok(r.action === 'completed' || r.action === 'removed', `recover finishes the deletion: ${r.action}`);
+  assert.equal((await api.registered()).some((e) => e.id === made[3]!.id), false, 'recovered: committed');
+  await sweepUntilSettled(made, tag);
+});
+
 test('a batch killed before its commit: recover() (no sweep first) completes from the batch journal', async () => {
   const tag = 'batch-recover';
   const made = await batchOf(tag, BATCH_FILES);

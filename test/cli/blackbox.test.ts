@@ -319,12 +319,27 @@ describe('ephemdir CLI (black box)', () => {
     assert.equal(item.exists, false);
     const r = s.run(['prune']);
     assert.equal(r.code, 0);
-    assert.match(r.stderr, /pruned 1 missing entry\n/);
+    assert.match(r.stderr, /pruned 1 entry \(directory missing or replaced\)\n/);
     assert.deepEqual(JSON.parse(s.ok(['list', '--json'])), []);
     const rec = s.run(['recover', 'nothing-here']);
     assert.equal(rec.code, 1);
     assert.match(rec.stderr, ERROR_LINE);
     assert.equal(s.run(['recover', 'x', '--forget', '--retry']).code, 2);
+  });
+
+  it('prune forgets a directory replaced by another at its path, and its help says so', () => {
+    using s = new Sandbox();
+    const p = s.ok(['new']).trimEnd();
+    spawnSync('rm', ['-rf', p]);
+    spawnSync('mkdir', [p]);
+    const item = (JSON.parse(s.ok(['list', '--json'])) as Array<Record<string, unknown>>)[0]!;
+    assert.equal(item.status, 'replaced');
+    const r = s.run(['prune']);
+    assert.equal(r.code, 0);
+    assert.match(r.stderr, /forgot tracked directory \(missing or replaced\): /);
+    assert.deepEqual(JSON.parse(s.ok(['list', '--json'])), []);
+    assert.ok(fs.existsSync(p), 'the other directory is left alone');
+    assert.match(s.ok(['prune', '--help']), /missing from disk or were replaced by another directory/);
   });
 
   it('doctor --json lists checks with name/ok/message/hint', () => {

@@ -23,6 +23,8 @@ import { removeTree, removeTreeSync, type RemoveTreeFailure, type RemoveTreeResu
 import { scanTree, scanTreeSync, type ScanTreeResult } from '../../src/fs/scan-tree';
 import { removeScratch } from '../helpers/scratch';
 import { isMountPoint, mountUnavailable } from '../helpers/mounts';
+import { isolatedEnv } from '../helpers/api-env';
+import * as api from '../../src/api/index';
 
 function run(cmd: string, args: string[]): { ok: boolean; out: string } {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60_000 });
@@ -249,3 +251,66 @@ test('a subvolume as the root is refused like a mount point; emptyMount empties 
   assert.deepEqual(fs.readdirSync(l.elsewhere), [], 'the same subvolume, seen from its other mount');
   assert.ok(fs.statSync(l.subvol).isDirectory(), 'kept');
 });
+
+// A managed directory with a btrfs subvolume inside: the claim's mount check
+// reads mountinfo, where an unmounted subvolume does not appear, so the
+// directory is claimed and moved to staging, and the engine stops at the
+// subvolume. The failure names it (its path inside the tree) and says what to
+// do, by remove() (the single protocol) and by sweep() (the batched one);
+// later sweeps report the same and nothing grows; once the subvolume is
+// deleted, the next sweep finishes.
+test('a btrfs subvolume inside a managed directory: named, with what to do; stable over sweeps; finished once deleted', { skip }, async () => {
+  const e = env as Exclude<typeof env, string>;
+  const reg = isolatedEnv('btrfs-api');
+  undo.push({ what: 'rm the api scratch', fn: () => reg.cleanup() });
+  const parent = path.join(e.fsRoot, `managed-${++cases}`);
+  fs.mkdirSync(parent, { mode: 0o700 });
+  const made: { id: string; path: string; name: string }[] = [];
+  for (let i = 0; i < 2; i++) {
+    const d = await api.tempdir({ parent, cleanup: 'next-sweep' });
+    fs.writeFileSync(path.join(d.path, 'ordinary'), 'ordinary');
+    const sv = run('btrfs', ['subvolume', 'create', path.join(d.path, 'sub')]);
+    assert.ok(sv.ok, `btrfs subvolume create: ${sv.out}`);
+    fs.mkdirSync(path.join(d.path, 'sub', 'inner'));
+    fs.writeFileSync(path.join(d.path, 'sub', 'inner', 'sentinel'), 'subvolume sentinel');
+    made.push({ id: d.id, path: d.path, name: path.basename(d.path) });
+  }
+  const staging = () => fs.readdirSync(parent).filter((n) => n.startsWith('.ephemdir-staging')).sort();
+  const named = (name: string, message: string) => {
+    assert.match(message, /'sub' inside it is another filesystem \(a btrfs subvolume/, message);
+    assert.match(message, /`btrfs subvolume delete \/.*\/\.ephemdir-staging-[0-9a-f]+\/[^/]+\/sub`/, message);
+    assert.ok(message.includes(`\`ephemdir recover --forget ${name}\``), message);
+  };
+  const byRemove = made[0]!; // made[1] goes to the first sweep (the batched protocol)
+  await assert.rejects(api.remove(byRemove.path), (err: { code: string; message: string; boundaries?: string[] }) => {
+    assert.equal(err.code, 'EPHEMDIR_INCOMPLETE');
+    named(byRemove.name, err.message);
+    assert.deepEqual(err.boundaries, ['sub']);
+    return true;
+  });
+  const first = await api.sweep();
+  assert.deepEqual(first.failed.map((f) => f.path).sort(), made.map((m) => m.path).sort(), 'both fail, nothing else');
+  for (const f of first.failed) named(f.name, f.error!.message);
+  const settled = staging();
+  assert.equal(settled.length, 2, 'one staging folder each');
+  for (let i = 0; i < 2; i++) {
+    const again = await api.sweep();
+    assert.deepEqual(again.failed.map((f) => f.error!.message).sort(), first.failed.map((f) => f.error!.message).sort(), 'the same failure each sweep');
+    assert.deepEqual(staging(), settled, 'no new staging folder');
+    const tracked = (await api.registered()).filter((x) => made.some((m) => m.id === x.id));
+    assert.deepEqual(tracked.map((x) => x.state), ['deleting', 'deleting']);
+  }
+  for (const m of made) {
+    const entry = (await api.registered()).find((x) => x.id === m.id)!;
+    const sub = path.join(entry.stagingPath!, m.name, 'sub');
+    assert.equal(fs.readFileSync(path.join(sub, 'inner', 'sentinel'), 'utf8'), 'subvolume sentinel', 'the subvolume is kept');
+    assert.equal(fs.existsSync(path.join(entry.stagingPath!, m.name, 'ordinary')), false, 'the rest was removed');
+    const del = run('btrfs', ['subvolume', 'delete', sub]);
+    assert.ok(del.ok, del.out);
+  }
+  const last = await api.sweep();
+  assert.deepEqual(last.failed, []);
+  assert.equal((await api.registered()).some((x) => made.some((m) => m.id === x.id)), false, 'both committed');
+  assert.deepEqual(staging(), [], 'no staging folder left');
+});
+

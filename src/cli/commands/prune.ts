@@ -1,4 +1,5 @@
-// `ephemdir prune`: forget tracked directories that are missing from disk.
+// `ephemdir prune`: forget tracked directories that are missing from disk or
+// were replaced by another directory (policy/remedies.ts prunable()).
 import { escapeForTerminal as esc } from '../../core/humanize';
 import { api } from '../api';
 import { plural } from '../format';
@@ -7,14 +8,14 @@ import { defineCommand } from '../spec';
 export default defineCommand(
   {
     name: 'prune',
-    summary: 'forget tracked directories that are missing from disk',
+    summary: 'forget tracked directories that are missing from disk or were replaced by another directory (deletes nothing)',
     options: {},
-    examples: [{ run: 'ephemdir prune', does: 'forget entries whose directory was deleted by hand' }],
+    examples: [{ run: 'ephemdir prune', does: 'forget entries whose directory was deleted by hand, or replaced by another at its path' }],
   },
   async (ctx) => {
     const paths = await api().prune();
-    for (const p of paths) ctx.note(`forgot missing tracked directory: ${esc(p)}`);
-    ctx.note(`pruned ${plural(paths.length, 'missing entry', 'missing entries')}`);
+    for (const p of paths) ctx.note(`forgot tracked directory (missing or replaced): ${esc(p)}`);
+    ctx.note(`pruned ${plural(paths.length, 'entry', 'entries')} (directory missing or replaced)`);
     return 0;
   },
 );
