@@ -59,6 +59,14 @@ int UnlinkSplit::Start(int helpers) {
   return (int)tids_.size();
 }
 
+// GCC 12's libstdc++ exports std::condition_variable::wait at GLIBCXX_3.4.30,
+// above the prebuilds' floor (abi_floor.cc, GLIBCXX_3.4.21), and the binary
+// would not load on older systems. Waiting with pthread_cond_wait on the
+// condition variable's own handle is the same wait, exported by every libc.
+static void WaitOn(std::condition_variable& cv, std::unique_lock<std::mutex>& lk) {
+  pthread_cond_wait(cv.native_handle(), lk.mutex()->native_handle());
+}
+
 void* UnlinkSplit::Main(void* self) {
   static_cast<UnlinkSplit*>(self)->Loop();
   return nullptr;
@@ -67,7 +75,7 @@ void* UnlinkSplit::Main(void* self) {
 void UnlinkSplit::Loop() {
   std::unique_lock<std::mutex> lk(mu_);
   for (;;) {
-    while (queue_.empty() && !closing_) work_.wait(lk);
+    while (queue_.empty() && !closing_) WaitOn(work_, lk);
     if (queue_.empty()) return;  // closing and nothing left
     std::vector<std::string> batch = std::move(queue_.front());
     queue_.pop_front();
@@ -139,7 +147,7 @@ void UnlinkSplit::Finish() {
       Work(batch);
       lk.lock();
     }
-    while (busy_ > 0) idle_.wait(lk);
+    while (busy_ > 0) WaitOn(idle_, lk);
     closing_ = true;
     work_.notify_all();
   }
