@@ -165,6 +165,9 @@ function measureSize(n, runs, opts, log) {
       const o = timeOnce(c.argv, env); // warm-up, and the output check
       if (c.check && !c.check(o)) throw new Error(`${c.name}: unexpected output ${JSON.stringify(o.stdout.slice(0, 200))}`);
     }
+    // The warm-up's `new` runs added entries; a shard holding a file younger than SETTLE_MS is
+    // never cached, so without this wait "list (warm cache)" would re-read those shards every run.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, SETTLE_MS + 500);
     timeOnce(cachedList.argv, env); // leaves the listing cache written for the cached runs
     // `new` adds an entry, which makes its shard of the listing cache stale (and a file younger than
     // SETTLE_MS is never cached): it runs in rounds of its own, after the reading commands, with

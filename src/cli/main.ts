@@ -9,6 +9,10 @@ import { report } from './errors';
 import { makeCtx, UsageError, type Ctx, type Streams } from './io';
 import type { Command } from './spec';
 import { useDataDir } from './api';
+import { stdioWriter } from './stdio';
+
+/** The streams of the running bin (null when main() is called from a test). */
+let binStreams: Streams | null = null;
 
 /** The command a user named, or undefined (the hidden helper is found by its exact name only). */
 function findCommand(name: string): Command | undefined {
@@ -38,7 +42,7 @@ function loadHelp(): typeof import('./help') {
 
 /** Library warnings (config problems) as our own diagnostics, not node's `(node:PID) Warning:` lines. */
 function routeWarnings(ctx: Ctx): void {
-  if (process.listenerCount('warning') === 0 || ctx.streams.stderr !== process.stderr) return;
+  if (process.listenerCount('warning') === 0 || binStreams === null || ctx.streams.stderr !== binStreams.stderr) return;
   process.removeAllListeners('warning');
   process.on('warning', (w: Error) => ctx.warn(w.message));
 }
@@ -108,23 +112,25 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
 }
 
 if (require.main === module) {
+  // Not process.stdout/stderr: for a pipe or file they are written directly (see stdio.ts).
   const streams: Streams = {
-    stdout: process.stdout,
-    stderr: process.stderr,
+    stdout: stdioWriter(1),
+    stderr: stdioWriter(2),
     // Made on first use: node builds the stdin stream when it is first read (only `menu` reads it).
     get stdin() {
       return process.stdin;
     },
   };
+  binStreams = streams;
   quietOnClosedPipe(streams);
   main(process.argv.slice(2), streams, process.env).then(
     (code) => {
       process.exitCode = code;
       // Exit once output is flushed, even if a library handle would keep the loop alive.
-      process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+      streams.stdout.write('', () => streams.stderr.write('', () => process.exit(code)));
     },
     (err: unknown) => {
-      process.stderr.write(`ephemdir: internal error: ${String(err)}\n`);
+      streams.stderr.write(`ephemdir: internal error: ${String(err)}\n`);
       process.exitCode = 1;
     },
   );

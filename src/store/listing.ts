@@ -67,7 +67,9 @@ function cachedShard(src: ListingSource, name: string, dir: DirHandle): Entry[] 
   for (let i = 0; i < cache.files.length; i++) {
     const f = cache.files[i]!;
     const st = stats[i]!;
-    if (st.errno !== 0 || !sameIdentity(f.file, identityOf(st))) return null;
+    // The fields compared one by one: no identity array per entry file (this runs for every entry).
+    const id = f.file;
+    if (st.errno !== 0 || st.ino !== id[0] || st.size !== id[1] || st.mtimeMs !== id[2] || st.ctimeMs !== id[3]) return null;
     entries.push(f.extras.length > 0 ? withExtras(f.entry, f.extras) : f.entry);
   }
   return entries;
