@@ -7,6 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createTempDir, root, Root, TemporaryDirectory } from '../../src/companions/tempman';
 import { scratch, isRoot, isLinux } from '../helpers/scratch';
 import { stageForOtherUsers } from '../helpers/stage';
+import { chownTree, createUser, runAs, usersUnavailable, type TestUser } from '../helpers/users';
 
 const bindingModule = path.resolve(__dirname, '../../src/native/binding.js');
 const fixture = (name: string) => path.resolve(__dirname, '../../../test/fixtures', name);
@@ -266,8 +267,7 @@ async function release(child: ChildProcess): Promise<void> {
 
 test('cleanup never follows symlinks, skips other users, locked directories and mounts', { skip: !isLinux ? 'tmpfs mounts and throwaway users are Linux-only' : !isRoot && 'mounting a tmpfs and creating a user need root' }, async () => {
   using s = scratch('tm');
-  const user = `ephc${process.pid % 100000}`;
-  let userMade = false;
+  let user: TestUser | null = null;
   const mnt = path.join(s.dir, 'root', 'mnt');
   let mounted = false;
   let holder: ChildProcess | null = null;
@@ -282,12 +282,11 @@ test('cleanup never follows symlinks, skips other users, locked directories and 
     makeOld(outside, 3 * HOUR);
     fs.symlinkSync(outside, path.join(base, 'link'));
     // a directory owned by another real user
-    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', user], { stdio: 'ignore' });
-    userMade = true;
+    user = createUser('ephtm');
     const foreign = path.join(base, 'foreign');
     fs.mkdirSync(foreign);
     fs.writeFileSync(path.join(foreign, 'f'), 'x');
-    execFileSync('chown', ['-R', `${user}:${user}`, foreign]);
+    chownTree(foreign, user);
     makeOld(foreign, 3 * HOUR);
     // a directory another process holds with flock
     const locked = path.join(base, 'locked');
@@ -347,50 +346,44 @@ test('cleanup never follows symlinks, skips other users, locked directories and 
     if (holder) await release(holder);
     if (holder2) await release(holder2);
     if (mounted) execFileSync('umount', [mnt]);
-    if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
+    user?.remove();
   }
 });
 
 test('as an unprivileged user, root-owned directories in its own root are foreign', { skip: !isLinux ? 'throwaway users are Linux-only' : !isRoot && 'creating a throwaway user needs root' }, () => {
   using s = scratch('tm');
-  const user = `ephd${process.pid % 100000}`;
-  let userMade = false;
+  let user: TestUser | null = null;
   try {
-    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', user], { stdio: 'ignore' });
-    userMade = true;
+    user = createUser('ephtm');
     fs.chmodSync(s.dir, 0o755);
     const base = path.join(s.dir, 'root');
     fs.mkdirSync(base);
     fs.mkdirSync(path.join(base, 'roots'));
     fs.mkdirSync(path.join(base, 'mine'));
-    execFileSync('chown', [`${user}:${user}`, base, path.join(base, 'mine')]);
+    for (const p of [base, path.join(base, 'mine')]) fs.chownSync(p, user.uid, user.gid);
     makeOld(path.join(base, 'roots'), 3 * HOUR);
     makeOld(path.join(base, 'mine'), 3 * HOUR);
     const script = `
       const { root } = require(${JSON.stringify(stageForOtherUsers().path(path.resolve(__dirname, '../../src/companions/tempman.js')))});
       const r = root(${JSON.stringify(base)}, { timeout: 3600 }).cleanupSync();
       process.stdout.write(JSON.stringify({ removed: r.removed, skipped: r.skipped.map((e) => [e.path, e.reason]) }));`;
-    const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--clear-groups', process.execPath, '-e', script], {
-      encoding: 'utf8',
-      cwd: '/',
-    });
-    assert.deepEqual(JSON.parse(out), {
+    const run = runAs(user, [process.execPath, '-e', script]);
+    assert.equal(run.status, 0, String(run.stderr));
+    assert.deepEqual(JSON.parse(String(run.stdout)), {
       removed: [path.join(base, 'mine')],
       skipped: [[path.join(base, 'roots'), 'foreign-owner']],
     });
     assert.ok(fs.existsSync(path.join(base, 'roots')));
   } finally {
-    if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
+    user?.remove();
   }
 });
 
-test("ageBy 'tree', both flavours: a tree whose newest timestamp cannot be read is left as 'age-unknown', never removed on a guess", { skip: !isRoot || !isLinux }, () => {
+test("ageBy 'tree', both flavours: a tree whose newest timestamp cannot be read is left as 'age-unknown', never removed on a guess", { skip: usersUnavailable() ?? undefined }, () => {
   const s = scratch('tm');
-  const user = `ephu${process.pid % 100000}`;
-  let userMade = false;
+  let user: TestUser | null = null;
   try {
-    execFileSync('useradd', ['-r', '-M', '-s', '/usr/sbin/nologin', user], { stdio: 'ignore' });
-    userMade = true;
+    user = createUser('ephtm');
     fs.chmodSync(s.dir, 0o755);
     const base = path.join(s.dir, 'root');
     // sealed: the directory itself is mode 000, so its scan fails (EACCES);
@@ -400,7 +393,7 @@ test("ageBy 'tree', both flavours: a tree whose newest timestamp cannot be read 
     const inner = path.join(shut, 'inner');
     fs.mkdirSync(inner, { recursive: true });
     fs.mkdirSync(sealed);
-    execFileSync('chown', ['-R', `${user}:${user}`, base]);
+    chownTree(base, user);
     fs.chmodSync(inner, 0o000);
     fs.chmodSync(sealed, 0o000);
     const expected = {
@@ -419,15 +412,13 @@ test("ageBy 'tree', both flavours: a tree whose newest timestamp cannot be read 
           removed: r.removed,
           skipped: r.skipped.map((e) => [e.path, e.reason, e.error && e.error.code]).sort(),
         })));`;
-      const out = execFileSync('setpriv', ['--reuid', user, '--regid', user, '--clear-groups', process.execPath, '-e', script], {
-        encoding: 'utf8',
-        cwd: '/',
-      });
-      assert.deepEqual(JSON.parse(out), expected, call);
+      const run = runAs(user, [process.execPath, '-e', script]);
+      assert.equal(run.status, 0, String(run.stderr));
+      assert.deepEqual(JSON.parse(String(run.stdout)), expected, call);
     }
     assert.ok(fs.existsSync(inner) && fs.existsSync(sealed), 'both left in place');
   } finally {
-    if (userMade) execFileSync('userdel', [user], { stdio: 'ignore' });
+    user?.remove();
     s.cleanup();
   }
 });
