@@ -5,23 +5,10 @@ import assert from 'node:assert/strict';
 import { initialState, reduce, renderMenu, settled, withItems, type Effect, type Key, type MenuState } from '../../src/cli/menu';
 import { painter } from '../../src/cli/color';
 import type { TrackedDirectory } from '../../src/api/types';
-import { buildEntry } from '../helpers/entry';
+import { cliEntry } from '../helpers/entry';
 
 function tracked(name: string): TrackedDirectory {
-  const entry = buildEntry({
-    id: name.padEnd(32, '0').slice(0, 32),
-    path: `/w/${name}`,
-    parent: '/w',
-    name,
-    createdAt: 1_800_000_000,
-    expiresAt: 1_800_007_200,
-    bootId: null,
-    bootTime: null,
-    dev: 1,
-    ino: 2,
-    mountId: null,
-    uid: 0,
-  });
+  const entry = cliEntry({ id: name.padEnd(32, '0').slice(0, 32), path: `/w/${name}`, parent: '/w', name, createdAt: 1_800_000_000, expiresAt: 1_800_007_200 });
   return { entry, status: 'active', note: '1h left', remainingSeconds: 3600, exists: true };
 }
 
