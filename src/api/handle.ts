@@ -6,6 +6,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
 import { requireContext, openContext, type ApiContext } from './context';
 import { keepById, extendById, outcomeError } from './manage';
+import { JournaledEntries } from './query-journaled';
 import { removeEntrySteps } from './removal';
 import { runAsync, runSync, type Steps } from '../core/steps';
 import { readMarker } from './marker';
@@ -142,7 +143,8 @@ export class EphemeralDirectory implements AsyncDisposable, Disposable {
     const held = dir.stat();
     const ctx = requireContext(this.#registry);
     try {
-      const entry = this.#current(ctx);
+      // Read only: the entry as the batch journals say (a claim a power cut kept from its file counts).
+      const entry = new JournaledEntries(ctx.registry).get(this.id);
       if (!entry) throw this.#notOurs('it is no longer tracked (kept or removed)');
       if (entry.state !== 'active') {
         throw new EphemdirError(ErrorCodes.INVALID_STATE, `cannot hold ${this.path}: it is being deleted (${entry.state})`, { path: this.path });

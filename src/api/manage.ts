@@ -8,6 +8,7 @@ import { prunable, remedyText } from '../policy/remedies';
 import { EphemdirError, ErrorCodes, invalidArgument, type ErrorCode } from '../errors';
 import { readMarker, MARKER_NAME } from './marker';
 import { pickOne, withContext } from './query';
+import { JournaledEntries } from './query-journaled';
 import { locate, closeLocated, probeEntry } from './probe';
 import { scanSize } from './size';
 import { removeEntry, recoverEntry, type Outcome } from './removal';
@@ -171,16 +172,19 @@ export async function remove(target: string, options: RegistryOptions = {}): Pro
 
 /**
  * Why a tracked directory is or is not due: every reason it is due and every
- * blocker holding it back, as `ephemdir explain` prints them. Reads only.
+ * blocker holding it back, as `ephemdir explain` prints them. Reads only (the
+ * entry as the batch journals say, see JournaledEntries).
  */
 export async function explain(target: string, options: RegistryOptions = {}): Promise<ExplainModel> {
   checkCall(EXPLAIN, [target], options);
   return withContextAsync(options, async (ctx) => {
-    const entry = pickOne(ctx, target, 'all');
+    // As the batch journals say: an entry file a power cut set back is shown as its batch left it.
+    const source = new JournaledEntries(ctx.registry);
+    const entry = pickOne(ctx, target, 'all', source);
     const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
     if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
     const dctx = ctx.decision('full');
-    return explainModel(entry, probe, decide(entry, probe, dctx), dctx);
+    return explainModel(entry, probe, decide(entry, probe, dctx), dctx, { stagedByBatch: source.stagedByBatch(entry) });
   });
 }
 

@@ -1,6 +1,8 @@
 // Read-only questions about what is tracked: matching, listing, resolving.
 // Kept apart from the mutating functions so that `ephemdir list` and
-// `ephemdir path` load neither the deletion engine nor the protocol.
+// `ephemdir path` load neither the deletion engine nor the protocol. Every
+// call here reads entries through JournaledEntries: as the batch journals
+// say, never an entry file a power cut set back (and never writing).
 import * as path from 'node:path';
 import type { Entry } from '../model/entry';
 import { isJournalState } from '../model/entry';
@@ -14,6 +16,7 @@ import { locate, closeLocated, quickProbes, ParentCache } from './probe';
 import { openContext, requireContext, type ApiContext, type RegistryChoice } from './context';
 import type { ListOptions, QuarantinedEntry, RegistryOptions, Stats, TrackedDirectory, TrackedList } from './types';
 import type { RegistryProblem } from '../store/registry';
+import { JournaledEntries, type EntrySource } from './query-journaled';
 import { checkCall } from '../core/options';
 import { CURRENT_TARGET, LAST, LIST, REGISTERED, RESOLVE, STATS } from './query-signatures';
 
@@ -44,15 +47,16 @@ export function matchEntries(entries: Entry[], target: string): Entry[] {
 /**
  * The one entry `target` names within `scope`, by {@link matchEntries};
  * `EPHEMDIR_NOT_FOUND` or `EPHEMDIR_AMBIGUOUS` (with `matches`) otherwise.
- * Every command that takes a name goes through here.
+ * Every command that takes a name goes through here: a call that only
+ * reports passes its JournaledEntries as `source`.
  */
-export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
-  const indexed = indexedCandidates(ctx, target);
+export function pickOne(ctx: ApiContext, target: string, scope: Scope, source: EntrySource = ctx.registry): Entry {
+  const indexed = indexedCandidates(source, target);
   let found = matchEntries(indexed.entries.filter((e) => inScope(e, scope)), target);
   let setAside = indexed.problems;
   // The name index may lack a hint lost to a power cut: never trust its "no".
   if (found.length === 0) {
-    const listed = ctx.registry.list();
+    const listed = source.list();
     found = matchEntries(listed.entries.filter((e) => inScope(e, scope)), target);
     setAside = listed.problems;
   }
@@ -72,11 +76,11 @@ export function pickOne(ctx: ApiContext, target: string, scope: Scope): Entry {
 }
 
 /** Entries whose name could match `target`, read through the name index (no full scan), and the candidates that could not be read. */
-function indexedCandidates(ctx: ApiContext, target: string): { entries: Entry[]; problems: RegistryProblem[] } {
+function indexedCandidates(source: EntrySource, target: string): { entries: Entry[]; problems: RegistryProblem[] } {
   if (typeof target !== 'string' || target.length === 0) return { entries: [], problems: [] };
   const isPath = target.includes('/') || target === '.' || target === '..';
   const name = isPath ? path.basename(path.resolve(target)) : target;
-  return ctx.registry.findByNamePrefix(name) ?? { entries: [], problems: [] };
+  return source.findByNamePrefix(name) ?? { entries: [], problems: [] };
 }
 
 /**
@@ -103,7 +107,7 @@ export async function match(target: string, options: RegistryOptions = {}): Prom
   const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return [];
   try {
-    return matchEntries(ctx.registry.list().entries, target);
+    return matchEntries(new JournaledEntries(ctx.registry).list().entries, target);
   } finally {
     ctx[Symbol.dispose]();
   }
@@ -118,7 +122,7 @@ export async function match(target: string, options: RegistryOptions = {}): Prom
 export async function resolve(target: string, options: RegistryOptions = {}): Promise<string> {
   checkCall(RESOLVE, [target], options);
   return withContext(options, (ctx) => {
-    const entry = pickOne(ctx, target, 'active');
+    const entry = pickOne(ctx, target, 'active', new JournaledEntries(ctx.registry));
     const at = locate(entry);
     closeLocated(at);
     const gone = prunable(at);
@@ -139,16 +143,20 @@ export async function resolve(target: string, options: RegistryOptions = {}): Pr
  */
 export async function trackedEntry(target: string, options: RegistryOptions = {}): Promise<Entry> {
   checkCall(RESOLVE, [target], options);
-  return withContext(options, (ctx) => pickOne(ctx, target, 'active'));
+  return withContext(options, (ctx) => pickOne(ctx, target, 'active', new JournaledEntries(ctx.registry)));
 }
 
-/** Every registry entry as stored, without looking at the disk (empty when there is no registry yet). */
+/**
+ * Every registry entry as recorded (batch journals included: see
+ * JournaledEntries), without looking at the tracked directories (empty when
+ * there is no registry yet).
+ */
 export async function registered(options: RegistryOptions = {}): Promise<Entry[]> {
   checkCall(REGISTERED, [], options);
   const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return [];
   try {
-    return ctx.registry.list().entries;
+    return new JournaledEntries(ctx.registry).list().entries;
   } finally {
     ctx[Symbol.dispose]();
   }
@@ -178,7 +186,8 @@ export async function list(opts: ListOptions = {}): Promise<TrackedList> {
   try {
     const dctx = ctx.decision('full');
     const out: TrackedDirectory[] = [];
-    const listed = ctx.registry.list();
+    const source = new JournaledEntries(ctx.registry);
+    const listed = source.list();
     const entries = listed.entries.filter((e) => !opts.tags || opts.tags.every((t) => e.tags.includes(t)));
     entries.sort((a, b) => a.createdAt - b.createdAt || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     using cache = new ParentCache();
@@ -192,7 +201,7 @@ export async function list(opts: ListOptions = {}): Promise<TrackedList> {
         out.push({
           entry,
           status,
-          note: statusNote(status, entry, dctx, d),
+          note: statusNote(status, entry, dctx, d, { stagedByBatch: source.stagedByBatch(entry) }),
           remainingSeconds: d.remainingSeconds,
           exists: probe.presence === 'unavailable' ? null : probe.presence === 'present',
         });
@@ -214,7 +223,7 @@ export async function stats(options: RegistryOptions = {}): Promise<Stats> {
   if (!ctx) return { created: 0, swept: 0, kept: 0, removed: 0, currentlyTracked: 0 };
   try {
     const s = ctx.registry.stats();
-    return { ...s, currentlyTracked: ctx.registry.list().entries.filter((e) => e.state === 'active').length };
+    return { ...s, currentlyTracked: new JournaledEntries(ctx.registry).list().entries.filter((e) => e.state === 'active').length };
   } finally {
     ctx[Symbol.dispose]();
   }
@@ -226,7 +235,7 @@ export async function last(options: RegistryOptions = {}): Promise<Entry | null>
   const ctx = openContext({ create: false, dataDir: options.dataDir });
   if (!ctx) return null;
   try {
-    const listed = ctx.registry.list();
+    const listed = new JournaledEntries(ctx.registry).list();
     // The newest might be one that could not be read: say so (see warnQuarantined).
     for (const q of quarantinedOf(listed.problems)) warnQuarantined(q);
     const active = listed.entries.filter((e) => e.state === 'active').sort((a, b) => b.createdAt - a.createdAt);
@@ -290,7 +299,7 @@ function lookup(id: string, choice: RegistryChoice): Entry | null {
   const ctx = openContext({ create: false, dataDir: choice.dataDir });
   if (!ctx) return null;
   try {
-    return ctx.registry.get(id);
+    return new JournaledEntries(ctx.registry).get(id);
   } finally {
     ctx[Symbol.dispose]();
   }

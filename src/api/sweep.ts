@@ -17,6 +17,7 @@ import { checkCall } from '../core/options';
 import { SWEEP } from './signatures';
 import { escapeMessage } from '../errors';
 import { quarantinedOf } from './query';
+import { JournaledEntries } from './query-journaled';
 import { BATCH_SIZE, BatchSession, sweepBatch, type BatchItem } from './sweep-batch';
 
 export function emptyReport(dryRun: boolean): SweepReport {
@@ -108,7 +109,8 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
   if (!ctx) return report;
   try {
     if (!dryRun) replayJournals(ctx, report);
-    const listed = ctx.registry.list();
+    // A dry run writes nothing: it reads the entries as the journals say instead of replaying them.
+    const listed = dryRun ? new JournaledEntries(ctx.registry).list() : ctx.registry.list();
     report.quarantined = quarantinedOf(listed.problems);
     const entries = listed.entries.filter((e) => hasTags(e, options.tags));
     const counted = () => {

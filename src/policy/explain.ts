@@ -5,9 +5,9 @@ import { isJournalState } from '../model/entry';
 import { formatRemaining } from '../core/humanize';
 import { REASON_CODES, type BlockerCode, type Decision, type DecisionStatus, type NoteCode, type ReasonCode } from './codes';
 import { REASONS } from './reasons';
-import { describeJournal, type JournalOptions } from './journal';
-import { displayStatus, type Status, type StatusColor } from './status';
-import { RECOVER_COMMAND, recoveryChoices, remedyCommand } from './remedies';
+import { describeJournal } from './journal';
+import { displayStatus, type JournalFacts, type Status, type StatusColor } from './status';
+import { RECOVER_COMMAND, recoveryChoices, remedyCommand, remedyText } from './remedies';
 
 /** The label of each reason (its row in REASONS). */
 export const REASON_LABELS = Object.fromEntries(
@@ -132,10 +132,17 @@ function verdictFor(
   decision: Decision,
   listStatus: Status,
   ctx: DecisionContext,
-  journal: Pick<JournalOptions, 'claimLive'>,
+  journal: JournalFacts,
 ): { verdict: string; color: VerdictColor; hint: string | null } {
   if (isJournalState(entry.state)) {
     const j = describeJournal(entry, journal);
+    if (j.status === 'deleting' && journal.stagedByBatch === true) {
+      return {
+        verdict: `staged for deletion by an interrupted batched sweep (its journal is ahead of the entry file, as after a power cut): ${remedyText('staged', entry.name)}`,
+        color: 'yellow',
+        hint: remedyCommand('staged', entry.name),
+      };
+    }
     if (j.status === 'recovery') {
       return { verdict: `interrupted deletion: run \`${remedyCommand('recovery', entry.name)}\``, color: 'red', hint: j.hint };
     }
@@ -179,7 +186,7 @@ export function explainModel(
   probe: Probe,
   decision: Decision,
   ctx: DecisionContext,
-  journal: Pick<JournalOptions, 'claimLive'> = {},
+  journal: JournalFacts = {},
 ): ExplainModel {
   const listStatus = displayStatus(entry, probe, decision, ctx);
   const { verdict, color, hint } = verdictFor(entry, decision, listStatus, ctx, journal);

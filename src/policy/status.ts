@@ -7,6 +7,17 @@ import { HARD_BLOCKERS, type BlockerCode, type Decision, type ReasonCode } from 
 import { REASONS } from './reasons';
 import { assertNever } from '../core/never';
 import { describeJournal, RECOVERY_LABEL, type JournalOptions } from './journal';
+import { stagedNote } from './remedies';
+
+/**
+ * What only the I/O layer knows about an entry in a journal state: whether
+ * its claim is live (see JournalOptions), and whether the state comes from a
+ * batch journal that its entry file is behind (`stagedByBatch`: the file
+ * still says active, as after a power cut; the reader shows the journal's).
+ */
+export interface JournalFacts extends Pick<JournalOptions, 'claimLive'> {
+  stagedByBatch?: boolean;
+}
 
 export const STATUSES = [
   'active',
@@ -113,7 +124,7 @@ export function statusNote(
   entry: Entry,
   ctx: DecisionContext,
   decision?: Decision,
-  journal: Pick<JournalOptions, 'claimLive'> = {},
+  journal: JournalFacts = {},
 ): string {
   switch (status) {
     case 'active':
@@ -145,6 +156,7 @@ export function statusNote(
       return 'temporarily inaccessible; still tracked';
     case 'deleting':
     case 'recovery':
+      if (journal.stagedByBatch === true && isJournalState(entry.state) && entry.state !== 'recovery') return stagedNote(entry.name);
       return isJournalState(entry.state)
         ? describeJournal(entry, journal).label
         : status === 'recovery'

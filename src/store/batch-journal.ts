@@ -6,8 +6,9 @@
 // "deleting" is written only here, and reconcile reads it (journaledState).
 // After a power cut an entry file may read as an older state than the
 // journal's; `replayBatchJournal` brings it up to the journal's state before
-// anything decides on it. A journal is dropped once every change it covers is
-// durable in the entry files (after Registry.flush()).
+// anything decides on it, and calls that only report read the entries through
+// `readJournalView` (no lock, no write). A journal is dropped once every
+// change it covers is durable in the entry files (after Registry.flush()).
 import { joinDisplay, type DirHandle } from '../fs/dir-handle';
 import { readFileAt, writeFileAtomic } from '../fs/files';
 import { ownershipProblem } from '../core/trust';
@@ -192,4 +193,59 @@ export function journaledState(dir: DirHandle, entry: Entry): Entry | null {
     }
   }
   return best;
+}
+
+/**
+ * The entry as replay would leave it, journal after journal (replayDecision
+ * on each change that names it, in the order given): what the next writing
+ * call decides on. Pure; `current` itself when no journal changes it.
+ */
+export function journaledEntry(current: Entry, changes: readonly BatchChange[]): Entry {
+  let entry = current;
+  for (const c of changes) if (c.after.id === entry.id && replayDecision(entry, c) === 'write') entry = c.after;
+  return entry;
+}
+
+/**
+ * What the batch journals on disk say, for calls that only report (list,
+ * explain, path, stats, ...): read without any lock, applied to nothing on
+ * disk. `settle` gives an entry as the next writing call's replay would make
+ * it, so a reader never shows an entry file that a power cut set back behind
+ * its batch (a directory in staging shown as active and missing). A journal
+ * that is not ours or does not decode is never applied, as in replay; it is
+ * listed in `problems`.
+ */
+export interface JournalView {
+  settle(entry: Entry): Entry;
+  readonly problems: readonly { path: string; message: string }[];
+}
+
+export const NO_JOURNALS: JournalView = { settle: (e) => e, problems: [] };
+
+/** Reads every journal in `dir` once (in replay's order) into a view; no journal: NO_JOURNALS. */
+export function readJournalView(dir: DirHandle): JournalView {
+  const ids = batchJournalIds(dir);
+  if (ids.length === 0) return NO_JOURNALS;
+  const byEntry = new Map<string, BatchChange[]>();
+  const problems: { path: string; message: string }[] = [];
+  for (const batchId of ids) {
+    const j = readBatchJournal(dir, batchId);
+    if (j === null) continue; // dropped meanwhile
+    if ('problem' in j) {
+      problems.push({ path: joinDisplay(dir.path, journalName(batchId)), message: j.problem });
+      continue;
+    }
+    for (const c of j.changes) {
+      const list = byEntry.get(c.after.id);
+      if (list === undefined) byEntry.set(c.after.id, [c]);
+      else list.push(c);
+    }
+  }
+  return {
+    settle: (e) => {
+      const changes = byEntry.get(e.id);
+      return changes === undefined ? e : journaledEntry(e, changes);
+    },
+    problems,
+  };
 }

@@ -26,14 +26,14 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { RegistryLocks, type EntryLock } from './registry-locks';
-import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
+import { dropBatchJournals, journaledState, NO_JOURNALS, readJournalView, replayBatchJournals, writeBatchJournal, type BatchChange, type JournalView, type ReplayReport } from './batch-journal';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
 
 export type { Stats, StatName } from './stats';
 export type { RegistryProblem, ListOptions } from './listing';
-export type { BatchChange } from './batch-journal';
+export type { BatchChange, JournalView } from './batch-journal';
 export type { EntryLock } from './registry-locks';
 
 const DEFAULT_UPDATE_WAIT_MS = 10_000;
@@ -348,6 +348,15 @@ export class Registry implements Disposable {
   journaledState(entry: Entry): Entry | null {
     const dir = this.#sub('batches', false);
     return dir === null ? null : journaledState(dir, entry);
+  }
+
+  /**
+   * The batch journals on disk as calls that only report read them: no lock
+   * is taken and nothing is written (see batch-journal.ts readJournalView).
+   */
+  readJournals(): JournalView {
+    const dir = this.#sub('batches', false);
+    return dir === null ? NO_JOURNALS : readJournalView(dir);
   }
 
   /** Makes every group commit so far durable (one fsync per changed folder). */

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isolatedEnv } from '../helpers/api-env';
 import { runNode, srcModule } from '../helpers/child';
+import { batchJournals, batchOf as batchIn, batchPowerCut, countTree, entryFile, fill, killSweepAt, type Made } from '../helpers/power-cut';
 import * as api from '../../src/api/index';
 
 const env = isolatedEnv('crash');
@@ -23,25 +24,6 @@ const STEPS = [
   'after-tree-removed',
   'after-staging-removed',
 ];
-
-// The engine reports progress every 10,000 entries (or 100 ms), so the
-// mid-delete kill needs a tree comfortably larger than that.
-function fill(dir: string, files: number): void {
-  for (let i = 0; i < files / 200; i++) {
-    const sub = path.join(dir, `d${i}`);
-    fs.mkdirSync(sub);
-    for (let j = 0; j < 200; j++) fs.closeSync(fs.openSync(path.join(sub, `f${j}`), 'w'));
-  }
-}
-
-function countTree(p: string): number {
-  let n = 0;
-  for (const e of fs.readdirSync(p, { withFileTypes: true })) {
-    n++;
-    if (e.isDirectory()) n += countTree(path.join(p, e.name));
-  }
-  return n;
-}
 
 for (const step of STEPS) {
   test(`SIGKILL ${step}: the next sweep reconciles`, async () => {
@@ -116,28 +98,12 @@ function stagingFolders(): string[] {
 }
 
 function journals(): string[] {
-  const dir = path.join(env.data, 'registry.d', 'batches');
-  return fs.existsSync(dir) ? fs.readdirSync(dir) : [];
+  return batchJournals(env.data);
 }
 
-type Made = { id: string; path: string; name: string; count: number };
-
-async function batchOf(tag: string, files: number): Promise<Made[]> {
-  const made = [];
-  for (let i = 0; i < BATCH_ENTRIES; i++) {
-    // Due only for a full sweep: the bounded sweep of the next tempdir() leaves it alone.
-    const d = await api.tempdir({ parent: env.work, cleanup: 'next-sweep', tags: [tag] });
-    fill(d.path, files);
-    made.push({ id: d.id, path: d.path, name: path.basename(d.path), count: countTree(d.path) });
-  }
-  return made;
-}
-
-function killSweepAt(step: string, tag: string): void {
-  const r = runNode(`require(${JSON.stringify(CRASH_HOOK)}); require(${JSON.stringify(srcModule('api/index'))}).sweep({ tags: [${JSON.stringify(tag)}] }).then(() => console.log('finished'))`, {
-    env: { ...process.env, EPHEMDIR_CRASH_AT: step },
-  });
-  assert.equal(r.signal, 'SIGKILL', `the child must die at ${step}: ${r.stderr}`);
+// Due only for a full sweep: the bounded sweep of the next tempdir() leaves them alone.
+function batchOf(tag: string, files: number): Promise<Made[]> {
+  return batchIn(env.work, tag, BATCH_ENTRIES, files);
 }
 
 /**
@@ -217,14 +183,10 @@ for (const step of BATCH_STEPS) {
 
 test('a power cut that lost the entry files of a batch: the journal brings the intents back', async () => {
   const tag = 'batch-power-cut';
-  const made = await batchOf(tag, BATCH_FILES);
-  const shard = (id: string) => path.join(env.data, 'registry.d', 'entries', id.slice(0, 1), `${id}.json`);
-  const before = new Map(made.map((d) => [d.id, fs.readFileSync(shard(d.id))]));
-  killSweepAt('after-rename', tag);
-  assert.ok(journals().some((n) => n.endsWith('.json')), 'the batch journal is on disk');
   // The renames were made durable; the entry files were group commits, which a
-  // power cut may lose: put back the bytes they had before the sweep.
-  for (const [id, bytes] of before) fs.writeFileSync(shard(id), bytes);
+  // power cut may lose: batchPowerCut puts back the bytes they had before the sweep.
+  const { made } = await batchPowerCut(env, 'after-rename', tag, BATCH_ENTRIES, BATCH_FILES);
+  assert.ok(journals().some((n) => n.endsWith('.json')), 'the batch journal is on disk');
   for (const d of made) assert.equal(fs.existsSync(d.path), false, 'moved into staging');
   await sweepUntilSettled(made, tag);
 });
@@ -236,23 +198,14 @@ test('a power cut that lost the entry files of a batch: the journal brings the i
 // files set back) is put back before each call.
 test('a power cut that lost the entry files of a batch: prune, keep, extend, remove and recover before any sweep act on the journaled state', async () => {
   const tag = 'batch-power-cut-calls';
-  const made = await batchOf(tag, BATCH_FILES);
-  const shard = (id: string) => path.join(env.data, 'registry.d', 'entries', id.slice(0, 1), `${id}.json`);
-  const before = new Map(made.map((d) => [d.id, fs.readFileSync(shard(d.id))]));
-  killSweepAt('after-rename', tag);
-  const batches = path.join(env.data, 'registry.d', 'batches');
-  const journal = new Map(journals().filter((n) => n.endsWith('.json')).map((n) => [n, fs.readFileSync(path.join(batches, n))]));
-  assert.equal(journal.size, 1, 'one batch journal on disk');
-  const powerCut = () => {
-    for (const [id, bytes] of before) fs.writeFileSync(shard(id), bytes);
-    for (const [n, bytes] of journal) fs.writeFileSync(path.join(batches, n), bytes, { mode: 0o600 });
-  };
+  const { made, apply: powerCut } = await batchPowerCut(env, 'after-rename', tag, BATCH_ENTRIES, BATCH_FILES);
+  // The entry files themselves (registered() would show the journaled state even before any replay).
   const stillClaimed = async (after: string) => {
-    const tracked = new Map((await api.registered()).map((e) => [e.id, e]));
     for (const d of made) {
-      const e = tracked.get(d.id);
-      assert.ok(e, `after ${after}: ${d.path} (its tree in staging) is still tracked`);
-      assert.notEqual(e.state, 'active', `after ${after}: ${d.path} carries its journaled state`);
+      const file = entryFile(env.data, d.id);
+      assert.ok(fs.existsSync(file), `after ${after}: ${d.path} (its tree in staging) is still tracked`);
+      const e = JSON.parse(fs.readFileSync(file, 'utf8')) as { state: string };
+      assert.notEqual(e.state, 'active', `after ${after}: ${d.path} carries its journaled state in its entry file`);
       assert.equal(fs.existsSync(d.path), false, `after ${after}: nothing came back at its path`);
     }
   };
