@@ -102,6 +102,35 @@ describe('explain verdicts', () => {
   }
 });
 
+describe('explain: an entry a batch journal claims while its file was set back (stagedByBatch)', () => {
+  const NAME = 'bold-stoat-e38ea190bce505e7';
+  const staged = `staged for deletion by an interrupted batched sweep (its journal is ahead of the entry file, as after a power cut): \`ephemdir recover ${NAME}\` settles it now, as the next \`ephemdir sweep\` does (the deletion is finished, or a directory never moved is put back)`;
+  const rows: Array<[string, Partial<Entry>, Probe, string, string | null]> = [
+    ['moving, its tree in staging', { state: 'moving', claimId: CLAIM, stagingPath: STAGING }, unknownProbe('missing'), staged, `ephemdir recover ${NAME}`],
+    ['moving, never moved', { state: 'moving', claimId: CLAIM, stagingPath: STAGING }, probe(), staged, `ephemdir recover ${NAME}`],
+    ['deleting', { state: 'deleting', claimId: CLAIM, stagingPath: STAGING }, unknownProbe('missing'), staged, `ephemdir recover ${NAME}`],
+    // Parked: recover's own verdict, whatever the journals say.
+    ['recovery', { state: 'recovery', stagingPath: STAGING }, unknownProbe('missing'), `interrupted deletion: run \`ephemdir recover ${NAME}\``, `ephemdir recover ${NAME}`],
+  ];
+  for (const [why, e, p, verdict, hint] of rows) {
+    it(why, () => {
+      const en = entry(e);
+      const c = ctx();
+      const m = explainModel(en, p, decide(en, p, c), c, { stagedByBatch: true });
+      assert.equal(m.verdict, verdict);
+      assert.equal(m.hint, hint);
+      assert.equal(m.listStatus, e.state === 'recovery' ? 'recovery' : 'deleting');
+    });
+  }
+  it('without stagedByBatch the same entry keeps the journal verdict', () => {
+    const en = entry({ state: 'moving', claimId: CLAIM, stagingPath: STAGING });
+    const c = ctx();
+    const m = explainModel(en, unknownProbe('missing'), decide(en, unknownProbe('missing'), c), c);
+    assert.doesNotMatch(m.verdict, /interrupted batched sweep/);
+    assert.equal(m.hint, null);
+  });
+});
+
 describe('explain model', () => {
   it('a journal entry (deleting) is explained as a deletion to resume, never with an active entry\'s verdict or blockers', () => {
     const m = model(

@@ -35,6 +35,11 @@ describe('remedyCommand and remedyText', () => {
     { state: 'replaced', command: 'ephemdir prune', text: '`ephemdir prune` forgets the entry' },
     { state: 'recovery', command: `ephemdir recover ${NAME}`, text: `\`ephemdir recover ${NAME}\` finishes the deletion` },
     { state: 'parked', command: `ephemdir recover --forget ${NAME}`, text: `\`ephemdir recover --forget ${NAME}\` drops the entry (it deletes nothing)` },
+    {
+      state: 'staged',
+      command: `ephemdir recover ${NAME}`,
+      text: `\`ephemdir recover ${NAME}\` settles it now, as the next \`ephemdir sweep\` does (the deletion is finished, or a directory never moved is put back)`,
+    },
   ];
   for (const r of rows) {
     it(r.state, () => {
@@ -53,6 +58,7 @@ describe('every remedy is a command line the CLI parses as meant', () => {
     { state: 'replaced', command: 'prune', positionals: [] },
     { state: 'recovery', command: 'recover', positionals: [NAME], forget: false },
     { state: 'parked', command: 'recover', positionals: [NAME], forget: true },
+    { state: 'staged', command: 'recover', positionals: [NAME], forget: false },
   ];
   for (const r of rows) {
     it(r.state, () => {

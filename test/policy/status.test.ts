@@ -13,6 +13,9 @@ import {
 import type { DecisionContext, Entry, Probe } from '../../src/model/entry';
 import { unknownProbe } from '../../src/model/entry';
 import { BOOT_TIME, CLAIM, NOW, OTHER_BOOT, STAGING, ctx, entry, probe } from './fixtures';
+import { stagedNote } from '../../src/policy/remedies';
+
+const NAME = 'bold-stoat-e38ea190bce505e7';
 
 interface Row {
   name: string;
@@ -180,6 +183,22 @@ describe('displayStatus and statusNote', () => {
     const c = ctx();
     const d = decide(e, unknownProbe('missing'), c);
     assert.equal(statusNote('deleting', e, c, d, { claimLive: true }), 'deletion in progress');
+  });
+  it('an entry a batch journal claims while its file was set back (stagedByBatch): the interrupted batch and its remedy', () => {
+    const c = ctx();
+    const rows: Array<[string, Partial<Entry>, Status, string]> = [
+      ['moving', { state: 'moving', claimId: CLAIM, stagingPath: STAGING }, 'deleting', stagedNote(NAME)],
+      ['deleting', { state: 'deleting', claimId: CLAIM, stagingPath: STAGING }, 'deleting', stagedNote(NAME)],
+      // A parked entry is recover's whatever the journals say.
+      ['recovery', { state: 'recovery', stagingPath: STAGING }, 'recovery', 'interrupted deletion; use ephemdir recover'],
+    ];
+    for (const [why, over, status, note] of rows) {
+      const e = entry(over);
+      const d = decide(e, unknownProbe('missing'), c);
+      assert.equal(displayStatus(e, unknownProbe('missing'), d, c), status, why);
+      assert.equal(statusNote(status, e, c, d, { stagedByBatch: true }), note, why);
+    }
+    assert.match(stagedNote(NAME), /interrupted batch; the next sweep or `ephemdir recover bold-stoat-e38ea190bce505e7` settles it/);
   });
   it('notes without a decision fall back to generic wording', () => {
     const c = ctx({ bootId: OTHER_BOOT });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Registry } from '../../src/store/registry';
-import { replayDecision } from '../../src/store/batch-journal';
+import { journaledEntry, replayDecision } from '../../src/store/batch-journal';
 import type { Entry } from '../../src/model/entry';
 import { dataScratch, makeEntry, newId } from './_helpers';
 
@@ -77,6 +77,51 @@ test('a journal that does not decode is never applied, and is reported', () => {
     assert.match(r.problems[0]!.message, /not a valid batch journal/);
     assert.equal(reg.get(before.id)!.state, 'active');
     assert.ok(fs.existsSync(file), 'kept for a person to look at');
+  } finally {
+    reg.close();
+  }
+});
+
+test('journaledEntry: the entry as replay would leave it, journal after journal', () => {
+  const other = makeEntry();
+  const extended: Entry = { ...before, expiresAt: before.expiresAt === null ? 1 : before.expiresAt + 60 };
+  const rows: [string, Entry, { before: Entry; after: Entry }[], Entry][] = [
+    ['no journal names it', before, [], before],
+    ['a journal of another entry', before, [{ before: other, after: { ...other, state: 'moving', claimId } }], before],
+    ['the file was set back to before: the journal\'s claim', before, [{ before, after: moving }], moving],
+    ['set back, the journal says deleting', before, [{ before, after: deleting }], deleting],
+    ['the file reached moving, the journal deleting', moving, [{ before, after: deleting }], deleting],
+    ['the file is further along', deleting, [{ before, after: moving }], deleting],
+    ['changed since (extended): the journal is stale', extended, [{ before, after: moving }], extended],
+    ['two journals in turn (moving, then deleting of the same claim)', before, [{ before, after: moving }, { before: moving, after: deleting }], deleting],
+  ];
+  for (const [why, current, changes, want] of rows) assert.deepEqual(journaledEntry(current, changes), want, why);
+});
+
+test('readJournals: a reader sees the journal\'s state without replaying or writing anything', () => {
+  using s = dataScratch('batch-journal-view');
+  const reg = Registry.open({ create: true, env: s.env })!;
+  try {
+    assert.equal(reg.readJournals().settle(before), before, 'no batches folder: the entry as its file says');
+    reg.create(before);
+    const file = path.join(s.data, 'registry.d', 'entries', before.id[0]!, `${before.id}.json`);
+    const good = newId();
+    const bad = newId();
+    reg.journalBatch(good, [{ before, after: moving }]);
+    const other = makeEntry();
+    reg.create(other);
+    reg.journalBatch(bad, [{ before: other, after: { ...other, state: 'moving', claimId, stagingPath: moving.stagingPath } }]);
+    const badFile = path.join(s.data, 'registry.d', 'batches', `${bad}.json`);
+    fs.writeFileSync(badFile, '{"schema":1,"items":[{"before":"{}","after":"{}"}]}');
+    const bytes = () => [file, badFile, path.join(s.data, 'registry.d', 'batches', `${good}.json`)].map((f) => fs.readFileSync(f, 'base64'));
+    const was = bytes();
+    const view = reg.readJournals();
+    assert.deepEqual(view.settle(before), moving);
+    assert.deepEqual(view.settle(other), other, 'a journal that does not decode is never applied');
+    assert.equal(view.problems.length, 1);
+    assert.match(view.problems[0]!.message, /not a valid batch journal/);
+    assert.deepEqual(bytes(), was, 'nothing written');
+    assert.equal(reg.get(before.id)!.state, 'active', 'the file itself still says active');
   } finally {
     reg.close();
   }
