@@ -6,6 +6,7 @@
 // report must not write, so they overlay the journals on what they read.
 import type { Entry } from '../model/entry';
 import type { JournalView, Registry, RegistryProblem } from '../store/registry';
+import { NO_JOURNALS } from '../store/batch-journal';
 
 /** Where a call reads entries: the registry's files, or {@link JournaledEntries}. */
 export interface EntrySource {
@@ -42,6 +43,7 @@ export class JournaledEntries implements EntrySource {
 
   list(): { entries: Entry[]; problems: RegistryProblem[] } {
     const listed = this.#registry.list();
+    if (this.#view === NO_JOURNALS) return listed; // the usual case: no batch journal on disk
     return { entries: listed.entries.map(this.#settle), problems: listed.problems };
   }
 
