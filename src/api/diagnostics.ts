@@ -10,7 +10,7 @@ import { readBootId } from '../store/boot';
 import { openDirectory } from '../fs/walk';
 import { configDir as configDirOf, dataDir as dataDirOf } from '../store/paths';
 import { loadConfig, openConfigDir } from '../store/config';
-import { list, stats } from './query';
+import { list, stats, unusableJournals } from './query';
 import { checkCall } from '../core/options';
 import { DIAGNOSE } from './query-signatures';
 import type { RegistryOptions } from './types';
@@ -76,6 +76,16 @@ async function registryCheck(options: RegistryOptions): Promise<Diagnostic> {
   try {
     const s = await stats(options);
     const { quarantined } = await list(options);
+    const journals = await unusableJournals(options);
+    if (journals.length > 0) {
+      return {
+        name: 'registry',
+        ok: false,
+        message: `readable; ${s.currentlyTracked} tracked; ${journals.length} batch ${journals.length === 1 ? 'journal' : 'journals'} cannot be used: ${journals.map((j) => j.message).join('; ')}`,
+        hint: 'a batch journal that cannot be used is never applied, so the entries it names may show an older state: fix its owner/mode, or move it out of registry.d/batches once `ephemdir sweep` reports no other failure',
+        ...(quarantined.length > 0 ? { quarantined: quarantined.map((q) => ({ id: q.id, file: q.file, reason: q.reason })) } : {}),
+      };
+    }
     if (quarantined.length > 0) {
       const files = quarantined.map((q) => `${q.file} (${q.reason})`).join('; ');
       return {

@@ -57,6 +57,11 @@ export class JournaledEntries implements EntrySource {
     return e === null ? null : this.#settle(e);
   }
 
+  /** Journals that could not be used (not ours, not decodable): never applied, here or by replay. */
+  get unusableJournals(): readonly { path: string; message: string }[] {
+    return this.#view.problems;
+  }
+
   /** Whether this entry (as returned here) is claimed by a batch journal its file does not show yet. */
   stagedByBatch(entry: Entry): boolean {
     return this.#staged.has(entry);

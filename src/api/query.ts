@@ -18,7 +18,7 @@ import type { ListOptions, QuarantinedEntry, RegistryOptions, Stats, TrackedDire
 import type { RegistryProblem } from '../store/registry';
 import { JournaledEntries, type EntrySource } from './query-journaled';
 import { checkCall } from '../core/options';
-import { CURRENT_TARGET, LAST, LIST, REGISTERED, RESOLVE, STATS } from './query-signatures';
+import { CURRENT_TARGET, DIAGNOSE, LAST, LIST, REGISTERED, RESOLVE, STATS } from './query-signatures';
 
 export type Scope = 'active' | 'journal' | 'all';
 
@@ -211,6 +211,22 @@ export async function list(opts: ListOptions = {}): Promise<TrackedList> {
       }
     }
     return trackedList(out, quarantinedOf(listed.problems));
+  } finally {
+    ctx[Symbol.dispose]();
+  }
+}
+
+/**
+ * The batch journals that cannot be used (not ours, or not decodable): no
+ * sweep applies them and no reader shows what they say, so the entries they
+ * name may be shown behind their batch. For `doctor`; empty without a registry.
+ */
+export async function unusableJournals(options: RegistryOptions = {}): Promise<Array<{ path: string; message: string }>> {
+  checkCall(DIAGNOSE, [], options);
+  const ctx = openContext({ create: false, dataDir: options.dataDir });
+  if (!ctx) return [];
+  try {
+    return [...new JournaledEntries(ctx.registry).unusableJournals];
   } finally {
     ctx[Symbol.dispose]();
   }

@@ -55,3 +55,21 @@ test('diagnose: an unsafe data folder and a bad config file fail their checks wi
     env.cleanup();
   }
 });
+
+test('diagnose: a batch journal that cannot be used fails the registry check (it is never applied), and stays as it was', async () => {
+  const env = isolatedEnv('diag-journal');
+  try {
+    await tempdir({ parent: env.work });
+    const batches = path.join(env.data, 'registry.d', 'batches');
+    fs.mkdirSync(batches, { recursive: true, mode: 0o700 });
+    const file = path.join(batches, `${'ab'.repeat(16)}.json`);
+    fs.writeFileSync(file, '{"schema":1,"items":[{"before":"{}","after":"{}"}]}', { mode: 0o600 });
+    const registry = (await diagnose()).find((c) => c.name === 'registry')!;
+    assert.equal(registry.ok, false);
+    assert.match(registry.message, /; 1 tracked; 1 batch journal cannot be used: .*not a valid batch journal/);
+    assert.match(registry.hint!, /never applied/);
+    assert.equal(fs.readFileSync(file, 'utf8'), '{"schema":1,"items":[{"before":"{}","after":"{}"}]}', 'left as it was');
+  } finally {
+    env.cleanup();
+  }
+});
