@@ -132,6 +132,21 @@ test('after a power cut mid-batch (trees in staging, entry files set back): ever
         assert.match(item.note, /interrupted batch/);
       }
     }],
+    ['ephemdir list --plain', () => {
+      const list = cli(['list', '--plain', '--tag', tag]);
+      assert.equal(list.code, 0, list.stderr);
+      for (const x of cut.made) {
+        const line = list.stdout.split('\n').find((l) => l.includes(x.name));
+        assert.match(line ?? '', /^\[del\]/, `${x.name}: ${line}`);
+      }
+    }],
+    ['ephemdir tree --json', () => {
+      const tree = cli(['tree', '--json', '--tag', tag]);
+      assert.equal(tree.code, 0, tree.stderr);
+      const items = JSON.parse(tree.stdout) as Array<{ status: string }>;
+      assert.equal(items.length, COUNT);
+      for (const item of items) assert.equal(item.status, 'deleting');
+    }],
     ['ephemdir explain --json', () => {
       const explained = cli(['explain', d.name, '--json']);
       assert.equal(explained.code, 0, explained.stderr);
