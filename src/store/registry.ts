@@ -26,10 +26,11 @@ import type { Entry } from '../model/entry';
 import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { RegistryLocks, type EntryLock } from './registry-locks';
-import { dropBatchJournals, journaledState, NO_JOURNALS, readJournalView, replayBatchJournals, writeBatchJournal, type BatchChange, type JournalView, type ReplayReport } from './batch-journal';
+import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
 import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
+import { NO_JOURNALS, readJournalView, type JournalView } from './batch-journal';
 
 export type { Stats, StatName } from './stats';
 export type { RegistryProblem, ListOptions } from './listing';
