@@ -50,17 +50,22 @@ export class DeletionGuard {
   readonly #protected = new Map<string, string>();
   /** Identities nothing inside of which is removed: the data and config directories. */
   readonly #inner = new Map<string, string>();
-  /** Identities of the ancestors looked at so far (one guard serves one call). */
+  /**
+   * Identities of the paths looked at so far, each looked up once: one guard
+   * serves one call, and the protected paths share most of their ancestors
+   * (each lookup is a trusted walk from `/`).
+   */
   readonly #seen = new Map<string, string | null>();
+  readonly #real = new Map<string, string | null>();
 
   /** Protects each path and every ancestor of it; with `contents`, everything inside it too. */
   constructor(paths: string[], contents: string[] = []) {
     for (const p of paths) this.#add(p);
     for (const p of contents) {
       this.#add(p);
-      for (const q of [p, realpath(p)]) {
+      for (const q of [p, this.#realpath(p)]) {
         if (q === null || !path.isAbsolute(q)) continue;
-        const id = identityOf(q);
+        const id = this.#identity(q);
         if (id !== null) this.#inner.set(id, q);
       }
     }
@@ -68,11 +73,11 @@ export class DeletionGuard {
 
   #add(p: string): void {
     if (!path.isAbsolute(p)) return;
-    for (const start of [p, realpath(p)]) {
+    for (const start of [p, this.#realpath(p)]) {
       if (start === null) continue;
       for (let current = start; ; current = path.dirname(current)) {
         // A path that does not exist (yet) protects nothing by itself.
-        const id = identityOf(current);
+        const id = this.#identity(current);
         if (id !== null && !this.#protected.has(id)) this.#protected.set(id, current);
         if (path.dirname(current) === current) break;
       }
@@ -86,6 +91,15 @@ export class DeletionGuard {
       this.#seen.set(p, id);
     }
     return id;
+  }
+
+  #realpath(p: string): string | null {
+    let r = this.#real.get(p);
+    if (r === undefined) {
+      r = realpath(p);
+      this.#real.set(p, r);
+    }
+    return r;
   }
 
   /**

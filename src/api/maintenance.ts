@@ -1,11 +1,12 @@
 // The bounded sweep tempdir() runs before creating: it looks only at the
-// entries the schedule hints name, a handful, removes one directory at most
-// (policy/maintenance.ts decides which), and leaves the rest to later calls
-// and to sweep().
+// entries the schedule hints name, a handful, and runs one protocol step on
+// one directory at most: a claim, or the removal and commit of a directory
+// claimed before (policy/maintenance.ts decides which); the rest is left to
+// later calls and to sweep().
 import type { Entry } from '../model/entry';
 import { decide } from '../policy/decide';
 import type { SweepReasonCode } from '../policy/codes';
-import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder } from '../policy/maintenance';
+import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder, maintenanceStep } from '../policy/maintenance';
 import { probeEntrySync } from './probe';
 import { removeEntrySteps, recoverEntrySteps } from './removal';
 import type { Steps } from '../core/steps';
@@ -55,12 +56,13 @@ function maintenanceCandidates(ctx: ApiContext, report: SweepReport): { due: Ent
 }
 
 /**
- * The sweep tempdir() runs first. Bounded twice over: one directory (a
- * deletion under way before a new one), and at most MAINTENANCE_BUDGET
- * entries removed; a bigger tree is left mid-deletion and finished by later
- * calls or the next full sweep, so the caller's latency depends neither on
- * how much is due nor on how big due trees are. Whatever goes wrong with
- * one removal is reported, never thrown at tempdir()'s caller.
+ * The sweep tempdir() runs first. Bounded three times over: one directory
+ * (a deletion under way before a new one), one protocol step on it (a due
+ * directory is claimed by one call and removed by the next), and at most
+ * MAINTENANCE_BUDGET entries removed; a bigger tree is left mid-deletion and
+ * finished by later calls or the next full sweep, so the caller's latency
+ * depends neither on how much is due nor on how big due trees are. Whatever
+ * goes wrong with one removal is reported, never thrown at tempdir()'s caller.
  */
 export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
   const report = emptyReport(false);
@@ -78,7 +80,10 @@ export function* maintenanceSweepSteps(ctx: ApiContext): Steps<SweepReport> {
     const reasons: SweepReasonCode[] = [entry.state === 'active' ? 'due' : 'resume-deletion'];
     const opts = { waitMs: 0, honourInUse: false, budget, retry: false };
     try {
-      const o = entry.state === 'active' ? yield* removeEntrySteps(ctx, entry, opts) : yield* recoverEntrySteps(ctx, entry, opts);
+      const o =
+        maintenanceStep(entry) === 'claim'
+          ? yield* removeEntrySteps(ctx, entry, { ...opts, claimOnly: true })
+          : yield* recoverEntrySteps(ctx, entry, opts);
       if (o.kind === 'removed' || o.kind === 'postponed') budget -= o.entriesRemoved;
       record(report, entry, reasons, o);
     } catch (err) {

@@ -322,7 +322,8 @@ export function reconcile(ctx: ApiContext, snapshot: Entry, lock: EntryLock, ret
         staging: staged.parent!.dup(),
         expect: { dev: entry.dev, ino: entry.ino },
       };
-      write(ctx, lock, entry.id, claimed.entry);
+      // Already journaled as such (a claim left for a later step): no second durable write.
+      if (entry.state !== 'deleting' || entry.lastError !== null) write(ctx, lock, entry.id, claimed.entry);
       return { action: 'resume', claimed };
     }
     if (oOurs && !sPresent && entry.state !== 'deleting') {

@@ -36,6 +36,12 @@ export interface RemovalOptions {
    * a spent budget. Run synchronously, it is only checked before starting.
    */
   signal?: AbortSignal;
+  /**
+   * Stop once the claim is durable (the tree in its staging folder,
+   * "deleting" journaled) and leave the removal to the next call: the
+   * bounded sweep spreads one deletion over two tempdir() calls this way.
+   */
+  claimOnly?: boolean;
 }
 
 function inUseCheck(honour: boolean): (dir: DirHandle) => InUseAnswer {
@@ -93,6 +99,10 @@ export function* removeEntrySteps(ctx: ApiContext, snapshot: Entry, opts: Remova
   try {
     const c = claim(ctx, snapshot, lock, { inUse: inUseCheck(opts.honourInUse) });
     if ('blockers' in c) return { kind: 'refused', blockers: c.blockers, message: c.message };
+    if (opts.claimOnly) {
+      finish(ctx, lock, c, undefined, true);
+      return { kind: 'postponed', entriesRemoved: 0 };
+    }
     return yield* runClaimed(ctx, lock, c, opts);
   } finally {
     lock.release();

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import { isAscii } from 'node:buffer';
 import { native, type Name } from '../native/binding';
 import { decodeMarkedDirs, decodeSmallFiles, decodeStatNames, type MarkedDir, type ShallowStat, type SmallFile } from '../native/packed';
-import { hasCode, EphemdirError, ErrorCodes } from '../errors';
+import { EphemdirError, ErrorCodes } from '../errors';
 import { boolean, checkCall, instance, nameValue, oneOf, optionsOf, signature } from '../core/options';
 import { OwnedFd, check, type Stat } from './fd';
 import { FileHandle } from './file-handle';
@@ -107,14 +107,13 @@ export class DirHandle extends OwnedFd {
     return new DirHandle(check(native().openDirAt(this.fd, name, options.noXdev ?? false), 'open', path), path);
   }
 
-  /** Like openDir, but returns null when the entry does not exist. */
+  /** Like openDir, but returns null when the entry does not exist (without building an error: hint folders are looked up on hot paths). */
   tryOpenDir(name: Name, options: OpenDirOptions = {}): DirHandle | null {
-    try {
-      return this.openDir(name, options);
-    } catch (err) {
-      if (hasCode(err, 'ENOENT')) return null;
-      throw err;
-    }
+    checkCall(OPEN_DIR, [name], options);
+    const path = joinDisplay(this.path, name);
+    const r = native().openDirAt(this.fd, name, options.noXdev ?? false);
+    if (r === ENOENT) return null;
+    return new DirHandle(check(r, 'open', path), path);
   }
 
   /**

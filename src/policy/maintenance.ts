@@ -1,8 +1,10 @@
-// Which hinted entries the bounded sweep inside tempdir() takes, and in what
-// order: a pure decision over the entries the schedule hints named. The
-// caller's latency is what is bounded, so a call takes one directory at
-// most, and finishes a deletion already under way before it starts another
-// (at most one tree is ever left half-removed by these calls).
+// Which hinted entries the bounded sweep inside tempdir() takes, in what
+// order, and which step of the protocol a call runs on it: pure decisions
+// over the entries the schedule hints named. The caller's latency is what is
+// bounded, so a call does one step on one directory at most: it claims a due
+// directory (moved into staging, "deleting" journaled), or it removes and
+// commits one claimed earlier, finishing a deletion under way before it
+// starts another (at most one tree is ever left claimed by these calls).
 import type { Entry } from '../model/entry';
 
 /** How many due directories one tempdir() call removes at most. */
@@ -11,6 +13,18 @@ export const MAINTENANCE_LIMIT = 1;
 export const MAINTENANCE_LOOKS = 4;
 /** How many entries (files, directories) one tempdir() call removes at most. */
 export const MAINTENANCE_BUDGET = 1_000;
+
+/**
+ * The protocol step one call runs on an entry it took: `claim` for an
+ * active due directory (the claim is durable, so the next call or sweep
+ * finishes it), `finish` for a deletion under way (reconcile, remove the
+ * tree within MAINTENANCE_BUDGET, commit). Each step alone costs a few
+ * durable writes; the whole protocol in one call cost about five times a
+ * creation (issue 14's p99 row).
+ */
+export function maintenanceStep(entry: Pick<Entry, 'state'>): 'claim' | 'finish' {
+  return entry.state === 'active' ? 'claim' : 'finish';
+}
 
 /** What the order needs to know of an entry. */
 export type MaintenanceFacts = Pick<Entry, 'state' | 'keepWhileInUse' | 'lastError'>;

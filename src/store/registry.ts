@@ -232,7 +232,12 @@ export class Registry implements Disposable {
       const data = encodeEntry(next, extras.length > 0 || current === null ? extras : extrasOf(current));
       const before = current === null ? [] : hintsFor(current);
       const after = hintsFor(next);
-      addHints(this.#top, hintsMinus(after, before), durable);
+      // Schedule and boot hints only speed up bounded sweeps (a full sweep
+      // reads every entry), so they get no fsync of their own; the name
+      // index is what lookups by name read, and stays as durable as the entry.
+      const added = hintsMinus(after, before);
+      addHints(this.#top, added.filter((h) => h.kind === 'names'), durable);
+      addHints(this.#top, added.filter((h) => h.kind !== 'names'), false);
       writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable });
       if (!durable) this.#dirty.add(entries);
       removeHints(this.#top, hintsMinus(before, after));

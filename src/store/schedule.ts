@@ -64,14 +64,15 @@ export type TopDir = (kind: HintKind, create: boolean) => DirHandle | null;
  * starts again from the top.
  */
 function subdir(parent: DirHandle, name: string, create: boolean, made?: Map<string, DirHandle>): DirHandle | null {
-  if (create) {
-    try {
-      parent.mkdir(name, 0o700);
-      made?.set(parent.path, parent);
-    } catch (err) {
-      if (hasCode(err, 'ENOENT')) return null;
-      if (!hasCode(err, 'EEXIST')) throw err;
-    }
+  // Mostly there already (the day, hour and minute folders, the kept chain): open first.
+  const found = parent.tryOpenDir(name);
+  if (found !== null || !create) return found;
+  try {
+    parent.mkdir(name, 0o700);
+    made?.set(parent.path, parent);
+  } catch (err) {
+    if (hasCode(err, 'ENOENT')) return null;
+    if (!hasCode(err, 'EEXIST')) throw err;
   }
   return parent.tryOpenDir(name);
 }

@@ -1,4 +1,5 @@
-// tempdir()'s bounded sweep: one directory per call, a deletion under way
+// tempdir()'s bounded sweep: one protocol step on one directory per call (a
+// claim, or the removal of a directory claimed before), a deletion under way
 // before a new one, and creation alone still cleans everything that is due.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,6 +26,39 @@ async function tracked(ids: string[]): Promise<string[]> {
   return ids.filter((id) => all.has(id));
 }
 
+test('a due directory is claimed by one tempdir() and removed by the next', async () => {
+  const id = await dueSoon('split', 20);
+  await settle();
+  const entry = (await api.registered()).find((e) => e.id === id)!;
+  const first = await api.tempdir({ parent: env.work });
+  assert.deepEqual(first.sweep!.removed, [], 'the claim only: nothing removed yet');
+  assert.deepEqual(first.sweep!.failed, []);
+  assert.ok(first.sweep!.postponed >= 1, 'the claimed directory is left for the next step');
+  const claimed = (await api.registered()).find((e) => e.id === id)!;
+  assert.equal(claimed.state, 'deleting', 'the claim is journaled');
+  assert.equal(fs.existsSync(entry.path), false, 'moved out of its path by the claim');
+  assert.ok(claimed.stagingPath !== null);
+  const staged = path.join(claimed.stagingPath!, entry.name);
+  assert.equal(fs.readdirSync(staged).length, 21, 'the whole tree waits in staging (20 files and the marker)');
+  const second = await api.tempdir({ parent: env.work });
+  assert.deepEqual(
+    second.sweep!.removed.map((i) => i.path),
+    [entry.path],
+  );
+  assert.deepEqual(await tracked([id]), [], 'committed');
+  assert.equal(fs.existsSync(claimed.stagingPath!), false, 'the staging folder is gone too');
+  // The synchronous flavour takes the same two steps.
+  const syncId = await dueSoon('split-sync', 3);
+  await settle();
+  const a = api.tempdirSync({ parent: env.work });
+  assert.equal((await api.registered()).find((e) => e.id === syncId)!.state, 'deleting');
+  const b = api.tempdirSync({ parent: env.work });
+  assert.equal(b.sweep!.removed.length, 1);
+  assert.deepEqual(await tracked([syncId]), []);
+  for (const d of [first, second]) await d.remove();
+  for (const d of [a, b]) d.removeSync();
+});
+
 test('each tempdir() removes one due directory at most, and calls alone clean them all', async () => {
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push(await dueSoon('one-each', 50));
@@ -46,9 +80,10 @@ test('each tempdir() removes one due directory at most, and calls alone clean th
 });
 
 test('a deletion under way is finished before another due directory is started', async () => {
-  // Big enough to outlast the calls below, each removing MAINTENANCE_BUDGET entries of it.
+  // Big enough to outlast the calls below: one claims it, each later one removes MAINTENANCE_BUDGET entries of it.
   const big = await dueSoon('under-way', MAINTENANCE_BUDGET * 8);
   await settle();
+  await (await api.tempdir({ parent: env.work })).remove();
   await (await api.tempdir({ parent: env.work })).remove();
   const entry = (await api.registered()).find((e) => e.id === big)!;
   assert.equal(entry.state, 'deleting', 'left mid-deletion');

@@ -1,7 +1,7 @@
-// Which hinted entries tempdir()'s bounded sweep takes, and in what order.
+// Which hinted entries tempdir()'s bounded sweep takes, in what order, and which step it runs on them.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder, maintenanceSkip, type MaintenanceFacts } from '../../src/policy/maintenance';
+import { MAINTENANCE_BUDGET, MAINTENANCE_LIMIT, MAINTENANCE_LOOKS, maintenanceOrder, maintenanceSkip, maintenanceStep, type MaintenanceFacts } from '../../src/policy/maintenance';
 
 type Row = { name: string; in: Array<[string, MaintenanceFacts['state'], boolean, string?]>; order: string[] };
 
@@ -38,6 +38,20 @@ describe('maintenanceSkip', () => {
   for (const [state, keepWhileInUse, want] of rows) {
     it(`${state}${keepWhileInUse ? ', keep while in use' : ''}: ${want ?? 'may be taken'}`, () => {
       assert.equal(maintenanceSkip({ state, keepWhileInUse, lastError: null }), want);
+    });
+  }
+});
+
+describe('maintenanceStep', () => {
+  const rows: Array<[MaintenanceFacts['state'], ReturnType<typeof maintenanceStep>]> = [
+    ['active', 'claim'],
+    ['moving', 'finish'],
+    ['deleting', 'finish'],
+    ['recovery', 'finish'],
+  ];
+  for (const [state, want] of rows) {
+    it(`${state}: ${want}`, () => {
+      assert.equal(maintenanceStep({ state }), want);
     });
   }
 });
