@@ -8,7 +8,8 @@ import type { BlockerCode, SweepReasonCode } from '../policy/codes';
 import { assertNever } from '../core/never';
 import type { ReconcileAction } from './protocol';
 import { scanSize } from './size';
-import { probeEntry } from './probe';
+import { MountSnapshot, probeEntry } from './probe';
+import { ParentChains } from '../fs/walk-chain';
 import { recoverEntry, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import { abortError } from '../fs/abort';
@@ -18,6 +19,9 @@ import { SWEEP } from './signatures';
 import { escapeMessage } from '../errors';
 import { quarantinedOf } from './query';
 import { BATCH_SIZE, BatchSession, sweepBatch, type BatchItem } from './sweep-batch';
+
+/** Parents kept open by a sweep's first look at its entries (beyond it they are walked afresh). */
+const PROBE_PARENTS = 64;
 
 export function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
@@ -152,11 +156,17 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
     }
 
     const session = new BatchSession(ctx);
+    // The first look at each entry shares its parents (each walked once, every
+    // reuse re-checked by identity) and one read of the mount table per
+    // batch; the claim checks everything again under the entry lock.
+    using parents = new ParentChains({ trust: 'chain', final: 'parent' }, PROBE_PARENTS);
+    let mountTable: MountSnapshot | null = null;
     try {
       let due: BatchItem[] = [];
       const runBatch = async () => {
         const batch = due;
         due = [];
+        mountTable = null;
         if (batch.length === 0) return;
         let results;
         try {
@@ -177,7 +187,8 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         stopIfAborted();
         let reasons: SweepReasonCode[] = [];
         try {
-          const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
+          mountTable ??= new MountSnapshot();
+          const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true, cache: parents, mountTable });
           if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
           const d = decide(entry, probe, ctx.decision(mode));
           reasons = d.reasons;
