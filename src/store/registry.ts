@@ -27,7 +27,7 @@ import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { RegistryLocks, type EntryLock } from './registry-locks';
 import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
-import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
+import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, KeptFolder, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
 
@@ -64,6 +64,8 @@ export class Registry implements Disposable {
   #locks: RegistryLocks;
   #subs = new Map<Sub, DirHandle>();
   #shards = new Map<string, DirHandle>();
+  /** The folder of the hints of deletions under way, opened once (schedule.ts KeptFolder). */
+  #kept = new KeptFolder();
   /** Folders changed by group commits, fsynced together by flush(). */
   #dirty = new Set<DirHandle>();
   #formatWritten: boolean;
@@ -221,7 +223,7 @@ export class Registry implements Disposable {
           }
           if (durable) entries.fsync();
           else this.#dirty.add(entries);
-          removeHints(this.#top, hintsFor(current));
+          removeHints(this.#top, hintsFor(current), this.#kept);
         }
         lock.dropLock = true;
         return out.result;
@@ -231,10 +233,10 @@ export class Registry implements Disposable {
       const data = encodeEntry(next, extras.length > 0 || current === null ? extras : extrasOf(current));
       const before = current === null ? [] : hintsFor(current);
       const after = hintsFor(next);
-      addHints(this.#top, hintsMinus(after, before), durable);
+      addHints(this.#top, hintsMinus(after, before), durable, this.#kept);
       writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable });
       if (!durable) this.#dirty.add(entries);
-      removeHints(this.#top, hintsMinus(before, after));
+      removeHints(this.#top, hintsMinus(before, after), this.#kept);
       lock.dropLock = false;
       return out.result;
     });
@@ -362,6 +364,7 @@ export class Registry implements Disposable {
     } catch {
       // durability is best effort at close; every change is already atomic
     }
+    this.#kept.forget();
     for (const d of this.#shards.values()) d.close();
     this.#shards.clear();
     for (const d of this.#subs.values()) d.close();
