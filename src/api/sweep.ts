@@ -2,7 +2,7 @@
 // entry with the pure policy and remove the due ones through the protocol.
 import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
-import { isJournalState } from '../model/entry';
+import { isJournalState, unknownProbe } from '../model/entry';
 import { decide } from '../policy/decide';
 import type { BlockerCode, SweepReasonCode } from '../policy/codes';
 import { assertNever } from '../core/never';
@@ -187,21 +187,30 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         stopIfAborted();
         let reasons: SweepReasonCode[] = [];
         try {
-          mountTable ??= new MountSnapshot();
-          const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true, cache: parents, mountTable });
-          if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
-          const d = decide(entry, probe, ctx.decision(mode));
-          reasons = d.reasons;
-          if (!d.due) continue;
-          if (!d.destructiveAllowed) {
-            report.deferred.push(item(entry, d.reasons, d.blockers));
-            continue;
+          if (!dryRun && entry.maxSize === null) {
+            // Without a size limit no due rule reads the probe: a due entry goes
+            // straight to the claim, which gathers every blocker under the
+            // entry lock (and refuses with them, reported as deferred here).
+            const d = decide(entry, unknownProbe('present'), ctx.decision(mode));
+            reasons = d.reasons;
+            if (d.due) due.push({ entry, reasons: d.reasons });
+          } else {
+            mountTable ??= new MountSnapshot();
+            const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true, cache: parents, mountTable });
+            if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
+            const d = decide(entry, probe, ctx.decision(mode));
+            reasons = d.reasons;
+            if (!d.due) continue;
+            if (!d.destructiveAllowed) {
+              report.deferred.push(item(entry, d.reasons, d.blockers));
+              continue;
+            }
+            if (dryRun) {
+              report.removed.push(item(entry, d.reasons, []));
+              continue;
+            }
+            due.push({ entry, reasons: d.reasons });
           }
-          if (dryRun) {
-            report.removed.push(item(entry, d.reasons, []));
-            continue;
-          }
-          due.push({ entry, reasons: d.reasons });
         } catch (err) {
           stopIfAborted();
           failure(report, entry, reasons, err);

@@ -172,7 +172,8 @@ export function addHints(top: TopDir, hints: Hint[], durable = true, kept?: Kept
           continue;
         }
         try {
-          if (h.mtime !== null) {
+          // The kept chain is due as a whole: its hints' mtimes are never read.
+          if (h.mtime !== null && !isKept(h)) {
             try {
               file.setTimes(Date.now() / 1000, h.mtime);
             } catch {
