@@ -153,10 +153,14 @@ export class MountSnapshot {
 
   /** Mount points strictly inside `root`, as in-use.ts mountsInside answers; null where the platform cannot list them. */
   inside(root: string): string[] | null {
-    if (this.#points === null) return null;
-    const prefix = root.endsWith('/') ? root : `${root}/`;
-    return this.#points.filter((mp) => mp.startsWith(prefix));
+    return this.#points === null ? null : mountsBelow(this.#points, root);
   }
+}
+
+/** The mount points of `points` strictly inside `root` (the same prefix rule as in-use.ts mountsInside). */
+export function mountsBelow(points: readonly string[], root: string): string[] {
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  return points.filter((mp) => mp.length > prefix.length && mp.startsWith(prefix));
 }
 
 /**

@@ -5,7 +5,9 @@
 // change: a parent replaced, or mounted over, between two entries' checks
 // stops the later entries (their directories stay whole, still tracked) while
 // the ones checked before still go; a mount made inside an entry after its
-// check stops that entry before anything of it moves.
+// check stops that entry before anything of it moves. And a due entry goes
+// to the claim without a first probe: one with blockers is refused there with
+// them, its entry file untouched.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,6 +16,7 @@ import { isolatedEnv } from '../helpers/api-env';
 import { Mounts, mountUnavailable } from '../helpers/mounts';
 import * as api from '../../src/api/index';
 import { setCrashHook, type CrashStep } from '../../src/api/crash-points';
+import { mountsBelow } from '../../src/api/probe';
 
 const env = isolatedEnv('sweep-batch-reuse');
 after(() => env.cleanup());
@@ -122,4 +125,49 @@ test('a mount made inside an entry after its check and before the renames: that 
   mounts.cleanup();
   for (const d of made) assert.equal(fs.existsSync(d.path), d === target, d.path);
   assert.deepEqual(fs.readdirSync(parent).filter((n) => n.startsWith('.ephemdir-staging')), [], 'no staging folder left');
+});
+
+test('the mount snapshot answers as the mount table does: strictly inside, by whole components', () => {
+  const points = ['/', '/proc', '/tmp', '/tmp/a/b', '/tmp/ab', '/tmp/a/b/c', '/tmp/a'];
+  const table: [string, string[]][] = [
+    ['/tmp/a', ['/tmp/a/b', '/tmp/a/b/c']],
+    ['/tmp/a/', ['/tmp/a/b', '/tmp/a/b/c']],
+    ['/tmp/a/b/c', []],
+    ['/tmp/x', []],
+    ['/', ['/proc', '/tmp', '/tmp/a/b', '/tmp/ab', '/tmp/a/b/c', '/tmp/a']],
+  ];
+  for (const [root, want] of table) assert.deepEqual(mountsBelow(points, root), want, root);
+});
+
+test('due entries with blockers go to the claim and are refused there with them: nothing written, nothing left', async () => {
+  const parent = path.join(env.work, 'refused');
+  const made = await dueUnder(parent, 'refused');
+  const [fine, missing, replaced, held] = made as [api.EphemeralDirectory, api.EphemeralDirectory, api.EphemeralDirectory, api.EphemeralDirectory];
+  const entryFile = (id: string) => path.join(env.data, 'registry.d', 'entries', id.slice(0, 1), `${id}.json`);
+  fs.rmSync(missing.path, { recursive: true });
+  fs.rmSync(replaced.path, { recursive: true });
+  fs.mkdirSync(replaced.path, { mode: 0o700 });
+  const before = new Map([missing, replaced, held].map((d) => [d.id, fs.readFileSync(entryFile(d.id))]));
+  const hold = held.hold();
+  let report: api.SweepReport;
+  try {
+    report = await api.sweep({ tags: ['refused'] });
+  } finally {
+    hold.release();
+  }
+  assert.deepEqual(report.removed.map((i) => i.path), [fine.path]);
+  assert.deepEqual(report.failed, []);
+  assert.deepEqual(
+    new Map(report.deferred.map((i) => [i.path, i.blockers])),
+    new Map([
+      [missing.path, ['path-missing']],
+      [replaced.path, ['identity-changed']],
+      [held.path, ['locked']],
+    ]),
+  );
+  for (const [id, bytes] of before) assert.deepEqual(fs.readFileSync(entryFile(id)), bytes, `${id}: its entry file untouched`);
+  assert.equal(fs.readFileSync(path.join(held.path, 'f'), 'utf8').startsWith('content '), true, 'the held one is whole');
+  assert.deepEqual(fs.readdirSync(parent).filter((n) => n.startsWith('.ephemdir-staging')), [], 'no staging folder');
+  const batches = path.join(env.data, 'registry.d', 'batches');
+  assert.deepEqual(fs.existsSync(batches) ? fs.readdirSync(batches).filter((n) => n.endsWith('.json')) : [], [], 'no journal left');
 });
