@@ -45,6 +45,15 @@ export function chainChanged(chain: WalkedChain): string | null {
   return last === null ? null : finalProblem(last, chain.options.final ?? 'any', me);
 }
 
+/** A chain that cannot be re-checked (a stat failed) counts as changed: it is walked afresh. */
+function changedOrUnknown(chain: WalkedChain): boolean {
+  try {
+    return chainChanged(chain) !== null;
+  } catch {
+    return true;
+  }
+}
+
 /**
  * Trusted directories shared by the entries of one batch: each path walked
  * once (openDirectoryChain), then re-checked by identity (chainChanged) at
@@ -66,7 +75,7 @@ export class ParentChains implements Disposable {
   /** A handle of the caller's own (a dup) on the directory the path leads to now. */
   open(absPath: string): DirHandle {
     let chain = this.#chains.get(absPath);
-    if (chain !== undefined && chainChanged(chain) !== null) {
+    if (chain !== undefined && changedOrUnknown(chain)) {
       this.#chains.delete(absPath);
       closeChain(chain);
       chain = undefined;
