@@ -6,7 +6,9 @@
 // The floor, in the same run, is the same N directories (same contents,
 // no registry) removed one by one with the engine's removeTreeSync: the raw
 // file-system work. fs.rmSync over them is shown too. Each run uses fresh
-// fixtures; the order of sweep and floor alternates.
+// fixtures; the order of sweep and floor alternates. The CPU time of both
+// (user + system, every thread) is shown too: on a shared machine it is far
+// less disturbed by other work than the wall time.
 // Targets (issue 14): <= 3x the floor at 1,000 and at 10,000 (linear).
 // Once per run (when strace is present) a child sweeps 200 directories under
 // `strace -c -f`, and a second child only builds the same fixture: the
@@ -38,6 +40,12 @@ function plainDirs(base, n, label = 'plain') {
   return parent;
 }
 
+/** CPU seconds (user + system, every thread of this process) since `c0`. */
+function cpuSince(c0) {
+  const c = process.cpuUsage(c0);
+  return (c.user + c.system) / 1e6;
+}
+
 async function oneRun(api, n, order, log) {
   const s = fx.scratch(`sweep${n}`);
   try {
@@ -50,9 +58,11 @@ async function oneRun(api, n, order, log) {
     for (const which of order) {
       if (which === 'sweep') {
         const report = await fx.withEnv(s, async () => {
+          const c0 = process.cpuUsage();
           const t0 = performance.now();
           const r = await api.sweep();
           res.sweepSeconds = (performance.now() - t0) / 1000;
+          res.sweepCpuSeconds = cpuSince(c0);
           return r;
         });
         res.removed = report.removed.length;
@@ -64,16 +74,18 @@ async function oneRun(api, n, order, log) {
           throw new Error(`sweep of ${n}: removed ${res.removed}, deferred ${res.deferred}, failed ${res.failed}; ${leftDirs} dirs and ${leftEntries} entries left`);
         }
       } else {
+        const c0 = process.cpuUsage();
         let t0 = performance.now();
         for (const name of fs.readdirSync(plainParent)) removeTreeSync(path.join(plainParent, name));
         res.peerSeconds = (performance.now() - t0) / 1000;
+        res.peerCpuSeconds = cpuSince(c0);
         t0 = performance.now();
         for (const name of fs.readdirSync(rmParent)) fs.rmSync(path.join(rmParent, name), { recursive: true });
         res.rmSyncSeconds = (performance.now() - t0) / 1000;
       }
     }
     log(
-      `  ${n}: sweep ${lib.fmt(res.sweepSeconds, 2)} s (${lib.fmt((res.sweepSeconds / n) * 1e3, 2)} ms/dir), removeTreeSync loop ${lib.fmt(res.peerSeconds, 3)} s (${lib.fmt(res.sweepSeconds / res.peerSeconds, 2)}x), fs.rmSync loop ${lib.fmt(res.rmSyncSeconds, 3)} s; fixture ${lib.fmt(buildSeconds, 1)} s; load ${fx.loadavg()}`,
+      `  ${n}: sweep ${lib.fmt(res.sweepSeconds, 2)} s (${lib.fmt((res.sweepSeconds / n) * 1e3, 2)} ms/dir), removeTreeSync loop ${lib.fmt(res.peerSeconds, 3)} s (${lib.fmt(res.sweepSeconds / res.peerSeconds, 2)}x; CPU ${lib.fmt(res.sweepCpuSeconds, 2)} s vs ${lib.fmt(res.peerCpuSeconds, 2)} s, ${lib.fmt(res.sweepCpuSeconds / res.peerCpuSeconds, 2)}x), fs.rmSync loop ${lib.fmt(res.rmSyncSeconds, 3)} s; fixture ${lib.fmt(buildSeconds, 1)} s; load ${fx.loadavg()}`,
     );
     return res;
   } finally {
@@ -130,7 +142,9 @@ async function run(opts = {}) {
     const rmSync = lib.median(rs.map((x) => x.rmSyncSeconds));
     // The ratio of each run (sweep and floor measured side by side), then the median.
     const ratio = lib.median(rs.map((x) => x.sweepSeconds / x.peerSeconds));
-    data.sizes[n] = { runs: rs, medianSeconds: med, msPerDir: (med / n) * 1e3, peerMedianSeconds: peer, rmSyncMedianSeconds: rmSync, ratioToPeer: ratio };
+    // CPU time (every thread) is far less disturbed than wall time by other work on a shared machine.
+    const cpuRatio = lib.median(rs.map((x) => x.sweepCpuSeconds / x.peerCpuSeconds));
+    data.sizes[n] = { runs: rs, medianSeconds: med, msPerDir: (med / n) * 1e3, peerMedianSeconds: peer, rmSyncMedianSeconds: rmSync, ratioToPeer: ratio, cpuRatioToPeer: cpuRatio };
   }
   data.strace = opts.noStrace ? null : syscallsPerEntry(STRACE_N);
   data.loadavgEnd = fx.loadavg();
@@ -143,11 +157,12 @@ async function run(opts = {}) {
     lib.fmt(v.peerMedianSeconds, 3),
     lib.fmt(v.rmSyncMedianSeconds, 3),
     lib.fmt(v.ratioToPeer, 2),
+    lib.fmt(v.cpuRatioToPeer, 2),
     lib.fmt(lib.median(v.runs.map((x) => x.buildSeconds)), 1),
   ]);
   const lines = [
     `one sweep() of N expired directories (${FILES} files of ${FILE_BYTES} B + marker each); floor: removeTreeSync of N identical plain directories, same run`,
-    lib.table(['N', 'runs', 'sweep median s', 'min-max s', 'ms/dir', 'removeTreeSync loop s', 'fs.rmSync loop s', 'sweep / floor', 'fixture s'], rows),
+    lib.table(['N', 'runs', 'sweep median s', 'min-max s', 'ms/dir', 'removeTreeSync loop s', 'fs.rmSync loop s', 'sweep / floor', 'CPU sweep / floor', 'fixture s'], rows),
     '',
   ];
   const ratios = [];
@@ -182,7 +197,7 @@ async function run(opts = {}) {
       ratio: v.ratioToPeer,
       target: n > 1000 ? `<= ${TARGET_RATIO}x the floor, linear` : `<= ${TARGET_RATIO}x the floor`,
       met: v.ratioToPeer <= TARGET_RATIO,
-      note: `median of ${v.runs.length} run(s), ratio per run then median${linear}${perEntry}`,
+      note: `median of ${v.runs.length} run(s), ratio per run then median; CPU time ${lib.fmt(v.cpuRatioToPeer, 2)}x the floor's${linear}${perEntry}`,
     });
   }
   lines.push(`load (/proc/loadavg) at start: ${data.loadavgStart}; at end: ${data.loadavgEnd}`);

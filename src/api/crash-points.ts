@@ -14,6 +14,8 @@ export type CrashStep =
   | 'after-staging-removed'
   // A batched sweep (sweep-batch.ts) passes the steps above for the whole
   // batch, and these in between:
+  /** Some entries of the batch verified (locked, directory flocked), others not yet; nothing written. */
+  | 'batch-mid-verify'
   /** The batch's intents are in its journal; no entry file says so yet. */
   | 'batch-journaled'
   /** Some entries of the batch are in staging, others not yet. */

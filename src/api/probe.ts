@@ -128,10 +128,46 @@ export class ParentCache implements Disposable {
 }
 
 /**
+ * Where trusted parents come from when several entries share them: each call
+ * hands back a handle of the caller's own on the directory the path leads to
+ * (ParentCache for a listing; fs/walk-chain.ts ParentChains, which re-checks
+ * each reuse by identity, for sweeps).
+ */
+export interface ParentLookup {
+  open(parentPath: string): DirHandle;
+}
+
+/**
+ * The mount table read once for the entries of a batch (one read of
+ * /proc/self/mountinfo instead of one per entry). Only a snapshot: the
+ * batched sweep reads it again right before its renames, and the engine
+ * itself never crosses into another mount while removing.
+ */
+export class MountSnapshot {
+  readonly #points: string[] | null;
+
+  constructor() {
+    // Every mount point below "/": each entry's are picked by prefix.
+    this.#points = inUse().mountsInside('/');
+  }
+
+  /** Mount points strictly inside `root`, as in-use.ts mountsInside answers; null where the platform cannot list them. */
+  inside(root: string): string[] | null {
+    return this.#points === null ? null : mountsBelow(this.#points, root);
+  }
+}
+
+/** The mount points of `points` strictly inside `root` (the same prefix rule as in-use.ts mountsInside). */
+export function mountsBelow(points: readonly string[], root: string): string[] {
+  const prefix = root.endsWith('/') ? root : `${root}/`;
+  return points.filter((mp) => mp.length > prefix.length && mp.startsWith(prefix));
+}
+
+/**
  * Finds the entry's directory at its original path, or (with `staging`) in
  * its private staging folder. The parent chain must be trusted.
  */
-export function locate(entry: Entry, where: 'original' | 'staging' = 'original', cache?: ParentCache): Located {
+export function locate(entry: Entry, where: 'original' | 'staging' = 'original', cache?: ParentLookup): Located {
   let parent: DirHandle;
   try {
     parent = cache ? cache.open(entry.parent) : openDirectory(entry.parent, { trust: 'chain', final: 'parent' });
@@ -231,7 +267,9 @@ export interface ProbeOptions {
   inUse?: boolean;
   lock?: boolean;
   mounts?: boolean;
-  cache?: ParentCache;
+  cache?: ParentLookup;
+  /** With `mounts`: read the mounts from this snapshot instead of the mount table itself. */
+  mountTable?: MountSnapshot;
 }
 
 /**
@@ -265,7 +303,7 @@ function baseProbe(ctx: ApiContext, entry: Entry, opts: ProbeOptions): { probe: 
     if (free) located.dir.unlock();
     probe.lockedByOther = !free;
   }
-  if (located.presence === 'present' && opts.mounts) probe.mountsInside = inUse().mountsInside(entry.path);
+  if (located.presence === 'present' && opts.mounts) probe.mountsInside = opts.mountTable ? opts.mountTable.inside(entry.path) : inUse().mountsInside(entry.path);
   return { probe, located };
 }
 

@@ -15,7 +15,7 @@ import type { DirHandle } from '../fs/dir-handle';
 import { openDirectory } from '../fs/walk';
 import { EphemdirError, ErrorCodes, hasCode } from '../errors';
 import { MARKER_NAME } from './marker';
-import { locate, closeLocated, locatedProbe, stagingFolderName, stagingFolderOf, type Located } from './probe';
+import { locate, closeLocated, locatedProbe, stagingFolderName, stagingFolderOf, type Located, type MountSnapshot, type ParentLookup } from './probe';
 import { decide, type BlockerCode, type RecoveredCode } from '../policy/decide';
 import { blockerText, describeBlockers } from '../policy/explain';
 import { boundaryAdvice, recoveryChoices } from '../policy/remedies';
@@ -97,18 +97,26 @@ export interface Verified {
  * located directory stays open and flocked for the move; the caller closes it
  * (closeLocated). The batched sweep runs this per entry.
  */
-export function verifyClaim(ctx: ApiContext, snapshot: Entry, lock: EntryLock, checks: { inUse: (dir: DirHandle) => InUseAnswer }): Verified | Refusal {
+export interface ClaimChecks {
+  inUse: (dir: DirHandle) => InUseAnswer;
+  /** Trusted parents shared by a batch (each reuse re-checked by identity); without it the chain is walked for this entry alone. */
+  parents?: ParentLookup;
+  /** The mount table read once for a batch; without it, read for this entry. */
+  mounts?: MountSnapshot;
+}
+
+export function verifyClaim(ctx: ApiContext, snapshot: Entry, lock: EntryLock, checks: ClaimChecks): Verified | Refusal {
   requireHeld(lock, snapshot.id);
   const current = ctx.registry.get(snapshot.id);
   if (!current) return refusal('gone');
   if (!sameEntry(current, snapshot)) return refusal('changed');
   if (current.state !== 'active') return refusal('in-progress', `it is already ${current.state}`);
 
-  const at = locate(current);
+  const at = locate(current, 'original', checks.parents);
   let keep = false;
   try {
     const probe = locatedProbe(ctx, current, at);
-    probe.mountsInside = at.presence === 'present' ? mountsInside(current.path) : null;
+    probe.mountsInside = at.presence === 'present' ? (checks.mounts ? checks.mounts.inside(current.path) : mountsInside(current.path)) : null;
     // Kept from here through the rename into staging (released when `at` is
     // closed): a hold() cannot slip in between the check and the move.
     if (at.dir) probe.lockedByOther = !at.dir.lock('exclusive');

@@ -22,7 +22,8 @@ import type { Entry } from '../model/entry';
 import type { EntryLock } from '../store/registry';
 import type { DirHandle } from '../fs/dir-handle';
 import { EphemdirError, ErrorCodes } from '../errors';
-import { closeLocated, stagingFolderName } from './probe';
+import { closeLocated, MountSnapshot, stagingFolderName } from './probe';
+import { ParentChains } from '../fs/walk-chain';
 import { refusal, renameIntoStaging, verifyClaim, write } from './protocol';
 import { inUseAtSync } from './in-use';
 import { crashPoint } from './crash-points';
@@ -83,7 +84,14 @@ function verifyAll(ctx: ApiContext, items: readonly BatchItem[], opts: BatchOpti
   const members: Member[] = [];
   const out: BatchResult[] = [];
   const inUse = (dir: DirHandle) => (opts.honourInUse ? inUseAtSync(dir) : { inUse: false, detail: null });
+  // Each parent is walked once for the batch, and re-checked by identity for
+  // every later entry (a changed one is walked afresh); the mount table is
+  // read once here, and again right before the renames (moveAll).
+  using parents = new ParentChains({ trust: 'chain', final: 'parent' });
+  const mounts = new MountSnapshot();
+  let n = 0;
   for (const item of items) {
+    if (n++ > 0) crashPoint('batch-mid-verify');
     let lock: EntryLock | null = null;
     try {
       lock = ctx.registry.lockEntry(item.entry.id, { waitMs: 0 });
@@ -91,7 +99,7 @@ function verifyAll(ctx: ApiContext, items: readonly BatchItem[], opts: BatchOpti
         out.push({ item, outcome: { kind: 'busy' } });
         continue;
       }
-      const v = verifyClaim(ctx, item.entry, lock, { inUse });
+      const v = verifyClaim(ctx, item.entry, lock, { inUse, parents, mounts });
       if ('blockers' in v) {
         out.push({ item, outcome: { kind: 'refused', blockers: v.blockers, message: v.message } });
         continue;
@@ -173,8 +181,25 @@ function journalIntents(ctx: ApiContext, session: BatchSession, groups: Group[])
   return batchId;
 }
 
+/**
+ * The mount table read again right before the renames, once for the batch:
+ * a mount made inside an entry since its check refuses it (nothing moved),
+ * as the per-entry claim would. One made later still stops the engine, which
+ * never crosses into another mount.
+ */
+function refuseNewMounts(ctx: ApiContext, groups: Group[]): void {
+  const now = new MountSnapshot();
+  for (const m of groups.flatMap(live)) {
+    const inside = now.inside(m.current.path);
+    if (inside === null || inside.length === 0) continue;
+    undo(ctx, m);
+    refused(m, refusal('mount-inside', inside.join(', ')));
+  }
+}
+
 /** Step 3: one staging folder per parent, every entry renamed into it, each folder made durable once. */
 function moveAll(ctx: ApiContext, groups: Group[], total: number): void {
+  refuseNewMounts(ctx, groups);
   let moved = 0;
   for (const g of groups) {
     const members = live(g);

@@ -2,13 +2,14 @@
 // entry with the pure policy and remove the due ones through the protocol.
 import * as path from 'node:path';
 import type { Entry, SweepMode } from '../model/entry';
-import { isJournalState } from '../model/entry';
+import { isJournalState, unknownProbe } from '../model/entry';
 import { decide } from '../policy/decide';
 import type { BlockerCode, SweepReasonCode } from '../policy/codes';
 import { assertNever } from '../core/never';
 import type { ReconcileAction } from './protocol';
 import { scanSize } from './size';
-import { probeEntry } from './probe';
+import { MountSnapshot, probeEntry } from './probe';
+import { ParentChains } from '../fs/walk-chain';
 import { recoverEntry, type Outcome } from './removal';
 import { openContext, type ApiContext } from './context';
 import { abortError } from '../fs/abort';
@@ -19,6 +20,9 @@ import { escapeMessage } from '../errors';
 import { quarantinedOf } from './query';
 import { JournaledEntries } from './query-journaled';
 import { BATCH_SIZE, BatchSession, sweepBatch, type BatchItem } from './sweep-batch';
+
+/** Parents kept open by a sweep's first look at its entries (beyond it they are walked afresh). */
+const PROBE_PARENTS = 64;
 
 export function emptyReport(dryRun: boolean): SweepReport {
   return { dryRun, removed: [], deferred: [], failed: [], recovered: [], postponed: 0, quarantined: [] };
@@ -154,11 +158,17 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
     }
 
     const session = new BatchSession(ctx);
+    // The first look at each entry shares its parents (each walked once, every
+    // reuse re-checked by identity) and one read of the mount table per
+    // batch; the claim checks everything again under the entry lock.
+    using parents = new ParentChains({ trust: 'chain', final: 'parent' }, PROBE_PARENTS);
+    let mountTable: MountSnapshot | null = null;
     try {
       let due: BatchItem[] = [];
       const runBatch = async () => {
         const batch = due;
         due = [];
+        mountTable = null;
         if (batch.length === 0) return;
         let results;
         try {
@@ -179,20 +189,30 @@ export async function sweep(options: SweepOptions = {}): Promise<SweepReport> {
         stopIfAborted();
         let reasons: SweepReasonCode[] = [];
         try {
-          const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true });
-          if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
-          const d = decide(entry, probe, ctx.decision(mode));
-          reasons = d.reasons;
-          if (!d.due) continue;
-          if (!d.destructiveAllowed) {
-            report.deferred.push(item(entry, d.reasons, d.blockers));
-            continue;
+          if (!dryRun && entry.maxSize === null) {
+            // Without a size limit no due rule reads the probe: a due entry goes
+            // straight to the claim, which gathers every blocker under the
+            // entry lock (and refuses with them, reported as deferred here).
+            const d = decide(entry, unknownProbe('present'), ctx.decision(mode));
+            reasons = d.reasons;
+            if (d.due) due.push({ entry, reasons: d.reasons });
+          } else {
+            mountTable ??= new MountSnapshot();
+            const probe = await probeEntry(ctx, entry, { inUse: true, lock: true, mounts: true, cache: parents, mountTable });
+            if (entry.maxSize !== null && probe.presence === 'present') probe.size = await scanSize(entry);
+            const d = decide(entry, probe, ctx.decision(mode));
+            reasons = d.reasons;
+            if (!d.due) continue;
+            if (!d.destructiveAllowed) {
+              report.deferred.push(item(entry, d.reasons, d.blockers));
+              continue;
+            }
+            if (dryRun) {
+              report.removed.push(item(entry, d.reasons, []));
+              continue;
+            }
+            due.push({ entry, reasons: d.reasons });
           }
-          if (dryRun) {
-            report.removed.push(item(entry, d.reasons, []));
-            continue;
-          }
-          due.push({ entry, reasons: d.reasons });
         } catch (err) {
           stopIfAborted();
           failure(report, entry, reasons, err);

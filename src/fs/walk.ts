@@ -28,6 +28,7 @@ import { checkCall } from '../core/options';
 import { OPEN_DIRECTORY } from './signatures';
 import { chainProblem, euid, ownedByMeOrRoot, ownershipProblem, rootOnly } from '../core/trust';
 import { assertNever } from '../core/never';
+import type { WalkedChain } from './walk-chain';
 
 export type FinalPolicy =
   /** No extra rule for the last directory. */
@@ -338,6 +339,30 @@ export function openDirectory(absPath: PathLike, options: WalkOptions = {}): Dir
     // no second open by name and no identity re-check.
     const h = top.readable ? stack.pop()!.dir : reopenReadable(stack);
     return new DirHandle(h.release(), display);
+  } finally {
+    closeAll(stack);
+  }
+}
+
+/** {@link openDirectory}, keeping the chain of handles that led to it (see walk-chain.ts). */
+export function openDirectoryChain(absPath: PathLike, options: WalkOptions = {}): WalkedChain {
+  checkCall(OPEN_DIRECTORY, [absPath], options);
+  const { parts, display } = absoluteArgument(absPath);
+  const stack = resolveChain(parts, display, options, true);
+  try {
+    const top = stack[stack.length - 1]!;
+    const p = finalProblem(top.st, options.final ?? 'any', euid());
+    if (p) throw unsafe(display, p);
+    const h = top.readable ? top.dir : reopenReadable(stack);
+    stack.pop();
+    if (!top.readable) top.dir.close(); // the search-only handle, reopened readable above
+    const dir = new DirHandle(h.release(), display);
+    const links: WalkedChain['links'] = [];
+    for (let i = 1; i < stack.length; i++) links.push({ holder: stack[i - 1]!.dir, name: stack[i]!.name!, st: stack[i]!.st, shown: stack[i]!.shown });
+    if (top.name !== null) links.push({ holder: stack[stack.length - 1]!.dir, name: top.name, st: top.st, shown: top.shown });
+    const chain: WalkedChain = { dir, links, options };
+    stack.length = 0; // the handles now belong to the chain
+    return chain;
   } finally {
     closeAll(stack);
   }

@@ -27,7 +27,7 @@ import { dataDir as defaultDataDir, REGISTRY_DIR } from './paths';
 import { encodeEntry, extrasOf, ID_RE } from './entry-codec';
 import { RegistryLocks, type EntryLock } from './registry-locks';
 import { dropBatchJournals, journaledState, replayBatchJournals, writeBatchJournal, type BatchChange, type ReplayReport } from './batch-journal';
-import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, removeHints, type HintClock, type HintKind } from './schedule';
+import { addHints, dueHints, hintsFor, hintsMinus, idsByNamePrefix, KeptFolder, removeHints, type HintClock, type HintKind } from './schedule';
 import { incrementStats, readStats, type StatName, type Stats } from './stats';
 import { listEntries, type ListingSource, type ListOptions, type RegistryProblem } from './listing';
 import { NO_JOURNALS, readJournalView, type JournalView } from './batch-journal';
@@ -65,6 +65,8 @@ export class Registry implements Disposable {
   #locks: RegistryLocks;
   #subs = new Map<Sub, DirHandle>();
   #shards = new Map<string, DirHandle>();
+  /** The folder of the hints of deletions under way, opened once (schedule.ts KeptFolder). */
+  #kept = new KeptFolder();
   /** Folders changed by group commits, fsynced together by flush(). */
   #dirty = new Set<DirHandle>();
   #formatWritten: boolean;
@@ -222,7 +224,7 @@ export class Registry implements Disposable {
           }
           if (durable) entries.fsync();
           else this.#dirty.add(entries);
-          removeHints(this.#top, hintsFor(current));
+          removeHints(this.#top, hintsFor(current), this.#kept);
         }
         lock.dropLock = true;
         return out.result;
@@ -236,11 +238,11 @@ export class Registry implements Disposable {
       // reads every entry), so they get no fsync of their own; the name
       // index is what lookups by name read, and stays as durable as the entry.
       const added = hintsMinus(after, before);
-      addHints(this.#top, added.filter((h) => h.kind === 'names'), durable);
-      addHints(this.#top, added.filter((h) => h.kind !== 'names'), false);
+      addHints(this.#top, added.filter((h) => h.kind === 'names'), durable, this.#kept);
+      addHints(this.#top, added.filter((h) => h.kind !== 'names'), false, this.#kept);
       writeFileAtomic(entries, `${id}.json`, data, { mode: 0o600, durable });
       if (!durable) this.#dirty.add(entries);
-      removeHints(this.#top, hintsMinus(before, after));
+      removeHints(this.#top, hintsMinus(before, after), this.#kept);
       lock.dropLock = false;
       return out.result;
     });
@@ -377,6 +379,7 @@ export class Registry implements Disposable {
     } catch {
       // durability is best effort at close; every change is already atomic
     }
+    this.#kept.forget();
     for (const d of this.#shards.values()) d.close();
     this.#shards.clear();
     for (const d of this.#subs.values()) d.close();

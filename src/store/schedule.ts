@@ -97,11 +97,54 @@ function openChain(root: DirHandle, dirs: string[], create: boolean, opened: Dir
 }
 
 /**
+ * The folders of entries mid-deletion (all zeros: always due) are kept when
+ * empty, so that claiming a directory for deletion creates no folder and
+ * has only the hint's own folder to fsync.
+ */
+const KEPT_DIRS = bucketNames(0);
+const KEPT_CHAIN = KEPT_DIRS.join('/');
+
+function isKept(h: Hint): boolean {
+  return h.kind === 'schedule' && h.dirs.join('/') === KEPT_CHAIN;
+}
+
+/**
+ * The innermost folder of the kept chain, held open across hint writes by
+ * the registry: a batch of claims then opens it once instead of five folders
+ * per entry. Nothing removes those folders; one removed by hand all the same
+ * is dropped (forget) and opened again.
+ */
+export class KeptFolder implements Disposable {
+  #dir: DirHandle | null = null;
+
+  /** The folder (null when absent); folders opened on the way go to `opened`, which the caller closes. */
+  open(top: TopDir, create: boolean, opened: DirHandle[], made?: Map<string, DirHandle>): DirHandle | null {
+    if (this.#dir !== null) return this.#dir;
+    const root = top('schedule', create);
+    if (root === null) return null;
+    const chain: DirHandle[] = [];
+    const inner = openChain(root, KEPT_DIRS, create, chain, made);
+    for (const d of chain) if (d !== inner) opened.push(d);
+    this.#dir = inner;
+    return inner;
+  }
+
+  forget(): void {
+    this.#dir?.close();
+    this.#dir = null;
+  }
+
+  [Symbol.dispose](): void {
+    this.forget();
+  }
+}
+
+/**
  * Creates hint files; with `durable`, also fsyncs the folders that changed.
  * Hints only speed up bounded sweeps: a full sweep reads every entry, so a
  * hint lost to a power cut costs no safety.
  */
-export function addHints(top: TopDir, hints: Hint[], durable = true): void {
+export function addHints(top: TopDir, hints: Hint[], durable = true, kept?: KeptFolder): void {
   if (hints.length === 0) return;
   const toSync = new Map<string, DirHandle>();
   const opened: DirHandle[] = [];
@@ -114,7 +157,8 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
         const retry = (err?: unknown): void => {
           if (attempt >= MAX_HINT_ATTEMPTS) throw err ?? new Error(`hint folders for ${h.id} keep being removed`);
         };
-        const inner = openChain(root, h.dirs, true, opened, toSync);
+        const keptHere = kept !== undefined && isKept(h);
+        const inner = keptHere ? kept.open(top, true, opened, toSync) : openChain(root, h.dirs, true, opened, toSync);
         if (inner === null) {
           retry();
           continue;
@@ -124,11 +168,13 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
           file = inner.openFile(h.id, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_NONBLOCK, 0o600);
         } catch (err) {
           if (!hasCode(err, 'ENOENT')) throw err;
+          if (keptHere) kept.forget(); // removed by hand: open it again
           retry(err);
           continue;
         }
         try {
-          if (h.mtime !== null) {
+          // The kept chain is due as a whole: its hints' mtimes are never read.
+          if (h.mtime !== null && !isKept(h)) {
             try {
               file.setTimes(Date.now() / 1000, h.mtime);
             } catch {
@@ -148,22 +194,15 @@ export function addHints(top: TopDir, hints: Hint[], durable = true): void {
   }
 }
 
-/**
- * The folders of entries mid-deletion (all zeros: always due) are kept when
- * empty, so that claiming a directory for deletion creates no folder and
- * has only the hint's own folder to fsync.
- */
-const KEPT_CHAIN = bucketNames(0).join('/');
-
 /** Removes hint files (missing ones are fine) and then-empty folders. Not fsynced: a stale hint is harmless. */
-export function removeHints(top: TopDir, hints: Hint[]): void {
+export function removeHints(top: TopDir, hints: Hint[], kept?: KeptFolder): void {
   for (const h of hints) {
     const root = top(h.kind, false);
     if (root === null) continue;
-    const keepFolders = h.kind === 'schedule' && h.dirs.join('/') === KEPT_CHAIN;
+    const keepFolders = isKept(h);
     const opened: DirHandle[] = [];
     try {
-      const inner = openChain(root, h.dirs, false, opened);
+      const inner = keepFolders && kept !== undefined ? kept.open(top, false, opened) : openChain(root, h.dirs, false, opened);
       if (inner !== null) {
         try {
           inner.unlink(h.id);

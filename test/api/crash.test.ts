@@ -79,6 +79,7 @@ test('without the test hook, EPHEMDIR_CRASH_AT does nothing', async () => {
 // in it, the next sweeps leave nothing untracked, nothing half-deleted outside
 // staging, and every entry is removed or still tracked intact.
 const BATCH_STEPS = [
+  'batch-mid-verify',
   'batch-journaled',
   'after-intent',
   'after-staging-folder',
@@ -161,7 +162,7 @@ for (const step of BATCH_STEPS) {
     const made = await batchOf(tag, files);
     killSweepAt(step, tag);
     const where = await checkMidway(made);
-    if (step === 'batch-journaled' || step === 'after-intent' || step === 'after-staging-folder') {
+    if (step === 'batch-mid-verify' || step === 'batch-journaled' || step === 'after-intent' || step === 'after-staging-folder') {
       assert.deepEqual(where, made.map(() => 'original'), 'nothing moved yet');
     }
     if (step === 'batch-mid-rename') {

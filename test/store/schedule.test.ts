@@ -185,6 +185,27 @@ test('the folders of deletions under way stay when empty, so a claim creates non
   assert.deepEqual(r.dueHints(clock(), 10), [f.id]);
 });
 
+test('the folder of deletions under way is held open by the registry; removed by hand, it is made again and the next claim still gets its hint', () => {
+  using s = dataScratch('sched');
+  using r = open(s.env);
+  const zero = bucketNames(0);
+  const claim = (id: string) => r.update(id, (cur) => ({ entry: { ...cur!, state: 'deleting', stagingPath: '/home/alice/work/.x.deleting' }, result: 0 }));
+  const [e, f, g] = [0, 1, 2].map(() => makeEntry({ expiresAt: NOW - 5, removeOnRestart: false }));
+  for (const x of [e!, f!, g!]) r.create(x);
+  claim(e!.id);
+  r.update(e!.id, () => ({ entry: null, result: 0 }));
+  // Removed by hand while the registry holds it: the next claim's hint must not vanish with it.
+  fs.rmSync(path.join(scheduleDir(s.data), zero[0]!), { recursive: true });
+  claim(f!.id);
+  const underWay = () => hintFiles(s.data).filter((h) => h.startsWith(`${zero.join('/')}/`));
+  assert.deepEqual(underWay(), [`${zero.join('/')}/${f!.id}`], 'made again, the hint in it');
+  // The hint of a claim is still removed with its entry through the held folder.
+  claim(g!.id);
+  r.update(f!.id, () => ({ entry: null, result: 0 }));
+  assert.deepEqual(hintFiles(s.data), [`${zero.join('/')}/${g!.id}`], 'only the claimed one is left');
+  assert.deepEqual(r.dueHints(clock(), 10), [g!.id]);
+});
+
 test('dueHints: deletions under way come first, in half the places at most', () => {
   using s = dataScratch('sched');
   using r = open(s.env);
