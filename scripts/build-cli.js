@@ -83,18 +83,20 @@ function build() {
 function makeCache() {
   const env = { ...process.env };
   delete env.NODE_OPTIONS;
-  const work = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ephemdir-cli-cache-'));
+  let work = null;
   try {
+    work = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'ephemdir-cli-cache-'));
     env.EPHEMDIR_DATA_DIR = path.join(work, 'data');
     env.EPHEMDIR_CONFIG_DIR = path.join(work, 'config');
     const r = spawnSync(process.execPath, [__filename, '--make-cache', work], { env, encoding: 'utf8', cwd: work });
-    if (r.status !== 0) {
-      fs.rmSync(cacheFile, { force: true });
-      return { ok: false, why: (r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0] };
-    }
+    if (r.status !== 0) throw new Error((r.stderr || r.error?.message || `exit ${r.status}`).trim().split('\n')[0]);
     return { ok: true, bytes: fs.statSync(cacheFile).size, trained: r.stdout.trim() };
+  } catch (err) {
+    // Only a cache: the bin compiles without one.
+    fs.rmSync(cacheFile, { force: true });
+    return { ok: false, why: err.message };
   } finally {
-    fs.rmSync(work, { recursive: true, force: true });
+    if (work !== null) fs.rmSync(work, { recursive: true, force: true });
   }
 }
 
