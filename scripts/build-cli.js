@@ -45,7 +45,7 @@ function build() {
     format: 'cjs',
     target,
     // One function expression, called by the bin as node calls a module's
-    // (launch.ts: WRAPPER_PARAMS), so that vm.Script can compile it with a cache.
+    // (launch.ts: loadBundle), so that vm.Script can compile it with a cache.
     banner: { js: '(function (exports, require, module, __filename, __dirname) {' },
     footer: { js: '})' },
     // The small dependencies every registry command loads go inside (no

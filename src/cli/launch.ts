@@ -23,8 +23,6 @@ const path = require('node:path') as typeof import('node:path');
 const vm = require('node:vm') as typeof import('node:vm');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-/** The parameters of the bundle's function (it is built as one function expression). */
-export const WRAPPER_PARAMS = ['exports', 'require', 'module', '__filename', '__dirname'] as const;
 /** What a cache file starts with: format name and version (padded to 24 bytes). */
 export const CACHE_MAGIC = 'ephemdir-v8cache-2\n\0\0\0\0\0';
 /** Magic; bundle length, data length (uint32 LE); bundle hash, data hash (int64 LE); then V8's data. */
@@ -148,35 +146,38 @@ export interface Loaded {
 /**
  * The bundle's text, and V8's data from its cache when that cache is intact
  * and was made from exactly this text. Both files are read straight into the
- * hasher's memory (no copies); a cache that cannot be read or does not match
- * is no cache.
+ * hasher's memory (no copies); a cache that cannot be read, checked or
+ * matched is no cache (nor is any cache without WebAssembly, e.g. under
+ * `node --jitless`, whose other flags V8 would refuse the cache for anyway).
  */
 function readBundle(bundlePath: string): { source: string; cachedData: Buffer | undefined } {
   const bfd = fs.openSync(bundlePath, 'r');
   let cfd = -1;
   try {
     const bundleSize = sizeOf(bfd, bundlePath);
-    let cacheSize = 0;
     try {
-      cfd = fs.openSync(`${bundlePath}.cache`, 'r');
-      cacheSize = sizeOf(cfd, `${bundlePath}.cache`);
+      // Non-blocking: a FIFO in its place must not hang the start (it is then refused as no regular
+      // file). libuv adds O_CLOEXEC to every open.
+      cfd = fs.openSync(`${bundlePath}.cache`, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const cacheSize = sizeOf(cfd, `${bundlePath}.cache`);
+      if (cacheSize > CACHE_HEADER_BYTES) {
+        const h = hasher();
+        const [text, head, data] = regions(h, [bundleSize, CACHE_HEADER_BYTES, cacheSize - CACHE_HEADER_BYTES]) as [Uint8Array, Uint8Array, Uint8Array];
+        if (readAt(bfd, text, 0)) {
+          const source = Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8');
+          // The header and the data land in regions of their own (the data 8-byte aligned for the hash).
+          const got = readAt(cfd, head, 0) && readAt(cfd, data, CACHE_HEADER_BYTES);
+          const headBuf = Buffer.from(head.buffer, head.byteOffset, head.length);
+          const ok = got && matches(headBuf, bundleSize, data.length, () => hashRegion(h, text), () => hashRegion(h, data));
+          return { source, cachedData: ok ? Buffer.from(data.buffer, data.byteOffset, data.length) : undefined };
+        }
+      }
     } catch {
-      // no cache beside the bundle (or not a file): compile without one
+      // no cache beside the bundle, not a file, unreadable, no WebAssembly: compile without one
     }
-    if (cacheSize <= CACHE_HEADER_BYTES) {
-      const text = Buffer.alloc(bundleSize);
-      if (!readAt(bfd, text, 0)) throw new Error(`${bundlePath} changed while it was read`);
-      return { source: text.toString('utf8'), cachedData: undefined };
-    }
-    const h = hasher();
-    const [text, head, data] = regions(h, [bundleSize, CACHE_HEADER_BYTES, cacheSize - CACHE_HEADER_BYTES]) as [Uint8Array, Uint8Array, Uint8Array];
+    const text = Buffer.alloc(bundleSize);
     if (!readAt(bfd, text, 0)) throw new Error(`${bundlePath} changed while it was read`);
-    const source = Buffer.from(text.buffer, text.byteOffset, text.length).toString('utf8');
-    // The header and the data land in regions of their own (the data 8-byte aligned for the hash).
-    const got = readAt(cfd, head, 0) && readAt(cfd, data, CACHE_HEADER_BYTES);
-    const headBuf = Buffer.from(head.buffer, head.byteOffset, head.length);
-    const ok = got && matches(headBuf, bundleSize, data.length, () => hashRegion(h, text), () => hashRegion(h, data));
-    return { source, cachedData: ok ? Buffer.from(data.buffer, data.byteOffset, data.length) : undefined };
+    return { source: text.toString('utf8'), cachedData: undefined };
   } finally {
     fs.closeSync(bfd);
     if (cfd >= 0) fs.closeSync(cfd);

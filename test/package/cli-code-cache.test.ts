@@ -7,7 +7,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { scratch } from '../helpers/scratch';
 import { repoRoot } from './packing';
 import { CACHE_HEADER_BYTES, CACHE_MAGIC, cacheFor, encodeCache, hash64 } from '../../src/cli/launch';
@@ -30,13 +30,13 @@ function cacheUsed(cliDir: string): boolean {
   const code = `const l = require(${JSON.stringify(path.join(cliDir, 'main.js'))}).loadBundle(${JSON.stringify(path.join(cliDir, 'bundle.js'))}, require);
 if (typeof l.exports.main !== 'function') throw new Error('no main');
 process.stdout.write(String(l.cacheUsed));`;
-  const r = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8' });
+  const r = spawnSync(process.execPath, ['-e', code], { env, encoding: 'utf8', timeout: 30_000 });
   assert.equal(r.status, 0, r.stderr);
   return r.stdout === 'true';
 }
 
 function run(cliDir: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [path.join(cliDir, 'main.js'), ...args], { env, encoding: 'utf8', cwd: work.dir });
+  return spawnSync(process.execPath, [path.join(cliDir, 'main.js'), ...args], { env, encoding: 'utf8', cwd: work.dir, timeout: 30_000 });
 }
 
 /** A copy of the bin, bundle and cache in a package folder of its own (no addon: --version and --help run without it). */
@@ -130,6 +130,14 @@ test('a damaged, stale, foreign or missing cache: a plain compile, same output',
       },
     ],
     ['a cache of zero V8 bytes with a right header', (dir) => rewrite(dir, Buffer.alloc(0))],
+    [
+      // Opened without blocking, then refused as no regular file: the start does not hang on it.
+      'a FIFO',
+      (dir) => {
+        fs.rmSync(path.join(dir, 'bundle.js.cache'));
+        execFileSync('mkfifo', [path.join(dir, 'bundle.js.cache')]);
+      },
+    ],
   ];
   for (const [what, damage] of variants) {
     const dir = copyPackage(what.replace(/\W+/g, '-'));
@@ -158,6 +166,12 @@ test('a bundle changed after the build (same length) runs as changed: the old ca
   const r = run(dir, ['--version']);
   assert.equal(r.status, 0, r.stderr);
   assert.equal(r.stdout, `EPHEMDIR ${VERSION}\n`);
+});
+
+test('without WebAssembly (node --jitless) the bin runs, compiling without the cache', () => {
+  const r = spawnSync(process.execPath, ['--jitless', path.join(CLI, 'main.js'), '--version'], { env, encoding: 'utf8', cwd: work.dir });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `ephemdir ${VERSION}\n`);
 });
 
 test('stack traces of the bundle name the bundle file', () => {
