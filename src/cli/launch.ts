@@ -24,9 +24,16 @@ const vm = require('node:vm') as typeof import('node:vm');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** What a cache file starts with: format name and version (padded to 24 bytes). */
-export const CACHE_MAGIC = 'ephemdir-v8cache-2\n\0\0\0\0\0';
-/** Magic; bundle length, data length (uint32 LE); bundle hash, data hash (int64 LE); then V8's data. */
-export const CACHE_HEADER_BYTES = CACHE_MAGIC.length + 24;
+export const CACHE_MAGIC = 'ephemdir-v8cache-3\n\0\0\0\0\0';
+/** The V8 version and architecture a cache was made by (32 bytes, zero-padded in the header). */
+export const ENGINE = `${process.versions.v8} ${process.arch}`;
+const ENGINE_BYTES = 32;
+/**
+ * Magic; engine; bundle length, data length (uint32 LE); bundle hash, data
+ * hash (int64 LE); then V8's data. The engine is compared first, so that
+ * under another Node nothing is hashed for a cache V8 would refuse anyway.
+ */
+export const CACHE_HEADER_BYTES = CACHE_MAGIC.length + ENGINE_BYTES + 24;
 
 /*
  * The hash: FNV-1a's offset and prime over 64-bit little-endian words (the
@@ -105,10 +112,12 @@ export function hash64(bytes: Uint8Array): bigint {
 }
 
 /** The cache file's bytes for `data`, V8's code cache made from `bundle` (used by the build). */
-export function encodeCache(bundle: Uint8Array, data: Uint8Array): Buffer {
+export function encodeCache(bundle: Uint8Array, data: Uint8Array, engine: string = ENGINE): Buffer {
   const head = Buffer.alloc(CACHE_HEADER_BYTES);
   head.write(CACHE_MAGIC, 0, 'latin1');
-  const at = CACHE_MAGIC.length;
+  if (Buffer.byteLength(engine, 'latin1') > ENGINE_BYTES) throw new Error(`engine name too long: ${engine}`);
+  head.write(engine, CACHE_MAGIC.length, 'latin1');
+  const at = CACHE_MAGIC.length + ENGINE_BYTES;
   head.writeUInt32LE(bundle.length, at);
   head.writeUInt32LE(data.length, at + 4);
   head.writeBigInt64LE(hash64(bundle), at + 8);
@@ -119,7 +128,9 @@ export function encodeCache(bundle: Uint8Array, data: Uint8Array): Buffer {
 /** Whether a cache file's header (`head`) describes exactly `bundle` and the data after it (`data`), by lengths and hashes. */
 function matches(head: Buffer, bundleLength: number, dataLength: number, bundleHash: () => bigint, dataHash: () => bigint): boolean {
   if (head.length < CACHE_HEADER_BYTES || head.toString('latin1', 0, CACHE_MAGIC.length) !== CACHE_MAGIC) return false;
-  const at = CACHE_MAGIC.length;
+  const engine = head.toString('latin1', CACHE_MAGIC.length, CACHE_MAGIC.length + ENGINE_BYTES);
+  if (engine !== ENGINE.padEnd(ENGINE_BYTES, '\0')) return false;
+  const at = CACHE_MAGIC.length + ENGINE_BYTES;
   if (head.readUInt32LE(at) !== bundleLength || head.readUInt32LE(at + 4) !== dataLength || dataLength === 0) return false;
   return head.readBigInt64LE(at + 16) === dataHash() && head.readBigInt64LE(at + 8) === bundleHash();
 }

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { scratch } from '../helpers/scratch';
 import { repoRoot } from './packing';
-import { CACHE_HEADER_BYTES, CACHE_MAGIC, cacheFor, encodeCache, hash64 } from '../../src/cli/launch';
+import { CACHE_HEADER_BYTES, CACHE_MAGIC, ENGINE, cacheFor, encodeCache, hash64 } from '../../src/cli/launch';
 
 const root = repoRoot(__dirname);
 const CLI = path.join(root, 'dist', 'cli');
@@ -75,6 +75,7 @@ test('the cache is refused unless it is intact and was made from exactly this bu
   const data = Buffer.from('some bytes V8 made');
   const file = encodeCache(bundle, data);
   assert.equal(file.toString('latin1', 0, CACHE_MAGIC.length), CACHE_MAGIC);
+  assert.equal(file.toString('latin1', CACHE_MAGIC.length, CACHE_MAGIC.length + ENGINE.length), ENGINE);
   assert.deepEqual(cacheFor(file, bundle), data);
   const flip = (b: Buffer, at: number): Buffer => {
     const c = Buffer.from(b);
@@ -87,11 +88,13 @@ test('the cache is refused unless it is intact and was made from exactly this bu
     ['header only', file.subarray(0, CACHE_HEADER_BYTES), bundle],
     ['truncated', file.subarray(0, file.length - 1), bundle],
     ['another format', flip(file, 0), bundle],
-    ['bundle length differs', flip(file, CACHE_MAGIC.length), bundle],
+    ['made by another V8 or architecture', encodeCache(bundle, data, `0.0.0 ${process.arch}`), bundle],
+    ['the engine field damaged', flip(file, CACHE_MAGIC.length + 1), bundle],
+    ['bundle length differs', flip(file, CACHE_MAGIC.length + 32), bundle],
     ['one byte of the data flipped', flip(file, CACHE_HEADER_BYTES + 3), bundle],
-    ['the data hash flipped', flip(file, CACHE_MAGIC.length + 16), bundle],
-    ['the bundle hash flipped', flip(file, CACHE_MAGIC.length + 8), bundle],
-    ['data length differs', flip(file, CACHE_MAGIC.length + 4), bundle],
+    ['the data hash flipped', flip(file, CACHE_MAGIC.length + 32 + 16), bundle],
+    ['the bundle hash flipped', flip(file, CACHE_MAGIC.length + 32 + 8), bundle],
+    ['data length differs', flip(file, CACHE_MAGIC.length + 32 + 4), bundle],
     ['another bundle of the same length', file, sameLength],
     ['a longer bundle', file, Buffer.concat([bundle, Buffer.from(' ')])],
   ];
@@ -130,6 +133,11 @@ test('a damaged, stale, foreign or missing cache: a plain compile, same output',
       },
     ],
     ['a cache of zero V8 bytes with a right header', (dir) => rewrite(dir, Buffer.alloc(0))],
+    [
+      // What a package built under another Node looks like: refused before anything is hashed.
+      'made by another V8',
+      (dir) => fs.writeFileSync(path.join(dir, 'bundle.js.cache'), encodeCache(fs.readFileSync(path.join(dir, 'bundle.js')), v8Data(dir), `1.2.3 ${process.arch}`)),
+    ],
     [
       // Opened without blocking, then refused as no regular file: the start does not hang on it.
       'a FIFO',
