@@ -30,22 +30,24 @@ const CHUNK_ITEMS = 500;
  * The text {@link stringify} gives for `items.map(toJson)`, in pieces of a
  * few hundred elements, so that a long listing (100,000 entries) is never
  * held as one string (nor its escaped copy, nor its bytes) nor as one array
- * of JSON objects. Joined, the pieces equal `stringify(items.map(toJson))`.
+ * of JSON objects. Joined, the pieces equal `stringify(items.map(toJson))`:
+ * each piece is JSON.stringify of its elements as an array (elements at
+ * depth one, as in the whole array), without the brackets that only the
+ * first and the last piece keep.
  */
 export function* arrayChunks<T>(items: readonly T[], toJson: (t: T) => unknown): Generator<string> {
   if (items.length === 0) {
     yield '[]\n';
     return;
   }
-  let chunk = '[\n';
-  for (let i = 0; i < items.length; i++) {
-    // An element at depth one: its own two-space text, every line indented by two more
-    // (JSON text has no raw newline inside a string, so every \n is a line break).
-    chunk += '  ' + JSON.stringify(toJson(items[i]!), null, 2).replace(/\n/g, '\n  ') + (i === items.length - 1 ? '\n]\n' : ',\n');
-    if ((i + 1) % CHUNK_ITEMS === 0 || i === items.length - 1) {
-      yield escapeForJsonText(chunk);
-      chunk = '';
-    }
+  for (let start = 0; start < items.length; start += CHUNK_ITEMS) {
+    const end = Math.min(start + CHUNK_ITEMS, items.length);
+    const part = new Array<unknown>(end - start);
+    for (let i = start; i < end; i++) part[i - start] = toJson(items[i]!);
+    // "[\n" + the elements, joined by ",\n" + "\n]"
+    const text = JSON.stringify(part, null, 2);
+    const inner = text.slice(2, text.length - 2);
+    yield escapeForJsonText((start === 0 ? '[\n' : '') + inner + (end === items.length ? '\n]\n' : ',\n'));
   }
 }
 

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // ephemdir's command line. Startup is kept lean: this file loads only the
 // list of commands and the parser; the one command's file (and the library
 // API behind it) is required when that command is named.
@@ -111,7 +110,8 @@ export async function main(argv: readonly string[], streams: Streams, env: NodeJ
   }
 }
 
-if (require.main === module) {
+/** Runs the command line of this process (the bin; see launch.ts) and exits with its status. */
+export function runBin(): void {
   // Not process.stdout/stderr: for a pipe or file they are written directly (see stdio.ts).
   const streams: Streams = {
     stdout: stdioWriter(1),
@@ -135,3 +135,5 @@ if (require.main === module) {
     },
   );
 }
+
+if (require.main === module) runBin();

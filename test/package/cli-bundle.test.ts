@@ -1,8 +1,9 @@
 // The bin is one bundled file (scripts/build-cli.js, run by `compile` and
-// `prepare`): every command runs from dist/cli/main.js alone, loading no
-// other file of dist/ (the library's modules are inside it, each evaluated
-// only when its command needs it), while the addon and the scripts the
-// loader reads are still found from the package root.
+// `prepare`): dist/cli/main.js compiles dist/cli/bundle.js (with its code
+// cache, see cli-code-cache.test.ts) and every command runs from those,
+// loading no other file of dist/ (the library's modules are inside the
+// bundle, each evaluated only when its command needs it), while the addon
+// and the scripts the loader reads are still found from the package root.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -14,6 +15,7 @@ import { COMMAND_NAMES } from '../../src/cli/commands/index';
 
 const root = repoRoot(__dirname);
 const BIN = 'dist/cli/main.js';
+const BUNDLE = 'dist/cli/bundle.js';
 const work = scratch('cli-bundle');
 after(() => work.cleanup());
 const env: NodeJS.ProcessEnv = {
@@ -30,7 +32,11 @@ test('package.json bin is the bundle, which compile and prepare build', () => {
   for (const s of ['compile', 'prepare']) assert.match(pkg.scripts[s]!, /node scripts\/build-cli\.js/, `${s} builds the bundle`);
   const text = fs.readFileSync(path.join(root, BIN), 'utf8');
   assert.ok(text.startsWith('#!/usr/bin/env node\n'), 'runs as an executable');
-  assert.doesNotMatch(text, /require\("\.\.?\//, 'no relative require left: every module is inside');
+  assert.ok((fs.statSync(path.join(root, BIN)).mode & 0o111) !== 0, 'executable');
+  for (const f of [BIN, BUNDLE]) {
+    assert.doesNotMatch(fs.readFileSync(path.join(root, f), 'utf8'), /require\("\.\.?\//, `${f}: no relative require left: every module is inside`);
+  }
+  assert.ok(fs.readFileSync(path.join(root, BUNDLE), 'latin1').startsWith('(function (exports, require, module, __filename, __dirname) {'), 'the bundle is one function expression');
 });
 
 test('new, list, list --json, path, rm, --version run from the bundle alone, the addon from the package root', () => {

@@ -136,7 +136,7 @@ test('the install step rebuilds rather than keep a prebuild built from other sou
 test('npm pack ships what loading and rebuilding need, and nothing from the checkout', () => {
   const listing = execFileSync('tar', ['-tzf', npmPack(root, path.join(work.dir, 'pack'))], { encoding: 'utf8' });
   const shipped = [
-    'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js', 'package/binding.gyp', 'package/LICENSE',
+    'package/dist/index.js', 'package/dist/index.d.ts', 'package/dist/cli/main.js', 'package/dist/cli/bundle.js', 'package/dist/cli/bundle.js.cache', 'package/binding.gyp', 'package/LICENSE',
     'package/scripts/native-stamp.js', 'package/scripts/native-target.js', 'package/scripts/install.js',
   ];
   for (const f of shipped) assert.ok(listing.includes(f), `${f} is packed`);
