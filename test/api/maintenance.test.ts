@@ -26,8 +26,8 @@ async function tracked(ids: string[]): Promise<string[]> {
   return ids.filter((id) => all.has(id));
 }
 
-test('a due directory is claimed by one tempdir() and removed by the next', async () => {
-  const id = await dueSoon('split', 20);
+test('a due directory is claimed by one tempdir() and removed by the next ones', async () => {
+  const id = await dueSoon('split', MAINTENANCE_BUDGET + 4);
   await settle();
   const entry = (await api.registered()).find((e) => e.id === id)!;
   const first = await api.tempdir({ parent: env.work });
@@ -39,10 +39,14 @@ test('a due directory is claimed by one tempdir() and removed by the next', asyn
   assert.equal(fs.existsSync(entry.path), false, 'moved out of its path by the claim');
   assert.ok(claimed.stagingPath !== null);
   const staged = path.join(claimed.stagingPath!, entry.name);
-  assert.equal(fs.readdirSync(staged).length, 21, 'the whole tree waits in staging (20 files and the marker)');
+  assert.equal(fs.readdirSync(staged).length, MAINTENANCE_BUDGET + 5, 'the whole tree waits in staging (its files and the marker)');
+  // The next call removes MAINTENANCE_BUDGET entries of it; the one after finishes and commits it.
   const second = await api.tempdir({ parent: env.work });
+  assert.deepEqual(second.sweep!.removed, []);
+  assert.equal(fs.readdirSync(staged).length, 5, 'one budget of entries removed');
+  const third = await api.tempdir({ parent: env.work });
   assert.deepEqual(
-    second.sweep!.removed.map((i) => i.path),
+    third.sweep!.removed.map((i) => i.path),
     [entry.path],
   );
   assert.deepEqual(await tracked([id]), [], 'committed');
@@ -55,18 +59,18 @@ test('a due directory is claimed by one tempdir() and removed by the next', asyn
   const b = api.tempdirSync({ parent: env.work });
   assert.equal(b.sweep!.removed.length, 1);
   assert.deepEqual(await tracked([syncId]), []);
-  for (const d of [first, second]) await d.remove();
+  for (const d of [first, second, third]) await d.remove();
   for (const d of [a, b]) d.removeSync();
 });
 
 test('each tempdir() removes one due directory at most, and calls alone clean them all', async () => {
   const ids: string[] = [];
-  for (let i = 0; i < 5; i++) ids.push(await dueSoon('one-each', 50));
+  for (let i = 0; i < 5; i++) ids.push(await dueSoon('one-each', MAINTENANCE_BUDGET * 2));
   await settle();
   // The creations above may already have taken some (each runs the bounded sweep too).
   const due = (await tracked(ids)).length;
   let calls = 0;
-  while ((await tracked(ids)).length > 0 && calls < 30) {
+  while ((await tracked(ids)).length > 0 && calls < 40) {
     const before = (await tracked(ids)).length;
     const d = await api.tempdir({ parent: env.work });
     calls++;
