@@ -124,7 +124,7 @@ export const REASONS: Record<ReasonCode, ReasonRule> = {
   'resume-deletion': {
     // Active entries never; journal entries always (decideJournal).
     due: () => false,
-    label: 'an earlier deletion was interrupted and will be resumed',
+    label: 'a deletion already under way (claimed by an earlier call, or interrupted) will be finished',
     listNote: null,
     find: { by: 'time', at: (e) => (e.state === 'moving' || e.state === 'deleting' ? 0 : null) },
   },
