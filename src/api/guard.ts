@@ -45,6 +45,16 @@ function realpath(p: string): string | null {
   }
 }
 
+/** `map`'s answer for `p`, computing it the first time. */
+function once(map: Map<string, string | null>, p: string, compute: (p: string) => string | null): string | null {
+  let v = map.get(p);
+  if (v === undefined) {
+    v = compute(p);
+    map.set(p, v);
+  }
+  return v;
+}
+
 export class DeletionGuard {
   /** Identities never removed themselves: the protected paths and every ancestor of them. */
   readonly #protected = new Map<string, string>();
@@ -85,21 +95,11 @@ export class DeletionGuard {
   }
 
   #identity(p: string): string | null {
-    let id = this.#seen.get(p);
-    if (id === undefined) {
-      id = identityOf(p);
-      this.#seen.set(p, id);
-    }
-    return id;
+    return once(this.#seen, p, identityOf);
   }
 
   #realpath(p: string): string | null {
-    let r = this.#real.get(p);
-    if (r === undefined) {
-      r = realpath(p);
-      this.#real.set(p, r);
-    }
-    return r;
+    return once(this.#real, p, realpath);
   }
 
   /**

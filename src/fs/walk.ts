@@ -323,21 +323,33 @@ function absoluteArgument(p: PathLike): { parts: Buffer[]; display: string } {
 }
 
 /**
+ * Walks to the directory at `absPath` and checks it against `options.final`:
+ * the chain of handles (the last one is the directory), for the caller to
+ * take from and close.
+ */
+function walkToDirectory(absPath: PathLike, options: WalkOptions): { stack: Step[]; display: string } {
+  checkCall(OPEN_DIRECTORY, [absPath], options);
+  const { parts, display } = absoluteArgument(absPath);
+  const stack = resolveChain(parts, display, options, true);
+  const p = finalProblem(stack[stack.length - 1]!.st, options.final ?? 'any', euid());
+  if (p) {
+    closeAll(stack);
+    throw unsafe(display, p);
+  }
+  return { stack, display };
+}
+
+/**
  * Opens the directory at `absPath` for reading (see the trust levels above).
  * A symlink that may not be followed is refused with
  * EPHEMDIR_SYMLINK_IN_PATH naming the component and why.
  */
 export function openDirectory(absPath: PathLike, options: WalkOptions = {}): DirHandle {
-  checkCall(OPEN_DIRECTORY, [absPath], options);
-  const { parts, display } = absoluteArgument(absPath);
-  const stack = resolveChain(parts, display, options, true);
+  const { stack, display } = walkToDirectory(absPath, options);
   try {
-    const top = stack[stack.length - 1]!;
-    const p = finalProblem(top.st, options.final ?? 'any', euid());
-    if (p) throw unsafe(display, p);
     // Opened readable by the walk itself: the very fd that was checked, so
     // no second open by name and no identity re-check.
-    const h = top.readable ? stack.pop()!.dir : reopenReadable(stack);
+    const h = stack[stack.length - 1]!.readable ? stack.pop()!.dir : reopenReadable(stack);
     return new DirHandle(h.release(), display);
   } finally {
     closeAll(stack);
@@ -346,13 +358,9 @@ export function openDirectory(absPath: PathLike, options: WalkOptions = {}): Dir
 
 /** {@link openDirectory}, keeping the chain of handles that led to it (see walk-chain.ts). */
 export function openDirectoryChain(absPath: PathLike, options: WalkOptions = {}): WalkedChain {
-  checkCall(OPEN_DIRECTORY, [absPath], options);
-  const { parts, display } = absoluteArgument(absPath);
-  const stack = resolveChain(parts, display, options, true);
+  const { stack, display } = walkToDirectory(absPath, options);
   try {
     const top = stack[stack.length - 1]!;
-    const p = finalProblem(top.st, options.final ?? 'any', euid());
-    if (p) throw unsafe(display, p);
     const h = top.readable ? top.dir : reopenReadable(stack);
     stack.pop();
     if (!top.readable) top.dir.close(); // the search-only handle, reopened readable above

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { scratch } from '../helpers/scratch';
 import { repoRoot } from './packing';
-import { runRecordingLoads, unexpectedLoads } from './cli-loaded';
+import { cliEnv, runRecordingLoads, unexpectedLoads } from './cli-loaded';
 import { COMMAND_NAMES } from '../../src/cli/commands/index';
 
 const root = repoRoot(__dirname);
@@ -18,13 +18,7 @@ const BIN = 'dist/cli/main.js';
 const BUNDLE = 'dist/cli/bundle.js';
 const work = scratch('cli-bundle');
 after(() => work.cleanup());
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  NO_COLOR: '1',
-  EPHEMDIR_DATA_DIR: path.join(work.dir, 'data'),
-  EPHEMDIR_CONFIG_DIR: path.join(work.dir, 'config'),
-};
-delete env.NODE_OPTIONS;
+const env = cliEnv(work.dir);
 
 test('package.json bin is the bundle, which compile and prepare build', () => {
   const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts: Record<string, string> };

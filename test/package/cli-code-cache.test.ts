@@ -10,19 +10,14 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { scratch } from '../helpers/scratch';
 import { repoRoot } from './packing';
+import { cliEnv } from './cli-loaded';
 import { CACHE_HEADER_BYTES, CACHE_MAGIC, ENGINE, cacheFor, encodeCache, hash64 } from '../../src/cli/launch';
 
 const root = repoRoot(__dirname);
 const CLI = path.join(root, 'dist', 'cli');
 const work = scratch('cli-code-cache');
 after(() => work.cleanup());
-const env: NodeJS.ProcessEnv = {
-  ...process.env,
-  NO_COLOR: '1',
-  EPHEMDIR_DATA_DIR: path.join(work.dir, 'data'),
-  EPHEMDIR_CONFIG_DIR: path.join(work.dir, 'config'),
-};
-delete env.NODE_OPTIONS;
+const env = cliEnv(work.dir);
 const VERSION = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string }).version;
 
 /** Whether the bin in `cliDir` finds its cache usable: loads its bundle in a child and says. */

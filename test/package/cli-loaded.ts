@@ -42,3 +42,15 @@ export function runRecordingLoads(pkg: string, bin: string, args: string[], env:
 export function unexpectedLoads(loaded: readonly string[], bin: string): string[] {
   return loaded.filter((f) => f !== bin && !f.endsWith('.node') && !/^scripts\/[a-z-]+\.js$/.test(f) && f !== 'package.json');
 }
+
+/** The environment a CLI child runs with: a registry and config of its own under `dir`, no colour, no inherited NODE_OPTIONS. */
+export function cliEnv(dir: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NO_COLOR: '1',
+    EPHEMDIR_DATA_DIR: path.join(dir, 'data'),
+    EPHEMDIR_CONFIG_DIR: path.join(dir, 'config'),
+  };
+  delete env.NODE_OPTIONS;
+  return env;
+}
