@@ -90,7 +90,11 @@ describe('completion install lines on a fresh account, in a real terminal', { sk
   });
   after(() => {
     tmux('kill-server');
-    for (const u of users) spawnSync('userdel', ['--remove', u], { stdio: 'ignore' });
+    for (const u of users) {
+      spawnSync('userdel', ['--remove', u], { stdio: 'ignore' });
+      // fish's runtime folder when XDG_RUNTIME_DIR is unset (`su -` clears it): /tmp/fish.<user>.
+      fs.rmSync(path.join('/tmp', `fish.${u}`), { recursive: true, force: true });
+    }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
